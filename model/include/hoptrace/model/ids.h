@@ -1,0 +1,62 @@
+#pragma once
+// Trace and span identifiers: fixed-size byte arrays, cheap to copy and compare.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hoptrace::model {
+
+template <std::size_t N>
+class ByteId {
+ public:
+  static constexpr std::size_t kSize = N;
+  static constexpr std::size_t kHexSize = 2 * N;
+
+  constexpr ByteId() = default;
+  constexpr explicit ByteId(const std::array<std::uint8_t, N>& bytes) : bytes_(bytes) {}
+
+  // Parses exactly kHexSize lower- or upper-case hex digits; anything else is nullopt.
+  static std::optional<ByteId> FromHex(std::string_view hex);
+  // Accepts only lower-case hex, as W3C Trace Context requires.
+  static std::optional<ByteId> FromLowerHex(std::string_view hex);
+  // Big-endian: the first byte of the id is the most significant byte of the number.
+  static ByteId FromHighLow(std::uint64_t high, std::uint64_t low);
+
+  bool IsValid() const;  // not all zero
+  std::string ToHex() const;
+  void WriteHex(char* out) const;  // writes kHexSize characters, lower case
+
+  const std::array<std::uint8_t, N>& bytes() const { return bytes_; }
+  std::array<std::uint8_t, N>& mutable_bytes() { return bytes_; }
+  const std::uint8_t* data() const { return bytes_.data(); }
+
+  friend bool operator==(const ByteId&, const ByteId&) = default;
+  friend auto operator<=>(const ByteId&, const ByteId&) = default;
+
+ private:
+  std::array<std::uint8_t, N> bytes_{};
+};
+
+using TraceId = ByteId<16>;
+using SpanId = ByteId<8>;
+
+// Reads `count` bytes at `bytes` as a big-endian unsigned number (count <= 8).
+std::uint64_t ReadBigEndian(const std::uint8_t* bytes, std::size_t count);
+
+// 64-bit hash of an id, for hash maps.
+struct IdHash {
+  template <std::size_t N>
+  std::size_t operator()(const ByteId<N>& id) const {
+    std::uint64_t h = ReadBigEndian(id.data(), 8);
+    if constexpr (N > 8) h ^= ReadBigEndian(id.data() + 8, 8) * 0x9e3779b97f4a7c15ULL;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+extern template class ByteId<16>;
+extern template class ByteId<8>;
+
+}  // namespace hoptrace::model
