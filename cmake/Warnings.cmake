@@ -3,7 +3,9 @@ add_library(hoptrace_warnings INTERFACE)
 target_compile_options(hoptrace_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
   -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
-  -Wimplicit-fallthrough)
+  -Wimplicit-fallthrough
+  # GCC 12 warns on designated initializers that leave defaulted members out (GCC bug 96868).
+  -Wno-missing-field-initializers)
 if(HOPTRACE_WERROR)
   target_compile_options(hoptrace_warnings INTERFACE -Werror)
 endif()

@@ -4,6 +4,7 @@
 // record's buffers are reused for the next span.
 
 #include <memory>
+#include <span>
 
 #include "hoptrace/model/span.h"
 

@@ -65,9 +65,9 @@ class TracerProvider {
 
   model::Resource resource_;
   std::shared_ptr<const Sampler> sampler_;
-  std::unique_ptr<SpanProcessor> processor_;  // null when there are none
   SpanLimits limits_;
-  std::unique_ptr<SpanRecordPool> pool_;
+  std::unique_ptr<SpanRecordPool> pool_;      // declared before processor_: outlives queued records
+  std::unique_ptr<SpanProcessor> processor_;  // null when there are none
   std::mutex tracers_mutex_;
   std::vector<std::unique_ptr<Tracer>> tracers_;
   std::atomic<bool> shut_down_{false};

@@ -1,0 +1,119 @@
+#include <algorithm>
+
+#include "bounded_queue.h"
+#include "hoptrace/sdk/span_processor.h"
+
+namespace hoptrace::sdk {
+
+class BatchSpanProcessor::Queue : public internal::BoundedQueue<SpanRecord> {
+ public:
+  using BoundedQueue::BoundedQueue;
+};
+
+BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchSpanProcessorOptions options)
+    : options_([&] {
+        options.max_queue_size = std::max<std::size_t>(options.max_queue_size, 1);
+        options.max_export_batch_size =
+            std::clamp<std::size_t>(options.max_export_batch_size, 1, options.max_queue_size);
+        return options;
+      }()),
+      exporter_(std::move(exporter)),
+      queue_(std::make_unique<Queue>(options_.max_queue_size)),
+      worker_([this] { Run(); }) {}
+
+BatchSpanProcessor::~BatchSpanProcessor() {
+  Shutdown(options_.export_timeout);
+  // Spans that raced with shutdown go back to their pool unexported.
+  while (SpanRecord* record = queue_->TryPop()) SpanRecordPtr discard(record);
+}
+
+void BatchSpanProcessor::OnEnd(SpanRecordPtr record) {
+  // The queue rounds its capacity up to a power of two; the configured size is the limit users see.
+  if (shut_down_.load(std::memory_order_relaxed) || queue_->SizeApprox() >= options_.max_queue_size ||
+      !queue_->TryPush(record.get())) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;  // `record` goes back to the pool
+  }
+  record.release();  // now owned by the queue
+  queued_.fetch_add(1, std::memory_order_relaxed);
+  if (queue_->SizeApprox() >= options_.max_export_batch_size) {
+    // Pairs with the fence in Run(): either the worker sees the new size or we see it idle.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (worker_idle_.load(std::memory_order_relaxed)) {
+      std::lock_guard lock(mutex_);
+      wake_worker_.notify_one();
+    }
+  }
+}
+
+std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecordPtr>& batch) {
+  while (batch.size() < options_.max_export_batch_size) {
+    SpanRecord* record = queue_->TryPop();
+    if (record == nullptr) break;
+    batch.emplace_back(record);
+  }
+  const std::size_t count = batch.size();
+  if (count == 0) return 0;
+  const ExportResult result = exporter_->Export(batch);
+  (result == ExportResult::kSuccess ? exported_ : failed_).fetch_add(count, std::memory_order_relaxed);
+  batch.clear();  // records go back to their pool
+  return count;
+}
+
+void BatchSpanProcessor::Run() {
+  std::vector<SpanRecordPtr> batch;
+  batch.reserve(options_.max_export_batch_size);
+  for (;;) {
+    bool stop = false;
+    std::uint64_t flush_target = 0;
+    {
+      std::unique_lock lock(mutex_);
+      worker_idle_.store(true, std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      wake_worker_.wait_for(lock, options_.schedule_delay, [&] {
+        return stopping_ || flush_requests_ != flushes_done_ ||
+               queue_->SizeApprox() >= options_.max_export_batch_size;
+      });
+      worker_idle_.store(false, std::memory_order_relaxed);
+      stop = stopping_;
+      flush_target = flush_requests_;
+    }
+    while (ExportAvailable(batch) == options_.max_export_batch_size) {
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (flushes_done_ != flush_target) {
+        flushes_done_ = flush_target;
+        flushed_.notify_all();
+      }
+    }
+    if (stop) return;
+  }
+}
+
+bool BatchSpanProcessor::ForceFlush(std::chrono::milliseconds timeout) {
+  if (shut_down_.load()) return false;
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = ++flush_requests_;
+  wake_worker_.notify_one();
+  const bool drained = flushed_.wait_for(lock, timeout, [&] { return flushes_done_ >= target; });
+  lock.unlock();
+  return drained && exporter_->ForceFlush(timeout);
+}
+
+void BatchSpanProcessor::Shutdown(std::chrono::milliseconds timeout) {
+  if (shut_down_.exchange(true)) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_worker_.notify_one();
+  }
+  if (worker_.joinable()) worker_.join();
+  exporter_->Shutdown(timeout);
+}
+
+BatchSpanProcessorStats BatchSpanProcessor::stats() const {
+  return {queued_.load(), dropped_.load(), exported_.load(), failed_.load()};
+}
+
+}  // namespace hoptrace::sdk

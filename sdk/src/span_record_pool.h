@@ -1,0 +1,32 @@
+#pragma once
+// Recycles SpanRecords so a warm SDK records spans without heap allocation: a record's strings and
+// vectors keep their buffers between uses (see model::SlotVector).
+
+#include <atomic>
+#include <cstddef>
+
+#include "bounded_queue.h"
+#include "hoptrace/sdk/span_record.h"
+
+namespace hoptrace::sdk {
+
+class SpanRecordPool {
+ public:
+  explicit SpanRecordPool(std::size_t capacity) : free_(capacity) {}
+  ~SpanRecordPool();
+  SpanRecordPool(const SpanRecordPool&) = delete;
+  SpanRecordPool& operator=(const SpanRecordPool&) = delete;
+
+  // A cleared record: reused when one is free, else newly allocated.
+  SpanRecordPtr Acquire();
+  // Takes a record back; deletes it when the pool is full.
+  void Release(SpanRecord* record);
+
+  std::size_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
+
+ private:
+  internal::BoundedQueue<SpanRecord> free_;
+  std::atomic<std::size_t> allocated_{0};
+};
+
+}  // namespace hoptrace::sdk

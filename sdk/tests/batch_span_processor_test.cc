@@ -1,0 +1,142 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <thread>
+
+#include "hoptrace/sdk/in_memory_exporter.h"
+#include "hoptrace/sdk/span_processor.h"
+#include "hoptrace/sdk/tracer_provider.h"
+
+namespace hoptrace::sdk {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Counts spans and, when asked, holds each export for a while to let the queue fill up.
+class CountingExporter final : public SpanExporter {
+ public:
+  struct Counts {
+    std::atomic<std::uint64_t> spans{0};
+    std::atomic<std::uint64_t> batches{0};
+    std::atomic<std::size_t> largest_batch{0};
+  };
+  CountingExporter(std::shared_ptr<Counts> counts, std::chrono::microseconds delay)
+      : counts_(std::move(counts)), delay_(delay) {}
+
+  ExportResult Export(std::span<const SpanRecordPtr> records) override {
+    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
+    counts_->spans += records.size();
+    counts_->batches += 1;
+    std::size_t largest = counts_->largest_batch.load();
+    while (records.size() > largest && !counts_->largest_batch.compare_exchange_weak(largest, records.size())) {
+    }
+    return ExportResult::kSuccess;
+  }
+
+ private:
+  std::shared_ptr<Counts> counts_;
+  std::chrono::microseconds delay_;
+};
+
+struct Harness {
+  Harness(BatchSpanProcessorOptions options, std::chrono::microseconds export_delay = 0us) {
+    counts = std::make_shared<CountingExporter::Counts>();
+    auto processor_owner =
+        std::make_unique<BatchSpanProcessor>(std::make_unique<CountingExporter>(counts, export_delay), options);
+    processor = processor_owner.get();
+    TracerProviderOptions provider_options;
+    provider_options.sampler = AlwaysOnSampler();
+    provider_options.processors.push_back(std::move(processor_owner));
+    provider = std::make_unique<TracerProvider>(std::move(provider_options));
+  }
+
+  void EndSpans(int threads, int spans_per_thread) {
+    std::latch start(threads);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        Tracer& tracer = provider->GetTracer("load");
+        start.arrive_and_wait();
+        for (int i = 0; i < spans_per_thread; ++i) {
+          Span span = tracer.StartSpan("work");
+          span.SetAttribute("i", std::int64_t{i});
+        }
+      });
+    }
+    for (auto& worker : workers) worker.join();
+  }
+
+  std::shared_ptr<CountingExporter::Counts> counts;
+  BatchSpanProcessor* processor;
+  std::unique_ptr<TracerProvider> provider;
+};
+
+TEST(BatchSpanProcessorTest, EightThreadsLoseNothingWhenTheQueueIsLargeEnough) {
+  constexpr int kThreads = 8;
+  constexpr int kSpansPerThread = 100'000;
+  Harness harness({.max_queue_size = kThreads * kSpansPerThread, .max_export_batch_size = 512,
+                   .schedule_delay = 50ms});
+  harness.EndSpans(kThreads, kSpansPerThread);
+  harness.provider->Shutdown();
+  const auto stats = harness.processor->stats();
+  EXPECT_EQ(stats.dropped, 0u);
+  EXPECT_EQ(stats.queued, static_cast<std::uint64_t>(kThreads * kSpansPerThread));
+  EXPECT_EQ(harness.counts->spans.load(), static_cast<std::uint64_t>(kThreads * kSpansPerThread));
+  EXPECT_EQ(stats.exported, harness.counts->spans.load());
+  EXPECT_LE(harness.counts->largest_batch.load(), 512u);
+}
+
+TEST(BatchSpanProcessorTest, DropsAreCountedExactlyWhenTheQueueIsFull) {
+  constexpr int kThreads = 8;
+  constexpr int kSpansPerThread = 20'000;
+  Harness harness({.max_queue_size = 256, .max_export_batch_size = 64, .schedule_delay = 1ms}, 2ms);
+  harness.EndSpans(kThreads, kSpansPerThread);
+  harness.provider->Shutdown();
+  const auto stats = harness.processor->stats();
+  EXPECT_GT(stats.dropped, 0u);
+  EXPECT_EQ(stats.queued + stats.dropped, static_cast<std::uint64_t>(kThreads * kSpansPerThread));
+  EXPECT_EQ(harness.counts->spans.load(), stats.queued);  // everything queued was exported
+  EXPECT_EQ(stats.exported, stats.queued);
+}
+
+TEST(BatchSpanProcessorTest, ShutdownFlushesEverythingQueued) {
+  Harness harness({.max_queue_size = 4096, .max_export_batch_size = 100, .schedule_delay = 1h});
+  harness.EndSpans(1, 1000);
+  EXPECT_LT(harness.counts->spans.load(), 1000u);  // the schedule delay has not passed
+  harness.provider->Shutdown();
+  EXPECT_EQ(harness.counts->spans.load(), 1000u);
+  // After shutdown, spans are neither recorded nor queued.
+  harness.EndSpans(1, 10);
+  EXPECT_EQ(harness.processor->stats().queued, 1000u);
+}
+
+TEST(BatchSpanProcessorTest, ForceFlushExportsWithoutWaitingForTheSchedule) {
+  Harness harness({.max_queue_size = 4096, .max_export_batch_size = 512, .schedule_delay = 1h});
+  harness.EndSpans(1, 10);
+  EXPECT_TRUE(harness.provider->ForceFlush(5s));
+  EXPECT_EQ(harness.counts->spans.load(), 10u);
+}
+
+TEST(BatchSpanProcessorTest, ExportsOnScheduleWithoutAFlush) {
+  Harness harness({.max_queue_size = 4096, .max_export_batch_size = 512, .schedule_delay = 20ms});
+  harness.EndSpans(1, 5);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (harness.counts->spans.load() < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(harness.counts->spans.load(), 5u);
+}
+
+TEST(BatchSpanProcessorTest, ASlowExporterNeverBlocksTheApplication) {
+  Harness harness({.max_queue_size = 2048, .max_export_batch_size = 512, .schedule_delay = 1ms}, 200ms);
+  const auto start = std::chrono::steady_clock::now();
+  harness.EndSpans(1, 10'000);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, 150ms) << "ending spans waited for the exporter";
+  EXPECT_GT(harness.processor->stats().dropped, 0u);
+}
+
+}  // namespace
+}  // namespace hoptrace::sdk
