@@ -1,0 +1,48 @@
+# The two commands the README promises: `make demo` and `make test`. Both install what is missing first.
+# Set-up lives in scripts/setup.sh; builds go to build/<config>.
+
+JOBS ?= $(shell nproc)
+GENERATOR := -G Ninja
+RELEASE_DIR := build/release
+ASAN_DIR := build/asan
+# Warnings are errors for every build made through this Makefile; pass WERROR=OFF to relax locally.
+WERROR ?= ON
+
+.PHONY: setup build build-asan test test-release test-asan demo bench format clean
+
+setup:
+	@bash scripts/setup.sh
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOPTRACE_WERROR=$(WERROR)
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug -DHOPTRACE_SANITIZE=ON -DHOPTRACE_WERROR=$(WERROR)
+
+build: setup $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+build-asan: setup $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+# Sanitizer run first, release run last: CTest's closing line is the last thing printed.
+test: test-asan test-release
+
+test-asan: build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
+test-release: build
+	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
+demo: build
+	./$(RELEASE_DIR)/examples/hoptrace-example-checkout
+
+bench: build
+	bash bench/run.sh $(RELEASE_DIR)
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build
