@@ -119,7 +119,7 @@ bool SetAttribute(Attributes& attributes, std::string_view key, const AttributeV
   }
   if (attributes.size() >= max_count) return false;
   Attribute& slot = attributes.emplace_slot();
-  slot.key.assign(key);
+  if (slot.key != key) slot.key.assign(key);  // recycled slots usually hold the same key already
   AssignAttributeValue(slot.value, value);
   return true;
 }

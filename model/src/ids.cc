@@ -44,25 +44,6 @@ std::optional<ByteId<N>> ByteId<N>::FromLowerHex(std::string_view hex) {
 }
 
 template <std::size_t N>
-ByteId<N> ByteId<N>::FromHighLow(std::uint64_t high, std::uint64_t low) {
-  ByteId id;
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t from_end = N - 1 - i;  // byte position counted from the least significant
-    const std::uint64_t word = from_end >= 8 ? high : low;
-    id.bytes_[i] = static_cast<std::uint8_t>(word >> (8 * (from_end % 8)));
-  }
-  return id;
-}
-
-template <std::size_t N>
-bool ByteId<N>::IsValid() const {
-  for (auto b : bytes_) {
-    if (b != 0) return true;
-  }
-  return false;
-}
-
-template <std::size_t N>
 void ByteId<N>::WriteHex(char* out) const {
   for (std::size_t i = 0; i < N; ++i) {
     out[2 * i] = kHexDigits[bytes_[i] >> 4];

@@ -30,10 +30,10 @@ SpanRecordPtr SpanRecordPool::Acquire() {
 }
 
 void SpanRecordPool::Release(SpanRecord* record) {
-  // Clearing keeps the buffers (SlotVector, std::string capacity) for the next span.
+  // Clearing keeps the buffers (SlotVector, std::string capacity) for the next span. The name is
+  // kept as it is: the next span overwrites it, usually with the same text.
   model::Span& span = record->span;
   span.trace_state.clear();
-  span.name.clear();
   span.attributes.clear();
   span.events.clear();
   span.links.clear();

@@ -22,7 +22,7 @@ void FillRecord(model::Span& span, const SpanContext& context, const SpanContext
   if (parent.IsValid()) {
     span.flags |= model::kSpanFlagHasIsRemote | (parent.IsRemote() ? model::kSpanFlagIsRemote : 0);
   }
-  span.name.assign(name);
+  if (span.name != name) span.name.assign(name);  // recycled records often carry the same name
   span.kind = options.kind;
   span.start_time_unix_nano = options.start_time_unix_nano != 0 ? options.start_time_unix_nano : NowUnixNanos();
   span.end_time_unix_nano = 0;

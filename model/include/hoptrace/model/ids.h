@@ -2,7 +2,9 @@
 // Trace and span identifiers: fixed-size byte arrays, cheap to copy and compare.
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,9 +25,28 @@ class ByteId {
   // Accepts only lower-case hex, as W3C Trace Context requires.
   static std::optional<ByteId> FromLowerHex(std::string_view hex);
   // Big-endian: the first byte of the id is the most significant byte of the number.
-  static ByteId FromHighLow(std::uint64_t high, std::uint64_t low);
+  // Inline, like IsValid: both run for every span the SDK starts.
+  static ByteId FromHighLow(std::uint64_t high, std::uint64_t low) {
+    ByteId id;
+    if constexpr (N == 16) {
+      StoreBigEndian(id.bytes_.data(), high);
+      StoreBigEndian(id.bytes_.data() + 8, low);
+    } else {
+      static_assert(N == 8);
+      StoreBigEndian(id.bytes_.data(), low);
+    }
+    return id;
+  }
 
-  bool IsValid() const;  // not all zero
+  bool IsValid() const {  // not all zero
+    std::uint64_t any = 0;
+    for (std::size_t offset = 0; offset < N; offset += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes_.data() + offset, 8);
+      any |= word;
+    }
+    return any != 0;
+  }
   std::string ToHex() const;
   void WriteHex(char* out) const;  // writes kHexSize characters, lower case
 
@@ -37,6 +58,12 @@ class ByteId {
   friend auto operator<=>(const ByteId&, const ByteId&) = default;
 
  private:
+  static void StoreBigEndian(std::uint8_t* out, std::uint64_t value) {
+    if constexpr (std::endian::native == std::endian::little) value = __builtin_bswap64(value);
+    std::memcpy(out, &value, 8);
+  }
+  static_assert(N % 8 == 0, "ids are whole 64-bit words");
+
   std::array<std::uint8_t, N> bytes_{};
 };
 
