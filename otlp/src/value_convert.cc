@@ -1,0 +1,201 @@
+#include "value_convert.h"
+
+#include <cstring>
+#include <type_traits>
+#include <variant>
+
+#include "text_encoding.h"
+
+namespace hoptrace::otlp::internal {
+namespace {
+
+// Elements of a model array; std::vector<bool> yields proxies, hence the conversion to Item.
+template <typename Vector, typename Visit>
+void ForEachItem(const Vector& items, Visit&& visit) {
+  using Item = typename Vector::value_type;
+  for (const auto& item : items) visit(static_cast<Item>(item));
+}
+
+void AppendScalarJson(const std::string& s, std::string* out) { AppendJsonString(s, out); }
+void AppendScalarJson(bool b, std::string* out) { out->append(b ? "true" : "false"); }
+void AppendScalarJson(std::int64_t v, std::string* out) { AppendDecimal(v, out); }
+void AppendScalarJson(double v, std::string* out) { AppendJsonDouble(v, out); }
+
+// The text of a scalar as a string-array element: strings as they are, others as AppendPlainJson
+// would write them minus quotes.
+std::string ScalarText(const std::string& s) { return s; }
+std::string ScalarText(bool b) { return b ? "true" : "false"; }
+std::string ScalarText(std::int64_t v) {
+  std::string text;
+  AppendDecimal(v, &text);
+  return text;
+}
+std::string ScalarText(double v) {
+  std::string text;
+  AppendDoubleText(v, &text);
+  return text;
+}
+
+// Scalars are the first four AttributeValue alternatives; arrays are the other four.
+constexpr bool IsScalarIndex(std::size_t index) { return index <= 3; }
+template <typename T>
+constexpr bool kIsScalar = std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
+                           std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
+// In AttributeValue, the array of a scalar type sits four alternatives after it.
+constexpr std::size_t kArrayIndexOffset = 4;
+static_assert(std::is_same_v<std::variant_alternative_t<0 + kArrayIndexOffset, model::AttributeValue>,
+                             std::vector<std::string>>);
+static_assert(std::is_same_v<std::variant_alternative_t<3 + kArrayIndexOffset, model::AttributeValue>,
+                             std::vector<double>>);
+
+template <std::size_t N>
+std::string SizeProblem(std::string_view name, IdEncoding encoding, std::size_t got) {
+  const bool hex = encoding == IdEncoding::kHex;
+  return std::string(name) + " must be " + std::to_string(hex ? 2 * N : N) + (hex ? " hex digits" : " bytes") +
+         ", got " + std::to_string(got);
+}
+
+}  // namespace
+
+void AppendPlainJson(const model::AttributeValue& value, std::string* out) {
+  std::visit(
+      [out](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (kIsScalar<V>) {
+          AppendScalarJson(v, out);
+        } else {
+          out->push_back('[');
+          bool first = true;
+          ForEachItem(v, [&](const auto& item) {
+            if (!first) out->push_back(',');
+            first = false;
+            AppendScalarJson(item, out);
+          });
+          out->push_back(']');
+        }
+      },
+      value);
+}
+
+std::string& ResetToString(model::AttributeValue* out) {
+  if (auto* s = std::get_if<std::string>(out)) {
+    s->clear();
+    return *s;
+  }
+  return out->emplace<std::string>();
+}
+
+void ArrayValueBuilder::Add(model::AttributeValue&& element) {
+  if (!IsScalarIndex(element.index())) {  // a nested array: only text can hold it
+    ConvertToStrings();
+    std::string text;
+    AppendPlainJson(element, &text);
+    std::get<std::vector<std::string>>(array_).push_back(std::move(text));
+    return;
+  }
+  std::visit(
+      [this](auto&& scalar) {
+        using Scalar = std::decay_t<decltype(scalar)>;
+        if constexpr (kIsScalar<Scalar>) {
+          if (empty_) {
+            array_.emplace<std::vector<Scalar>>();
+            empty_ = false;
+          }
+          if (auto* same_type = std::get_if<std::vector<Scalar>>(&array_)) {
+            same_type->push_back(std::move(scalar));
+            return;
+          }
+          ConvertToStrings();
+          std::get<std::vector<std::string>>(array_).push_back(ScalarText(scalar));
+        }
+      },
+      std::move(element));
+}
+
+void ArrayValueBuilder::ConvertToStrings() {
+  empty_ = false;
+  if (std::holds_alternative<std::vector<std::string>>(array_)) return;
+  std::vector<std::string> strings;
+  std::visit(
+      [&strings](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (!kIsScalar<V>) {
+          strings.reserve(v.size());
+          ForEachItem(v, [&](const auto& item) { strings.push_back(ScalarText(item)); });
+        }
+      },
+      array_);
+  array_ = std::move(strings);
+}
+
+void ArrayValueBuilder::Finish(model::AttributeValue* out) { *out = std::move(array_); }
+
+void KvlistTextBuilder::Add(std::string_view key, const model::AttributeValue& value, ValueKind kind) {
+  if (text_.size() > 1) text_.push_back(',');
+  AppendJsonString(key, &text_);
+  text_.push_back(':');
+  if (kind == ValueKind::kKvlist) {
+    text_.append(std::get<std::string>(value));
+  } else {
+    AppendPlainJson(value, &text_);
+  }
+}
+
+void KvlistTextBuilder::Finish(model::AttributeValue* out) {
+  text_.push_back('}');
+  *out = std::move(text_);
+}
+
+model::SpanKind SpanKindFromNumber(std::int64_t number) {
+  const bool known = number >= 0 && number <= static_cast<std::int64_t>(model::SpanKind::kConsumer);
+  return known ? static_cast<model::SpanKind>(number) : model::SpanKind::kUnspecified;
+}
+
+model::StatusCode StatusCodeFromNumber(std::int64_t number) {
+  const bool known = number >= 0 && number <= static_cast<std::int64_t>(model::StatusCode::kError);
+  return known ? static_cast<model::StatusCode>(number) : model::StatusCode::kUnset;
+}
+
+template <std::size_t N>
+bool DecodeId(std::string_view encoded, IdEncoding encoding, IdRule rule, std::string_view name,
+              model::ByteId<N>* out, std::string* problem) {
+  if (encoded.empty() && rule == IdRule::kOptional) {
+    *out = model::ByteId<N>();
+    return true;
+  }
+  if (encoding == IdEncoding::kBytes) {
+    if (encoded.size() != N) {
+      *problem = SizeProblem<N>(name, encoding, encoded.size());
+      return false;
+    }
+    std::memcpy(out->mutable_bytes().data(), encoded.data(), N);
+  } else {
+    if (encoded.size() != 2 * N) {
+      *problem = SizeProblem<N>(name, encoding, encoded.size());
+      return false;
+    }
+    const auto id = model::ByteId<N>::FromHex(encoded);
+    if (!id) {
+      *problem = std::string(name) + " is not hex";
+      return false;
+    }
+    *out = *id;
+  }
+  if (rule == IdRule::kRequired && !out->IsValid()) {
+    *problem = std::string(name) + " is all zero";
+    return false;
+  }
+  return true;
+}
+
+template bool DecodeId<16>(std::string_view, IdEncoding, IdRule, std::string_view, model::TraceId*, std::string*);
+template bool DecodeId<8>(std::string_view, IdEncoding, IdRule, std::string_view, model::SpanId*, std::string*);
+
+void RejectSpan(std::size_t span_index, std::string_view problem, DecodeReport* report) {
+  ++report->rejected_spans;
+  if (report->first_error.empty()) {
+    report->first_error = "span " + std::to_string(span_index) + ": " + std::string(problem);
+  }
+}
+
+}  // namespace hoptrace::otlp::internal
