@@ -1,8 +1,6 @@
 // model → OTLP JSON. Appends into one std::string; default (zero / empty) fields are omitted, as
 // the OTLP JSON encoding allows, which keeps the output small.
 
-#include <type_traits>
-#include <variant>
 
 #include "hoptrace/otlp/json_convert.h"
 #include "text_encoding.h"
@@ -90,25 +88,21 @@ void AppendScalarAnyValue(const Scalar& value, std::string* out) {
 }
 
 void AppendAnyValue(const model::AttributeValue& value, std::string* out) {
-  std::visit(
-      [out](const auto& v) {
-        using V = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<V, std::string> || std::is_scalar_v<V>) {
-          AppendScalarAnyValue(v, out);
-        } else {
-          using Item = typename V::value_type;
-          JsonObject any_value(out);
-          JsonObject array_value(any_value.Key("arrayValue"));
-          // Always write "values", so an empty array still reads back as an array.
-          array_value.Key("values")->push_back('[');
-          for (std::size_t i = 0; i < v.size(); ++i) {
-            if (i != 0) out->push_back(',');
-            AppendScalarAnyValue(static_cast<Item>(v[i]), out);
-          }
-          out->push_back(']');
-        }
+  bool array = false;
+  bool first = true;
+  internal::VisitAttributeValue(
+      value, [out](const auto& scalar) { AppendScalarAnyValue(scalar, out); },
+      [&](std::size_t) {
+        // Always write "values", so an empty array still reads back as an array.
+        array = true;
+        out->append(R"({"arrayValue":{"values":[)");
       },
-      value);
+      [&](const auto& item) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendScalarAnyValue(item, out);
+      });
+  if (array) out->append("]}}");
 }
 
 void AppendAttribute(const model::Attribute& attribute, std::string* out) {

@@ -1,8 +1,6 @@
 #include "hoptrace/otlp/proto_convert.h"
 
 #include <climits>
-#include <type_traits>
-#include <variant>
 
 #include <google/protobuf/arena.h>
 
@@ -38,19 +36,14 @@ void SetScalar(std::int64_t v, pb::common::v1::AnyValue* out) { out->set_int_val
 void SetScalar(double v, pb::common::v1::AnyValue* out) { out->set_double_value(v); }
 
 void ToAnyValue(const model::AttributeValue& value, pb::common::v1::AnyValue* out) {
-  std::visit(
-      [out](const auto& v) {
-        using V = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<V, std::string> || std::is_scalar_v<V>) {
-          SetScalar(v, out);
-        } else {
-          auto* values = out->mutable_array_value()->mutable_values();
-          values->Reserve(static_cast<int>(v.size()));
-          using Item = typename V::value_type;
-          for (const auto& item : v) SetScalar(static_cast<Item>(item), values->Add());
-        }
+  ::google::protobuf::RepeatedPtrField<pb::common::v1::AnyValue>* values = nullptr;
+  internal::VisitAttributeValue(
+      value, [out](const auto& scalar) { SetScalar(scalar, out); },
+      [&](std::size_t size) {
+        values = out->mutable_array_value()->mutable_values();
+        values->Reserve(static_cast<int>(size));
       },
-      value);
+      [&](const auto& item) { SetScalar(item, values->Add()); });
 }
 
 void ToProto(const model::Event& event, pb::trace::v1::Span::Event* out) {
@@ -292,6 +285,7 @@ void ToProto(const model::TraceBatch& batch, ExportRequest* out) { ToProtoAll(ba
 DecodeReport FromProto(const ExportRequest& request, model::TraceBatch* out) { return ProtoDecoder(out).Decode(request); }
 
 bool ParseExportRequest(std::string_view bytes, model::TraceBatch* out, DecodeReport* report, std::string* error) {
+  *report = DecodeReport{};
   // An arena makes parsing the many small messages of a request much cheaper than heap allocation.
   google::protobuf::Arena arena;
   auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);

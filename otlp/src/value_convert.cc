@@ -9,13 +9,6 @@
 namespace hoptrace::otlp::internal {
 namespace {
 
-// Elements of a model array; std::vector<bool> yields proxies, hence the conversion to Item.
-template <typename Vector, typename Visit>
-void ForEachItem(const Vector& items, Visit&& visit) {
-  using Item = typename Vector::value_type;
-  for (const auto& item : items) visit(static_cast<Item>(item));
-}
-
 void AppendScalarJson(const std::string& s, std::string* out) { AppendJsonString(s, out); }
 void AppendScalarJson(bool b, std::string* out) { out->append(b ? "true" : "false"); }
 void AppendScalarJson(std::int64_t v, std::string* out) { AppendDecimal(v, out); }
@@ -38,9 +31,6 @@ std::string ScalarText(double v) {
 
 // Scalars are the first four AttributeValue alternatives; arrays are the other four.
 constexpr bool IsScalarIndex(std::size_t index) { return index <= 3; }
-template <typename T>
-constexpr bool kIsScalar = std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
-                           std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
 // In AttributeValue, the array of a scalar type sits four alternatives after it.
 constexpr std::size_t kArrayIndexOffset = 4;
 static_assert(std::is_same_v<std::variant_alternative_t<0 + kArrayIndexOffset, model::AttributeValue>,
@@ -58,23 +48,20 @@ std::string SizeProblem(std::string_view name, IdEncoding encoding, std::size_t 
 }  // namespace
 
 void AppendPlainJson(const model::AttributeValue& value, std::string* out) {
-  std::visit(
-      [out](const auto& v) {
-        using V = std::decay_t<decltype(v)>;
-        if constexpr (kIsScalar<V>) {
-          AppendScalarJson(v, out);
-        } else {
-          out->push_back('[');
-          bool first = true;
-          ForEachItem(v, [&](const auto& item) {
-            if (!first) out->push_back(',');
-            first = false;
-            AppendScalarJson(item, out);
-          });
-          out->push_back(']');
-        }
+  bool array = false;
+  bool first = true;
+  VisitAttributeValue(
+      value, [out](const auto& scalar) { AppendScalarJson(scalar, out); },
+      [&](std::size_t) {
+        array = true;
+        out->push_back('[');
       },
-      value);
+      [&](const auto& item) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendScalarJson(item, out);
+      });
+  if (array) out->push_back(']');
 }
 
 std::string& ResetToString(model::AttributeValue* out) {
@@ -116,15 +103,9 @@ void ArrayValueBuilder::ConvertToStrings() {
   empty_ = false;
   if (std::holds_alternative<std::vector<std::string>>(array_)) return;
   std::vector<std::string> strings;
-  std::visit(
-      [&strings](const auto& v) {
-        using V = std::decay_t<decltype(v)>;
-        if constexpr (!kIsScalar<V>) {
-          strings.reserve(v.size());
-          ForEachItem(v, [&](const auto& item) { strings.push_back(ScalarText(item)); });
-        }
-      },
-      array_);
+  VisitAttributeValue(
+      array_, [](const auto&) {}, [&](std::size_t size) { strings.reserve(size); },
+      [&](const auto& item) { strings.push_back(ScalarText(item)); });
   array_ = std::move(strings);
 }
 

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "hoptrace/model/attribute.h"
 #include "hoptrace/model/ids.h"
@@ -52,6 +54,29 @@ constexpr ValueKind ScalarKind() {
   } else {
     return ValueKind::kString;
   }
+}
+
+// The model's scalar attribute types; the other AttributeValue alternatives are vectors of them.
+template <typename T>
+inline constexpr bool kIsScalar = std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
+                                  std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
+
+// Calls on_scalar(v) for a scalar value, or on_item(item) for each element of an array value
+// (after on_array_begin(size)), with elements as their own type even for std::vector<bool>.
+template <typename OnScalar, typename OnArrayBegin, typename OnItem>
+void VisitAttributeValue(const model::AttributeValue& value, OnScalar&& on_scalar, OnArrayBegin&& on_array_begin,
+                         OnItem&& on_item) {
+  std::visit(
+      [&](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (kIsScalar<V>) {
+          on_scalar(v);
+        } else {
+          on_array_begin(v.size());
+          for (const auto& item : v) on_item(static_cast<typename V::value_type>(item));
+        }
+      },
+      value);
 }
 
 // Appends `value` as plain JSON (not OTLP's {"intValue":...} form): strings quoted, numbers bare.

@@ -30,7 +30,9 @@ void ToProto(const model::InstrumentationScope& scope, pb::common::v1::Instrumen
 void ToProto(const model::Attributes& attributes,
              ::google::protobuf::RepeatedPtrField<pb::common::v1::KeyValue>* out);
 
-// protobuf → model. Appends to `out`.
+// protobuf → model. Appends to `out`. AnyValue kinds the model has no type for become text (the
+// JSON reader does the same): bytes → base64, kvlist → JSON object text such as {"a":1}, arrays of
+// mixed types → string arrays. Invalid span IDs skip the span (counted in the report).
 DecodeReport FromProto(const ExportRequest& request, model::TraceBatch* out);
 
 // Parses serialized ExportTraceServiceRequest bytes. Returns false (with `error`) when the bytes
