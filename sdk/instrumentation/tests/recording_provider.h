@@ -1,6 +1,8 @@
 #pragma once
 // A real TracerProvider exporting synchronously into memory, for the instrumentation tests.
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +57,19 @@ inline std::string AttributeText(const model::Attributes& attributes, std::strin
 
 inline std::string AttributeText(const model::Span& span, std::string_view key) {
   return AttributeText(span.attributes, key);
+}
+
+// Same trace, and `parent` is the direct parent.
+inline ::testing::AssertionResult IsChildOf(const model::Span& child, const model::Span& parent) {
+  if (child.trace_id != parent.trace_id) {
+    return ::testing::AssertionFailure()
+           << "trace " << child.trace_id.ToHex() << " != " << parent.trace_id.ToHex();
+  }
+  if (child.parent_span_id != parent.span_id) {
+    return ::testing::AssertionFailure()
+           << "parent " << child.parent_span_id.ToHex() << " != " << parent.span_id.ToHex();
+  }
+  return ::testing::AssertionSuccess();
 }
 
 inline bool HasAttribute(const model::Span& span, std::string_view key) {

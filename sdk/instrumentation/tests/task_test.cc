@@ -72,8 +72,7 @@ TEST_F(TaskTest, SpansInAWrappedTaskNestUnderTheSubmitter) {
   const auto spans = provider_.Spans();
   ASSERT_EQ(spans.size(), 2u);
   EXPECT_EQ(spans[0].name, "background");
-  EXPECT_EQ(spans[0].trace_id, spans[1].trace_id);
-  EXPECT_EQ(spans[0].parent_span_id, spans[1].span_id);
+  EXPECT_TRUE(testing::IsChildOf(spans[0], spans[1]));
 }
 
 TEST_F(TaskTest, WorkerContextIsRestoredAfterTheTask) {
