@@ -86,7 +86,7 @@ std::string HttpUrl::HostHeader() const {
   return (ipv6 ? "[" + host + "]" : host) + ":" + port;
 }
 
-std::string_view HttpResponse::Header(std::string_view name) const {
+std::string_view FindHeader(const HttpHeaders& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return value;
   }

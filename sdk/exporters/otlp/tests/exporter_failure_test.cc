@@ -169,6 +169,24 @@ TEST(OtlpExporterFailureTest, CountsSpansRejectedByPartialSuccess) {
   EXPECT_NE(test.log[1].find("rejected 1 of 5 spans: bad id"), std::string::npos) << test.log[1];
 }
 
+// Exports on this thread while another shuts the exporter down once the receiver has the request:
+// Export must give up promptly although the receiver would keep it waiting far longer.
+template <typename Receiver>
+void ExpectShutdownEndsTheExport(const Receiver& receiver, OtlpExporter& exporter) {
+  std::thread stopper([&] {
+    receiver.WaitForRequests(1, 2s);
+    std::this_thread::sleep_for(50ms);  // let the exporter settle into its wait
+    exporter.Shutdown(1s);
+  });
+  const auto start = Clock::now();
+  EXPECT_EQ(exporter.Export(MakeRecords(1)), ExportResult::kFailure);
+  stopper.join();
+  EXPECT_LT(Clock::now() - start, 2s);
+  // After Shutdown nothing more is sent.
+  EXPECT_EQ(exporter.Export(MakeRecords(1)), ExportResult::kFailure);
+  EXPECT_EQ(receiver.requests().size(), 1u);
+}
+
 TEST(OtlpExporterFailureTest, ShutdownInterruptsTheBackoffSleep) {
   HttpTestReceiver receiver;
   receiver.Respond({.status = 503, .headers = {{"Retry-After", "30"}}});
@@ -176,19 +194,7 @@ TEST(OtlpExporterFailureTest, ShutdownInterruptsTheBackoffSleep) {
   OtlpExporterOptions options = test.For(receiver.Url());
   options.timeout = 60s;
   OtlpExporter exporter(options);
-  std::thread stopper([&] {
-    receiver.WaitForRequests(1, 2s);
-    std::this_thread::sleep_for(100ms);
-    exporter.Shutdown(1s);
-  });
-  const auto start = Clock::now();
-  EXPECT_EQ(exporter.Export(MakeRecords(1)), ExportResult::kFailure);
-  stopper.join();
-  EXPECT_LT(Clock::now() - start, 2s);
-  EXPECT_EQ(receiver.requests().size(), 1u);
-  // After Shutdown nothing is sent.
-  EXPECT_EQ(exporter.Export(MakeRecords(1)), ExportResult::kFailure);
-  EXPECT_EQ(receiver.requests().size(), 1u);
+  ExpectShutdownEndsTheExport(receiver, exporter);
 }
 
 TEST(OtlpExporterFailureTest, ShutdownAbortsARequestInFlight) {
@@ -198,14 +204,17 @@ TEST(OtlpExporterFailureTest, ShutdownAbortsARequestInFlight) {
   OtlpExporterOptions options = test.For(receiver.Url());
   options.timeout = 30s;
   OtlpExporter exporter(options);
-  std::thread stopper([&] {
-    receiver.WaitForRequests(1, 2s);
-    exporter.Shutdown(1s);
-  });
-  const auto start = Clock::now();
-  EXPECT_EQ(exporter.Export(MakeRecords(1)), ExportResult::kFailure);
-  stopper.join();
-  EXPECT_LT(Clock::now() - start, 2s);
+  ExpectShutdownEndsTheExport(receiver, exporter);
+}
+
+TEST(OtlpExporterFailureTest, ShutdownAbortsAGrpcCallInFlight) {
+  GrpcTestReceiver receiver;
+  receiver.Respond({.delay = 10s});
+  TestOptions test;
+  OtlpExporterOptions options = test.For(receiver.Endpoint(), OtlpProtocol::kGrpc);
+  options.timeout = 30s;
+  OtlpExporter exporter(options);
+  ExpectShutdownEndsTheExport(receiver, exporter);
 }
 
 TEST(OtlpExporterFailureTest, HttpsEndpointIsAConfigurationError) {

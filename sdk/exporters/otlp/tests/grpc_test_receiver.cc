@@ -1,5 +1,7 @@
 #include "grpc_test_receiver.h"
 
+#include <thread>
+
 namespace hoptrace::sdk::exporters::otlp::testing {
 
 std::string ReceivedGrpcRequest::Metadata(const std::string& key) const {
@@ -20,21 +22,6 @@ GrpcTestReceiver::~GrpcTestReceiver() {
 
 std::string GrpcTestReceiver::Endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-void GrpcTestReceiver::Respond(ScriptedGrpcResponse response) {
-  std::lock_guard lock(mutex_);
-  responses_.push_back(std::move(response));
-}
-
-std::vector<ReceivedGrpcRequest> GrpcTestReceiver::requests() const {
-  std::lock_guard lock(mutex_);
-  return requests_;
-}
-
-bool GrpcTestReceiver::WaitForRequests(std::size_t count, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  return received_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
-}
-
 grpc::Status GrpcTestReceiver::Export(
     grpc::ServerContext* context, const ::opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* request,
     ::opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response) {
@@ -42,16 +29,9 @@ grpc::Status GrpcTestReceiver::Export(
   for (const auto& [key, value] : context->client_metadata()) {
     received.metadata.emplace(std::string(key.data(), key.size()), std::string(value.data(), value.size()));
   }
-  ScriptedGrpcResponse scripted;
-  {
-    std::lock_guard lock(mutex_);
-    requests_.push_back(std::move(received));
-    if (!responses_.empty()) {
-      scripted = std::move(responses_.front());
-      responses_.pop_front();
-    }
-  }
-  received_.notify_all();
+  const ScriptedGrpcResponse scripted = Record(std::move(received));
+  const auto answer_at = Clock::now() + scripted.delay;
+  while (Clock::now() < answer_at && !context->IsCancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   if (scripted.rejected_spans > 0 || !scripted.partial_success_message.empty()) {
     response->mutable_partial_success()->set_rejected_spans(scripted.rejected_spans);
     response->mutable_partial_success()->set_error_message(scripted.partial_success_message);

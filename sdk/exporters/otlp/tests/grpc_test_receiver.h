@@ -5,16 +5,14 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "hoptrace/sdk/exporters/otlp/retry.h"  // Clock
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "recorded_exchanges.h"
 
 namespace hoptrace::sdk::exporters::otlp::testing {
 
@@ -29,9 +27,11 @@ struct ScriptedGrpcResponse {
   grpc::Status status = grpc::Status::OK;
   std::int64_t rejected_spans = 0;  // partial success, with an OK status
   std::string partial_success_message;
+  std::chrono::milliseconds delay{0};  // wait this long (or until the client cancels) before answering
 };
 
-class GrpcTestReceiver final : public ::opentelemetry::proto::collector::trace::v1::TraceService::Service {
+class GrpcTestReceiver final : public ::opentelemetry::proto::collector::trace::v1::TraceService::Service,
+                               public RecordedExchanges<ReceivedGrpcRequest, ScriptedGrpcResponse> {
  public:
   GrpcTestReceiver();
   ~GrpcTestReceiver() override;
@@ -39,19 +39,12 @@ class GrpcTestReceiver final : public ::opentelemetry::proto::collector::trace::
   int port() const { return port_; }
   std::string Endpoint() const;  // http://127.0.0.1:port
 
-  void Respond(ScriptedGrpcResponse response);
-  std::vector<ReceivedGrpcRequest> requests() const;
-  bool WaitForRequests(std::size_t count, std::chrono::milliseconds timeout) const;
-
+  // Respond() queues responses; requests beyond the queue get OK.
   grpc::Status Export(grpc::ServerContext* context,
                       const ::opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* request,
                       ::opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse* response) override;
 
  private:
-  mutable std::mutex mutex_;
-  mutable std::condition_variable received_;
-  std::vector<ReceivedGrpcRequest> requests_;  // guarded by mutex_
-  std::deque<ScriptedGrpcResponse> responses_;  // guarded by mutex_
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };

@@ -22,18 +22,10 @@ namespace {
 
 constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024 * 1024;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return std::tolower(x) == std::tolower(y); });
-}
-
 }  // namespace
 
 std::string ReceivedHttpRequest::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
-  }
-  return {};
+  return std::string(FindHeader(headers, name));
 }
 
 std::string ReceivedHttpRequest::DecodedBody() const {
@@ -119,10 +111,7 @@ HttpTestReceiver::HttpTestReceiver() : server_(std::make_unique<Server>()) {
 void HttpTestReceiver::Accept() {
   server_->acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec) return;
-    {
-      std::lock_guard lock(mutex_);
-      ++connections_accepted_;
-    }
+    ++connections_accepted_;
     auto record = [this](ReceivedHttpRequest request) { return Record(std::move(request)); };
     std::make_shared<Session>(std::move(socket), std::move(record))->Read();
     Accept();
@@ -136,40 +125,6 @@ HttpTestReceiver::~HttpTestReceiver() {
 
 std::string HttpTestReceiver::Url(std::string_view path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
-}
-
-void HttpTestReceiver::Respond(ScriptedHttpResponse response) {
-  std::lock_guard lock(mutex_);
-  responses_.push_back(std::move(response));
-}
-
-std::vector<ReceivedHttpRequest> HttpTestReceiver::requests() const {
-  std::lock_guard lock(mutex_);
-  return requests_;
-}
-
-bool HttpTestReceiver::WaitForRequests(std::size_t count, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  return received_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
-}
-
-int HttpTestReceiver::connections_accepted() const {
-  std::lock_guard lock(mutex_);
-  return connections_accepted_;
-}
-
-ScriptedHttpResponse HttpTestReceiver::Record(ReceivedHttpRequest request) {
-  ScriptedHttpResponse response;
-  {
-    std::lock_guard lock(mutex_);
-    requests_.push_back(std::move(request));
-    if (!responses_.empty()) {
-      response = std::move(responses_.front());
-      responses_.pop_front();
-    }
-  }
-  received_.notify_all();
-  return response;
 }
 
 std::uint16_t ClosedLocalPort() {

@@ -3,17 +3,16 @@
 // records every request and answers with scripted responses, then 200 OK.
 
 #include <chrono>
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "hoptrace/sdk/exporters/otlp/http_client.h"  // HttpHeaders, Clock
+#include "recorded_exchanges.h"
 
 namespace hoptrace::sdk::exporters::otlp::testing {
 
@@ -35,7 +34,7 @@ struct ScriptedHttpResponse {
   std::chrono::milliseconds delay{0};  // wait this long before answering
 };
 
-class HttpTestReceiver {
+class HttpTestReceiver : public RecordedExchanges<ReceivedHttpRequest, ScriptedHttpResponse> {
  public:
   HttpTestReceiver();
   ~HttpTestReceiver();
@@ -45,22 +44,14 @@ class HttpTestReceiver {
   std::uint16_t port() const { return port_; }
   std::string Url(std::string_view path = "/v1/traces") const;
 
-  // Queues a response for the next request; requests beyond the queue get 200 OK.
-  void Respond(ScriptedHttpResponse response);
-  std::vector<ReceivedHttpRequest> requests() const;
-  bool WaitForRequests(std::size_t count, std::chrono::milliseconds timeout) const;
-  int connections_accepted() const;
+  // Respond() queues responses; requests beyond the queue get 200 OK.
+  int connections_accepted() const { return connections_accepted_.load(); }
 
  private:
   struct Server;
   void Accept();
-  ScriptedHttpResponse Record(ReceivedHttpRequest request);
 
-  mutable std::mutex mutex_;
-  mutable std::condition_variable received_;
-  std::vector<ReceivedHttpRequest> requests_;     // guarded by mutex_
-  std::deque<ScriptedHttpResponse> responses_;    // guarded by mutex_
-  int connections_accepted_ = 0;                  // guarded by mutex_
+  std::atomic<int> connections_accepted_{0};
   std::unique_ptr<Server> server_;
   std::uint16_t port_ = 0;
   std::thread thread_;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "byte_counting_proxy.h"
 #include "grpc_test_receiver.h"
 #include "hoptrace/otlp/json_convert.h"
 #include "http_test_receiver.h"
@@ -153,6 +154,27 @@ TEST_P(OtlpExporterEndToEndTest, ReusesOneConnectionAcrossExports) {
   }
   EXPECT_EQ(exporter->stats().exports, 5u);
   EXPECT_EQ(exporter->stats().spans_sent, 10u);
+}
+
+// gRPC hides the grpc-encoding header from the server's metadata, so measure the wire instead.
+TEST(OtlpGrpcCompressionTest, GzipShrinksWhatCrossesTheWire) {
+  auto upstream_bytes_for = [](OtlpCompression compression) {
+    testing::GrpcTestReceiver receiver;
+    testing::ByteCountingProxy proxy(static_cast<std::uint16_t>(receiver.port()));
+    OtlpExporterOptions options;
+    options.protocol = OtlpProtocol::kGrpc;
+    options.endpoint = "http://127.0.0.1:" + std::to_string(proxy.port());
+    options.compression = compression;
+    auto records = testing::MakeRecords(500);
+    for (auto& record : records) record->span.name = std::string(200, 'x');  // very compressible
+    EXPECT_EQ(MakeOtlpExporter(options)->Export(records), ExportResult::kSuccess);
+    EXPECT_EQ(receiver.requests().at(0).request.resource_spans(0).scope_spans(0).spans(499).name(), records[0]->span.name);
+    return proxy.upstream_bytes();
+  };
+  const std::size_t plain = upstream_bytes_for(OtlpCompression::kNone);
+  const std::size_t gzipped = upstream_bytes_for(OtlpCompression::kGzip);
+  EXPECT_GT(plain, 100'000u);
+  EXPECT_LT(gzipped * 5, plain) << "plain " << plain << " bytes, gzip " << gzipped << " bytes";
 }
 
 INSTANTIATE_TEST_SUITE_P(

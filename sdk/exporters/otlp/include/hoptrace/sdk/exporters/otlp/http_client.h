@@ -19,6 +19,9 @@ namespace hoptrace::sdk::exporters::otlp {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// The first value of header `name` (case-insensitive); empty when absent.
+std::string_view FindHeader(const HttpHeaders& headers, std::string_view name);
+
 struct HttpUrl {
   std::string scheme;  // "http" or "https"
   std::string host;    // without brackets for IPv6
@@ -34,8 +37,7 @@ struct HttpResponse {
   unsigned status = 0;
   HttpHeaders headers;
   std::string body;
-  // Case-insensitive lookup; empty when absent.
-  std::string_view Header(std::string_view name) const;
+  std::string_view Header(std::string_view name) const { return FindHeader(headers, name); }
 };
 
 // Retry-After: delay-seconds or an HTTP-date (IMF-fixdate), as a delay from `now` (0 when the date
