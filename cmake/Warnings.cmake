@@ -2,7 +2,7 @@
 add_library(hoptrace_warnings INTERFACE)
 target_compile_options(hoptrace_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
-  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
   -Wimplicit-fallthrough
   # GCC 12 warns on designated initializers that leave defaulted members out (GCC bug 96868).
   -Wno-missing-field-initializers)
