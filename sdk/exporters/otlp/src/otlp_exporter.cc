@@ -1,6 +1,7 @@
 #include "hoptrace/sdk/exporters/otlp/otlp_exporter.h"
 
 #include <algorithm>
+#include <exception>
 #include <iostream>
 
 #include "otlp_transport.h"
@@ -35,6 +36,17 @@ OtlpExporter::OtlpExporter(OtlpExporterOptions options) : options_(WithDefaults(
 OtlpExporter::~OtlpExporter() = default;
 
 ExportResult OtlpExporter::Export(std::span<const SpanRecordPtr> records) {
+  // The SpanExporter contract forbids throwing into the processor; encoding may still run out of memory.
+  try {
+    return ExportOrThrow(records);
+  } catch (const std::exception& error) {
+    failed_exports_.fetch_add(1);
+    Log(std::string("export failed: ") + error.what());
+    return ExportResult::kFailure;
+  }
+}
+
+ExportResult OtlpExporter::ExportOrThrow(std::span<const SpanRecordPtr> records) {
   if (shut_down_.load()) return ExportResult::kFailure;
   if (records.empty()) return ExportResult::kSuccess;
   if (!transport_) {

@@ -22,6 +22,9 @@ struct Transport {
   const char* name;
 };
 
+// Readable test names in CTest instead of the struct's bytes.
+void PrintTo(const Transport& transport, std::ostream* out) { *out << transport.name; }
+
 class OtlpExporterEndToEndTest : public ::testing::TestWithParam<Transport> {
  protected:
   bool grpc() const { return GetParam().protocol == OtlpProtocol::kGrpc; }

@@ -69,6 +69,7 @@ class OtlpExporter final : public SpanExporter {
   const std::string& configuration_error() const { return configuration_error_; }
 
  private:
+  ExportResult ExportOrThrow(std::span<const SpanRecordPtr> records);
   void Log(std::string_view message) const;
 
   OtlpExporterOptions options_;
