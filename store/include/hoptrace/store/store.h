@@ -1,0 +1,109 @@
+#pragma once
+// The backend-neutral trace store. Everything above the store (collector, query API, CLI, analysis)
+// talks to this interface only, so the embedded store and the ClickHouse backend are interchangeable.
+// Implementations are thread-safe.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hoptrace/model/span.h"
+#include "hoptrace/store/span_filter.h"
+
+namespace hoptrace::store {
+
+// An error as a value (LevelDB style). Codes map to protocol answers in the receivers.
+class Status {
+ public:
+  enum class Code : std::uint8_t {
+    kOk,
+    kInvalidArgument,   // the request itself is wrong (400 / INVALID_ARGUMENT)
+    kResourceExhausted, // over a limit, try later (429 / RESOURCE_EXHAUSTED)
+    kUnavailable,       // overloaded or shutting down, try later (503 / UNAVAILABLE)
+    kIoError,           // disk full, fsync failed (503 / UNAVAILABLE): nothing was acknowledged
+    kCorruption,
+    kNotFound,
+  };
+  Status() = default;
+  static Status Ok() { return {}; }
+  static Status Error(Code code, std::string message) { return Status(code, std::move(message)); }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+// Unix nanoseconds, inclusive bounds. Default: everything.
+struct TimeRange {
+  std::uint64_t start_unix_nano = 0;
+  std::uint64_t end_unix_nano = UINT64_MAX;
+  bool Contains(std::uint64_t t) const { return t >= start_unix_nano && t <= end_unix_nano; }
+  bool Overlaps(std::uint64_t start, std::uint64_t end) const { return start <= end_unix_nano && end >= start_unix_nano; }
+};
+
+struct SearchRequest {
+  // Traces with at least one span that matches and starts inside `range`.
+  SpanFilterPtr filter = SpanFilter::True();
+  TimeRange range;
+  std::size_t limit = 20;
+};
+
+// One search hit: what a result list shows without loading the whole trace.
+struct TraceSummary {
+  model::TraceId trace_id;
+  std::string root_service;  // of the root span; of the earliest span when the root is missing
+  std::string root_name;
+  std::uint64_t start_unix_nano = 0;  // earliest span start
+  std::uint64_t duration_nanos = 0;   // latest end - earliest start
+  std::uint32_t span_count = 0;
+  std::uint32_t error_count = 0;
+  std::vector<std::string> services;  // every service in the trace, sorted
+  std::vector<model::SpanId> matched_spans;
+};
+
+struct Operation {
+  std::string name;
+  model::SpanKind kind = model::SpanKind::kUnspecified;
+  friend bool operator==(const Operation&, const Operation&) = default;
+  friend auto operator<=>(const Operation&, const Operation&) = default;
+};
+
+// A call edge of the service graph: `parent` service called `child` service `call_count` times.
+struct DependencyLink {
+  std::string parent;
+  std::string child;
+  std::uint64_t call_count = 0;
+  std::uint64_t error_count = 0;  // calls whose child span had error status
+  friend bool operator==(const DependencyLink&, const DependencyLink&) = default;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores the spans. Returns Ok only once they are durable (survive kill -9 of the process): this
+  // is what receivers acknowledge to senders. Spans of one trace may arrive in any number of writes.
+  virtual Status Write(const model::TraceBatch& batch) = 0;
+
+  // Every stored span of the trace, grouped by resource and scope; nullopt when none is stored.
+  // `range` is a hint that lets a backend skip data (spans outside it may still be returned).
+  virtual std::optional<model::TraceBatch> GetTrace(const model::TraceId& trace_id, const TimeRange& range = {}) = 0;
+
+  // Summaries of matching traces, most recent first, at most request.limit.
+  virtual std::vector<TraceSummary> Search(const SearchRequest& request) = 0;
+
+  virtual std::vector<std::string> Services(const TimeRange& range = {}) = 0;  // sorted
+  virtual std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) = 0;  // sorted
+  virtual std::vector<DependencyLink> Dependencies(const TimeRange& range) = 0;
+};
+// Backends report their own counters (bytes, blocks, ...) through a metrics::Registry given to them
+// at construction, so /metrics shows them next to the receivers' and the query API's.
+
+}  // namespace hoptrace::store
