@@ -87,8 +87,11 @@ void BatchSpanProcessor::Run() {
         flushed_.notify_all();
       }
     }
-    if (stop) return;
+    if (stop) break;
   }
+  std::lock_guard lock(mutex_);
+  worker_finished_ = true;
+  flushed_.notify_all();
 }
 
 bool BatchSpanProcessor::ForceFlush(std::chrono::milliseconds timeout) {
@@ -108,8 +111,12 @@ void BatchSpanProcessor::Shutdown(std::chrono::milliseconds timeout) {
     stopping_ = true;
     wake_worker_.notify_one();
   }
-  if (worker_.joinable()) worker_.join();
+  {
+    std::unique_lock lock(mutex_);
+    flushed_.wait_for(lock, timeout, [&] { return worker_finished_; });
+  }
   exporter_->Shutdown(timeout);
+  if (worker_.joinable()) worker_.join();
 }
 
 BatchSpanProcessorStats BatchSpanProcessor::stats() const {

@@ -18,6 +18,14 @@ std::uint64_t NowUnixNanos() {
                                         .count());
 }
 
+std::string ExceptionTypeName(const std::exception& error) {
+  const char* mangled = typeid(error).name();
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> demangled(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                                         &std::free);
+  return status == 0 && demangled ? demangled.get() : mangled;
+}
+
 Span::Span(Span&& other) noexcept
     : context_(std::move(other.context_)),
       record_(std::move(other.record_)),
@@ -75,12 +83,7 @@ void Span::RecordException(std::string_view type, std::string_view message, std:
 }
 
 void Span::RecordException(const std::exception& error) {
-  if (!record_) return;
-  const char* mangled = typeid(error).name();
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> demangled(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
-                                                         &std::free);
-  RecordException(status == 0 && demangled ? demangled.get() : mangled, error.what());
+  if (record_) RecordException(ExceptionTypeName(error), error.what());
 }
 
 void Span::SetStatus(model::StatusCode code, std::string_view description) {

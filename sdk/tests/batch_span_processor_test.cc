@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <latch>
 #include <thread>
@@ -102,7 +104,7 @@ TEST(BatchSpanProcessorTest, DropsAreCountedExactlyWhenTheQueueIsFull) {
 }
 
 TEST(BatchSpanProcessorTest, ShutdownFlushesEverythingQueued) {
-  Harness harness({.max_queue_size = 4096, .max_export_batch_size = 100, .schedule_delay = 1h});
+  Harness harness({.max_queue_size = 4096, .max_export_batch_size = 2048, .schedule_delay = 1h});
   harness.EndSpans(1, 1000);
   EXPECT_LT(harness.counts->spans.load(), 1000u);  // the schedule delay has not passed
   harness.provider->Shutdown();
@@ -136,6 +138,45 @@ TEST(BatchSpanProcessorTest, ASlowExporterNeverBlocksTheApplication) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_LT(elapsed, 150ms) << "ending spans waited for the exporter";
   EXPECT_GT(harness.processor->stats().dropped, 0u);
+}
+
+// An exporter stuck until shut down, like an OTLP exporter retrying against a collector that is down.
+class StuckExporter final : public SpanExporter {
+ public:
+  ExportResult Export(std::span<const SpanRecordPtr>) override {
+    std::unique_lock lock(mutex_);
+    released_.wait(lock, [&] { return shut_down_; });
+    return ExportResult::kFailure;
+  }
+  void Shutdown(std::chrono::milliseconds) override {
+    std::lock_guard lock(mutex_);
+    shut_down_ = true;
+    released_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable released_;
+  bool shut_down_ = false;
+};
+
+TEST(BatchSpanProcessorTest, ShutdownIsBoundedByItsTimeoutWhenTheExporterHangs) {
+  auto processor = std::make_unique<BatchSpanProcessor>(
+      std::make_unique<StuckExporter>(),
+      BatchSpanProcessorOptions{.max_queue_size = 4096, .max_export_batch_size = 10, .schedule_delay = 1ms});
+  auto* raw = processor.get();
+  TracerProviderOptions options;
+  options.sampler = AlwaysOnSampler();
+  options.processors.push_back(std::move(processor));
+  TracerProvider provider(std::move(options));
+  for (int i = 0; i < 100; ++i) provider.GetTracer("t").StartSpan("op");
+  const auto start = std::chrono::steady_clock::now();
+  provider.Shutdown(200ms);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, 150ms);
+  EXPECT_LT(elapsed, 2s);
+  EXPECT_EQ(raw->stats().exported, 0u);
+  EXPECT_GT(raw->stats().failed, 0u);
 }
 
 }  // namespace

@@ -1,13 +1,10 @@
 #include "hoptrace/sdk/instrumentation/http.h"
 
-#include <cxxabi.h>
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <memory>
 #include <string>
-#include <typeinfo>
 
 #include "hoptrace/sdk/instrumentation/url.h"
 
@@ -53,14 +50,6 @@ void SetServerAddress(Span& span, std::string_view address, std::uint16_t port) 
 }
 
 // The exception's dynamic type, readable ("std::runtime_error"), for exception.type and error.type.
-std::string ExceptionTypeName(const std::exception& error) {
-  const char* mangled = typeid(error).name();
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> demangled(
-      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
-  return status == 0 && demangled ? demangled.get() : mangled;
-}
-
 bool IsError(int status_code, SpanKind kind) {
   if (status_code < 100 || status_code >= 500) return true;
   return kind == SpanKind::kClient && status_code >= 400;

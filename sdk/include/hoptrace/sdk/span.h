@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -23,6 +24,8 @@ using KeyValues = std::initializer_list<KeyValue>;
 
 // Nanoseconds since the Unix epoch, from the system clock.
 std::uint64_t NowUnixNanos();
+// The demangled dynamic type of an exception, e.g. "std::runtime_error" (exception.type).
+std::string ExceptionTypeName(const std::exception& error);
 
 class Span {
  public:

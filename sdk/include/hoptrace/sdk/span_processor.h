@@ -61,6 +61,8 @@ class BatchSpanProcessor final : public SpanProcessor {
 
   void OnEnd(SpanRecordPtr record) override;
   bool ForceFlush(std::chrono::milliseconds timeout) override;
+  // Exports what is queued, waiting at most `timeout`; then shuts the exporter down, which makes an
+  // export still in flight (a collector that is down, retrying) give up, and the rest is dropped.
   void Shutdown(std::chrono::milliseconds timeout) override;
   BatchSpanProcessorStats stats() const;
 
@@ -75,7 +77,8 @@ class BatchSpanProcessor final : public SpanProcessor {
 
   std::mutex mutex_;
   std::condition_variable wake_worker_;
-  std::condition_variable flushed_;
+  std::condition_variable flushed_;   // also signalled when the worker has finished
+  bool worker_finished_ = false;      // guarded by mutex_
   std::uint64_t flush_requests_ = 0;  // guarded by mutex_
   std::uint64_t flushes_done_ = 0;    // guarded by mutex_
   bool stopping_ = false;             // guarded by mutex_
