@@ -1,0 +1,149 @@
+#pragma once
+// The immutable on-disk block: the unit the embedded store cuts its head into and compacts.
+// One block is one file holding the spans of a set of traces, grouped and sorted by trace ID, in
+// zstd-compressed columns with dictionaries, a trace-ID index with a bloom filter, per-trace
+// summaries and search columns. The layout is described in docs/store-format.md.
+//
+// Usage (the engine):
+//   BlockBuilder builder;
+//   builder.Add(batch);                      // any number of times, any order of traces
+//   BlockMeta meta;
+//   Status s = builder.Finish(dir / "000123.block", &meta);  // atomic: temp file, fsync, rename
+//   std::unique_ptr<BlockReader> reader;
+//   s = BlockReader::Open(dir / "000123.block", {}, &reader);  // reads footer, meta and bloom only
+//   std::optional<model::TraceBatch> trace;
+//   s = reader->FindTrace(id, &trace);
+//
+// Errors are store::Status values; a damaged file yields kCorruption, never a crash.
+// BlockReader is thread-safe (its page cache has its own lock). BlockBuilder is not.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hoptrace/model/span.h"
+#include "hoptrace/store/store.h"
+
+namespace hoptrace::store::block {
+
+// A span's resource or scope together with the schema URL of its OTLP envelope.
+struct ResourceEntry {
+  model::Resource resource;
+  std::string schema_url;
+  friend bool operator==(const ResourceEntry&, const ResourceEntry&) = default;
+};
+struct ScopeEntry {
+  model::InstrumentationScope scope;
+  std::string schema_url;
+  friend bool operator==(const ScopeEntry&, const ScopeEntry&) = default;
+};
+
+// What a block says about itself; stored in the block and returned by Finish and BlockReader::meta.
+struct BlockMeta {
+  std::uint32_t format_version = 0;
+  std::uint64_t span_count = 0;
+  std::uint64_t trace_count = 0;
+  std::uint64_t min_start_unix_nano = 0;  // earliest span start (0 when the block is empty)
+  std::uint64_t max_start_unix_nano = 0;  // latest span start
+  std::uint64_t max_end_unix_nano = 0;    // latest span end
+  std::uint64_t file_bytes = 0;           // the whole file
+  std::uint64_t span_data_bytes = 0;      // compressed span columns
+  std::uint64_t index_bytes = 0;          // trace-ID index pages and bloom filter
+  std::uint64_t summary_bytes = 0;        // per-trace summaries
+  std::uint64_t dictionary_bytes = 0;     // strings, resources, scopes
+};
+
+// One search hit of one block. A trace whose spans sit in several blocks (before compaction) gets
+// a hit from each; MergeHits combines them into what the whole store knows.
+struct TraceHit {
+  TraceSummary summary;   // matched_spans: the spans of this block that matched
+  bool root_found = false;  // summary.root_* came from a span without parent (else: earliest span)
+};
+// Folds `other` (same trace) into `into`: counts add up, services and matched spans unite, the
+// root comes from a real root when either side has one, start/duration cover both.
+void MergeHits(TraceHit& into, const TraceHit& other);
+
+class BlockBuilder {
+ public:
+  BlockBuilder();
+  ~BlockBuilder();
+  BlockBuilder(const BlockBuilder&) = delete;
+  BlockBuilder& operator=(const BlockBuilder&) = delete;
+
+  // Copies the spans in. Resources and scopes are interned: equal ones are stored once.
+  void Add(const model::TraceBatch& batch);
+  void Add(const model::Span& span, const ResourceEntry& resource, const ScopeEntry& scope);
+
+  std::size_t span_count() const;  // spans added so far (before dropping duplicates)
+  // Rough memory held by the added spans, so the caller can cut blocks by size.
+  std::size_t approximate_bytes() const;
+
+  // Writes the block to `path` atomically (path + ".tmp", fsync, rename, fsync of the directory).
+  // Spans with the same trace and span ID are stored once (the first one added wins), so replayed
+  // or retried writes do not duplicate. The builder is empty afterwards. `meta` may be null.
+  Status Finish(const std::filesystem::path& path, BlockMeta* meta);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+struct ReaderOptions {
+  // Decompressed pages (index pages, span columns, summaries, dictionaries) kept per reader.
+  std::size_t cache_bytes = 8 << 20;
+};
+
+// Called per span in trace-ID order (spans of a trace together); return false to stop early.
+using SpanVisitor =
+    std::function<bool(const model::Span& span, const ResourceEntry& resource, const ScopeEntry& scope)>;
+
+class BlockReader {
+ public:
+  // Cheap: reads and verifies the footer, the section directory, the meta section and the bloom
+  // filter. Everything else is read on demand.
+  static Status Open(const std::filesystem::path& path, const ReaderOptions& options,
+                     std::unique_ptr<BlockReader>* reader);
+  ~BlockReader();
+  BlockReader(const BlockReader&) = delete;
+  BlockReader& operator=(const BlockReader&) = delete;
+
+  const BlockMeta& meta() const;
+  const std::filesystem::path& path() const;
+
+  // Bloom filter only: false means the trace is certainly not in this block.
+  bool MayContain(const model::TraceId& trace_id) const;
+  // The trace's spans grouped by resource and scope; nullopt when the block does not hold it.
+  // Reads the bloom filter, one index page and the one row group holding the trace.
+  Status FindTrace(const model::TraceId& trace_id, std::optional<model::TraceBatch>* trace);
+
+  // Traces with at least one span that satisfies `request.filter` and starts inside
+  // `request.range`: the latest-starting request.limit of them, latest first. The filter runs on
+  // the search columns (no full span decoding); results equal store::Matches span by span.
+  Status Search(const SearchRequest& request, std::vector<TraceHit>* hits);
+
+  // From the block's dictionaries (kept in memory since Open): sorted, unique.
+  const std::vector<std::string>& Services() const;
+  std::vector<Operation> Operations(std::string_view service) const;
+  // Parent service → child service edges between spans of the same trace in this block, computed
+  // when the block was built. Sorted by (parent, child).
+  const std::vector<DependencyLink>& Dependencies() const;
+
+  // Streams every span (for compaction). Stops at the first corruption, returning it.
+  Status ForEachSpan(const SpanVisitor& visitor);
+
+ private:
+  struct State;
+  explicit BlockReader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Compaction: writes one block at `output` with every span of `inputs` (spans of one trace from
+// different blocks end up together; duplicates are stored once). `meta` may be null.
+Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output, BlockMeta* meta);
+
+}  // namespace hoptrace::store::block
