@@ -2,6 +2,7 @@
 // TextMapCarrier adapters: over standard header containers and over a pair of callbacks (for
 // framework header types such as Boost.Beast's, or message-queue headers).
 
+#include <algorithm>
 #include <concepts>
 #include <functional>
 #include <iterator>
@@ -79,16 +80,28 @@ class HeaderCarrier final : public TextMapCarrier {
     return joined_.Result();
   }
 
+  // Replaces every existing value of `key`. The value of an entry with exactly this key is
+  // overwritten in place, so a carrier injected into again reuses its buffer; case variants go.
   void Set(std::string_view key, std::string_view value) override {
     if constexpr (!std::is_const_v<Container>) {
+      if (match_ == KeyMatch::kCaseInsensitive) {
+        EraseIf([&](std::string_view name) { return name != key && Matches(name, key); });
+      }
       if constexpr (carrier_detail::MapContainer<Container>) {
-        if (match_ == KeyMatch::kCaseInsensitive) {
-          EraseIf([&](std::string_view name) { return name != key && Matches(name, key); });
+        if (auto it = FindExact(key); it != headers_->end()) {
+          it->second.assign(value);
+        } else {
+          headers_->emplace(std::string(key), std::string(value));
         }
-        headers_->insert_or_assign(std::string(key), std::string(value));
       } else {
-        EraseIf([&](std::string_view name) { return Matches(name, key); });
-        headers_->emplace_back(std::string(key), std::string(value));
+        bool assigned = false;
+        EraseIf([&](std::string_view name) { return name == key && std::exchange(assigned, true); });
+        auto it = std::find_if(headers_->begin(), headers_->end(), [&](const auto& entry) { return entry.first == key; });
+        if (it != headers_->end()) {
+          it->second.assign(value);
+        } else {
+          headers_->emplace_back(std::string(key), std::string(value));
+        }
       }
     }
   }
