@@ -1,5 +1,6 @@
 // hoptrace-tracecontext-service [--host ADDRESS] [--port PORT]
 // The W3C trace-context test suite's service under test (see service.h). Runs until SIGINT/SIGTERM.
+// Its spans go where the OTEL_* variables say (by default OTLP/HTTP to localhost:4318).
 
 #include <pthread.h>
 
@@ -10,15 +11,21 @@
 #include <string_view>
 
 #include "hoptrace/sdk/conformance/service.h"
-#include "hoptrace/sdk/tracer_provider.h"
+#include "hoptrace/sdk/config/environment.h"
 
 namespace {
 
 using hoptrace::sdk::conformance::ServiceOptions;
 
-int Usage(const char* program) {
-  std::cerr << "usage: " << program << " [--host ADDRESS] [--port PORT]   (default 127.0.0.1:5000)\n";
-  return 2;
+int Usage(const char* program, int exit_code) {
+  (exit_code == 0 ? std::cout : std::cerr)
+      << "usage: " << program << " [--host ADDRESS] [--port PORT]   (default 127.0.0.1:5000)\n\n"
+      << "The service under test of the W3C trace-context test suite. On a POST whose body is a JSON\n"
+      << "array of {\"url\": ..., \"arguments\": ...}, it starts a SERVER span from the incoming\n"
+      << "traceparent/tracestate and POSTs each element's arguments to its url, injecting the context.\n"
+      << "Spans are exported as the OTEL_* environment variables say (OTEL_TRACES_EXPORTER=console\n"
+      << "prints them; the default sends OTLP/HTTP to localhost:4318).\n";
+  return exit_code;
 }
 
 std::optional<ServiceOptions> ParseArguments(int argc, char** argv) {
@@ -43,8 +50,11 @@ std::optional<ServiceOptions> ParseArguments(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    return Usage(argv[0], 0);
+  }
   const auto options = ParseArguments(argc, argv);
-  if (!options) return Usage(argv[0]);
+  if (!options) return Usage(argv[0], 2);
 
   // Block the stop signals in every thread, then wait for one here.
   sigset_t stop_signals;
@@ -53,10 +63,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  hoptrace::sdk::TracerProvider provider(
-      {.resource = hoptrace::sdk::DefaultResource("tracecontext-service")});
+  auto sdk = hoptrace::sdk::config::ConfigureFromEnvironment("tracecontext-service");
   try {
-    hoptrace::sdk::conformance::TraceContextService service(provider.GetTracer("hoptrace.conformance"),
+    hoptrace::sdk::conformance::TraceContextService service(sdk.provider->GetTracer("hoptrace.conformance"),
                                                             *options);
     std::cout << "listening on " << options->host << ":" << service.port() << std::endl;
     int signal = 0;
