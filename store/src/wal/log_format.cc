@@ -1,0 +1,31 @@
+#include "wal/log_format.h"
+
+#include <xxhash.h>
+
+#include <charconv>
+#include <cstdio>
+
+namespace hoptrace::store::wal {
+
+std::uint32_t RecordChecksum(RecordType type, std::string_view payload) {
+  const std::uint64_t seed = (static_cast<std::uint64_t>(payload.size()) << 8) | static_cast<std::uint8_t>(type);
+  return static_cast<std::uint32_t>(XXH3_64bits_withSeed(payload.data(), payload.size(), seed));
+}
+
+std::string SegmentFileName(std::uint64_t number) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%012llu.wal", static_cast<unsigned long long>(number));
+  return name;
+}
+
+std::uint64_t ParseSegmentFileName(std::string_view name) {
+  constexpr std::string_view kSuffix = ".wal";
+  if (name.size() != 12 + kSuffix.size() || !name.ends_with(kSuffix)) return 0;
+  std::uint64_t number = 0;
+  const char* end = name.data() + 12;
+  auto [ptr, error] = std::from_chars(name.data(), end, number);
+  if (error != std::errc() || ptr != end) return 0;
+  return number;
+}
+
+}  // namespace hoptrace::store::wal

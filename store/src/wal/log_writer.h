@@ -1,0 +1,51 @@
+#pragma once
+// Appends records (log_format.h) to one WAL segment file.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "hoptrace/store/store.h"
+#include "wal/log_format.h"
+
+namespace hoptrace::store::wal {
+
+class LogWriter {
+ public:
+  // Creates `path` (or appends to it when it exists).
+  static Status Open(const std::string& path, LogWriter* out);
+
+  LogWriter() = default;
+  LogWriter(LogWriter&& other) noexcept;
+  LogWriter& operator=(LogWriter&& other) noexcept;
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+  ~LogWriter();
+
+  // Appends one record per payload with a single write. On any error the file is cut back to its
+  // size before the call, so a failed append leaves no partial record behind (when even that fails
+  // the writer reports itself broken and the caller starts a new segment).
+  Status AddRecords(RecordType type, std::span<const std::string_view> payloads);
+  Status AddRecord(RecordType type, std::string_view payload) { return AddRecords(type, {&payload, 1}); }
+
+  // fdatasync. After a failed sync the kernel may have dropped the dirty pages, so the writer is
+  // broken from then on: nothing written to it since the last good sync may be trusted.
+  Status Sync();
+
+  bool is_open() const { return fd_ >= 0; }
+  bool broken() const { return broken_; }
+  std::uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void Close();
+
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+  bool broken_ = false;
+  std::string path_;
+  std::string buffer_;  // reused across appends
+};
+
+}  // namespace hoptrace::store::wal

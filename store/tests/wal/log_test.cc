@@ -1,0 +1,160 @@
+// log_writer.cc / log_reader.cc: round trip, and the damage a crash or a bad disk leaves behind.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "wal/log_reader.h"
+#include "wal/log_writer.h"
+#include "wal/test_util.h"
+
+namespace hoptrace::store::wal {
+namespace {
+
+std::string Payload(int i) { return "record-" + std::to_string(i) + std::string(static_cast<std::size_t>(i * 37 % 300), 'x'); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+class LogTest : public ::testing::Test {
+ protected:
+  // Writes records 0..count-1 and returns the file contents and where each record starts.
+  std::string WriteRecords(int count, std::vector<std::size_t>* offsets = nullptr) {
+    LogWriter writer;
+    EXPECT_TRUE(LogWriter::Open(path_, &writer).ok());
+    for (int i = 0; i < count; ++i) {
+      if (offsets) offsets->push_back(writer.size());
+      EXPECT_TRUE(writer.AddRecord(RecordType::kBatch, Payload(i)).ok());
+    }
+    EXPECT_TRUE(writer.Sync().ok());
+    return ReadFile(path_);
+  }
+
+  static std::vector<std::string> ReadAll(LogReader& reader) {
+    std::vector<std::string> records;
+    RecordType type;
+    std::string_view payload;
+    while (reader.ReadRecord(&type, &payload)) records.emplace_back(payload);
+    return records;
+  }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.str() + "/000000000001.wal";
+};
+
+TEST_F(LogTest, RoundTrip) {
+  WriteRecords(100);
+  LogReader reader;
+  ASSERT_TRUE(LogReader::Open(path_, &reader).ok());
+  const std::vector<std::string> records = ReadAll(reader);
+  ASSERT_EQ(records.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(records[static_cast<std::size_t>(i)], Payload(i));
+  EXPECT_TRUE(reader.report().clean());
+  EXPECT_EQ(reader.report().records, 100u);
+}
+
+TEST_F(LogTest, ReopenedWriterAppends) {
+  WriteRecords(3);
+  WriteRecords(2);
+  LogReader reader;
+  ASSERT_TRUE(LogReader::Open(path_, &reader).ok());
+  EXPECT_EQ(ReadAll(reader).size(), 5u);
+}
+
+TEST_F(LogTest, TornTailAtEveryCutKeepsEarlierRecords) {
+  std::vector<std::size_t> offsets;
+  const std::string contents = WriteRecords(5, &offsets);
+  const std::size_t last = offsets.back();
+  for (std::size_t cut = last + 1; cut < contents.size(); ++cut) {
+    LogReader reader(contents.substr(0, cut));
+    const std::vector<std::string> records = ReadAll(reader);
+    ASSERT_EQ(records.size(), 4u) << "cut at " << cut;
+    EXPECT_EQ(records.back(), Payload(3));
+    EXPECT_EQ(reader.report().torn_tail_records, 1u);
+    EXPECT_EQ(reader.report().skipped_bytes, cut - last);
+    ASSERT_EQ(reader.report().problems.size(), 1u);
+    EXPECT_NE(reader.report().problems[0].find("torn"), std::string::npos);
+  }
+}
+
+TEST_F(LogTest, FlippedByteSkipsOnlyThatRecord) {
+  std::vector<std::size_t> offsets;
+  const std::string contents = WriteRecords(5, &offsets);
+  // Every byte of record 2, header included: the length and type are covered by the checksum too.
+  for (std::size_t at = offsets[2]; at < offsets[3]; ++at) {
+    std::string damaged = contents;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
+    LogReader reader(damaged);
+    const std::vector<std::string> records = ReadAll(reader);
+    ASSERT_EQ(records.size(), 4u) << "flip at " << at;
+    EXPECT_EQ(records[1], Payload(1));
+    EXPECT_EQ(records[2], Payload(3));
+    EXPECT_EQ(reader.report().corrupt_regions, 1u);
+    EXPECT_EQ(reader.report().skipped_bytes, offsets[3] - offsets[2]);
+  }
+}
+
+TEST_F(LogTest, ZeroFilledTailIsReportedNotReturned) {
+  std::string contents = WriteRecords(3);
+  contents.append(4096, '\0');  // a preallocated or torn page
+  LogReader reader(contents);
+  EXPECT_EQ(ReadAll(reader).size(), 3u);
+  EXPECT_EQ(reader.report().torn_tail_records, 1u);
+  EXPECT_EQ(reader.report().skipped_bytes, 4096u);
+}
+
+TEST_F(LogTest, MissingFileIsAnIoError) {
+  LogReader reader;
+  EXPECT_EQ(LogReader::Open(dir_.str() + "/absent.wal", &reader).code(), Status::Code::kIoError);
+}
+
+// The disk fills up mid-append: the writer reports kIoError and cuts the partial record off, so the
+// file holds only whole records and later appends (once there is room) are readable.
+TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
+  LogWriter writer;
+  ASSERT_TRUE(LogWriter::Open(path_, &writer).ok());
+  ASSERT_TRUE(writer.AddRecord(RecordType::kBatch, Payload(1)).ok());
+  const std::uint64_t good_size = writer.size();
+
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit previous{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &previous), 0);
+  rlimit limited = previous;
+  limited.rlim_cur = good_size + 100;  // room for part of the next record only
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  const Status failed = writer.AddRecord(RecordType::kBatch, std::string(1000, 'y'));
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &previous), 0);
+  std::signal(SIGXFSZ, previous_handler);
+
+  EXPECT_EQ(failed.code(), Status::Code::kIoError) << failed.message();
+  EXPECT_EQ(std::filesystem::file_size(path_), good_size);
+  EXPECT_FALSE(writer.broken());
+  ASSERT_TRUE(writer.AddRecord(RecordType::kBatch, Payload(2)).ok());
+  LogReader reader;
+  ASSERT_TRUE(LogReader::Open(path_, &reader).ok());
+  EXPECT_EQ(ReadAll(reader), (std::vector<std::string>{Payload(1), Payload(2)}));
+  EXPECT_TRUE(reader.report().clean());
+}
+
+TEST_F(LogTest, OversizedRecordIsRefused) {
+  LogWriter writer;
+  ASSERT_TRUE(LogWriter::Open(path_, &writer).ok());
+  const std::string huge(kMaxRecordSize + 1, 'z');
+  EXPECT_EQ(writer.AddRecord(RecordType::kBatch, huge).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(writer.size(), 0u);
+}
+
+TEST(SegmentFileNameTest, RoundTripAndRejects) {
+  EXPECT_EQ(SegmentFileName(42), "000000000042.wal");
+  EXPECT_EQ(ParseSegmentFileName("000000000042.wal"), 42u);
+  EXPECT_EQ(ParseSegmentFileName("00000000042.wal"), 0u);
+  EXPECT_EQ(ParseSegmentFileName("0000000000x2.wal"), 0u);
+  EXPECT_EQ(ParseSegmentFileName("000000000042.log"), 0u);
+}
+
+}  // namespace
+}  // namespace hoptrace::store::wal
