@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "hoptrace/query/query_language.h"
+#include "text.h"
 
 namespace hoptrace::query {
 namespace {
@@ -92,11 +93,6 @@ void AppendDouble(double value, std::string* out) {
   if (text.find_first_of(".en") == std::string_view::npos) *out += ".0";  // keep it a float, not an int
 }
 
-// Keywords are the model's enum names in lower case ("SERVER" -> server).
-void AppendLowercase(std::string_view name, std::string* out) {
-  for (char c : name) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-}
-
 void AppendLiteral(const store::Comparison& comparison, std::string* out) {
   const store::Literal& value = comparison.value;
   if (comparison.op == CompareOp::kExists) {
@@ -114,9 +110,9 @@ void AppendLiteral(const store::Comparison& comparison, std::string* out) {
   } else if (const auto* flag = std::get_if<bool>(&value)) {
     *out += *flag ? "true" : "false";
   } else if (const auto* kind = std::get_if<model::SpanKind>(&value)) {
-    AppendLowercase(model::SpanKindName(*kind), out);
+    *out += internal::ToLower(model::SpanKindName(*kind));
   } else if (const auto* status = std::get_if<model::StatusCode>(&value)) {
-    AppendLowercase(model::StatusCodeName(*status), out);
+    *out += internal::ToLower(model::StatusCodeName(*status));
   } else {
     *out += "nil";
   }

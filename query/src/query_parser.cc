@@ -1,6 +1,5 @@
 // ParseQuery: recursive descent over the tokens of query_lexer.h, type-checking each comparison.
 
-#include <charconv>
 #include <optional>
 #include <regex>
 #include <utility>
@@ -8,6 +7,7 @@
 #include "hoptrace/query/duration.h"
 #include "hoptrace/query/query_language.h"
 #include "query_lexer.h"
+#include "text.h"
 
 namespace hoptrace::query {
 namespace {
@@ -75,11 +75,11 @@ std::optional<Value> KeywordValue(std::string_view word) {
   return std::nullopt;
 }
 
+// Numbers as written in a query: an optional sign, then what std::from_chars reads.
 template <typename T>
-bool ParseWhole(std::string_view text, T* out) {
+bool ParseSignedNumber(std::string_view text, T* out) {
   if (!text.empty() && text[0] == '+') text.remove_prefix(1);
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size();
+  return internal::ParseWhole(text, out);
 }
 
 bool LooksLikeDecimal(std::string_view text) {
@@ -232,8 +232,8 @@ class Parser {
 
   std::optional<Value> ReadNumber(const Token& token) {
     const std::string_view text = token.source;
-    if (std::int64_t whole = 0; ParseWhole(text, &whole)) return Value{Value::Type::kInt, whole};
-    if (double decimal = 0; LooksLikeDecimal(text) && ParseWhole(text, &decimal)) {
+    if (std::int64_t whole = 0; ParseSignedNumber(text, &whole)) return Value{Value::Type::kInt, whole};
+    if (double decimal = 0; LooksLikeDecimal(text) && ParseSignedNumber(text, &decimal)) {
       return Value{Value::Type::kDouble, decimal};
     }
     if (auto nanos = ParseGoDuration(text)) return Value{Value::Type::kDuration, *nanos};
