@@ -1,25 +1,496 @@
+// Writes a block: sorts and groups the added spans by trace, builds the dictionaries, summaries,
+// dependency edges, index and bloom filter, and writes every section through zstd with a checksum.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+
 #include "block/block.h"
+#include "block/block_format.h"
+#include "block/bloom_filter.h"
 
 namespace hoptrace::store::block {
+namespace {
+
+// Blocks are written once and read many times: spend CPU on size.
+constexpr int kZstdLevel = 9;
+
+struct StoredSpan {
+  model::Span span;
+  std::uint32_t resource = 0;
+  std::uint32_t scope = 0;
+  std::uint64_t sequence = 0;  // order of Add, so the first of duplicates wins
+};
+
+// Spans [begin, end) of the sorted span list share a trace ID.
+struct TraceRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+template <typename Entry>
+class Interner {
+ public:
+  std::uint32_t Intern(const Entry& entry) {
+    if (!entries_.empty() && entries_[last_] == entry) return last_;  // spans usually come in runs
+    auto [it, inserted] = ids_.try_emplace(Key(entry), static_cast<std::uint32_t>(entries_.size()));
+    if (inserted) entries_.push_back(entry);
+    last_ = it->second;
+    return last_;
+  }
+  const std::vector<Entry>& entries() const { return entries_; }
+  void Clear() {
+    entries_.clear();
+    ids_.clear();
+    last_ = 0;
+  }
+
+ private:
+  static std::string Key(const Entry& entry) {
+    const StringDictionaryBuilder inline_only;
+    if constexpr (std::is_same_v<Entry, ResourceEntry>) {
+      return EncodeResources({entry}, inline_only);
+    } else {
+      return EncodeScopes({entry}, inline_only);
+    }
+  }
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::uint32_t last_ = 0;
+};
+
+std::size_t ApproximateBytes(const model::Attributes& attributes) {
+  std::size_t bytes = 0;
+  for (const model::Attribute& attribute : attributes) bytes += sizeof(attribute) + attribute.key.size() + 16;
+  return bytes;
+}
+
+std::size_t ApproximateBytes(const model::Span& span) {
+  std::size_t bytes = sizeof(StoredSpan) + span.name.size() + span.trace_state.size() + span.status.message.size() +
+                      ApproximateBytes(span.attributes);
+  for (const model::Event& event : span.events) bytes += sizeof(event) + event.name.size() + ApproximateBytes(event.attributes);
+  for (const model::Link& link : span.links) bytes += sizeof(link) + ApproximateBytes(link.attributes);
+  return bytes;
+}
+
+// The file being written, under a temporary name until Commit.
+class BlockFile {
+ public:
+  explicit BlockFile(std::filesystem::path path) : path_(std::move(path)), temp_path_(path_.string() + ".tmp") {}
+  ~BlockFile() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(temp_path_.c_str());
+    }
+  }
+  Status Open() {
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return fd_ < 0 ? Errno("open " + temp_path_.string()) : Status::Ok();
+  }
+  std::uint64_t offset() const { return offset_; }
+  Status Append(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) return Errno("write " + temp_path_.string());
+      bytes.remove_prefix(static_cast<std::size_t>(written));
+      offset_ += static_cast<std::uint64_t>(written);
+    }
+    return Status::Ok();
+  }
+  // fsync, rename over the final name, fsync the directory: the block appears whole or not at all.
+  Status Commit() {
+    if (::fsync(fd_) != 0) return Errno("fsync " + temp_path_.string());
+    ::close(std::exchange(fd_, -1));
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      const Status error = Errno("rename to " + path_.string());
+      ::unlink(temp_path_.c_str());
+      return error;
+    }
+    const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) return Errno("open directory " + dir.string());
+    const bool synced = ::fsync(dir_fd) == 0;
+    ::close(dir_fd);
+    return synced ? Status::Ok() : Errno("fsync directory " + dir.string());
+  }
+
+ private:
+  static Status Errno(const std::string& what) { return IoError(what + ": " + std::strerror(errno)); }
+  std::filesystem::path path_;
+  std::filesystem::path temp_path_;
+  int fd_ = -1;
+  std::uint64_t offset_ = 0;
+};
+
+// Encodes the five columns of one row group.
+class RowGroupEncoder {
+ public:
+  RowGroupEncoder(const StringDictionaryBuilder& strings, std::uint64_t block_start)
+      : strings_(strings), block_start_(block_start) {}
+
+  void AddTrace(const std::vector<StoredSpan>& spans, TraceRange trace) {
+    const std::uint64_t trace_start = spans[trace.begin].span.start_time_unix_nano;
+    traces_.PutVarint(trace.end - trace.begin);
+    traces_.PutVarint(trace_start - block_start_);
+    std::unordered_map<model::SpanId, std::size_t, model::IdHash> positions;
+    for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i].span.span_id, i - trace.begin);
+    std::uint64_t previous_start = trace_start;
+    for (std::size_t i = trace.begin; i < trace.end; ++i) {
+      const StoredSpan& stored = spans[i];
+      AddIntrinsics(stored, previous_start);
+      previous_start = stored.span.start_time_unix_nano;
+      AddIds(stored.span, positions, i - trace.begin);
+      PutAttributes(stored.span.attributes, strings_, attributes_[kAttributeCounts], AttributeOut(attributes_));
+      AddDetails(stored.span);
+    }
+  }
+
+  std::vector<std::string> Finish() const {
+    return {traces_.buffer(), intrinsics_.Finish(), ids_.Finish(), attributes_.Finish(), details_.Finish()};
+  }
+
+ private:
+  static AttributeStreams AttributeOut(StreamSetWriter& out) {
+    return {&out[kAttributeKeys], &out[kAttributeTypes], &out[kAttributeValues]};
+  }
+  AttributeStreams NestedOut() { return {&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]}; }
+
+  void AddIntrinsics(const StoredSpan& stored, std::uint64_t previous_start) {
+    const model::Span& span = stored.span;
+    intrinsics_[kResourceIds].PutVarint(stored.resource);
+    intrinsics_[kScopeIds].PutVarint(stored.scope);
+    strings_.PutRef(intrinsics_[kNames], span.name);
+    intrinsics_[kKinds].PutByte(static_cast<std::uint8_t>(span.kind));
+    intrinsics_[kStatusCodes].PutByte(static_cast<std::uint8_t>(span.status.code));
+    intrinsics_[kStartDeltas].PutVarint(span.start_time_unix_nano - previous_start);  // sorted: never negative
+    // Signed so that a span ending before it starts (bad clocks) still round-trips exactly.
+    intrinsics_[kDurations].PutSigned(static_cast<std::int64_t>(span.end_time_unix_nano - span.start_time_unix_nano));
+  }
+
+  void AddIds(const model::Span& span, const std::unordered_map<model::SpanId, std::size_t, model::IdHash>& positions,
+              std::size_t position) {
+    ids_[kSpanIds].PutId(span.span_id);
+    if (!span.parent_span_id.IsValid()) {
+      ids_[kParentRefs].PutVarint(kParentNone);
+    } else if (const auto it = positions.find(span.parent_span_id); it != positions.end()) {
+      const auto distance = static_cast<std::int64_t>(position) - static_cast<std::int64_t>(it->second);
+      ids_[kParentRefs].PutVarint(kParentInTrace + ((static_cast<std::uint64_t>(distance) << 1) ^
+                                                    static_cast<std::uint64_t>(distance >> 63)));
+    } else {
+      ids_[kParentRefs].PutVarint(kParentExplicit);
+      ids_[kExplicitParents].PutId(span.parent_span_id);
+    }
+    ids_[kFlags].PutVarint(span.flags);
+    strings_.PutRef(ids_[kTraceStates], span.trace_state);
+  }
+
+  void AddDetails(const model::Span& span) {
+    strings_.PutRef(details_[kStatusMessages], span.status.message);
+    for (const std::uint32_t dropped : {span.dropped_attributes_count, span.dropped_events_count, span.dropped_links_count}) {
+      details_[kDroppedCounts].PutVarint(dropped);
+    }
+    details_[kEventCounts].PutVarint(span.events.size());
+    for (const model::Event& event : span.events) {
+      details_[kEventScalars].PutSigned(static_cast<std::int64_t>(event.time_unix_nano - span.start_time_unix_nano));
+      strings_.PutRef(details_[kEventScalars], event.name);
+      details_[kEventScalars].PutVarint(event.dropped_attributes_count);
+      PutAttributes(event.attributes, strings_, details_[kNestedCounts], NestedOut());
+    }
+    details_[kLinkCounts].PutVarint(span.links.size());
+    for (const model::Link& link : span.links) {
+      details_[kLinkIds].PutId(link.trace_id);
+      details_[kLinkIds].PutId(link.span_id);
+      strings_.PutRef(details_[kLinkScalars], link.trace_state);
+      details_[kLinkScalars].PutVarint(link.flags);
+      details_[kLinkScalars].PutVarint(link.dropped_attributes_count);
+      PutAttributes(link.attributes, strings_, details_[kNestedCounts], NestedOut());
+    }
+  }
+
+  const StringDictionaryBuilder& strings_;
+  const std::uint64_t block_start_;
+  Encoder traces_;
+  StreamSetWriter intrinsics_{kIntrinsicStreams};
+  StreamSetWriter ids_{kIdStreams};
+  StreamSetWriter attributes_{kAttributeStreams};
+  StreamSetWriter details_{kDetailStreams};
+};
+
+}  // namespace
 
 struct BlockBuilder::State {
-  std::size_t span_count = 0;
+  std::vector<StoredSpan> spans;
+  Interner<ResourceEntry> resources;
+  Interner<ScopeEntry> scopes;
+  std::size_t bytes = 0;
+
+  void Add(const model::Span& span, std::uint32_t resource, std::uint32_t scope) {
+    spans.push_back({span, resource, scope, spans.size()});
+    bytes += ApproximateBytes(span);
+  }
 };
+
+namespace {
+
+// Everything Finish derives from the sorted spans before writing.
+struct BlockPlan {
+  std::vector<TraceRange> traces;
+  std::vector<std::uint32_t> resource_services;  // resource id -> index into meta.services
+  std::vector<SummaryRow> summaries;
+  std::vector<TraceRange> row_groups;  // ranges of trace ordinals
+  MetaSection meta;
+};
+
+void SortAndDeduplicate(std::vector<StoredSpan>& spans) {
+  std::sort(spans.begin(), spans.end(), [](const StoredSpan& a, const StoredSpan& b) {
+    if (a.span.trace_id != b.span.trace_id) return a.span.trace_id < b.span.trace_id;
+    if (a.span.span_id != b.span.span_id) return a.span.span_id < b.span.span_id;
+    return a.sequence < b.sequence;
+  });
+  spans.erase(std::unique(spans.begin(), spans.end(),
+                          [](const StoredSpan& a, const StoredSpan& b) {
+                            return a.span.trace_id == b.span.trace_id && a.span.span_id == b.span.span_id;
+                          }),
+              spans.end());
+  // Within a trace by start time: start deltas stay small and parents usually come first.
+  std::sort(spans.begin(), spans.end(), [](const StoredSpan& a, const StoredSpan& b) {
+    if (a.span.trace_id != b.span.trace_id) return a.span.trace_id < b.span.trace_id;
+    if (a.span.start_time_unix_nano != b.span.start_time_unix_nano) {
+      return a.span.start_time_unix_nano < b.span.start_time_unix_nano;
+    }
+    return a.span.span_id < b.span.span_id;
+  });
+}
+
+std::vector<TraceRange> FindTraces(const std::vector<StoredSpan>& spans) {
+  std::vector<TraceRange> traces;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    if (i == 0 || spans[i].span.trace_id != spans[i - 1].span.trace_id) traces.push_back({i, i});
+    traces.back().end = i + 1;
+  }
+  return traces;
+}
+
+void PlanServices(const std::vector<ResourceEntry>& resources, BlockPlan& plan) {
+  std::set<std::string_view> services;
+  for (const ResourceEntry& entry : resources) services.insert(ServiceOf(entry.resource));
+  plan.meta.services.assign(services.begin(), services.end());
+  for (const ResourceEntry& entry : resources) {
+    const auto it = std::lower_bound(plan.meta.services.begin(), plan.meta.services.end(), ServiceOf(entry.resource));
+    plan.resource_services.push_back(static_cast<std::uint32_t>(it - plan.meta.services.begin()));
+  }
+}
+
+// Summaries, operations and dependency edges, one pass over each trace.
+void PlanTraces(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
+  std::set<std::tuple<std::uint32_t, std::string_view, model::SpanKind>> operations;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges;
+  for (const TraceRange& trace : plan.traces) {
+    SummaryRow row;
+    row.start = spans[trace.begin].span.start_time_unix_nano;
+    std::uint64_t end = 0;
+    std::unordered_map<model::SpanId, std::uint32_t, model::IdHash> span_services;
+    std::size_t root = trace.begin;  // the earliest span unless a real root exists
+    for (std::size_t i = trace.begin; i < trace.end; ++i) {
+      const model::Span& span = spans[i].span;
+      const std::uint32_t service = plan.resource_services[spans[i].resource];
+      end = std::max(end, span.end_time_unix_nano);
+      row.error_count += span.status.code == model::StatusCode::kError ? 1 : 0;
+      if (span.IsRoot() && !row.root_found) {
+        row.root_found = true;
+        root = i;
+      }
+      row.services.push_back(service);
+      span_services.emplace(span.span_id, service);
+      operations.emplace(service, span.name, span.kind);
+    }
+    for (std::size_t i = trace.begin; i < trace.end; ++i) {
+      const auto parent = span_services.find(spans[i].span.parent_span_id);
+      const std::uint32_t child = plan.resource_services[spans[i].resource];
+      if (parent == span_services.end() || parent->second == child) continue;
+      auto& [calls, errors] = edges[{parent->second, child}];
+      ++calls;
+      errors += spans[i].span.status.code == model::StatusCode::kError ? 1 : 0;
+    }
+    row.duration = end > row.start ? end - row.start : 0;
+    row.span_count = static_cast<std::uint32_t>(trace.end - trace.begin);
+    row.root_service = plan.resource_services[spans[root].resource];
+    row.root_name = spans[root].span.name;
+    std::sort(row.services.begin(), row.services.end());
+    row.services.erase(std::unique(row.services.begin(), row.services.end()), row.services.end());
+    plan.summaries.push_back(std::move(row));
+  }
+  for (const auto& [service, name, kind] : operations) plan.meta.operations.push_back({service, {std::string(name), kind}});
+  for (const auto& [pair, counts] : edges) {
+    plan.meta.dependencies.push_back(
+        {plan.meta.services[pair.first], plan.meta.services[pair.second], counts.first, counts.second});
+  }
+}
+
+void PlanLayout(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
+  BlockMeta& meta = plan.meta.meta;
+  meta.format_version = kFormatVersion;
+  meta.span_count = spans.size();
+  meta.trace_count = plan.traces.size();
+  for (std::size_t page = 0; page < plan.traces.size(); page += kTracesPerIndexPage) {
+    const std::size_t count = std::min(kTracesPerIndexPage, plan.traces.size() - page);
+    plan.meta.index_pages.push_back(
+        {spans[plan.traces[page].begin].span.trace_id, static_cast<std::uint32_t>(count)});
+  }
+  for (std::size_t t = 0; t < plan.traces.size(); ++t) {
+    const std::size_t trace_spans = plan.traces[t].end - plan.traces[t].begin;
+    if (plan.row_groups.empty() || plan.meta.row_groups.back().span_count >= kRowGroupSpans) {
+      plan.row_groups.push_back({t, t});
+      plan.meta.row_groups.push_back({t, 0, 0, UINT64_MAX, 0});
+    }
+    RowGroupInfo& group = plan.meta.row_groups.back();
+    plan.row_groups.back().end = t + 1;
+    ++group.trace_count;
+    group.span_count += static_cast<std::uint32_t>(trace_spans);
+    for (std::size_t i = plan.traces[t].begin; i < plan.traces[t].end; ++i) {
+      const model::Span& span = spans[i].span;
+      group.min_start = std::min(group.min_start, span.start_time_unix_nano);
+      group.max_start = std::max(group.max_start, span.start_time_unix_nano);
+      meta.max_end_unix_nano = std::max(meta.max_end_unix_nano, span.end_time_unix_nano);
+    }
+  }
+  if (!plan.meta.row_groups.empty()) {
+    meta.min_start_unix_nano = UINT64_MAX;
+    for (const RowGroupInfo& group : plan.meta.row_groups) {
+      meta.min_start_unix_nano = std::min(meta.min_start_unix_nano, group.min_start);
+      meta.max_start_unix_nano = std::max(meta.max_start_unix_nano, group.max_start);
+    }
+  }
+}
+
+StringDictionaryBuilder CountAllStrings(const std::vector<StoredSpan>& spans, const std::vector<ResourceEntry>& resources,
+                                        const std::vector<ScopeEntry>& scopes) {
+  StringDictionaryBuilder strings;
+  for (const StoredSpan& stored : spans) CountStrings(stored.span, strings);
+  for (const ResourceEntry& entry : resources) {
+    CountStrings(entry.resource.attributes, strings);
+    strings.Count(entry.schema_url);
+  }
+  for (const ScopeEntry& entry : scopes) {
+    CountStrings(entry.scope.attributes, strings);
+    strings.Count(entry.scope.name);
+    strings.Count(entry.scope.version);
+    strings.Count(entry.schema_url);
+  }
+  return strings;
+}
+
+// Writes sections into their directory slots and counts their stored bytes.
+class SectionWriter {
+ public:
+  SectionWriter(BlockFile& file, std::size_t slots) : file_(file), sections_(slots) {}
+  Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter) {
+    std::string stored;
+    sections_[slot] = EncodeSection(raw, kZstdLevel, &stored);
+    sections_[slot].offset = file_.offset();
+    *byte_counter += stored.size();
+    return file_.Append(stored);
+  }
+  const std::vector<SectionHandle>& sections() const { return sections_; }
+
+ private:
+  BlockFile& file_;
+  std::vector<SectionHandle> sections_;
+};
+
+}  // namespace
 
 BlockBuilder::BlockBuilder() : state_(std::make_unique<State>()) {}
 BlockBuilder::~BlockBuilder() = default;
 
-void BlockBuilder::Add(const model::TraceBatch& batch) { state_->span_count += batch.SpanCount(); }
-void BlockBuilder::Add(const model::Span&, const ResourceEntry&, const ScopeEntry&) { ++state_->span_count; }
-std::size_t BlockBuilder::span_count() const { return state_->span_count; }
-std::size_t BlockBuilder::approximate_bytes() const { return 0; }
-
-Status BlockBuilder::Finish(const std::filesystem::path&, BlockMeta*) {
-  return Status::Error(Status::Code::kIoError, "block format: not implemented yet");
+void BlockBuilder::Add(const model::TraceBatch& batch) {
+  for (const model::ResourceSpans& resource_spans : batch.resource_spans) {
+    const std::uint32_t resource = state_->resources.Intern({resource_spans.resource, resource_spans.schema_url});
+    for (const model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
+      const std::uint32_t scope = state_->scopes.Intern({scope_spans.scope, scope_spans.schema_url});
+      for (const model::Span& span : scope_spans.spans) state_->Add(span, resource, scope);
+    }
+  }
 }
 
-Status MergeBlocks(const std::vector<BlockReader*>&, const std::filesystem::path&, BlockMeta*) {
-  return Status::Error(Status::Code::kIoError, "block format: not implemented yet");
+void BlockBuilder::Add(const model::Span& span, const ResourceEntry& resource, const ScopeEntry& scope) {
+  state_->Add(span, state_->resources.Intern(resource), state_->scopes.Intern(scope));
+}
+
+std::size_t BlockBuilder::span_count() const { return state_->spans.size(); }
+std::size_t BlockBuilder::approximate_bytes() const { return state_->bytes; }
+
+Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_out) {
+  State state = std::move(*state_);
+  *state_ = State();
+  std::vector<StoredSpan>& spans = state.spans;
+  SortAndDeduplicate(spans);
+
+  BlockPlan plan;
+  plan.traces = FindTraces(spans);
+  PlanServices(state.resources.entries(), plan);
+  PlanTraces(spans, plan);
+  PlanLayout(spans, plan);
+  StringDictionaryBuilder strings = CountAllStrings(spans, state.resources.entries(), state.scopes.entries());
+  const std::vector<std::string>& dictionary = strings.Build();
+
+  BlockFile file(path);
+  HOPTRACE_RETURN_IF_ERROR(file.Open());
+  BlockMeta& meta = plan.meta.meta;
+  SectionWriter writer(file, kFirstIndexPage + plan.meta.index_pages.size() + plan.row_groups.size() * kColumnCount);
+  HOPTRACE_RETURN_IF_ERROR(writer.Write(kStringsSection, EncodeStrings(dictionary), &meta.dictionary_bytes));
+  HOPTRACE_RETURN_IF_ERROR(writer.Write(kResourcesSection, EncodeResources(state.resources.entries(), strings),
+                                        &meta.dictionary_bytes));
+  HOPTRACE_RETURN_IF_ERROR(
+      writer.Write(kScopesSection, EncodeScopes(state.scopes.entries(), strings), &meta.dictionary_bytes));
+  HOPTRACE_RETURN_IF_ERROR(writer.Write(
+      kSummariesSection, EncodeSummaries(plan.summaries, meta.min_start_unix_nano, strings), &meta.summary_bytes));
+
+  std::vector<model::TraceId> trace_ids;
+  trace_ids.reserve(plan.traces.size());
+  for (const TraceRange& trace : plan.traces) trace_ids.push_back(spans[trace.begin].span.trace_id);
+  for (std::size_t page = 0; page < plan.meta.index_pages.size(); ++page) {
+    Encoder ids;  // fixed 16 bytes per trace: a lookup binary-searches the page in place
+    for (std::size_t t = page * kTracesPerIndexPage; t < std::min(trace_ids.size(), (page + 1) * kTracesPerIndexPage); ++t) {
+      ids.PutId(trace_ids[t]);
+    }
+    HOPTRACE_RETURN_IF_ERROR(writer.Write(kFirstIndexPage + page, ids.buffer(), &meta.index_bytes));
+  }
+  const std::size_t first_column = kFirstIndexPage + plan.meta.index_pages.size();
+  for (std::size_t group = 0; group < plan.row_groups.size(); ++group) {
+    RowGroupEncoder encoder(strings, meta.min_start_unix_nano);
+    for (std::size_t t = plan.row_groups[group].begin; t < plan.row_groups[group].end; ++t) {
+      encoder.AddTrace(spans, plan.traces[t]);
+    }
+    const std::vector<std::string> columns = encoder.Finish();
+    for (std::size_t column = 0; column < kColumnCount; ++column) {
+      HOPTRACE_RETURN_IF_ERROR(
+          writer.Write(first_column + group * kColumnCount + column, columns[column], &meta.span_data_bytes));
+    }
+  }
+  HOPTRACE_RETURN_IF_ERROR(
+      writer.Write(kBloomSection, BuildBloomFilter(trace_ids, kBloomBitsPerTrace), &meta.index_bytes));
+  std::uint64_t meta_bytes = 0;
+  HOPTRACE_RETURN_IF_ERROR(writer.Write(kMetaSection, EncodeMeta(plan.meta), &meta_bytes));
+
+  const std::string directory = EncodeDirectory(writer.sections());
+  Footer footer;
+  footer.directory_offset = file.offset();
+  footer.directory_bytes = directory.size();
+  footer.directory_checksum = Checksum(directory);
+  HOPTRACE_RETURN_IF_ERROR(file.Append(directory));
+  HOPTRACE_RETURN_IF_ERROR(file.Append(EncodeFooter(footer)));
+  meta.file_bytes = file.offset();
+  HOPTRACE_RETURN_IF_ERROR(file.Commit());
+  if (meta_out != nullptr) *meta_out = meta;
+  return Status::Ok();
 }
 
 }  // namespace hoptrace::store::block

@@ -1,0 +1,609 @@
+#include "block/block_format.h"
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <type_traits>
+
+namespace hoptrace::store::block {
+
+// ---- Coding ----
+void Encoder::PutVarint(std::uint64_t value) {
+  while (value >= 0x80) {
+    out_.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out_.push_back(static_cast<char>(value));
+}
+
+void Encoder::PutFixed64(std::uint64_t value) {
+  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+std::uint8_t Decoder::GetByte() {
+  if (in_.empty()) {
+    Fail();
+    return 0;
+  }
+  const auto value = static_cast<std::uint8_t>(in_[0]);
+  in_.remove_prefix(1);
+  return value;
+}
+
+std::uint64_t Decoder::GetVarint() {
+  std::uint64_t value = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in_.empty()) break;
+    const auto byte = static_cast<std::uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return value;
+  }
+  Fail();
+  return 0;
+}
+
+std::uint32_t Decoder::GetVarint32() {
+  const std::uint64_t value = GetVarint();
+  if (value > UINT32_MAX) {
+    Fail();
+    return 0;
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
+std::uint64_t Decoder::GetFixed64() {
+  const std::string_view bytes = GetBytes(8);
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) value |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(bytes[i])) << (8 * i);
+  return value;
+}
+
+std::string_view Decoder::GetBytes(std::size_t n) {
+  if (n > in_.size()) {
+    Fail();
+    return {};
+  }
+  const std::string_view bytes = in_.substr(0, n);
+  in_.remove_prefix(n);
+  return bytes;
+}
+
+std::size_t Decoder::GetCount(const Decoder& items) {
+  const std::uint64_t count = GetVarint();
+  if (count > items.remaining()) {
+    Fail();
+    return 0;
+  }
+  return static_cast<std::size_t>(count);
+}
+
+std::string StreamSetWriter::Finish() const {
+  Encoder out;
+  out.PutVarint(streams_.size());
+  for (const Encoder& stream : streams_) out.PutVarint(stream.buffer().size());
+  for (const Encoder& stream : streams_) out.PutBytes(stream.buffer());
+  return std::move(out.buffer());
+}
+
+bool SplitStreams(std::string_view data, std::size_t count, std::vector<Decoder>* streams) {
+  Decoder in(data);
+  if (in.GetVarint() != count || in.failed()) return false;
+  std::vector<std::uint64_t> sizes(count);
+  for (auto& size : sizes) size = in.GetVarint();
+  streams->clear();
+  for (const std::uint64_t size : sizes) {
+    if (size > in.remaining()) return false;
+    streams->emplace_back(in.GetBytes(static_cast<std::size_t>(size)));
+  }
+  return !in.failed() && in.empty();
+}
+
+// ---- Sections ----
+std::uint64_t Checksum(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
+
+SectionHandle EncodeSection(std::string_view raw, int zstd_level, std::string* stored) {
+  SectionHandle handle;
+  handle.raw_bytes = raw.size();
+  stored->resize(ZSTD_compressBound(raw.size()));
+  const std::size_t compressed = ZSTD_compress(stored->data(), stored->size(), raw.data(), raw.size(), zstd_level);
+  if (!ZSTD_isError(compressed) && compressed < raw.size()) {
+    stored->resize(compressed);
+    handle.codec = kCodecZstd;
+  } else {
+    stored->assign(raw);
+    handle.codec = kCodecRaw;
+  }
+  handle.stored_bytes = stored->size();
+  handle.checksum = Checksum(*stored);
+  return handle;
+}
+
+Status DecodeSection(const SectionHandle& handle, std::string_view stored, std::string* raw) {
+  if (stored.size() != handle.stored_bytes || Checksum(stored) != handle.checksum) {
+    return Corruption("checksum mismatch in section at offset " + std::to_string(handle.offset));
+  }
+  if (handle.raw_bytes > kMaxSectionBytes) return Corruption("section too large");
+  if (handle.codec == kCodecRaw) {
+    if (handle.raw_bytes != stored.size()) return Corruption("raw section size mismatch");
+    raw->assign(stored);
+    return Status::Ok();
+  }
+  if (handle.codec != kCodecZstd) return Corruption("unknown codec");
+  raw->resize(handle.raw_bytes);
+  const std::size_t size = ZSTD_decompress(raw->data(), raw->size(), stored.data(), stored.size());
+  if (ZSTD_isError(size) || size != handle.raw_bytes) return Corruption("zstd: cannot decompress section");
+  return Status::Ok();
+}
+
+std::string EncodeFooter(const Footer& footer) {
+  Encoder out;
+  out.PutFixed64(footer.directory_offset);
+  out.PutFixed64(footer.directory_bytes);
+  out.PutFixed64(footer.directory_checksum);
+  const std::uint64_t version_and_check =
+      footer.format_version | (Checksum(out.buffer() + std::string(4, '\0')) & 0xffffffff00000000ULL);
+  // The low half holds the version, the high half the checksum of the first 24 bytes (+4 zeros).
+  out.PutFixed64(version_and_check);
+  out.PutFixed64(kBlockMagic);
+  return std::move(out.buffer());
+}
+
+Status DecodeFooter(std::string_view bytes, Footer* footer) {
+  if (bytes.size() != kFooterSize) return Corruption("file too short for a footer");
+  Decoder in(bytes);
+  footer->directory_offset = in.GetFixed64();
+  footer->directory_bytes = in.GetFixed64();
+  footer->directory_checksum = in.GetFixed64();
+  const std::uint64_t version_and_check = in.GetFixed64();
+  if (in.GetFixed64() != kBlockMagic) return Corruption("bad magic: not a block file or truncated");
+  const std::string checked = std::string(bytes.substr(0, 24)) + std::string(4, '\0');
+  if ((version_and_check & 0xffffffff00000000ULL) != (Checksum(checked) & 0xffffffff00000000ULL)) {
+    return Corruption("footer checksum mismatch");
+  }
+  footer->format_version = static_cast<std::uint32_t>(version_and_check & 0xffffffff);
+  if (footer->format_version != kFormatVersion) {
+    return Corruption("unsupported format version " + std::to_string(footer->format_version));
+  }
+  return Status::Ok();
+}
+
+std::string EncodeDirectory(const std::vector<SectionHandle>& sections) {
+  Encoder out;
+  out.PutVarint(sections.size());
+  for (const SectionHandle& s : sections) {
+    out.PutVarint(s.offset);
+    out.PutVarint(s.stored_bytes);
+    out.PutVarint(s.raw_bytes);
+    out.PutFixed64(s.checksum);
+    out.PutByte(s.codec);
+  }
+  return std::move(out.buffer());
+}
+
+Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<SectionHandle>* sections) {
+  Decoder in(bytes);
+  const std::size_t count = in.GetCount();
+  sections->assign(count, {});
+  for (SectionHandle& s : *sections) {
+    s.offset = in.GetVarint();
+    s.stored_bytes = in.GetVarint();
+    s.raw_bytes = in.GetVarint();
+    s.checksum = in.GetFixed64();
+    s.codec = in.GetByte();
+    if (s.offset > end || s.stored_bytes > end - s.offset) return Corruption("section outside the file");
+  }
+  if (in.failed() || !in.empty() || count < kFirstIndexPage) return Corruption("malformed section directory");
+  return Status::Ok();
+}
+
+// ---- Strings ----
+const std::vector<std::string>& StringDictionaryBuilder::Build() {
+  std::vector<std::pair<std::uint64_t, std::string_view>> frequent;
+  for (const auto& [text, count] : counts_) {
+    if (count >= 2) frequent.emplace_back(count, text);
+  }
+  // Most frequent first; ties by text so a block's bytes do not depend on hash order.
+  std::sort(frequent.begin(), frequent.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  strings_.clear();
+  strings_.reserve(frequent.size());
+  for (const auto& entry : frequent) strings_.emplace_back(entry.second);
+  ids_.clear();
+  for (std::size_t i = 0; i < strings_.size(); ++i) ids_.emplace(strings_[i], static_cast<std::uint32_t>(i));
+  return strings_;
+}
+
+void StringDictionaryBuilder::PutRef(Encoder& out, std::string_view text) const {
+  if (const auto it = ids_.find(text); it != ids_.end()) {
+    out.PutVarint(std::uint64_t{it->second} + 1);
+  } else {
+    out.PutVarint(0);
+    out.PutLengthPrefixed(text);
+  }
+}
+
+StringRef GetStringRef(Decoder& in, const std::vector<std::string>& dictionary) {
+  const std::uint64_t ref = in.GetVarint();
+  if (ref == 0) return {kInlineString, in.GetLengthPrefixed()};
+  if (ref > dictionary.size()) {
+    in.Fail();
+    return {};
+  }
+  const auto id = static_cast<std::uint32_t>(ref - 1);
+  return {id, dictionary[id]};
+}
+
+std::string EncodeStrings(const std::vector<std::string>& strings) {
+  StreamSetWriter out(2);  // lengths, bytes
+  out[0].PutVarint(strings.size());
+  for (const std::string& text : strings) {
+    out[0].PutVarint(text.size());
+    out[1].PutBytes(text);
+  }
+  return out.Finish();
+}
+
+bool DecodeStrings(std::string_view data, std::vector<std::string>* strings) {
+  std::vector<Decoder> in;
+  if (!SplitStreams(data, 2, &in)) return false;
+  const std::size_t count = in[0].GetCount();
+  strings->clear();
+  strings->reserve(count);
+  for (std::size_t i = 0; i < count && !in[0].failed(); ++i) strings->emplace_back(in[1].GetBytes(in[0].GetVarint()));
+  return !in[0].failed() && !in[1].failed() && in[0].empty() && in[1].empty();
+}
+
+// ---- Attributes ----
+namespace {
+
+template <typename Visit>
+void ForEachAttributeString(const model::Attributes& attributes, Visit&& visit) {
+  for (const model::Attribute& attribute : attributes) {
+    visit(attribute.key);
+    if (const auto* text = std::get_if<std::string>(&attribute.value)) visit(*text);
+    if (const auto* texts = std::get_if<std::vector<std::string>>(&attribute.value)) {
+      for (const std::string& text : *texts) visit(text);
+    }
+  }
+}
+
+void PutValue(const model::AttributeValue& value, const StringDictionaryBuilder& strings, Encoder& out) {
+  std::visit(
+      [&](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string>) {
+          strings.PutRef(out, v);
+        } else if constexpr (std::is_same_v<V, bool>) {
+          out.PutByte(v ? 1 : 0);
+        } else if constexpr (std::is_same_v<V, std::int64_t>) {
+          out.PutSigned(v);
+        } else if constexpr (std::is_same_v<V, double>) {
+          out.PutFixed64(std::bit_cast<std::uint64_t>(v));
+        } else {
+          out.PutVarint(v.size());
+          for (const auto& item : v) {
+            using Item = std::decay_t<decltype(item)>;
+            if constexpr (std::is_same_v<Item, std::string>) {
+              strings.PutRef(out, item);
+            } else if constexpr (std::is_same_v<Item, bool>) {
+              out.PutByte(item ? 1 : 0);
+            } else if constexpr (std::is_same_v<Item, std::int64_t>) {
+              out.PutSigned(item);
+            } else {
+              out.PutFixed64(std::bit_cast<std::uint64_t>(item));
+            }
+          }
+        }
+      },
+      value);
+}
+
+template <typename T>
+T GetScalar(Decoder& in, const std::vector<std::string>& strings) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return std::string(GetStringRef(in, strings).text);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    const std::uint8_t byte = in.GetByte();
+    if (byte > 1) in.Fail();
+    return byte == 1;
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    return in.GetSigned();
+  } else {
+    return std::bit_cast<double>(in.GetFixed64());
+  }
+}
+
+template <typename T>
+void GetArray(Decoder& in, const std::vector<std::string>& strings, model::AttributeValue& value) {
+  auto& items = value.emplace<std::vector<T>>();
+  const std::size_t count = in.GetCount();
+  items.reserve(count);
+  for (std::size_t i = 0; i < count && !in.failed(); ++i) items.push_back(GetScalar<T>(in, strings));
+}
+
+}  // namespace
+
+void CountStrings(const model::Attributes& attributes, StringDictionaryBuilder& strings) {
+  ForEachAttributeString(attributes, [&](std::string_view text) { strings.Count(text); });
+}
+
+void CountStrings(const model::Span& span, StringDictionaryBuilder& strings) {
+  strings.Count(span.name);
+  CountStrings(span.attributes, strings);
+  if (!span.trace_state.empty()) strings.Count(span.trace_state);
+  if (!span.status.message.empty()) strings.Count(span.status.message);
+  for (const model::Event& event : span.events) {
+    strings.Count(event.name);
+    CountStrings(event.attributes, strings);
+  }
+  for (const model::Link& link : span.links) {
+    if (!link.trace_state.empty()) strings.Count(link.trace_state);
+    CountStrings(link.attributes, strings);
+  }
+}
+
+void PutAttributes(const model::Attributes& attributes, const StringDictionaryBuilder& strings, Encoder& counts,
+                   const AttributeStreams& out) {
+  counts.PutVarint(attributes.size());
+  for (const model::Attribute& attribute : attributes) {
+    strings.PutRef(*out.keys, attribute.key);
+    out.types->PutByte(static_cast<std::uint8_t>(attribute.value.index()));
+    PutValue(attribute.value, strings, *out.values);
+  }
+}
+
+bool GetAttributeValue(std::uint8_t type, const std::vector<std::string>& strings, Decoder& values,
+                       model::AttributeValue& value) {
+  switch (static_cast<model::AttributeType>(type)) {
+    case model::AttributeType::kString: {
+      const StringRef text = GetStringRef(values, strings);
+      if (auto* existing = std::get_if<std::string>(&value)) {
+        existing->assign(text.text);  // keeps the buffer of a recycled value
+      } else {
+        value = std::string(text.text);
+      }
+      break;
+    }
+    case model::AttributeType::kBool: value = GetScalar<bool>(values, strings); break;
+    case model::AttributeType::kInt: value = GetScalar<std::int64_t>(values, strings); break;
+    case model::AttributeType::kDouble: value = GetScalar<double>(values, strings); break;
+    case model::AttributeType::kStringArray: GetArray<std::string>(values, strings, value); break;
+    case model::AttributeType::kBoolArray: GetArray<bool>(values, strings, value); break;
+    case model::AttributeType::kIntArray: GetArray<std::int64_t>(values, strings, value); break;
+    case model::AttributeType::kDoubleArray: GetArray<double>(values, strings, value); break;
+    default: values.Fail(); return false;
+  }
+  return !values.failed();
+}
+
+bool GetAttributes(std::size_t count, const std::vector<std::string>& strings, const AttributeDecoders& in,
+                   model::Attributes& attributes) {
+  for (std::size_t i = 0; i < count; ++i) {
+    model::Attribute& attribute = attributes.emplace_slot();
+    const StringRef key = GetStringRef(*in.keys, strings);
+    attribute.key.assign(key.text);
+    if (!GetAttributeValue(in.types->GetByte(), strings, *in.values, attribute.value) || in.keys->failed()) {
+      return false;
+    }
+  }
+  return !in.types->failed();
+}
+
+// ---- Resources and scopes ----
+namespace {
+
+// Streams of the resources and scopes sections.
+enum EnvelopeStream : std::size_t { kCounts, kKeys, kTypes, kValues, kScalars, kEnvelopeStreams };
+
+AttributeStreams AttributeOut(StreamSetWriter& out) { return {&out[kKeys], &out[kTypes], &out[kValues]}; }
+AttributeDecoders AttributeIn(std::vector<Decoder>& in) { return {&in[kKeys], &in[kTypes], &in[kValues]}; }
+
+bool ReadAttributes(std::vector<Decoder>& in, const std::vector<std::string>& strings, model::Attributes& attributes) {
+  const std::size_t count = in[kCounts].GetCount(in[kTypes]);
+  return !in[kCounts].failed() && GetAttributes(count, strings, AttributeIn(in), attributes);
+}
+
+template <typename Entry, typename Write>
+std::string EncodeEntries(const std::vector<Entry>& entries, Write&& write) {
+  StreamSetWriter out(kEnvelopeStreams);
+  out[kScalars].PutVarint(entries.size());
+  for (const Entry& entry : entries) write(entry, out);
+  return out.Finish();
+}
+
+template <typename Entry, typename Read>
+bool DecodeEntries(std::string_view data, std::vector<Entry>* entries, Read&& read) {
+  std::vector<Decoder> in;
+  if (!SplitStreams(data, kEnvelopeStreams, &in)) return false;
+  const std::size_t count = in[kScalars].GetCount();
+  entries->assign(count, {});
+  for (Entry& entry : *entries) {
+    if (!read(entry, in)) return false;
+  }
+  for (const Decoder& stream : in) {
+    if (stream.failed() || !stream.empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeResources(const std::vector<ResourceEntry>& resources, const StringDictionaryBuilder& strings) {
+  return EncodeEntries(resources, [&](const ResourceEntry& entry, StreamSetWriter& out) {
+    PutAttributes(entry.resource.attributes, strings, out[kCounts], AttributeOut(out));
+    out[kScalars].PutVarint(entry.resource.dropped_attributes_count);
+    strings.PutRef(out[kScalars], entry.schema_url);
+  });
+}
+
+bool DecodeResources(std::string_view data, const std::vector<std::string>& strings,
+                     std::vector<ResourceEntry>* resources) {
+  return DecodeEntries(data, resources, [&](ResourceEntry& entry, std::vector<Decoder>& in) {
+    if (!ReadAttributes(in, strings, entry.resource.attributes)) return false;
+    entry.resource.dropped_attributes_count = in[kScalars].GetVarint32();
+    entry.schema_url = GetStringRef(in[kScalars], strings).text;
+    return !in[kScalars].failed();
+  });
+}
+
+std::string EncodeScopes(const std::vector<ScopeEntry>& scopes, const StringDictionaryBuilder& strings) {
+  return EncodeEntries(scopes, [&](const ScopeEntry& entry, StreamSetWriter& out) {
+    PutAttributes(entry.scope.attributes, strings, out[kCounts], AttributeOut(out));
+    strings.PutRef(out[kScalars], entry.scope.name);
+    strings.PutRef(out[kScalars], entry.scope.version);
+    out[kScalars].PutVarint(entry.scope.dropped_attributes_count);
+    strings.PutRef(out[kScalars], entry.schema_url);
+  });
+}
+
+bool DecodeScopes(std::string_view data, const std::vector<std::string>& strings, std::vector<ScopeEntry>* scopes) {
+  return DecodeEntries(data, scopes, [&](ScopeEntry& entry, std::vector<Decoder>& in) {
+    if (!ReadAttributes(in, strings, entry.scope.attributes)) return false;
+    entry.scope.name = GetStringRef(in[kScalars], strings).text;
+    entry.scope.version = GetStringRef(in[kScalars], strings).text;
+    entry.scope.dropped_attributes_count = in[kScalars].GetVarint32();
+    entry.schema_url = GetStringRef(in[kScalars], strings).text;
+    return !in[kScalars].failed();
+  });
+}
+
+// ---- Meta and summaries ----
+std::string EncodeMeta(const MetaSection& meta) {
+  Encoder out;
+  const BlockMeta& m = meta.meta;
+  for (const std::uint64_t value : {std::uint64_t{m.format_version}, m.span_count, m.trace_count, m.min_start_unix_nano,
+                                    m.max_start_unix_nano, m.max_end_unix_nano, m.span_data_bytes, m.index_bytes,
+                                    m.summary_bytes, m.dictionary_bytes}) {
+    out.PutVarint(value);
+  }
+  out.PutVarint(meta.services.size());
+  for (const std::string& service : meta.services) out.PutLengthPrefixed(service);
+  out.PutVarint(meta.operations.size());
+  for (const OperationEntry& entry : meta.operations) {
+    out.PutVarint(entry.service);
+    out.PutLengthPrefixed(entry.operation.name);
+    out.PutByte(static_cast<std::uint8_t>(entry.operation.kind));
+  }
+  out.PutVarint(meta.dependencies.size());
+  for (const DependencyLink& link : meta.dependencies) {
+    out.PutLengthPrefixed(link.parent);
+    out.PutLengthPrefixed(link.child);
+    out.PutVarint(link.call_count);
+    out.PutVarint(link.error_count);
+  }
+  out.PutVarint(meta.index_pages.size());
+  for (const IndexPageInfo& page : meta.index_pages) {
+    out.PutId(page.first_trace);
+    out.PutVarint(page.trace_count);
+  }
+  out.PutVarint(meta.row_groups.size());
+  for (const RowGroupInfo& group : meta.row_groups) {
+    out.PutVarint(group.trace_count);
+    out.PutVarint(group.span_count);
+    out.PutVarint(group.min_start);
+    out.PutVarint(group.max_start);
+  }
+  return std::move(out.buffer());
+}
+
+Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection* meta) {
+  Decoder in(data);
+  BlockMeta& m = meta->meta;
+  m.format_version = in.GetVarint32();
+  for (std::uint64_t* value : {&m.span_count, &m.trace_count, &m.min_start_unix_nano, &m.max_start_unix_nano,
+                               &m.max_end_unix_nano, &m.span_data_bytes, &m.index_bytes, &m.summary_bytes,
+                               &m.dictionary_bytes}) {
+    *value = in.GetVarint();
+  }
+  meta->services.resize(in.GetCount());
+  for (std::string& service : meta->services) service = in.GetLengthPrefixed();
+  meta->operations.resize(in.GetCount());
+  for (OperationEntry& entry : meta->operations) {
+    entry.service = in.GetVarint32();
+    entry.operation.name = in.GetLengthPrefixed();
+    entry.operation.kind = static_cast<model::SpanKind>(in.GetByte());
+    if (entry.service >= meta->services.size()) in.Fail();
+  }
+  meta->dependencies.resize(in.GetCount());
+  for (DependencyLink& link : meta->dependencies) {
+    link.parent = in.GetLengthPrefixed();
+    link.child = in.GetLengthPrefixed();
+    link.call_count = in.GetVarint();
+    link.error_count = in.GetVarint();
+  }
+  meta->index_pages.resize(in.GetCount());
+  std::uint64_t indexed_traces = 0;
+  for (IndexPageInfo& page : meta->index_pages) {
+    page.first_trace = in.GetId<16>();
+    page.trace_count = in.GetVarint32();
+    indexed_traces += page.trace_count;
+  }
+  meta->row_groups.resize(in.GetCount());
+  std::uint64_t grouped_traces = 0;
+  std::uint64_t grouped_spans = 0;
+  for (RowGroupInfo& group : meta->row_groups) {
+    group.first_trace = grouped_traces;
+    group.trace_count = in.GetVarint32();
+    group.span_count = in.GetVarint32();
+    group.min_start = in.GetVarint();
+    group.max_start = in.GetVarint();
+    grouped_traces += group.trace_count;
+    grouped_spans += group.span_count;
+  }
+  if (in.failed() || !in.empty()) return Corruption("malformed meta section");
+  if (indexed_traces != m.trace_count || grouped_traces != m.trace_count || grouped_spans != m.span_count ||
+      kFirstIndexPage + meta->index_pages.size() + meta->row_groups.size() * kColumnCount != section_count) {
+    return Corruption("meta section disagrees with the section directory");
+  }
+  return Status::Ok();
+}
+
+std::string EncodeSummaries(const std::vector<SummaryRow>& rows, std::uint64_t base_start,
+                            const StringDictionaryBuilder& strings) {
+  Encoder out;
+  out.PutVarint(rows.size());
+  for (const SummaryRow& row : rows) {
+    out.PutVarint(row.start - base_start);
+    out.PutVarint(row.duration);
+    out.PutVarint(row.span_count);
+    out.PutVarint(row.error_count);
+    out.PutVarint(row.root_service);
+    strings.PutRef(out, row.root_name);
+    out.PutByte(row.root_found ? 1 : 0);
+    out.PutVarint(row.services.size());
+    for (const std::uint32_t service : row.services) out.PutVarint(service);
+  }
+  return std::move(out.buffer());
+}
+
+bool DecodeSummaries(std::string_view data, std::uint64_t base_start, std::size_t service_count,
+                     const std::vector<std::string>& strings, std::vector<SummaryRow>* rows) {
+  Decoder in(data);
+  rows->resize(in.GetCount());
+  for (SummaryRow& row : *rows) {
+    row.start = base_start + in.GetVarint();
+    row.duration = in.GetVarint();
+    row.span_count = in.GetVarint32();
+    row.error_count = in.GetVarint32();
+    row.root_service = in.GetVarint32();
+    row.root_name = GetStringRef(in, strings).text;
+    row.root_found = in.GetByte() != 0;
+    row.services.resize(in.GetCount());
+    for (std::uint32_t& service : row.services) {
+      service = in.GetVarint32();
+      if (service >= service_count) in.Fail();
+    }
+    if (row.root_service >= service_count || in.failed()) return false;
+  }
+  return in.empty();
+}
+
+std::string_view ServiceOf(const model::Resource& resource) {
+  const auto* value = model::FindAttribute(resource.attributes, model::kServiceNameKey);
+  const auto* text = value ? std::get_if<std::string>(value) : nullptr;
+  return text ? std::string_view(*text) : std::string_view();
+}
+
+}  // namespace hoptrace::store::block

@@ -1,0 +1,286 @@
+#pragma once
+// The block file's building blocks, shared by block_builder.cc and block_reader.cc: constants, the
+// footer, varint coding, sections (zstd + xxhash64), and the attribute/string codec. The layout is
+// described in docs/store-format.md; change both together.
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "block/block.h"
+#include "hoptrace/model/span.h"
+
+namespace hoptrace::store::block {
+
+inline constexpr std::uint64_t kBlockMagic = 0x31304b4c42504f48ULL;  // "HOPBLK01" little-endian
+inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::size_t kFooterSize = 40;
+// A row group holds whole traces and about this many spans: the unit a trace lookup decompresses.
+inline constexpr std::size_t kRowGroupSpans = 4096;
+inline constexpr std::size_t kTracesPerIndexPage = 512;
+inline constexpr std::size_t kBloomBitsPerTrace = 10;
+// A garbage length must not make the reader allocate gigabytes.
+inline constexpr std::uint64_t kMaxSectionBytes = 1ULL << 30;
+
+// Sections in directory order. Index pages follow kFirstIndexPage; row group columns follow them,
+// kColumnCount per group.
+enum SectionSlot : std::uint32_t {
+  kMetaSection = 0,
+  kBloomSection = 1,
+  kStringsSection = 2,
+  kResourcesSection = 3,
+  kScopesSection = 4,
+  kSummariesSection = 5,
+  kFirstIndexPage = 6,
+};
+// The columns of one row group.
+enum Column : std::uint32_t {
+  kTracesColumn,      // per trace: span count, start
+  kIntrinsicsColumn,  // per span: resource, scope, name, kind, status code, start delta, duration
+  kIdsColumn,         // per span: span id, parent, flags, trace_state
+  kAttributesColumn,  // per span: attributes
+  kDetailsColumn,     // per span: status message, dropped counts, events, links
+  kColumnCount,
+};
+
+// ---- Status helpers ----
+inline Status Corruption(std::string message) {
+  return Status::Error(Status::Code::kCorruption, "block: " + std::move(message));
+}
+#define HOPTRACE_RETURN_IF_ERROR(expr)              \
+  do {                                              \
+    if (Status status_ = (expr); !status_.ok()) return status_; \
+  } while (0)
+inline Status IoError(std::string message) { return Status::Error(Status::Code::kIoError, "block: " + std::move(message)); }
+
+// ---- Coding ----
+class Encoder {
+ public:
+  void PutByte(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
+  void PutVarint(std::uint64_t value);
+  void PutSigned(std::int64_t value) { PutVarint((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63)); }
+  void PutFixed64(std::uint64_t value);
+  void PutBytes(std::string_view bytes) { out_.append(bytes); }
+  void PutLengthPrefixed(std::string_view bytes) {
+    PutVarint(bytes.size());
+    PutBytes(bytes);
+  }
+  template <std::size_t N>
+  void PutId(const model::ByteId<N>& id) {
+    out_.append(reinterpret_cast<const char*>(id.data()), N);
+  }
+  std::string& buffer() { return out_; }
+  const std::string& buffer() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
+// Reads what Encoder wrote. Never reads past the end: a short or malformed input sets failed() and
+// makes every later read return zero, so decoders check once at the end of a unit.
+class Decoder {
+ public:
+  Decoder() = default;
+  explicit Decoder(std::string_view in) : in_(in) {}
+  std::uint8_t GetByte();
+  std::uint64_t GetVarint();
+  std::int64_t GetSigned() {
+    const std::uint64_t v = GetVarint();
+    return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+  }
+  std::uint32_t GetVarint32();  // fails on values above UINT32_MAX
+  std::uint64_t GetFixed64();
+  std::string_view GetBytes(std::size_t n);
+  std::string_view GetLengthPrefixed() { return GetBytes(GetVarint()); }
+  template <std::size_t N>
+  model::ByteId<N> GetId() {
+    model::ByteId<N> id;
+    const std::string_view bytes = GetBytes(N);
+    if (!failed_) std::memcpy(id.mutable_bytes().data(), bytes.data(), N);
+    return id;
+  }
+  // A count of items that each take at least one byte of `items` (this decoder or another
+  // stream): more than remain there means garbage.
+  std::size_t GetCount(const Decoder& items);
+  std::size_t GetCount() { return GetCount(*this); }
+  void Fail() {
+    failed_ = true;
+    in_ = {};
+  }
+  bool failed() const { return failed_; }
+  bool empty() const { return in_.empty(); }
+  std::size_t remaining() const { return in_.size(); }
+
+ private:
+  std::string_view in_;
+  bool failed_ = false;
+};
+
+// A unit made of several byte streams (one per field), so zstd sees like values next to each other.
+// Stored as: stream count, each stream's length, then the streams.
+class StreamSetWriter {
+ public:
+  explicit StreamSetWriter(std::size_t count) : streams_(count) {}
+  Encoder& operator[](std::size_t i) { return streams_[i]; }
+  std::string Finish() const;
+
+ private:
+  std::vector<Encoder> streams_;
+};
+// Splits what StreamSetWriter wrote; fails unless exactly `count` streams fit.
+bool SplitStreams(std::string_view data, std::size_t count, std::vector<Decoder>* streams);
+
+// ---- Sections ----
+struct SectionHandle {
+  std::uint64_t offset = 0;
+  std::uint64_t stored_bytes = 0;
+  std::uint64_t raw_bytes = 0;
+  std::uint64_t checksum = 0;  // xxhash64 of the stored bytes
+  std::uint8_t codec = 0;      // 0: raw, 1: zstd
+};
+inline constexpr std::uint8_t kCodecRaw = 0;
+inline constexpr std::uint8_t kCodecZstd = 1;
+
+std::uint64_t Checksum(std::string_view bytes);
+// Compresses `raw` (keeping it raw when that is smaller) into `stored`; fills all but `offset`.
+SectionHandle EncodeSection(std::string_view raw, int zstd_level, std::string* stored);
+// Verifies the checksum of `stored` and decompresses it into `raw`.
+Status DecodeSection(const SectionHandle& handle, std::string_view stored, std::string* raw);
+
+struct Footer {
+  std::uint64_t directory_offset = 0;
+  std::uint64_t directory_bytes = 0;
+  std::uint64_t directory_checksum = 0;
+  std::uint32_t format_version = kFormatVersion;
+};
+std::string EncodeFooter(const Footer& footer);
+Status DecodeFooter(std::string_view bytes, Footer* footer);
+
+std::string EncodeDirectory(const std::vector<SectionHandle>& sections);
+// Every section must lie before `end` (the directory's offset).
+Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<SectionHandle>* sections);
+
+// ---- Strings and attributes ----
+// Strings used at least twice in a block go to its dictionary (most frequent first, so they get
+// one-byte ids); the rest are written inline. A reference is varint 0 + length-prefixed bytes
+// (inline) or varint id+1.
+class StringDictionaryBuilder {
+ public:
+  void Count(std::string_view text) { ++counts_[std::string(text)]; }
+  // Freezes the dictionary; returns the strings in id order.
+  const std::vector<std::string>& Build();
+  void PutRef(Encoder& out, std::string_view text) const;
+
+ private:
+  std::unordered_map<std::string, std::uint64_t> counts_;
+  std::vector<std::string> strings_;
+  std::unordered_map<std::string_view, std::uint32_t> ids_;
+};
+
+inline constexpr std::uint32_t kInlineString = UINT32_MAX;
+// A decoded string reference: `text` views the dictionary or the section it was read from.
+struct StringRef {
+  std::uint32_t id = kInlineString;
+  std::string_view text;
+};
+StringRef GetStringRef(Decoder& in, const std::vector<std::string>& dictionary);
+
+// Visits every string of a span, resource or scope (names, keys, values, ...), for counting.
+void CountStrings(const model::Span& span, StringDictionaryBuilder& strings);
+void CountStrings(const model::Attributes& attributes, StringDictionaryBuilder& strings);
+
+// Attribute lists as three streams: per attribute the key, the type byte and the value. The
+// count goes wherever the caller keeps counts.
+struct AttributeStreams {
+  Encoder* keys;
+  Encoder* types;
+  Encoder* values;
+};
+struct AttributeDecoders {
+  Decoder* keys;
+  Decoder* types;
+  Decoder* values;
+};
+void PutAttributes(const model::Attributes& attributes, const StringDictionaryBuilder& strings, Encoder& counts,
+                   const AttributeStreams& out);
+// Appends `count` attributes (read from counts by the caller) to `attributes`.
+bool GetAttributes(std::size_t count, const std::vector<std::string>& strings, const AttributeDecoders& in,
+                   model::Attributes& attributes);
+// One attribute value read from the streams, borrowing strings. `key` is the key's reference.
+bool GetAttributeValue(std::uint8_t type, const std::vector<std::string>& strings, Decoder& values,
+                       model::AttributeValue& value);
+
+// Resources and scopes are stored as one section each: a count, then entries as stream sets.
+std::string EncodeResources(const std::vector<ResourceEntry>& resources, const StringDictionaryBuilder& strings);
+std::string EncodeScopes(const std::vector<ScopeEntry>& scopes, const StringDictionaryBuilder& strings);
+bool DecodeResources(std::string_view data, const std::vector<std::string>& strings,
+                     std::vector<ResourceEntry>* resources);
+bool DecodeScopes(std::string_view data, const std::vector<std::string>& strings, std::vector<ScopeEntry>* scopes);
+std::string EncodeStrings(const std::vector<std::string>& strings);
+bool DecodeStrings(std::string_view data, std::vector<std::string>* strings);
+
+// ---- Row group column streams ----
+enum IntrinsicStream : std::size_t { kResourceIds, kScopeIds, kNames, kKinds, kStatusCodes, kStartDeltas, kDurations, kIntrinsicStreams };
+enum IdStream : std::size_t { kSpanIds, kParentRefs, kExplicitParents, kFlags, kTraceStates, kIdStreams };
+enum AttributeStream : std::size_t { kAttributeCounts, kAttributeKeys, kAttributeTypes, kAttributeValues, kAttributeStreams };
+enum DetailStream : std::size_t {
+  kStatusMessages, kDroppedCounts, kEventCounts, kEventScalars, kLinkCounts, kLinkIds, kLinkScalars,
+  kNestedCounts, kNestedKeys, kNestedTypes, kNestedValues, kDetailStreams
+};
+// Parent references: the root marker, an explicit id (parent not in the block's copy of the
+// trace), or kParentInTrace + zigzag(child position - parent position) within the trace.
+inline constexpr std::uint64_t kParentNone = 0;
+inline constexpr std::uint64_t kParentExplicit = 1;
+inline constexpr std::uint64_t kParentInTrace = 2;
+
+// ---- Meta and summaries ----
+struct IndexPageInfo {
+  model::TraceId first_trace;
+  std::uint32_t trace_count = 0;
+};
+struct RowGroupInfo {
+  std::uint64_t first_trace = 0;  // ordinal of the group's first trace in the block
+  std::uint32_t trace_count = 0;
+  std::uint32_t span_count = 0;
+  std::uint64_t min_start = 0;  // span starts in the group
+  std::uint64_t max_start = 0;
+};
+struct OperationEntry {
+  std::uint32_t service = 0;  // index into MetaSection::services
+  Operation operation;
+};
+struct MetaSection {
+  BlockMeta meta;
+  std::vector<std::string> services;  // sorted, unique; "" for spans whose resource names none
+  std::vector<OperationEntry> operations;
+  std::vector<DependencyLink> dependencies;
+  std::vector<IndexPageInfo> index_pages;
+  std::vector<RowGroupInfo> row_groups;
+};
+std::string EncodeMeta(const MetaSection& meta);
+Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection* meta);
+
+// What search answers per trace without touching spans. Services are indices into
+// MetaSection::services; root_name is a string reference.
+struct SummaryRow {
+  std::uint64_t start = 0;
+  std::uint64_t duration = 0;
+  std::uint32_t span_count = 0;
+  std::uint32_t error_count = 0;
+  std::uint32_t root_service = 0;
+  std::string root_name;
+  bool root_found = false;
+  std::vector<std::uint32_t> services;
+};
+std::string EncodeSummaries(const std::vector<SummaryRow>& rows, std::uint64_t base_start,
+                            const StringDictionaryBuilder& strings);
+bool DecodeSummaries(std::string_view data, std::uint64_t base_start, std::size_t service_count,
+                     const std::vector<std::string>& strings, std::vector<SummaryRow>* rows);
+
+// The service a resource names: its string service.name, or "" without one.
+std::string_view ServiceOf(const model::Resource& resource);
+
+}  // namespace hoptrace::store::block

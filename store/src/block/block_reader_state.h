@@ -1,0 +1,82 @@
+#pragma once
+// What an open block holds, shared by block_reader.cc (lookups, streaming) and block_search.cc.
+
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+#include "block/block.h"
+#include "block/block_format.h"
+
+namespace hoptrace::store::block {
+
+// The block's dictionaries, decoded on first use and kept while the reader lives.
+struct Dictionaries {
+  std::vector<std::string> strings;
+  std::vector<ResourceEntry> resources;
+  std::vector<std::uint32_t> resource_services;  // resource id -> index into MetaSection::services
+  std::vector<ScopeEntry> scopes;
+  std::vector<SummaryRow> summaries;  // per trace ordinal
+};
+
+using SectionData = std::shared_ptr<const std::string>;
+
+// A decoded span with the ids of its resource and scope in the dictionaries.
+struct DecodedSpan {
+  model::Span span;
+  std::uint32_t resource = 0;
+  std::uint32_t scope = 0;
+};
+
+// Decodes the spans of one row group, trace by trace, from its columns.
+class RowGroupDecoder {
+ public:
+  RowGroupDecoder(const Dictionaries& dictionaries, std::uint64_t block_start) : dict_(dictionaries), block_start_(block_start) {}
+  Status Init(const std::vector<SectionData>& columns);
+  // Decodes the next trace of the group into `spans` (resized; elements are reused).
+  Status NextTrace(const model::TraceId& trace_id, std::vector<DecodedSpan>& spans);
+
+ private:
+  bool DecodeSpan(const model::TraceId& trace_id, std::uint64_t& previous_start, DecodedSpan& out);
+  bool DecodeDetails(model::Span& span);
+  bool ResolveParents(std::vector<DecodedSpan>& spans, std::size_t count);
+
+  const Dictionaries& dict_;
+  const std::uint64_t block_start_;
+  Decoder traces_;
+  std::vector<Decoder> intrinsics_, ids_, attributes_, details_;
+  std::vector<std::uint64_t> parent_refs_;  // of the current trace
+};
+
+struct BlockReader::State {
+  std::filesystem::path path;
+  int fd = -1;
+  ReaderOptions options;
+  std::vector<SectionHandle> sections;
+  MetaSection meta;
+  std::string bloom;
+  std::vector<std::string> services;           // non-empty service names, sorted
+  std::vector<std::uint64_t> page_first_trace;  // ordinal of each index page's first trace
+
+  ~State();
+  Status ReadSection(std::size_t slot, SectionData* data);
+  Status LoadDictionaries(std::shared_ptr<const Dictionaries>* out);
+  Status LoadRowGroup(std::size_t group, std::vector<SectionData>* columns);
+  // The trace ID at an ordinal (reads its index page).
+  Status TraceIdAt(std::uint64_t ordinal, model::TraceId* trace_id);
+  std::size_t GroupOf(std::uint64_t trace_ordinal) const;
+
+ private:
+  Status ReadStored(const SectionHandle& handle, std::string* stored) const;
+
+  // LRU of decompressed sections, bounded by options.cache_bytes.
+  std::mutex cache_mutex_;
+  std::list<std::pair<std::size_t, SectionData>> lru_;
+  std::unordered_map<std::size_t, std::list<std::pair<std::size_t, SectionData>>::iterator> cached_;
+  std::size_t cached_bytes_ = 0;
+
+  std::mutex dictionaries_mutex_;
+  std::shared_ptr<const Dictionaries> dictionaries_;
+};
+
+}  // namespace hoptrace::store::block
