@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <memory>
 
 #include "allocation_counter.h"
@@ -47,9 +48,24 @@ void RecordSpan(sdk::Tracer& tracer) {
 // Reports allocations per iteration measured over the timed loop only, after a warm-up.
 template <typename Body>
 void MeasureWithAllocations(benchmark::State& state, Body body) {
-  for (int i = 0; i < 20'000; ++i) body();  // warm the record pool and thread-local state
-  const std::uint64_t before = hoptrace::bench::AllocationCount();
-  for (auto _ : state) body();
+  // Warm up for long enough that the record pool reaches its high-water mark: records are only
+  // allocated while the number in flight (queued + being exported) grows past what was ever needed,
+  // which happens whenever the export thread gets descheduled for longer than before.
+  const auto warm_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < warm_until) {
+    for (int i = 0; i < 1000; ++i) body();
+  }
+  // Read the count inside the loop: the loop starts behind a barrier, so every thread has finished
+  // its warm-up (whose allocations would otherwise be counted against another thread's spans).
+  std::uint64_t before = 0;
+  bool first = true;
+  for (auto _ : state) {
+    if (first) {
+      before = hoptrace::bench::AllocationCount();
+      first = false;
+    }
+    body();
+  }
   const std::uint64_t allocations = hoptrace::bench::AllocationCount() - before;
   state.SetItemsProcessed(state.iterations());
   // Process-wide count (all threads, the export worker included) divided by this thread's spans.

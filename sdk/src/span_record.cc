@@ -15,6 +15,13 @@ void SpanRecordRelease::operator()(SpanRecord* record) const {
   }
 }
 
+SpanRecordPool::SpanRecordPool(std::size_t capacity) : free_(capacity) {
+  for (std::size_t i = 0; i < capacity; ++i) {
+    if (!free_.TryPush(new SpanRecord())) break;
+    allocated_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 SpanRecordPool::~SpanRecordPool() {
   while (SpanRecord* record = free_.TryPop()) delete record;
 }

@@ -12,7 +12,9 @@ namespace hoptrace::sdk {
 
 class SpanRecordPool {
  public:
-  explicit SpanRecordPool(std::size_t capacity) : free_(capacity) {}
+  // Starts with `capacity` records so that, while no more than that are in flight, spans never allocate
+  // records (only each record's buffers grow, once, on first use).
+  explicit SpanRecordPool(std::size_t capacity);
   ~SpanRecordPool();
   SpanRecordPool(const SpanRecordPool&) = delete;
   SpanRecordPool& operator=(const SpanRecordPool&) = delete;

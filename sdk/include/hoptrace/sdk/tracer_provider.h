@@ -31,7 +31,9 @@ struct TracerProviderOptions {
   std::shared_ptr<const Sampler> sampler = ParentBasedSampler(AlwaysOnSampler());
   std::vector<std::unique_ptr<SpanProcessor>> processors;
   SpanLimits limits;
-  std::size_t record_pool_size = 4096;  // span records kept for reuse
+  // Span records made up front and reused. Covers the default BatchSpanProcessor queue (2048) plus a
+  // batch in export (512) with room to spare; more in flight than this allocates (and is freed again).
+  std::size_t record_pool_size = 4096;
 };
 
 // telemetry.sdk.* attributes plus service.name (default "unknown_service").
