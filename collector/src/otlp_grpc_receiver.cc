@@ -1,0 +1,136 @@
+// OTLP/gRPC: opentelemetry.proto.collector.trace.v1.TraceService/Export on a synchronous grpc++
+// server. grpc decompresses gzip itself and enforces the receive size limit (on the decompressed
+// message); refused spans come back as partial_success, throttling as RESOURCE_EXHAUSTED / UNAVAILABLE
+// with a google.rpc.RetryInfo detail.
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <mutex>
+
+#include "hoptrace/collector/receiver.h"
+#include "ingest.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "rpc_status.h"
+
+namespace hoptrace::collector {
+namespace {
+
+using internal::Outcome;
+using internal::OutcomeCode;
+using TraceService = otlp::pb::collector::trace::v1::TraceService;
+
+constexpr std::chrono::seconds kStopTimeout{5};
+
+const char* GrpcCodeName(OutcomeCode code) {
+  switch (code) {
+    case OutcomeCode::kOk:
+      return "OK";
+    case OutcomeCode::kInvalidArgument:
+    case OutcomeCode::kPayloadTooLarge:
+    case OutcomeCode::kUnsupportedMediaType:
+      return "INVALID_ARGUMENT";
+    case OutcomeCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case OutcomeCode::kUnavailable:
+      return "UNAVAILABLE";
+    case OutcomeCode::kInternal:
+      break;
+  }
+  return "INTERNAL";
+}
+
+// "127.0.0.1" → "127.0.0.1:4317", "::1" → "[::1]:4317".
+std::string ListenAddress(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos && host.front() != '[';
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+class TraceServiceImpl final : public TraceService::Service {
+ public:
+  TraceServiceImpl(SpanSink& sink, metrics::Registry& registry, const ReceiverOptions& options)
+      : options_(options), metrics_(registry, "otlp_grpc"), ingestor_(sink, metrics_, options_.limits) {}
+
+  grpc::Status Export(grpc::ServerContext*, const otlp::ExportRequest* request,
+                      otlp::ExportResponse* response) override {
+    const auto started = std::chrono::steady_clock::now();
+    model::TraceBatch batch;
+    const otlp::DecodeReport report = otlp::FromProto(*request, &batch);
+    const Outcome outcome = ingestor_.Ingest(batch, report);
+    metrics_.RequestDone(GrpcCodeName(outcome.code), request->ByteSizeLong(),
+                         std::chrono::steady_clock::now() - started);
+    if (!outcome.ok()) return ErrorStatus(outcome);
+    if (outcome.rejected_spans > 0) {
+      response->mutable_partial_success()->set_rejected_spans(static_cast<std::int64_t>(outcome.rejected_spans));
+      response->mutable_partial_success()->set_error_message(outcome.message);
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  grpc::Status ErrorStatus(const Outcome& outcome) const {
+    const int code = internal::RpcCodeOf(outcome.code);
+    if (!outcome.retryable()) return grpc::Status(static_cast<grpc::StatusCode>(code), outcome.message);
+    return grpc::Status(static_cast<grpc::StatusCode>(code), outcome.message,
+                        internal::EncodeRpcStatus(code, outcome.message, options_.retry_after));
+  }
+
+  const ReceiverOptions& options_;
+  internal::ReceiverMetrics metrics_;
+  internal::Ingestor ingestor_;
+};
+
+class GrpcReceiver final : public Receiver {
+ public:
+  GrpcReceiver(SpanSink& sink, metrics::Registry& registry, ReceiverOptions options)
+      : options_(std::move(options)), service_(sink, registry, options_) {}
+  ~GrpcReceiver() override { Stop(); }
+
+  bool Start(std::string* error) override {
+    if (server_) {
+      if (error) *error = "otlp_grpc receiver already started";
+      return false;
+    }
+    const std::string address = ListenAddress(options_.bind_address, options_.port.value_or(kOtlpGrpcDefaultPort));
+    int selected_port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected_port);
+    builder.RegisterService(&service_);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(
+        std::min<std::size_t>(options_.limits.max_decompressed_bytes, std::numeric_limits<int>::max())));
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options_.worker_threads);
+    server_ = builder.BuildAndStart();
+    if (!server_ || selected_port == 0) {
+      server_.reset();
+      if (error) *error = "otlp_grpc receiver: cannot listen on " + address;
+      return false;
+    }
+    port_ = static_cast<std::uint16_t>(selected_port);
+    return true;
+  }
+
+  void Stop() override {
+    std::lock_guard lock(stop_mutex_);
+    if (!server_) return;
+    server_->Shutdown(std::chrono::system_clock::now() + kStopTimeout);
+    server_->Wait();
+    server_.reset();
+  }
+
+  std::uint16_t port() const override { return port_; }
+  std::string_view protocol() const override { return "otlp_grpc"; }
+
+ private:
+  const ReceiverOptions options_;
+  TraceServiceImpl service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::mutex stop_mutex_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Receiver> MakeOtlpGrpcReceiver(SpanSink& sink, metrics::Registry& registry, ReceiverOptions options) {
+  return std::make_unique<GrpcReceiver>(sink, registry, std::move(options));
+}
+
+}  // namespace hoptrace::collector

@@ -1,0 +1,34 @@
+#include "recording_sink.h"
+
+namespace hoptrace::collector::testing {
+
+store::Status RecordingSink::Consume(model::TraceBatch& batch) {
+  std::lock_guard lock(mutex_);
+  ++calls_;
+  if (answer_.ok()) batches_.push_back(std::move(batch));
+  return answer_;
+}
+
+void RecordingSink::AnswerWith(store::Status status) {
+  std::lock_guard lock(mutex_);
+  answer_ = std::move(status);
+}
+
+std::vector<model::TraceBatch> RecordingSink::batches() const {
+  std::lock_guard lock(mutex_);
+  return batches_;
+}
+
+std::size_t RecordingSink::span_count() const {
+  std::lock_guard lock(mutex_);
+  std::size_t count = 0;
+  for (const model::TraceBatch& batch : batches_) count += batch.SpanCount();
+  return count;
+}
+
+std::size_t RecordingSink::calls() const {
+  std::lock_guard lock(mutex_);
+  return calls_;
+}
+
+}  // namespace hoptrace::collector::testing

@@ -1,0 +1,30 @@
+#pragma once
+// A SpanSink for tests: records every batch it is given and answers with a status the test sets
+// (Ok by default), so overload and failure answers can be provoked on demand.
+
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+#include "hoptrace/collector/span_sink.h"
+
+namespace hoptrace::collector::testing {
+
+class RecordingSink final : public SpanSink {
+ public:
+  store::Status Consume(model::TraceBatch& batch) override;
+
+  // Every later Consume answers `status` (and records nothing unless it is Ok).
+  void AnswerWith(store::Status status);
+  std::vector<model::TraceBatch> batches() const;
+  std::size_t span_count() const;
+  std::size_t calls() const;
+
+ private:
+  mutable std::mutex mutex_;
+  store::Status answer_;
+  std::vector<model::TraceBatch> batches_;
+  std::size_t calls_ = 0;
+};
+
+}  // namespace hoptrace::collector::testing
