@@ -25,7 +25,7 @@ constexpr std::size_t kMaxLimit = 10'000;
 constexpr std::int64_t kNanosPerMicro = 1'000;
 constexpr std::int64_t kNanosPerMilli = 1'000'000;
 constexpr std::int64_t kDefaultSearchLookback = 2 * 24 * 3'600 * 1'000'000'000LL;  // Jaeger: 2 days
-constexpr std::int64_t kDefaultDependencyLookback = 24 * 3'600 * 1'000'000'000LL;  // Jaeger: 24 hours
+constexpr std::uint64_t kDefaultDependencyLookback = 24 * 3'600 * 1'000'000'000ULL;  // Jaeger: 24 hours
 
 std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -46,9 +46,10 @@ bool ParseInt64(std::string_view text, std::int64_t* out, std::string* error) {
   return false;
 }
 
-// A time parameter in `unit_nanos` since the epoch; `fallback` when absent.
-bool ParseTimeParam(const ParamList& params, std::string_view name, std::int64_t unit_nanos, std::uint64_t fallback,
-                    std::uint64_t* out, std::string* error) {
+// A whole number of `unit_nanos` (a time since the epoch, or a lookback), in nanoseconds;
+// `fallback` when absent.
+bool ParseUnitsParam(const ParamList& params, std::string_view name, std::int64_t unit_nanos, std::uint64_t fallback,
+                     std::uint64_t* out, std::string* error) {
   const auto text = FindParam(params, name);
   if (!text || text->empty()) {
     *out = fallback;
@@ -61,12 +62,14 @@ bool ParseTimeParam(const ParamList& params, std::string_view name, std::int64_t
     return false;
   }
   if (value < 0 || value > std::numeric_limits<std::int64_t>::max() / unit_nanos) {
-    *error = ParamError(name, "time out of range: " + std::string(*text));
+    *error = ParamError(name, "out of range: " + std::string(*text));
     return false;
   }
   *out = static_cast<std::uint64_t>(value * unit_nanos);
   return true;
 }
+
+std::uint64_t StartBefore(std::uint64_t end, std::uint64_t lookback) { return end > lookback ? end - lookback : 0; }
 
 bool ParseDurationParam(const ParamList& params, std::string_view name, std::int64_t* out, std::string* error) {
   const auto text = FindParam(params, name);
@@ -231,7 +234,7 @@ bool ParseLimit(const ParamList& params, std::size_t* limit, std::string* error)
 }
 
 bool ParseSearchRange(const ParamList& params, std::uint64_t now_unix_nano, store::TimeRange* range, std::string* error) {
-  if (!ParseTimeParam(params, "end", kNanosPerMicro, now_unix_nano, &range->end_unix_nano, error)) return false;
+  if (!ParseUnitsParam(params, "end", kNanosPerMicro, now_unix_nano, &range->end_unix_nano, error)) return false;
   std::int64_t lookback = kDefaultSearchLookback;
   if (const auto text = FindParam(params, "lookback"); text && !text->empty() && *text != "custom") {
     const auto parsed = ParseLookback(*text);
@@ -241,9 +244,8 @@ bool ParseSearchRange(const ParamList& params, std::uint64_t now_unix_nano, stor
     }
     lookback = *parsed;
   }
-  const auto lookback_nanos = static_cast<std::uint64_t>(lookback);
-  const std::uint64_t fallback_start = range->end_unix_nano > lookback_nanos ? range->end_unix_nano - lookback_nanos : 0;
-  return ParseTimeParam(params, "start", kNanosPerMicro, fallback_start, &range->start_unix_nano, error);
+  const std::uint64_t fallback_start = StartBefore(range->end_unix_nano, static_cast<std::uint64_t>(lookback));
+  return ParseUnitsParam(params, "start", kNanosPerMicro, fallback_start, &range->start_unix_nano, error);
 }
 
 }  // namespace
@@ -305,23 +307,10 @@ bool ParseJaegerSearchParams(const ParamList& params, std::uint64_t now_unix_nan
 bool ParseJaegerDependencyParams(const ParamList& params, std::uint64_t now_unix_nano, JaegerDependencyParams* out,
                                  std::string* error) {
   *out = {};
-  if (!ParseTimeParam(params, "endTs", kNanosPerMilli, now_unix_nano, &out->range.end_unix_nano, error)) return false;
-  std::int64_t lookback = kDefaultDependencyLookback;
-  if (const auto text = FindParam(params, "lookback"); text && !text->empty()) {
-    std::int64_t millis = 0;
-    std::string problem;
-    if (!ParseInt64(*text, &millis, &problem)) {
-      *error = ParamError("lookback", problem);
-      return false;
-    }
-    if (millis < 0 || millis > std::numeric_limits<std::int64_t>::max() / kNanosPerMilli) {
-      *error = ParamError("lookback", "duration out of range: " + std::string(*text));
-      return false;
-    }
-    lookback = millis * kNanosPerMilli;
-  }
-  const auto lookback_nanos = static_cast<std::uint64_t>(lookback);
-  out->range.start_unix_nano = out->range.end_unix_nano > lookback_nanos ? out->range.end_unix_nano - lookback_nanos : 0;
+  if (!ParseUnitsParam(params, "endTs", kNanosPerMilli, now_unix_nano, &out->range.end_unix_nano, error)) return false;
+  std::uint64_t lookback = 0;
+  if (!ParseUnitsParam(params, "lookback", kNanosPerMilli, kDefaultDependencyLookback, &lookback, error)) return false;
+  out->range.start_unix_nano = StartBefore(out->range.end_unix_nano, lookback);
   out->service = std::string(FindParam(params, "service").value_or(""));
   return true;
 }

@@ -92,6 +92,9 @@ TEST(JaegerSearchParamsTest, ErrorsUseJaegersWording) {
             "unable to parse param 'start': strconv.ParseInt: parsing \"yesterday\": invalid syntax");
   EXPECT_EQ(ParseError({{"service", "s"}, {"end", "99999999999999999999"}}),
             "unable to parse param 'end': strconv.ParseInt: parsing \"99999999999999999999\": value out of range");
+  EXPECT_EQ(ParseError({{"service", "s"}, {"end", "9999999999999999"}}),
+            "unable to parse param 'end': out of range: 9999999999999999");
+  EXPECT_EQ(ParseError({{"service", "s"}, {"start", "-5"}}), "unable to parse param 'start': out of range: -5");
   EXPECT_EQ(ParseError({{"service", "s"}, {"limit", "ten"}}), "strconv.ParseInt: parsing \"ten\": invalid syntax");
   EXPECT_EQ(ParseError({{"service", "s"}, {"lookback", "soon"}}),
             "unable to parse param 'lookback': time: invalid duration \"soon\"");
