@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "hoptrace/query/query_language.h"
+#include "json_writer.h"  // AppendJsonString: JSON string escapes are the language's too
 #include "text.h"
 
 namespace hoptrace::query {
@@ -25,21 +26,6 @@ std::string_view OperatorText(CompareOp op) {
     case CompareOp::kExists: return "!=";
   }
   return "?";
-}
-
-void AppendQuoted(std::string_view text, std::string* out) {
-  out->push_back('"');
-  for (char c : text) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\t': *out += "\\t"; break;
-      case '\r': *out += "\\r"; break;
-      default: out->push_back(c);
-    }
-  }
-  out->push_back('"');
 }
 
 bool IsPlainKey(std::string_view key) {
@@ -67,7 +53,7 @@ void AppendField(const store::Field& field, std::string* out) {
   if (IsPlainKey(field.attribute)) {
     *out += field.attribute;
   } else {
-    AppendQuoted(field.attribute, out);
+    internal::AppendJsonString(field.attribute, out);
   }
 }
 
@@ -98,7 +84,7 @@ void AppendLiteral(const store::Comparison& comparison, std::string* out) {
   if (comparison.op == CompareOp::kExists) {
     *out += "nil";
   } else if (const auto* text = std::get_if<std::string>(&value)) {
-    AppendQuoted(*text, out);
+    internal::AppendJsonString(*text, out);
   } else if (const auto* whole = std::get_if<std::int64_t>(&value)) {
     if (comparison.field.intrinsic == Intrinsic::kDuration) {
       AppendDuration(*whole, out);

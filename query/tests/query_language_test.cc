@@ -102,6 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
         ValidCase{R"({ .msg = "say \"hi\"\\\n\t\u00e9" })",
                   Cmp(AnyAttr("msg"), CompareOp::kEq, std::string("say \"hi\"\\\n\t\xC3\xA9"))},
         ValidCase{R"({ .k = "" })", Cmp(AnyAttr("k"), CompareOp::kEq, std::string())},
+        ValidCase{R"({ .k = "\u0001\/" })", Cmp(AnyAttr("k"), CompareOp::kEq, std::string("\x01/"))},
         // && binds tighter than ||; parentheses override; chains of one operator flatten.
         ValidCase{"{ .a = 1 || .b = 2 && .c = 3 }",
                   SpanFilter::Or({Cmp(AnyAttr("a"), CompareOp::kEq, std::int64_t{1}),

@@ -67,21 +67,31 @@ ReplayReport Wal::Replay(const std::function<void(std::uint64_t segment, std::st
 }
 
 Status Wal::StartSegment() {
-  if (writer_.is_open()) ++current_number_;  // the old segment stays for replay until deleted
+  if (writer_.is_open() && !writer_.broken() && unsynced_bytes_ > 0) {
+    // Under an interval or no-sync policy the old segment may hold acknowledged, unsynced records:
+    // once we move on, nobody would sync them.
+    Status status = writer_.Sync();
+    if (!status.ok()) return status;
+  }
+  // The old segment stays for replay until deleted.
+  const std::uint64_t number = writer_.is_open() ? current_number_ + 1 : current_number_;
   LogWriter writer;
-  Status status = LogWriter::Open(dir_ + "/" + SegmentFileName(current_number_), &writer);
+  Status status = LogWriter::Open(dir_ + "/" + SegmentFileName(number), &writer);
   if (!status.ok()) return status;
+  if (segments_.empty() || segments_.back() != number) segments_.push_back(number);
   // The new file's directory entry must be durable before anything in it is acknowledged.
   status = SyncDirectory(dir_);
   if (!status.ok()) return status;
   writer_ = std::move(writer);
-  segments_.push_back(current_number_);
+  current_number_ = number;
+  rotate_requested_ = false;
+  unsynced_bytes_ = 0;  // a broken segment's unsynced records were never acknowledged
   ++segments_created_;
   return Status::Ok();
 }
 
 Status Wal::Append(std::span<const std::string_view> payloads, std::uint64_t* bytes_written) {
-  if (!writer_.is_open() || writer_.broken() || writer_.size() >= options_.segment_bytes) {
+  if (!writer_.is_open() || writer_.broken() || writer_.size() >= options_.segment_bytes || rotate_requested_) {
     // Anything unsynced in a broken segment was never acknowledged, so starting afresh loses nothing.
     Status status = StartSegment();
     if (!status.ok()) return status;

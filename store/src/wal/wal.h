@@ -41,6 +41,9 @@ class Wal {
   // broken). `bytes_written` is the file growth on success.
   Status Append(std::span<const std::string_view> payloads, std::uint64_t* bytes_written);
   Status Sync();
+  // The next append starts a new segment (when the current one holds anything), so that the current
+  // one can be deleted once its spans are in blocks.
+  void RequestNewSegment() { rotate_requested_ = writer_.is_open() && writer_.size() > 0; }
 
   // Deletes every segment numbered below `segment` (never the current one).
   Status DeleteSegmentsBefore(std::uint64_t segment);
@@ -61,6 +64,7 @@ class Wal {
   LogWriter writer_;
   std::uint64_t segments_created_ = 0;
   std::uint64_t unsynced_bytes_ = 0;
+  bool rotate_requested_ = false;
 };
 
 // fsyncs a directory so that file creations, renames and deletions in it are durable.

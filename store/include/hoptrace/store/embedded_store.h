@@ -1,0 +1,131 @@
+#pragma once
+// The embedded store: hoptrace's default backend, a directory on local disk and nothing to install.
+//
+//   data_dir/wal/NNNNNNNNNNNN.wal      write-ahead log segments (every acknowledged write is here first)
+//   data_dir/blocks/NNNNNNNNNNNN.block immutable compressed blocks (store/src/block/)
+//   data_dir/quarantine/               blocks that failed to open or verify, moved aside on open
+//   data_dir/LOCK                      held (flock) while a process has the store open
+//
+// A write is appended to the WAL (one leader appends and fsyncs for all concurrent writers: group
+// commit), then added to the head, an in-memory index of recent spans by trace ID. A background
+// thread cuts traces that have been idle for a while (or are too old, or the head is too big) into a
+// block, deletes the WAL segments that only held spans now in blocks, merges small adjacent blocks,
+// and deletes whole old blocks for retention. Queries see the head and every block together.
+//
+// On open the WAL is replayed into the head: a torn or corrupt record is skipped and reported (log
+// line + counter), never a refusal to start; a block that fails to open is moved to quarantine/.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "hoptrace/store/store.h"
+
+namespace hoptrace::metrics {
+class Registry;
+}
+
+namespace hoptrace::store {
+
+enum class FsyncPolicy : std::uint8_t {
+  kEveryWrite,  // Write returns after fdatasync (group commit shares it): survives power loss
+  kInterval,    // fdatasync at most every fsync_interval: survives a process crash, not power loss
+  kNever,       // the OS decides: for tests and benchmarks
+};
+
+struct EmbeddedStoreOptions {
+  std::string data_dir;
+
+  FsyncPolicy fsync = FsyncPolicy::kEveryWrite;
+  std::chrono::milliseconds fsync_interval{1000};  // kInterval only
+
+  // The head is cut into a block when it holds this many spans or bytes (approximate memory) ...
+  std::size_t head_max_spans = 1'000'000;
+  std::size_t head_max_bytes = 512ull << 20;
+  // ... and otherwise trace by trace: a trace that received no span for `trace_idle` is cut, and no
+  // trace stays longer than `head_max_age`. Waiting for idleness lands most traces in one block.
+  std::chrono::milliseconds trace_idle{10'000};
+  std::chrono::milliseconds head_max_age{30'000};
+  // Writes are refused with kResourceExhausted while the head holds this many times its limits
+  // (cutting has fallen behind): memory stays bounded.
+  std::size_t head_backpressure_factor = 2;
+
+  // Compaction merges runs of adjacent (by time) blocks smaller than the target, up to the target.
+  bool compaction = true;
+  std::uint64_t compaction_target_bytes = 256ull << 20;
+
+  // Retention deletes whole blocks: those whose newest span ended before now - retention_age, then
+  // the oldest while blocks take more than retention_max_bytes. Zero: no limit.
+  std::chrono::seconds retention_age{std::chrono::hours(24 * 7)};
+  std::uint64_t retention_max_bytes = 0;
+
+  std::uint64_t wal_segment_bytes = 64ull << 20;
+
+  // Background work: cut check, interval fsync, compaction and retention run every `maintenance_interval`.
+  // false: only when the owner calls CutHead / Compact / ApplyRetention (tests).
+  bool background = true;
+  std::chrono::milliseconds maintenance_interval{1000};
+
+  metrics::Registry* metrics = nullptr;  // null: the store keeps its own (see metrics())
+  // One line per notable event (recovery summary, skipped WAL damage, quarantine). Null: std::clog.
+  std::function<void(std::string_view)> log;
+  // Unix nanoseconds, for idleness, age and retention. Null: the system clock. Tests pass a fake one.
+  std::function<std::uint64_t()> clock;
+};
+
+// What opening the store found.
+struct RecoveryReport {
+  std::uint64_t wal_segments = 0;
+  std::uint64_t wal_records = 0;
+  std::uint64_t spans_replayed = 0;           // spans put back into the head
+  std::uint64_t spans_already_in_blocks = 0;  // replayed spans dropped because a block holds them
+  std::uint64_t torn_or_corrupt_records = 0;  // WAL records skipped
+  std::uint64_t undecodable_records = 0;
+  std::uint64_t skipped_bytes = 0;
+  std::uint64_t blocks = 0;
+  std::uint64_t blocks_quarantined = 0;
+};
+
+struct EmbeddedStoreStats {
+  std::size_t head_spans = 0;  // live and being cut
+  std::size_t head_bytes = 0;
+  std::size_t head_traces = 0;
+  std::size_t blocks = 0;
+  std::uint64_t block_bytes = 0;
+  std::size_t wal_segments = 0;
+};
+
+class EmbeddedStore final : public Store {
+ public:
+  static Status Open(EmbeddedStoreOptions options, std::unique_ptr<EmbeddedStore>* store);
+  // Stops background work. The head is not cut: it is in the WAL and is replayed on the next open.
+  ~EmbeddedStore() override;
+
+  Status Write(const model::TraceBatch& batch) override;
+  std::optional<model::TraceBatch> GetTrace(const model::TraceId& trace_id, const TimeRange& range = {}) override;
+  std::vector<TraceSummary> Search(const SearchRequest& request) override;
+  std::vector<std::string> Services(const TimeRange& range = {}) override;
+  std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) override;
+  std::vector<DependencyLink> Dependencies(const TimeRange& range) override;
+
+  // Maintenance, also run by the background thread. CutHead cuts the traces that are idle or too
+  // old (all of them when `everything`) into one block.
+  Status CutHead(bool everything = false);
+  Status Compact();
+  Status ApplyRetention();
+
+  EmbeddedStoreStats stats() const;
+  const RecoveryReport& recovery() const;
+  metrics::Registry& metrics();
+
+  class Impl;
+
+ private:
+  explicit EmbeddedStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hoptrace::store

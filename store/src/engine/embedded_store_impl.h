@@ -1,0 +1,113 @@
+#pragma once
+// EmbeddedStore's internals, split by concern: write_path.cc (group commit), recovery.cc (open),
+// queries.cc, maintenance.cc (cut, compaction, retention, background thread).
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "engine/block_set.h"
+#include "engine/head.h"
+#include "engine/store_metrics.h"
+#include "hoptrace/metrics/registry.h"
+#include "hoptrace/store/embedded_store.h"
+#include "wal/wal.h"
+
+namespace hoptrace::store {
+
+class EmbeddedStore::Impl {
+ public:
+  explicit Impl(EmbeddedStoreOptions options);
+  ~Impl();
+
+  Status Open();  // recovery.cc
+  void StartBackground();
+
+  // write_path.cc
+  Status Write(const model::TraceBatch& batch);
+
+  // queries.cc
+  std::optional<model::TraceBatch> GetTrace(const model::TraceId& trace_id, const TimeRange& range);
+  std::vector<TraceSummary> Search(const SearchRequest& request);
+  std::vector<std::string> Services(const TimeRange& range);
+  std::vector<Operation> Operations(std::string_view service, const TimeRange& range);
+  std::vector<DependencyLink> Dependencies(const TimeRange& range);
+
+  // maintenance.cc
+  Status CutHead(bool everything);
+  Status Compact();
+  Status ApplyRetention();
+
+  EmbeddedStoreStats stats() const;
+  const RecoveryReport& recovery() const { return recovery_; }
+  metrics::Registry& registry() { return *registry_; }
+
+ private:
+  // A Write waiting in the group-commit queue.
+  struct Writer {
+    const model::TraceBatch* batch = nullptr;
+    std::string payload;
+    Status status;
+    bool done = false;
+    std::condition_variable ready;
+  };
+
+  std::uint64_t Now() const;
+  void Log(std::string_view line) const;
+  bool HeadOverLimits(std::size_t factor) const;
+  void UpdateGauges();
+
+  // queries.cc
+  static void SortMostRecentFirst(std::vector<TraceSummary>& summaries, std::size_t limit);
+  void CompleteSummary(TraceSummary& summary, const std::vector<engine::BlockPtr>& blocks);
+
+  // write_path.cc
+  Status CommitGroup(const std::vector<Writer*>& group);
+  Status SyncWalLocked(bool force);
+
+  // recovery.cc
+  Status LockDataDir();
+  void ReplayWal();
+  void DropReplayedSpansInBlocks();
+
+  // maintenance.cc
+  void DeleteCoveredSegments();
+  Status WriteBlock(const std::function<Status(const std::filesystem::path&, block::BlockMeta*)>& build,
+                    engine::BlockPtr* block);
+  void BackgroundLoop();   // cut checks and interval fsyncs
+  void CompactionLoop();   // compaction and retention
+
+  const EmbeddedStoreOptions options_;
+  std::unique_ptr<metrics::Registry> own_registry_;
+  metrics::Registry* registry_;
+  engine::StoreMetrics metrics_;
+  RecoveryReport recovery_;
+  int lock_fd_ = -1;
+
+  // Group commit: writers queue up; the front one leads a group.
+  std::mutex queue_mutex_;
+  std::deque<Writer*> writers_;
+
+  // Held by the group leader across WAL append, sync and head insertion, and by segment deletion,
+  // so no segment is deleted while spans written to it are on their way into the head.
+  mutable std::mutex wal_mutex_;
+  wal::Wal wal_;
+  std::uint64_t last_sync_nanos_ = 0;
+
+  engine::Head head_;
+  engine::BlockSet blocks_;
+
+  std::mutex cut_mutex_;         // one cut at a time
+  std::mutex compaction_mutex_;  // compaction and retention, one at a time
+
+  std::mutex background_mutex_;
+  std::condition_variable background_wake_;
+  bool stopping_ = false;
+  bool cut_requested_ = false;
+  std::thread cut_thread_;
+  std::thread compaction_thread_;
+};
+
+}  // namespace hoptrace::store

@@ -1,0 +1,175 @@
+// Background work: cutting the head into blocks (then deleting the WAL segments that only held cut
+// spans), compaction of small adjacent blocks, and retention by age and by disk bytes.
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/embedded_store_impl.h"
+
+namespace hoptrace::store {
+namespace {
+
+std::uint64_t Nanos(std::chrono::nanoseconds duration) { return static_cast<std::uint64_t>(duration.count()); }
+
+}  // namespace
+
+Status EmbeddedStore::Impl::WriteBlock(
+    const std::function<Status(const std::filesystem::path&, block::BlockMeta*)>& build, engine::BlockPtr* block) {
+  const std::filesystem::path path = blocks_.NextPath();
+  block::BlockMeta meta;
+  Status status = build(path, &meta);
+  std::unique_ptr<block::BlockReader> reader;
+  if (status.ok()) status = block::BlockReader::Open(path, {}, &reader);
+  if (!status.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    metrics_.block_errors.Increment();
+    Log("writing block " + path.filename().string() + " failed: " + status.message());
+    return status;
+  }
+  *block = std::make_shared<engine::BlockHandle>(std::move(reader));
+  return Status::Ok();
+}
+
+Status EmbeddedStore::Impl::CutHead(bool everything) {
+  std::lock_guard cut_lock(cut_mutex_);
+  const engine::HeadStats head = head_.stats();
+  const engine::CutPolicy policy{
+      .now_nanos = Now(),
+      .idle_nanos = Nanos(options_.trace_idle),
+      .max_age_nanos = Nanos(options_.head_max_age),
+      .everything = everything || head.live_spans >= options_.head_max_spans || head.live_bytes >= options_.head_max_bytes};
+  const std::shared_ptr<const engine::FrozenTraces> frozen = head_.Freeze(policy);
+  if (!frozen) return Status::Ok();
+
+  engine::BlockPtr block;
+  const Status status = WriteBlock(
+      [&](const std::filesystem::path& path, block::BlockMeta* meta) {
+        block::BlockBuilder builder;
+        for (const auto& [id, trace] : frozen->traces) {
+          for (const engine::HeadSpan& span : trace.spans) builder.Add(span.span, span.origin->resource, span.origin->scope);
+        }
+        return builder.Finish(path, meta);
+      },
+      &block);
+  if (!status.ok()) {
+    head_.Thaw(frozen.get());  // still in the WAL; the next cut tries again
+    return status;
+  }
+  blocks_.Update({block}, {}, [&] { head_.DropFrozen(frozen.get()); });
+  metrics_.blocks_cut.Increment();
+  {
+    std::lock_guard wal_lock(wal_mutex_);
+    wal_.RequestNewSegment();
+  }
+  DeleteCoveredSegments();
+  UpdateGauges();
+  return Status::Ok();
+}
+
+void EmbeddedStore::Impl::DeleteCoveredSegments() {
+  std::lock_guard wal_lock(wal_mutex_);  // no group is between its WAL append and the head
+  const std::size_t before = wal_.segment_count();
+  const Status status = wal_.DeleteSegmentsBefore(head_.OldestSegment(wal_.current_segment()));
+  metrics_.wal_segments_deleted.Increment(before - wal_.segment_count());
+  if (!status.ok()) Log(status.message());
+}
+
+Status EmbeddedStore::Impl::Compact() {
+  if (!options_.compaction) return Status::Ok();
+  std::lock_guard compaction_lock(compaction_mutex_);
+  std::vector<engine::BlockPtr> blocks = blocks_.Snapshot();
+  std::sort(blocks.begin(), blocks.end(), [](const engine::BlockPtr& a, const engine::BlockPtr& b) {
+    return a->meta().min_start_unix_nano < b->meta().min_start_unix_nano;
+  });
+  Status result;
+  std::vector<engine::BlockPtr> run;
+  std::uint64_t run_bytes = 0;
+  auto merge_run = [&] {
+    if (run.size() >= 2) {
+      std::vector<block::BlockReader*> inputs;
+      for (const engine::BlockPtr& input : run) inputs.push_back(&input->reader());
+      engine::BlockPtr merged;
+      const Status status = WriteBlock(
+          [&](const std::filesystem::path& path, block::BlockMeta* meta) { return block::MergeBlocks(inputs, path, meta); },
+          &merged);
+      if (status.ok()) {
+        blocks_.Update({merged}, run);
+        metrics_.blocks_compacted.Increment(run.size());
+      } else if (result.ok()) {
+        result = status;
+      }
+    }
+    run.clear();
+    run_bytes = 0;
+  };
+  for (const engine::BlockPtr& block : blocks) {
+    const std::uint64_t bytes = block->meta().file_bytes;
+    if (run_bytes + bytes > options_.compaction_target_bytes) merge_run();
+    if (bytes >= options_.compaction_target_bytes) continue;  // big enough already
+    run.push_back(block);
+    run_bytes += bytes;
+  }
+  merge_run();
+  UpdateGauges();
+  return result;
+}
+
+Status EmbeddedStore::Impl::ApplyRetention() {
+  std::lock_guard compaction_lock(compaction_mutex_);
+  std::vector<engine::BlockPtr> blocks = blocks_.Snapshot();
+  std::sort(blocks.begin(), blocks.end(), [](const engine::BlockPtr& a, const engine::BlockPtr& b) {
+    return a->meta().max_end_unix_nano < b->meta().max_end_unix_nano;
+  });
+  const std::uint64_t now = Now();
+  const std::uint64_t max_age = Nanos(options_.retention_age);
+  const std::uint64_t cutoff = max_age > 0 && now > max_age ? now - max_age : 0;
+  std::uint64_t total = 0;
+  for (const engine::BlockPtr& block : blocks) total += block->meta().file_bytes;
+  std::vector<engine::BlockPtr> expired;
+  for (const engine::BlockPtr& block : blocks) {
+    const bool too_old = block->meta().max_end_unix_nano < cutoff;
+    const bool over_bytes = options_.retention_max_bytes > 0 && total > options_.retention_max_bytes;
+    if (!too_old && !over_bytes) break;  // oldest first: the rest are newer
+    expired.push_back(block);
+    total -= block->meta().file_bytes;
+  }
+  if (expired.empty()) return Status::Ok();
+  blocks_.Update({}, expired);
+  metrics_.blocks_deleted.Increment(expired.size());
+  Log("retention deleted " + std::to_string(expired.size()) + " blocks");
+  UpdateGauges();
+  return Status::Ok();
+}
+
+void EmbeddedStore::Impl::BackgroundLoop() {
+  auto period = options_.maintenance_interval;
+  if (options_.fsync == FsyncPolicy::kInterval) period = std::min(period, options_.fsync_interval);
+  for (;;) {
+    {
+      std::unique_lock lock(background_mutex_);
+      background_wake_.wait_for(lock, period, [&] { return stopping_ || cut_requested_; });
+      if (stopping_) return;
+      cut_requested_ = false;
+    }
+    {
+      std::lock_guard wal_lock(wal_mutex_);
+      if (const Status status = SyncWalLocked(false); !status.ok()) Log("interval fsync failed: " + status.message());
+    }
+    CutHead(false);
+  }
+}
+
+void EmbeddedStore::Impl::CompactionLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(background_mutex_);
+      background_wake_.wait_for(lock, options_.maintenance_interval, [&] { return stopping_; });
+      if (stopping_) return;
+    }
+    Compact();
+    ApplyRetention();
+  }
+}
+
+}  // namespace hoptrace::store

@@ -1,0 +1,125 @@
+// Queries over the head and every block. The block list and the head are read under one lock
+// (BlockSet::Snapshot), so a cut publishing its block in the meantime is seen either as frozen head
+// spans or as the new block, never as neither.
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "engine/embedded_store_impl.h"
+#include "engine/trace_summary.h"
+
+namespace hoptrace::store {
+
+std::optional<model::TraceBatch> EmbeddedStore::Impl::GetTrace(const model::TraceId& trace_id, const TimeRange& range) {
+  engine::TraceAssembler assembler;
+  const std::vector<engine::BlockPtr> blocks = blocks_.Snapshot([&] { head_.CollectTrace(trace_id, &assembler); });
+  for (const engine::BlockPtr& block : blocks) {
+    if (!block->Overlaps(range) || !block->reader().MayContain(trace_id)) continue;
+    std::optional<model::TraceBatch> part;
+    const Status status = block->reader().FindTrace(trace_id, &part);
+    if (!status.ok()) {
+      metrics_.block_errors.Increment();
+      Log("reading trace " + trace_id.ToHex() + " from " + block->reader().path().string() + ": " + status.message());
+      continue;
+    }
+    if (part) assembler.Add(*part);
+  }
+  return std::move(assembler).Finish();
+}
+
+std::vector<TraceSummary> EmbeddedStore::Impl::Search(const SearchRequest& request) {
+  std::map<model::TraceId, block::TraceHit> merged;
+  std::vector<block::TraceHit> head_hits;
+  const std::vector<engine::BlockPtr> blocks = blocks_.Snapshot([&] { head_hits = head_.Search(request); });
+  for (block::TraceHit& hit : head_hits) merged.emplace(hit.summary.trace_id, std::move(hit));
+  for (const engine::BlockPtr& block : blocks) {
+    if (!block->Overlaps(request.range)) continue;
+    std::vector<block::TraceHit> hits;
+    const Status status = block->reader().Search(request, &hits);
+    if (!status.ok()) {
+      metrics_.block_errors.Increment();
+      Log("searching " + block->reader().path().string() + ": " + status.message());
+      continue;
+    }
+    for (block::TraceHit& hit : hits) {
+      auto [it, created] = merged.try_emplace(hit.summary.trace_id, hit);
+      if (!created) block::MergeHits(it->second, hit);
+    }
+  }
+
+  std::vector<TraceSummary> results;
+  results.reserve(merged.size());
+  for (auto& [id, hit] : merged) results.push_back(std::move(hit.summary));
+  SortMostRecentFirst(results, request.limit);
+  for (TraceSummary& summary : results) CompleteSummary(summary, blocks);
+  SortMostRecentFirst(results, request.limit);
+  return results;
+}
+
+// Keeps the `limit` latest-starting summaries, latest first.
+void EmbeddedStore::Impl::SortMostRecentFirst(std::vector<TraceSummary>& summaries, std::size_t limit) {
+  limit = std::min(limit, summaries.size());
+  std::partial_sort(summaries.begin(), summaries.begin() + static_cast<std::ptrdiff_t>(limit), summaries.end(),
+                    [](const TraceSummary& a, const TraceSummary& b) {
+                      return a.start_unix_nano != b.start_unix_nano ? a.start_unix_nano > b.start_unix_nano
+                                                                    : a.trace_id < b.trace_id;
+                    });
+  summaries.resize(limit);
+}
+
+// A trace whose spans may sit in more than one place (head, blocks) is summarized again from all of
+// them: per-source summaries would miss the sources where no span matched, and count a retried span
+// once per source. Bloom filters make the check cheap for the common single-source trace.
+void EmbeddedStore::Impl::CompleteSummary(TraceSummary& summary, const std::vector<engine::BlockPtr>& blocks) {
+  std::size_t sources = head_.Contains(summary.trace_id) ? 1 : 0;
+  for (const engine::BlockPtr& block : blocks) {
+    if (block->reader().MayContain(summary.trace_id)) ++sources;
+  }
+  if (sources < 2) return;
+  const std::optional<model::TraceBatch> trace = GetTrace(summary.trace_id, {});
+  if (!trace) return;
+  engine::SummaryBuilder builder(summary.trace_id);
+  builder.Add(*trace);
+  block::TraceHit complete = std::move(builder).Finish();
+  complete.summary.matched_spans = std::move(summary.matched_spans);
+  summary = std::move(complete.summary);
+}
+
+std::vector<std::string> EmbeddedStore::Impl::Services(const TimeRange& range) {
+  std::set<std::string> services;
+  for (const engine::BlockPtr& block : blocks_.Snapshot([&] { head_.CollectServices(range, &services); })) {
+    if (!block->Overlaps(range)) continue;
+    services.insert(block->reader().Services().begin(), block->reader().Services().end());
+  }
+  return {services.begin(), services.end()};
+}
+
+std::vector<Operation> EmbeddedStore::Impl::Operations(std::string_view service, const TimeRange& range) {
+  std::set<Operation> operations;
+  for (const engine::BlockPtr& block : blocks_.Snapshot([&] { head_.CollectOperations(service, range, &operations); })) {
+    if (!block->Overlaps(range)) continue;
+    for (Operation& operation : block->reader().Operations(service)) operations.insert(std::move(operation));
+  }
+  return {operations.begin(), operations.end()};
+}
+
+std::vector<DependencyLink> EmbeddedStore::Impl::Dependencies(const TimeRange& range) {
+  std::map<std::pair<std::string, std::string>, DependencyLink> edges;
+  for (const engine::BlockPtr& block : blocks_.Snapshot([&] { head_.CollectDependencies(range, &edges); })) {
+    if (!block->Overlaps(range)) continue;
+    for (const DependencyLink& link : block->reader().Dependencies()) {
+      DependencyLink& sum = edges[{link.parent, link.child}];
+      sum.parent = link.parent;
+      sum.child = link.child;
+      sum.call_count += link.call_count;
+      sum.error_count += link.error_count;
+    }
+  }
+  std::vector<DependencyLink> links;
+  links.reserve(edges.size());
+  for (auto& [key, link] : edges) links.push_back(std::move(link));
+  return links;
+}
+
+}  // namespace hoptrace::store

@@ -1,0 +1,103 @@
+// Opening the store: lock the directory, open the blocks (quarantining bad ones), replay the WAL
+// into the head (skipping and reporting damage), and drop replayed spans that a block already holds.
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/embedded_store_impl.h"
+#include "wal/batch_codec.h"
+
+namespace hoptrace::store {
+namespace fs = std::filesystem;
+
+Status EmbeddedStore::Impl::Open() {
+  const fs::path root = options_.data_dir;
+  std::error_code error;
+  for (const char* sub : {"blocks", "wal"}) {
+    fs::create_directories(root / sub, error);
+    if (error) return Status::Error(Status::Code::kIoError, "cannot create " + (root / sub).string() + ": " + error.message());
+  }
+  Status status = LockDataDir();
+  if (!status.ok()) return status;
+
+  blocks_.Load(root / "blocks", root / "quarantine", [&](const std::string& file, const std::string& reason) {
+    ++recovery_.blocks_quarantined;
+    metrics_.blocks_quarantined.Increment();
+    Log("block " + file + " failed to open and was moved to quarantine/: " + reason);
+  });
+  recovery_.blocks = blocks_.count();
+
+  status = wal::Wal::Open((root / "wal").string(), {.segment_bytes = options_.wal_segment_bytes}, &wal_);
+  if (!status.ok()) return status;
+  ReplayWal();
+  DropReplayedSpansInBlocks();
+  recovery_.spans_replayed = head_.stats().live_spans;
+  UpdateGauges();
+  Log("opened " + options_.data_dir + ": " + std::to_string(recovery_.blocks) + " blocks (" +
+      std::to_string(recovery_.blocks_quarantined) + " quarantined), " + std::to_string(recovery_.spans_replayed) +
+      " spans replayed from " + std::to_string(recovery_.wal_records) + " WAL records in " +
+      std::to_string(recovery_.wal_segments) + " segments (" + std::to_string(recovery_.spans_already_in_blocks) +
+      " already in blocks), " + std::to_string(recovery_.torn_or_corrupt_records) + " torn or corrupt and " +
+      std::to_string(recovery_.undecodable_records) + " undecodable records skipped (" +
+      std::to_string(recovery_.skipped_bytes) + " bytes)");
+  return Status::Ok();
+}
+
+// Two processes appending to one WAL would interleave records: the second one is refused.
+Status EmbeddedStore::Impl::LockDataDir() {
+  const std::string path = options_.data_dir + "/LOCK";
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::Error(Status::Code::kIoError, "cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::Error(Status::Code::kUnavailable, options_.data_dir + " is in use by another process");
+  }
+  return Status::Ok();
+}
+
+void EmbeddedStore::Impl::ReplayWal() {
+  model::TraceBatch batch;
+  const std::uint64_t now = Now();
+  const wal::ReplayReport report = wal_.Replay([&](std::uint64_t segment, std::string_view payload) {
+    if (!wal::DecodeBatch(payload, &batch)) {
+      ++recovery_.undecodable_records;
+      Log("WAL segment " + std::to_string(segment) + ": skipped a record that does not decode as a batch");
+      return;
+    }
+    head_.Add(batch, segment, now);
+  });
+  for (const std::string& problem : report.damage.problems) Log("WAL " + problem);
+  recovery_.wal_segments = report.segments;
+  recovery_.wal_records = report.records;
+  recovery_.torn_or_corrupt_records = report.damage.corrupt_regions + report.damage.torn_tail_records;
+  recovery_.skipped_bytes = report.damage.skipped_bytes;
+  metrics_.wal_records_skipped.Increment(recovery_.torn_or_corrupt_records + recovery_.undecodable_records);
+  metrics_.wal_bytes_skipped.Increment(recovery_.skipped_bytes);
+}
+
+// A WAL segment is deleted only once every span in it is in a block, so a segment can still hold
+// spans of traces cut before the crash. Those are dropped here instead of being cut a second time.
+void EmbeddedStore::Impl::DropReplayedSpansInBlocks() {
+  const std::vector<engine::BlockPtr> blocks = blocks_.Snapshot();
+  if (blocks.empty()) return;
+  for (const model::TraceId& trace_id : head_.LiveTraceIds()) {
+    std::unordered_set<model::SpanId, model::IdHash> in_blocks;
+    for (const engine::BlockPtr& block : blocks) {
+      if (!block->reader().MayContain(trace_id)) continue;
+      std::optional<model::TraceBatch> trace;
+      if (!block->reader().FindTrace(trace_id, &trace).ok() || !trace) continue;
+      for (const auto& resource_spans : trace->resource_spans) {
+        for (const auto& scope_spans : resource_spans.scope_spans) {
+          for (const model::Span& span : scope_spans.spans) in_blocks.insert(span.span_id);
+        }
+      }
+    }
+    if (!in_blocks.empty()) recovery_.spans_already_in_blocks += head_.RemoveSpansIn(trace_id, in_blocks);
+  }
+}
+
+}  // namespace hoptrace::store

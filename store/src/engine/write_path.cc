@@ -1,0 +1,110 @@
+// Write: encode in the caller's thread, then group commit (LevelDB's writer queue). The writer at
+// the front of the queue leads: it appends every queued payload to the WAL in one write, syncs once
+// as the fsync policy says, adds the batches to the head, and wakes the writers it carried.
+
+#include <chrono>
+
+#include "engine/embedded_store_impl.h"
+#include "wal/batch_codec.h"
+
+namespace hoptrace::store {
+namespace {
+
+// A group stops growing at this many payload bytes so one slow leader does not carry everyone.
+constexpr std::size_t kMaxGroupBytes = 4 << 20;
+
+}  // namespace
+
+Status EmbeddedStore::Impl::Write(const model::TraceBatch& batch) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::size_t span_count = batch.SpanCount();
+  if (span_count == 0) return Status::Ok();
+  if (HeadOverLimits(options_.head_backpressure_factor)) {
+    metrics_.write_errors.Increment();
+    return Status::Error(Status::Code::kResourceExhausted, "the store's head is full: cutting blocks has fallen behind");
+  }
+  Writer self;
+  self.batch = &batch;
+  wal::EncodeBatch(batch, &self.payload);
+
+  std::unique_lock lock(queue_mutex_);
+  writers_.push_back(&self);
+  self.ready.wait(lock, [&] { return self.done || writers_.front() == &self; });
+  if (!self.done) {
+    // Leader: take the queue's front as one group, commit it without holding the queue lock.
+    std::vector<Writer*> group;
+    std::size_t group_bytes = 0;
+    for (Writer* writer : writers_) {
+      if (!group.empty() && group_bytes + writer->payload.size() > kMaxGroupBytes) break;
+      group.push_back(writer);
+      group_bytes += writer->payload.size();
+    }
+    lock.unlock();
+    const Status status = CommitGroup(group);
+    lock.lock();
+    for (Writer* writer : group) {
+      writers_.pop_front();
+      writer->status = status;
+      writer->done = true;
+      if (writer != &self) writer->ready.notify_one();
+    }
+    if (!writers_.empty()) writers_.front()->ready.notify_one();
+  }
+  lock.unlock();
+
+  if (!self.status.ok()) {
+    metrics_.write_errors.Increment();
+    return self.status;
+  }
+  metrics_.spans_written.Increment(span_count);
+  metrics_.write_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (HeadOverLimits(1)) {
+    std::lock_guard wake(background_mutex_);
+    cut_requested_ = true;
+    background_wake_.notify_all();
+  }
+  return Status::Ok();
+}
+
+Status EmbeddedStore::Impl::CommitGroup(const std::vector<Writer*>& group) {
+  std::vector<std::string_view> payloads;
+  payloads.reserve(group.size());
+  for (const Writer* writer : group) payloads.push_back(writer->payload);
+
+  std::lock_guard wal_lock(wal_mutex_);
+  const std::uint64_t segments_before = wal_.segment_files_created();
+  std::uint64_t bytes = 0;
+  Status status = wal_.Append(payloads, &bytes);
+  metrics_.wal_segments_created.Increment(wal_.segment_files_created() - segments_before);
+  if (status.ok()) {
+    metrics_.wal_bytes.Increment(bytes);
+    metrics_.wal_group_commits.Increment();
+    status = SyncWalLocked(options_.fsync == FsyncPolicy::kEveryWrite);
+  }
+  if (!status.ok()) {
+    Log("write failed, nothing acknowledged: " + status.message());
+    return status;
+  }
+  const std::uint64_t segment = wal_.current_segment();
+  const std::uint64_t now = Now();
+  for (const Writer* writer : group) head_.Add(*writer->batch, segment, now);
+  return Status::Ok();
+}
+
+// Syncs when forced or when the interval policy's time has come.
+Status EmbeddedStore::Impl::SyncWalLocked(bool force) {
+  if (wal_.unsynced_bytes() == 0) return Status::Ok();
+  const std::uint64_t now = Now();
+  const bool due = options_.fsync == FsyncPolicy::kInterval &&
+                   now - std::min(now, last_sync_nanos_) >=
+                       static_cast<std::uint64_t>(std::chrono::nanoseconds(options_.fsync_interval).count());
+  if (!force && !due) return Status::Ok();
+  const Status status = wal_.Sync();
+  if (status.ok()) {
+    metrics_.wal_fsyncs.Increment();
+    last_sync_nanos_ = now;
+  }
+  return status;
+}
+
+}  // namespace hoptrace::store

@@ -1,0 +1,447 @@
+#include "hoptrace/store/embedded_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "engine/store_fixture.h"
+#include "wal/log_format.h"
+
+namespace hoptrace::store::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Spans 1..count of trace `trace`, starting at `start` a millisecond apart.
+std::vector<model::Span> SpansOf(std::uint64_t trace, std::uint64_t count, std::uint64_t start, std::uint64_t first = 1) {
+  std::vector<model::Span> spans;
+  for (std::uint64_t i = first; i < first + count; ++i) spans.push_back(RichSpan(trace, i, start + i * 1'000'000));
+  return spans;
+}
+
+std::vector<model::TraceId> IdsOf(const std::vector<TraceSummary>& summaries) {
+  std::vector<model::TraceId> ids;
+  for (const TraceSummary& summary : summaries) ids.push_back(summary.trace_id);
+  return ids;
+}
+
+using EmbeddedStoreTest = StoreTest;
+
+TEST_F(EmbeddedStoreTest, TraceReadsBackTheSameFromHeadBlockAndAfterReopen) {
+  Open();
+  const model::TraceBatch batch = BatchOf("checkout", SpansOf(1, 5, kEpoch));
+  WriteOk(batch);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(1)), batch);  // from the head
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(2)), std::nullopt);
+
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  EXPECT_EQ(store_->stats().head_spans, 0u);
+  EXPECT_EQ(store_->stats().blocks, 1u);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(1)), batch);  // from the block
+
+  Reopen();
+  EXPECT_EQ(store_->recovery().spans_replayed, 0u);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(1)), batch);
+}
+
+TEST_F(EmbeddedStoreTest, UncutHeadIsReplayedFromTheWal) {
+  Open();
+  for (std::uint64_t trace = 1; trace <= 20; ++trace) WriteOk(BatchOf("svc", SpansOf(trace, 3, kEpoch)));
+  Reopen();
+  EXPECT_EQ(store_->recovery().spans_replayed, 60u);
+  EXPECT_EQ(store_->recovery().wal_records, 20u);
+  EXPECT_EQ(store_->recovery().torn_or_corrupt_records, 0u);
+  for (std::uint64_t trace = 1; trace <= 20; ++trace) EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 3u);
+  EXPECT_TRUE(Logged("60 spans replayed"));
+}
+
+TEST_F(EmbeddedStoreTest, TornWalTailIsSkippedAndReported) {
+  Open();
+  for (std::uint64_t trace = 1; trace <= 5; ++trace) WriteOk(BatchOf("svc", SpansOf(trace, 2, kEpoch)));
+  store_.reset();
+  const fs::path segment = dir_.path() / "wal" / wal::SegmentFileName(1);
+  fs::resize_file(segment, fs::file_size(segment) - 7);  // the crash hit the last append
+
+  Reopen();
+  EXPECT_EQ(store_->recovery().torn_or_corrupt_records, 1u);
+  EXPECT_EQ(store_->recovery().spans_replayed, 8u);
+  for (std::uint64_t trace = 1; trace <= 4; ++trace) EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 2u);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(5)), std::nullopt);
+  EXPECT_EQ(Counter("hoptrace_store_wal_records_skipped_total"), 1u);
+  EXPECT_TRUE(Logged("torn"));
+  WriteOk(BatchOf("svc", SpansOf(6, 1, kEpoch)));  // appends go to a fresh segment
+  Reopen();
+  EXPECT_EQ(store_->recovery().spans_replayed, 9u);
+}
+
+TEST_F(EmbeddedStoreTest, CorruptWalRecordIsSkippedOthersReplayed) {
+  Open();
+  for (std::uint64_t trace = 1; trace <= 5; ++trace) WriteOk(BatchOf("svc", SpansOf(trace, 2, kEpoch)));
+  store_.reset();
+  const fs::path segment = dir_.path() / "wal" / wal::SegmentFileName(1);
+  const std::uint64_t record_size = fs::file_size(segment) / 5;  // equal-sized batches
+  {
+    std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(2 * record_size + record_size / 2));  // inside record 3
+    file.put('\x7f');
+  }
+  Reopen();
+  EXPECT_EQ(store_->recovery().torn_or_corrupt_records, 1u);
+  EXPECT_EQ(store_->recovery().spans_replayed, 8u);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(3)), std::nullopt);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(5))), 2u);
+}
+
+TEST_F(EmbeddedStoreTest, SpansWrittenMinutesApartInDifferentBlocksComeBackAsOneTrace) {
+  Open();
+  WriteOk(BatchOf("frontend", SpansOf(7, 3, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  now_ += 5 * kMinute;
+  WriteOk(BatchOf("backend", SpansOf(7, 2, kEpoch + 5 * kMinute, /*first=*/4)));  // late spans
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  now_ += 5 * kMinute;
+  WriteOk(BatchOf("db", SpansOf(7, 1, kEpoch + 10 * kMinute, /*first=*/6)));  // still in the head
+  WriteOk(BatchOf("frontend", SpansOf(7, 1, kEpoch)));  // a retried batch: a duplicate span
+  EXPECT_EQ(store_->stats().blocks, 2u);
+
+  const auto trace = store_->GetTrace(TraceIdOf(7));
+  ASSERT_TRUE(trace);
+  EXPECT_EQ(trace->SpanCount(), 6u);
+  EXPECT_EQ(trace->resource_spans.size(), 3u);  // frontend, backend, db
+
+  const std::vector<TraceSummary> hits = store_->Search({});
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].span_count, 6u);
+  EXPECT_EQ(hits[0].services, (std::vector<std::string>{"backend", "db", "frontend"}));
+  EXPECT_EQ(hits[0].root_service, "frontend");
+  EXPECT_EQ(hits[0].start_unix_nano, kEpoch + 1'000'000);
+}
+
+TEST_F(EmbeddedStoreTest, TimeRangeQueriesUniteHeadAndSeveralBlocks) {
+  Open();
+  // Traces 1-3 in three blocks a minute apart, trace 4 in the head.
+  for (std::uint64_t trace = 1; trace <= 4; ++trace) {
+    WriteOk(BatchOf("svc" + std::to_string(trace), SpansOf(trace, 2, kEpoch + trace * kMinute)));
+    if (trace < 4) {
+      ASSERT_TRUE(store_->CutHead(true).ok());
+    }
+  }
+  EXPECT_EQ(store_->stats().blocks, 3u);
+
+  SearchRequest all;
+  EXPECT_EQ(IdsOf(store_->Search(all)),
+            (std::vector<model::TraceId>{TraceIdOf(4), TraceIdOf(3), TraceIdOf(2), TraceIdOf(1)}));  // most recent first
+  SearchRequest middle;
+  middle.range = {.start_unix_nano = kEpoch + 2 * kMinute, .end_unix_nano = kEpoch + 5 * kMinute};
+  EXPECT_EQ(IdsOf(store_->Search(middle)), (std::vector<model::TraceId>{TraceIdOf(4), TraceIdOf(3), TraceIdOf(2)}));
+  middle.limit = 2;
+  EXPECT_EQ(IdsOf(store_->Search(middle)), (std::vector<model::TraceId>{TraceIdOf(4), TraceIdOf(3)}));
+
+  SearchRequest filtered;
+  filtered.filter = SpanFilter::Compare({{Intrinsic::kServiceName}, CompareOp::kEq, std::string("svc2")});
+  EXPECT_EQ(IdsOf(store_->Search(filtered)), (std::vector<model::TraceId>{TraceIdOf(2)}));
+
+  EXPECT_EQ(store_->Services(), (std::vector<std::string>{"svc1", "svc2", "svc3", "svc4"}));
+  EXPECT_EQ(store_->Services(middle.range), (std::vector<std::string>{"svc2", "svc3", "svc4"}));
+  const std::vector<Operation> operations = store_->Operations("svc4");
+  EXPECT_EQ(operations.size(), 2u);  // span names "GET /item/1" SERVER and "GET /item/2" CLIENT
+  EXPECT_EQ(store_->Operations("svc1"), store_->Operations("svc4"));
+}
+
+TEST_F(EmbeddedStoreTest, DependenciesSumBlocksAndHead) {
+  Open();
+  auto call = [&](std::uint64_t trace) {
+    WriteOk(BatchOf("frontend", SpansOf(trace, 1, kEpoch)));
+    WriteOk(BatchOf("backend", SpansOf(trace, 1, kEpoch, /*first=*/2)));  // child of span 1
+  };
+  call(1);
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  call(2);
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  call(3);
+  const std::vector<DependencyLink> links = store_->Dependencies({});
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0], (DependencyLink{"frontend", "backend", 3, 0}));
+}
+
+TEST_F(EmbeddedStoreTest, IdleTracesAreCutAndBusyOnesWait) {
+  EmbeddedStoreOptions options = Options();
+  options.trace_idle = std::chrono::seconds(10);
+  options.head_max_age = std::chrono::seconds(30);
+  Open(options);
+  WriteOk(BatchOf("svc", SpansOf(1, 1, kEpoch)));
+  WriteOk(BatchOf("svc", SpansOf(2, 1, kEpoch)));
+  now_ += 8 * kSecond;
+  WriteOk(BatchOf("svc", SpansOf(2, 1, kEpoch, 2)));  // trace 2 is still busy
+  now_ += 3 * kSecond;
+  ASSERT_TRUE(store_->CutHead().ok());
+  EXPECT_EQ(store_->stats().blocks, 1u);
+  EXPECT_EQ(store_->stats().head_traces, 1u);
+  EXPECT_EQ(store_->stats().head_spans, 2u);
+}
+
+TEST_F(EmbeddedStoreTest, CutDeletesCoveredWalSegmentsAndReplayDoesNotDuplicate) {
+  EmbeddedStoreOptions options = Options();
+  options.trace_idle = std::chrono::seconds(10);
+  Open(options);
+  WriteOk(BatchOf("svc", SpansOf(1, 3, kEpoch)));
+  now_ += 20 * kSecond;
+  WriteOk(BatchOf("svc", SpansOf(2, 3, kEpoch)));  // same segment, not idle
+  ASSERT_TRUE(store_->CutHead().ok());            // cuts trace 1 only: segment 1 must stay
+  EXPECT_EQ(store_->stats().wal_segments, 1u);
+
+  Reopen();  // segment 1 replays trace 1 too, but a block holds it
+  EXPECT_EQ(store_->recovery().spans_already_in_blocks, 3u);
+  EXPECT_EQ(store_->recovery().spans_replayed, 3u);
+  const std::vector<TraceSummary> hits = store_->Search({});
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].span_count, 3u);
+  EXPECT_EQ(hits[1].span_count, 3u);
+
+  WriteOk(BatchOf("svc", SpansOf(3, 1, kEpoch)));  // goes to segment 2
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  WriteOk(BatchOf("svc", SpansOf(4, 1, kEpoch)));  // segment 3 (the cut asked for a new one)
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  EXPECT_EQ(store_->stats().wal_segments, 1u);  // only the current one is left
+  EXPECT_GE(Counter("hoptrace_store_wal_segments_deleted_total"), 2u);
+  Reopen();
+  EXPECT_EQ(store_->recovery().spans_replayed, 0u);
+  EXPECT_EQ(store_->Search({}).size(), 4u);
+}
+
+TEST_F(EmbeddedStoreTest, GroupCommitOfEightConcurrentWritersIsDurable) {
+  EmbeddedStoreOptions options = Options();
+  options.fsync = FsyncPolicy::kEveryWrite;
+  Open(options);
+  constexpr int kWriters = 8;
+  constexpr int kWritesEach = 40;
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kWritesEach; ++i) {
+        const std::uint64_t trace = static_cast<std::uint64_t>(w * 1000 + i + 1);
+        if (!store_->Write(BatchOf("svc", SpansOf(trace, 2, kEpoch))).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(failures, 0);
+  const std::uint64_t fsyncs = Counter("hoptrace_store_wal_fsyncs_total");
+  const std::uint64_t groups = Counter("hoptrace_store_wal_group_commits_total");
+  EXPECT_GE(fsyncs, 1u);
+  EXPECT_LE(fsyncs, static_cast<std::uint64_t>(kWriters * kWritesEach));
+  EXPECT_EQ(fsyncs, groups);
+  std::cout << "group commit: " << kWriters * kWritesEach << " writes in " << groups << " groups\n";
+
+  Reopen();
+  EXPECT_EQ(store_->recovery().spans_replayed, static_cast<std::uint64_t>(kWriters * kWritesEach * 2));
+  for (int w = 0; w < kWriters; ++w) {
+    for (int i = 0; i < kWritesEach; ++i) {
+      EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(static_cast<std::uint64_t>(w * 1000 + i + 1)))), 2u);
+    }
+  }
+}
+
+// RLIMIT_FSIZE stands in for a full disk (no small tmpfs here): appends past it fail with EFBIG.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(std::uint64_t bytes) {
+    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &previous_);
+    rlimit limited = previous_;
+    limited.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limited);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &previous_);
+    std::signal(SIGXFSZ, previous_handler_);
+  }
+
+ private:
+  rlimit previous_{};
+  void (*previous_handler_)(int) = nullptr;
+};
+
+TEST_F(EmbeddedStoreTest, DiskFullFailsWritesWithoutHalfAcknowledgingAndRecovers) {
+  EmbeddedStoreOptions options = Options();
+  options.fsync = FsyncPolicy::kEveryWrite;
+  Open(options);
+  WriteOk(BatchOf("svc", SpansOf(1, 2, kEpoch)));
+  const std::uint64_t wal_bytes = DirectoryBytes(dir_.path() / "wal");
+  {
+    const FileSizeLimit full(wal_bytes + 100);
+    const Status failed = store_->Write(BatchOf("svc", SpansOf(2, 20, kEpoch)));
+    EXPECT_EQ(failed.code(), Status::Code::kIoError) << failed.message();
+    EXPECT_EQ(store_->GetTrace(TraceIdOf(2)), std::nullopt);  // not in the head either
+    EXPECT_EQ(store_->Write(BatchOf("svc", SpansOf(3, 20, kEpoch))).code(), Status::Code::kIoError);
+  }
+  EXPECT_EQ(Counter("hoptrace_store_write_errors_total"), 2u);
+  WriteOk(BatchOf("svc", SpansOf(4, 2, kEpoch)));  // space is back
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), 2u);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(4))), 2u);
+
+  Reopen();
+  EXPECT_EQ(store_->recovery().torn_or_corrupt_records, 0u);  // the failed append was cut off
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), 2u);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(2)), std::nullopt);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(4))), 2u);
+}
+
+TEST_F(EmbeddedStoreTest, CorruptBlockIsQuarantinedAndTheStoreStarts) {
+  Open();
+  WriteOk(BatchOf("svc", SpansOf(1, 2, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  WriteOk(BatchOf("svc", SpansOf(2, 2, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  store_.reset();
+  std::vector<fs::path> blocks;
+  for (const auto& entry : fs::directory_iterator(dir_.path() / "blocks")) blocks.push_back(entry.path());
+  std::sort(blocks.begin(), blocks.end());
+  ASSERT_EQ(blocks.size(), 2u);
+  fs::resize_file(blocks[0], fs::file_size(blocks[0]) / 2);
+
+  Reopen();
+  EXPECT_EQ(store_->recovery().blocks_quarantined, 1u);
+  EXPECT_EQ(store_->recovery().blocks, 1u);
+  EXPECT_TRUE(fs::exists(dir_.path() / "quarantine" / blocks[0].filename()));
+  EXPECT_FALSE(fs::exists(blocks[0]));
+  EXPECT_TRUE(Logged("quarantine"));
+  EXPECT_EQ(Counter("hoptrace_store_blocks_quarantined_total"), 1u);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(2))), 2u);
+  WriteOk(BatchOf("svc", SpansOf(3, 2, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  EXPECT_NE(store_->stats().blocks, 0u);
+}
+
+TEST_F(EmbeddedStoreTest, RetentionByBytesDeletesOldestBlocksAndFreesDisk) {
+  Open();
+  for (std::uint64_t trace = 1; trace <= 6; ++trace) {
+    WriteOk(BatchOf("svc", SpansOf(trace, 200, kEpoch + trace * kMinute)));
+    ASSERT_TRUE(store_->CutHead(true).ok());
+  }
+  const std::uint64_t before = DirectoryBytes(dir_.path() / "blocks");
+  const std::uint64_t block_bytes = store_->stats().block_bytes;
+  EXPECT_EQ(before, block_bytes);
+
+  EmbeddedStoreOptions options = Options();
+  options.retention_max_bytes = block_bytes / 2;
+  Open(options);
+  ASSERT_TRUE(store_->ApplyRetention().ok());
+  const std::uint64_t after = DirectoryBytes(dir_.path() / "blocks");
+  std::cout << "retention: blocks " << before << " -> " << after << " bytes\n";
+  EXPECT_LE(after, block_bytes / 2);
+  EXPECT_EQ(after, store_->stats().block_bytes);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(1)), std::nullopt);  // the oldest went first
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(6))), 200u);
+  EXPECT_EQ(Counter("hoptrace_store_blocks_deleted_total"), 6 - store_->stats().blocks);
+}
+
+TEST_F(EmbeddedStoreTest, RetentionByAgeUsesSpanTime) {
+  EmbeddedStoreOptions options = Options();
+  options.retention_age = std::chrono::hours(1);
+  Open(options);
+  WriteOk(BatchOf("svc", SpansOf(1, 2, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  WriteOk(BatchOf("svc", SpansOf(2, 2, kEpoch + 50 * kMinute)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  now_ = kEpoch + 70 * kMinute;
+  ASSERT_TRUE(store_->ApplyRetention().ok());
+  EXPECT_EQ(store_->stats().blocks, 1u);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(1)), std::nullopt);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(2))), 2u);
+}
+
+TEST_F(EmbeddedStoreTest, CompactionMergesSmallBlocksAndKeepsEveryAnswer) {
+  Open();
+  for (std::uint64_t round = 0; round < 4; ++round) {
+    WriteOk(BatchOf("svc", SpansOf(1, 2, kEpoch, round * 2 + 1)));  // trace 1 in every block
+    WriteOk(BatchOf("svc", SpansOf(round + 10, 3, kEpoch + round * kMinute)));
+    ASSERT_TRUE(store_->CutHead(true).ok());
+  }
+  const auto before_search = store_->Search({});
+  ASSERT_EQ(store_->stats().blocks, 4u);
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(store_->stats().blocks, 1u);
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 4u);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), 8u);
+  const auto after_search = store_->Search({});
+  ASSERT_EQ(IdsOf(after_search), IdsOf(before_search));
+  for (const TraceSummary& summary : after_search) {
+    EXPECT_EQ(summary.span_count, summary.trace_id == TraceIdOf(1) ? 8u : 3u);
+  }
+}
+
+TEST_F(EmbeddedStoreTest, BackpressureWhenCuttingFallsBehind) {
+  EmbeddedStoreOptions options = Options();
+  options.head_max_spans = 10;
+  Open(options);
+  Status status;
+  int accepted = 0;
+  for (std::uint64_t trace = 1; trace <= 30 && status.ok(); ++trace) {
+    status = store_->Write(BatchOf("svc", SpansOf(trace, 1, kEpoch)));
+    if (status.ok()) ++accepted;
+  }
+  EXPECT_EQ(status.code(), Status::Code::kResourceExhausted);
+  EXPECT_EQ(accepted, 20);
+  ASSERT_TRUE(store_->CutHead().ok());  // over the limit: everything is cut
+  WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));
+}
+
+TEST_F(EmbeddedStoreTest, SecondOpenOfTheSameDirectoryIsRefused) {
+  Open();
+  std::unique_ptr<EmbeddedStore> second;
+  EXPECT_EQ(EmbeddedStore::Open(Options(), &second).code(), Status::Code::kUnavailable);
+}
+
+// Writers, readers and the background cutter and compactor at once, bounded in count and time.
+TEST_F(EmbeddedStoreTest, ConcurrentWritesQueriesCutsAndCompaction) {
+  EmbeddedStoreOptions options = Options();
+  options.background = true;
+  options.clock = nullptr;  // real time
+  options.retention_age = std::chrono::seconds(0);  // the spans are from 2024
+  options.maintenance_interval = std::chrono::milliseconds(5);
+  options.trace_idle = std::chrono::milliseconds(5);
+  options.head_max_age = std::chrono::milliseconds(20);
+  options.compaction_target_bytes = 64 << 10;
+  Open(options);
+  constexpr int kWriters = 4;
+  constexpr std::uint64_t kTracesEach = 150;
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (std::uint64_t i = 0; i < kTracesEach; ++i) {
+        const std::uint64_t trace = static_cast<std::uint64_t>(w) * 10'000 + i + 1;
+        EXPECT_TRUE(store_->Write(BatchOf("svc" + std::to_string(w), SpansOf(trace, 2, kEpoch + i))).ok());
+        EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 2u);  // readable right after Write
+      }
+    });
+  }
+  std::atomic<int> queries{0};
+  threads.emplace_back([&] {
+    while (writing) {
+      store_->Search({});
+      store_->Services();
+      store_->Dependencies({});
+      ++queries;
+    }
+  });
+  for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
+  writing = false;
+  threads.back().join();
+  EXPECT_GT(queries, 0);
+  EXPECT_GT(Counter("hoptrace_store_blocks_cut_total"), 0u);
+
+  SearchRequest everything;
+  everything.limit = kWriters * kTracesEach + 10;
+  EXPECT_EQ(store_->Search(everything).size(), kWriters * kTracesEach);
+  Reopen();
+  EXPECT_EQ(store_->Search(everything).size(), kWriters * kTracesEach);
+}
+
+}  // namespace
+}  // namespace hoptrace::store::testing
