@@ -1,8 +1,11 @@
-// OTLP/gRPC: opentelemetry.proto.collector.trace.v1.TraceService/Export on a synchronous grpc++
+// OTLP/gRPC: opentelemetry.proto.collector.trace.v1.TraceService/Export on a grpc++ callback
 // server. grpc decompresses gzip itself and enforces the receive size limit (on the decompressed
 // message); refused spans come back as partial_success, throttling as RESOURCE_EXHAUSTED / UNAVAILABLE
 // with a google.rpc.RetryInfo detail.
 #include <grpcpp/grpcpp.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <mutex>
@@ -45,29 +48,66 @@ std::string ListenAddress(const std::string& host, std::uint16_t port) {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-class TraceServiceImpl final : public TraceService::Service {
+// The raw callback form: the request arrives as bytes, so a malformed one is answered with
+// INVALID_ARGUMENT naming the problem (grpc's own parsing would answer INTERNAL), and the work, which
+// waits for the sink, runs on our pool instead of grpc's callback threads.
+class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export<TraceService::Service> {
  public:
   TraceServiceImpl(SpanSink& sink, metrics::Registry& registry, const ReceiverOptions& options)
-      : options_(options), metrics_(registry, "otlp_grpc"), ingestor_(sink, metrics_, options_.limits) {}
+      : options_(options),
+        metrics_(registry, "otlp_grpc"),
+        ingestor_(sink, metrics_, options_.limits),
+        workers_(static_cast<std::size_t>(std::max(1, options_.worker_threads))) {}
 
-  grpc::Status Export(grpc::ServerContext*, const otlp::ExportRequest* request,
-                      otlp::ExportResponse* response) override {
-    const auto started = std::chrono::steady_clock::now();
-    model::TraceBatch batch;
-    const otlp::DecodeReport report = otlp::FromProto(*request, &batch);
-    const Outcome outcome = ingestor_.Ingest(batch, report);
-    metrics_.RequestDone(GrpcCodeName(outcome.code), request->ByteSizeLong(),
-                         std::chrono::steady_clock::now() - started);
-    if (!outcome.ok()) return ErrorStatus(outcome);
-    if (outcome.rejected_spans > 0) {
-      response->mutable_partial_success()->set_rejected_spans(static_cast<std::int64_t>(outcome.rejected_spans));
-      response->mutable_partial_success()->set_error_message(outcome.message);
-    }
-    return grpc::Status::OK;
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    boost::asio::post(workers_, [this, reactor, request, response] {
+      const auto started = std::chrono::steady_clock::now();
+      std::size_t bytes = 0;
+      const Outcome outcome = Handle(*request, response, &bytes);
+      metrics_.RequestDone(GrpcCodeName(outcome.code), bytes, std::chrono::steady_clock::now() - started);
+      reactor->Finish(StatusOf(outcome));
+    });
+    return reactor;
   }
 
+  // Answers the calls in flight; called after the server stopped taking new ones.
+  void Drain() { workers_.join(); }
+
  private:
-  grpc::Status ErrorStatus(const Outcome& outcome) const {
+  Outcome Handle(const grpc::ByteBuffer& request, grpc::ByteBuffer* response, std::size_t* bytes) {
+    std::vector<grpc::Slice> slices;
+    if (!request.Dump(&slices).ok()) return Outcome::Error(OutcomeCode::kInternal, "cannot read the request");
+    std::string serialized;
+    serialized.reserve(request.Length());
+    for (const grpc::Slice& slice : slices) serialized.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    *bytes = serialized.size();
+
+    model::TraceBatch batch;
+    otlp::DecodeReport report;
+    std::string error;
+    if (!otlp::ParseExportRequest(serialized, &batch, &report, &error)) {
+      metrics_.RequestRefused(internal::RefusalReason(OutcomeCode::kInvalidArgument));
+      return Outcome::Error(OutcomeCode::kInvalidArgument, "malformed protobuf ExportTraceServiceRequest: " + error);
+    }
+    const Outcome outcome = ingestor_.Ingest(batch, report);
+    if (outcome.ok()) *response = SerializeResponse(outcome);
+    return outcome;
+  }
+
+  static grpc::ByteBuffer SerializeResponse(const Outcome& outcome) {
+    otlp::ExportResponse message;
+    if (outcome.rejected_spans > 0) {
+      message.mutable_partial_success()->set_rejected_spans(static_cast<std::int64_t>(outcome.rejected_spans));
+      message.mutable_partial_success()->set_error_message(outcome.message);
+    }
+    grpc::Slice slice(message.SerializeAsString());
+    return grpc::ByteBuffer(&slice, 1);
+  }
+
+  grpc::Status StatusOf(const Outcome& outcome) const {
+    if (outcome.ok()) return grpc::Status::OK;
     const int code = internal::RpcCodeOf(outcome.code);
     if (!outcome.retryable()) return grpc::Status(static_cast<grpc::StatusCode>(code), outcome.message);
     return grpc::Status(static_cast<grpc::StatusCode>(code), outcome.message,
@@ -77,6 +117,7 @@ class TraceServiceImpl final : public TraceService::Service {
   const ReceiverOptions& options_;
   internal::ReceiverMetrics metrics_;
   internal::Ingestor ingestor_;
+  boost::asio::thread_pool workers_;
 };
 
 class GrpcReceiver final : public Receiver {
@@ -97,7 +138,6 @@ class GrpcReceiver final : public Receiver {
     builder.RegisterService(&service_);
     builder.SetMaxReceiveMessageSize(static_cast<int>(
         std::min<std::size_t>(options_.limits.max_decompressed_bytes, std::numeric_limits<int>::max())));
-    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options_.worker_threads);
     server_ = builder.BuildAndStart();
     if (!server_ || selected_port == 0) {
       server_.reset();
@@ -113,6 +153,7 @@ class GrpcReceiver final : public Receiver {
     if (!server_) return;
     server_->Shutdown(std::chrono::system_clock::now() + kStopTimeout);
     server_->Wait();
+    service_.Drain();
     server_.reset();
   }
 
