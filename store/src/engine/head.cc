@@ -63,7 +63,7 @@ std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, co
 void Head::Add(const model::TraceBatch& batch, std::uint64_t segment, std::uint64_t now_nanos) {
   std::unique_lock lock(mutex_);
   for (const model::ResourceSpans& resource_spans : batch.resource_spans) {
-    const std::string service = ServiceOf(resource_spans.resource);  // trace_summary.h
+    const std::string service = ServiceOf(resource_spans.resource);
     for (const model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
       if (scope_spans.spans.empty()) continue;
       auto origin = std::make_shared<const Origin>(
@@ -76,16 +76,20 @@ void Head::Add(const model::TraceBatch& batch, std::uint64_t segment, std::uint6
           trace.oldest_segment = segment;
         }
         trace.last_arrival_nanos = now_nanos;
-        if (!trace.span_ids.insert(span.span_id).second) continue;
-        const std::size_t bytes = ApproximateBytes(span);
-        trace.spans.push_back({origin, span});
-        trace.bytes += bytes;
         trace.oldest_segment = std::min(trace.oldest_segment, segment);
-        live_bytes_ += bytes;
-        ++live_spans_;
+        InsertLocked(trace, {origin, span});
       }
     }
   }
+}
+
+void Head::InsertLocked(HeadTrace& trace, HeadSpan span) {
+  if (!trace.span_ids.insert(span.span.span_id).second) return;  // a retried or replayed span
+  const std::size_t bytes = ApproximateBytes(span.span);
+  trace.bytes += bytes;
+  live_bytes_ += bytes;
+  ++live_spans_;
+  trace.spans.push_back(std::move(span));
 }
 
 std::shared_ptr<const FrozenTraces> Head::Freeze(const CutPolicy& policy) {
@@ -134,14 +138,7 @@ void Head::Thaw(const FrozenTraces* frozen) {
     }
     into.first_arrival_nanos = std::min(into.first_arrival_nanos, trace.first_arrival_nanos);
     into.oldest_segment = std::min(into.oldest_segment, trace.oldest_segment);
-    for (HeadSpan& span : trace.spans) {
-      if (!into.span_ids.insert(span.span.span_id).second) continue;
-      const std::size_t bytes = ApproximateBytes(span.span);
-      into.bytes += bytes;
-      live_bytes_ += bytes;
-      ++live_spans_;
-      into.spans.push_back(std::move(span));
-    }
+    for (HeadSpan& span : trace.spans) InsertLocked(into, std::move(span));
   }
 }
 

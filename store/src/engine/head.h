@@ -98,6 +98,7 @@ class Head {
   void CollectDependencies(const TimeRange& range, std::map<std::pair<std::string, std::string>, DependencyLink>* out) const;
 
  private:
+  void InsertLocked(HeadTrace& trace, HeadSpan span);
   // Every part (live, frozen sets) of a trace's head spans.
   std::vector<const HeadTrace*> PartsOf(const model::TraceId& trace_id) const;
   template <typename Visit>
