@@ -1,0 +1,245 @@
+#include "serve.h"
+
+#include <pthread.h>
+#include <yaml-cpp/yaml.h>
+
+#include <csignal>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "hoptrace/collector/receiver.h"
+#include "hoptrace/collector/span_sink.h"
+#include "hoptrace/http/server.h"
+#include "hoptrace/metrics/registry.h"
+#include "hoptrace/query/duration.h"
+#include "hoptrace/query/http_api.h"
+#include "hoptrace/store/embedded_store.h"
+
+namespace hoptrace::cli {
+namespace {
+
+// Every serve setting by its flag name, which is also its key in the YAML file.
+struct Setting {
+  std::string* text = nullptr;
+  std::uint16_t* port = nullptr;
+  std::uint64_t* number = nullptr;
+};
+
+std::map<std::string, Setting> Settings(ServeConfig& config) {
+  return {
+      {"data-dir", {&config.data_dir}},
+      {"bind", {&config.bind_address}},
+      {"fsync", {&config.fsync}},
+      {"retention-age", {&config.retention_age}},
+      {"otlp-grpc-port", {nullptr, &config.otlp_grpc_port}},
+      {"otlp-http-port", {nullptr, &config.otlp_http_port}},
+      {"zipkin-port", {nullptr, &config.zipkin_port}},
+      {"query-port", {nullptr, &config.query_port}},
+      {"retention-max-bytes", {nullptr, nullptr, &config.retention_max_bytes}},
+      {"max-body-bytes", {nullptr, nullptr, &config.max_body_bytes}},
+      {"max-decompressed-bytes", {nullptr, nullptr, &config.max_decompressed_bytes}},
+      {"max-spans-per-request", {nullptr, nullptr, &config.max_spans_per_request}},
+      {"max-attributes-per-span", {nullptr, nullptr, &config.max_attributes_per_span}},
+      {"max-attribute-value-length", {nullptr, nullptr, &config.max_attribute_value_length}},
+  };
+}
+
+std::string Where(const YAML::Node& node) { return "line " + std::to_string(node.Mark().line + 1); }
+
+bool ApplySetting(const std::string& key, const YAML::Node& value, Setting setting, std::string* error) {
+  try {
+    if (setting.text) *setting.text = value.as<std::string>();
+    if (setting.port) *setting.port = value.as<std::uint16_t>();
+    if (setting.number) *setting.number = value.as<std::uint64_t>();
+    return true;
+  } catch (const YAML::Exception&) {
+    *error = Where(value) + ": " + key + ": expected " +
+             (setting.text ? "a string" : setting.port ? "a port number (0-65535)" : "a non-negative integer");
+    return false;
+  }
+}
+
+std::optional<store::FsyncPolicy> ParseFsync(std::string_view text) {
+  if (text == "always") return store::FsyncPolicy::kEveryWrite;
+  if (text == "interval") return store::FsyncPolicy::kInterval;
+  if (text == "never") return store::FsyncPolicy::kNever;
+  return std::nullopt;
+}
+
+collector::ReceiverOptions ReceiverOptionsFor(const ServeConfig& config, std::uint16_t port) {
+  collector::ReceiverOptions options;
+  options.bind_address = config.bind_address;
+  options.port = port;
+  options.limits.max_body_bytes = config.max_body_bytes;
+  options.limits.max_decompressed_bytes = config.max_decompressed_bytes;
+  options.limits.max_spans_per_request = config.max_spans_per_request;
+  options.limits.max_attributes_per_span = config.max_attributes_per_span;
+  options.limits.max_attribute_value_length = config.max_attribute_value_length;
+  return options;
+}
+
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // every thread started after this inherits it
+  return signals;
+}
+
+}  // namespace
+
+CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Receive spans (OTLP gRPC/HTTP, Zipkin), store them durably on local disk and answer queries "
+      "(Jaeger-compatible API and UI port). Stops cleanly on Ctrl-C.");
+  serve->add_option("--config", config.config_file, "YAML file with any of the settings below (flags win)")
+      ->check(CLI::ExistingFile);
+  serve->add_option("--data-dir", config.data_dir, "Directory of the embedded store")->capture_default_str();
+  serve->add_option("--bind", config.bind_address,
+                    "Address every port binds to (loopback by default; 0.0.0.0 to accept remote senders)")
+      ->capture_default_str();
+  serve->add_option("--otlp-grpc-port", config.otlp_grpc_port, "OTLP/gRPC receiver")->capture_default_str();
+  serve->add_option("--otlp-http-port", config.otlp_http_port, "OTLP/HTTP receiver (POST /v1/traces)")
+      ->capture_default_str();
+  serve->add_option("--zipkin-port", config.zipkin_port, "Zipkin v2 JSON receiver (POST /api/v2/spans)")
+      ->capture_default_str();
+  serve->add_option("--query-port", config.query_port, "Query API (Jaeger-compatible) and /metrics")
+      ->capture_default_str();
+  serve->add_option("--fsync", config.fsync,
+                    "When acknowledged spans reach the disk: always (before answering; survives power loss), "
+                    "interval (every second; survives a crash), never")
+      ->check(CLI::IsMember({"always", "interval", "never"}))
+      ->capture_default_str();
+  serve->add_option("--retention-age", config.retention_age, "Delete blocks older than this (e.g. 72h; 0: keep)")
+      ->capture_default_str();
+  serve->add_option("--retention-max-bytes", config.retention_max_bytes,
+                    "Delete the oldest blocks while the store is larger (0: no limit)")
+      ->capture_default_str();
+  serve->add_option("--max-body-bytes", config.max_body_bytes, "Largest request body accepted")->capture_default_str();
+  serve->add_option("--max-decompressed-bytes", config.max_decompressed_bytes,
+                    "Largest body after gzip decompression (gzip bombs are refused)")
+      ->capture_default_str();
+  serve->add_option("--max-spans-per-request", config.max_spans_per_request, "More spans: the request is refused")
+      ->capture_default_str();
+  serve->add_option("--max-attributes-per-span", config.max_attributes_per_span,
+                    "Extra attributes are dropped and counted")
+      ->capture_default_str();
+  serve->add_option("--max-attribute-value-length", config.max_attribute_value_length,
+                    "Longer string values are truncated and counted")
+      ->capture_default_str();
+  return serve;
+}
+
+bool ApplyConfigFile(const CLI::App& serve, ServeConfig& config, std::string* error) {
+  if (config.config_file.empty()) return true;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(config.config_file);
+  } catch (const YAML::Exception& e) {
+    *error = config.config_file + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg;
+    return false;
+  }
+  if (!root.IsMap()) {
+    *error = config.config_file + ": expected a mapping of setting: value";
+    return false;
+  }
+  // Read everything into a copy first: a file with an error changes nothing.
+  ServeConfig staged = config;
+  auto settings = Settings(staged);
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>();
+    auto setting = settings.find(key);
+    if (setting == settings.end()) {
+      *error = config.config_file + ": " + Where(entry.first) + ": unknown setting '" + key + "'";
+      return false;
+    }
+    if (serve.count("--" + key) > 0) continue;  // the command line wins
+    if (!ApplySetting(key, entry.second, setting->second, error)) {
+      *error = config.config_file + ": " + *error;
+      return false;
+    }
+  }
+  config = staged;
+  return true;
+}
+
+int RunServe(const CLI::App& serve, ServeConfig config) {
+  std::string error;
+  if (!ApplyConfigFile(serve, config, &error)) {
+    std::cerr << "hoptrace serve: " << error << "\n";
+    return 2;
+  }
+  const auto fsync = ParseFsync(config.fsync);
+  const auto retention_age = query::ParseGoDuration(config.retention_age);
+  if (!fsync || !retention_age || *retention_age < 0) {
+    std::cerr << "hoptrace serve: " << (!fsync ? "--fsync must be always, interval or never"
+                                                : "--retention-age must be a duration such as 72h")
+              << "\n";
+    return 2;
+  }
+  const sigset_t stop_signals = BlockStopSignals();
+
+  metrics::Registry registry;
+  store::EmbeddedStoreOptions store_options;
+  store_options.data_dir = config.data_dir;
+  store_options.fsync = *fsync;
+  store_options.retention_age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(*retention_age));
+  store_options.retention_max_bytes = config.retention_max_bytes;
+  store_options.metrics = &registry;
+  store_options.log = [](std::string_view line) { std::clog << "store: " << line << std::endl; };
+  std::unique_ptr<store::EmbeddedStore> store;
+  if (store::Status status = store::EmbeddedStore::Open(store_options, &store); !status.ok()) {
+    std::cerr << "hoptrace serve: cannot open the store in " << config.data_dir << ": " << status.message() << "\n";
+    return 1;
+  }
+
+  collector::StoreSink sink(*store);
+  std::vector<std::unique_ptr<collector::Receiver>> receivers;
+  receivers.push_back(collector::MakeOtlpGrpcReceiver(sink, registry, ReceiverOptionsFor(config, config.otlp_grpc_port)));
+  receivers.push_back(collector::MakeOtlpHttpReceiver(sink, registry, ReceiverOptionsFor(config, config.otlp_http_port)));
+  receivers.push_back(collector::MakeZipkinReceiver(sink, registry, ReceiverOptionsFor(config, config.zipkin_port)));
+
+  query::HttpApi api(*store, registry);
+  http::Router router;
+  api.RegisterRoutes(router);
+  http::ServerOptions query_options;
+  query_options.bind_address = config.bind_address;
+  query_options.port = config.query_port;
+  query_options.worker_threads = 4;
+  http::Server query_server(query_options, std::move(router));
+
+  for (auto& receiver : receivers) {
+    if (!receiver->Start(&error)) {
+      std::cerr << "hoptrace serve: " << receiver->protocol() << " receiver: " << error << "\n";
+      return 1;
+    }
+  }
+  if (!query_server.Start(&error)) {
+    std::cerr << "hoptrace serve: query API: " << error << "\n";
+    return 1;
+  }
+
+  const auto& recovery = store->recovery();
+  std::cout << "hoptrace serve: store " << config.data_dir << " (" << recovery.blocks << " blocks, "
+            << recovery.spans_replayed << " spans replayed from the WAL)\n";
+  for (const auto& receiver : receivers) {
+    std::cout << "  " << receiver->protocol() << " receiver on " << config.bind_address << ":" << receiver->port()
+              << "\n";
+  }
+  std::cout << "  query API on http://" << config.bind_address << ":" << query_server.port()
+            << "  (/api/traces, /api/search, /metrics)\n"
+            << "Ctrl-C to stop." << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::cout << "hoptrace serve: stopping (signal " << signal << ")" << std::endl;
+  for (auto& receiver : receivers) receiver->Stop();  // no new spans; requests in flight are answered
+  query_server.Stop();
+  return 0;
+}
+
+}  // namespace hoptrace::cli

@@ -1,0 +1,40 @@
+#pragma once
+// `hoptrace serve`: receivers (OTLP gRPC/HTTP, Zipkin), the embedded store and the query API in one
+// process, like Jaeger's all-in-one.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace hoptrace::cli {
+
+struct ServeConfig {
+  std::string config_file;  // YAML; flags given on the command line win over it
+  std::string data_dir = "./hoptrace-data";
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t otlp_grpc_port = 4317;
+  std::uint16_t otlp_http_port = 4318;
+  std::uint16_t zipkin_port = 9411;
+  std::uint16_t query_port = 16686;
+  std::string fsync = "always";        // always | interval | never
+  std::string retention_age = "168h";  // Go duration; 0 keeps everything
+  std::uint64_t retention_max_bytes = 0;
+  std::uint64_t max_body_bytes = 8ull << 20;
+  std::uint64_t max_decompressed_bytes = 32ull << 20;
+  std::uint64_t max_spans_per_request = 50'000;
+  std::uint64_t max_attributes_per_span = 128;
+  std::uint64_t max_attribute_value_length = 16 * 1024;
+};
+
+// Adds the subcommand; `config` receives the flags.
+CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config);
+
+// Applies the YAML file named by config.config_file to the fields whose flags were not given.
+// Returns false with `error` naming the line and the problem.
+bool ApplyConfigFile(const CLI::App& serve, ServeConfig& config, std::string* error);
+
+// Runs until SIGINT/SIGTERM. Returns the process exit code.
+int RunServe(const CLI::App& serve, ServeConfig config);
+
+}  // namespace hoptrace::cli
