@@ -24,6 +24,8 @@ struct GeneratedSpans {
 
   // As one OTLP-shaped batch (one ResourceSpans per resource/scope pair in first-seen order).
   model::TraceBatch ToBatch() const;
+  // The same for spans[first, first + count) only, as an exporter sends a slice of its queue.
+  model::TraceBatch ToBatch(std::size_t first, std::size_t count) const;
   std::vector<model::TraceId> TraceIds() const;
 };
 

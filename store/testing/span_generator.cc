@@ -1,5 +1,6 @@
 #include "span_generator.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <string>
@@ -235,11 +236,15 @@ GeneratedSpans GenerateSpans(std::size_t min_spans, const GeneratorOptions& opti
   return Generator(options).Generate(min_spans);
 }
 
-model::TraceBatch GeneratedSpans::ToBatch() const {
+model::TraceBatch GeneratedSpans::ToBatch() const { return ToBatch(0, spans.size()); }
+
+model::TraceBatch GeneratedSpans::ToBatch(std::size_t first, std::size_t count) const {
   model::TraceBatch batch;
   std::map<std::pair<std::size_t, std::size_t>, std::pair<std::size_t, std::size_t>> positions;
   std::map<std::size_t, std::size_t> resource_positions;
-  for (const GeneratedSpan& generated : spans) {
+  const std::size_t end = std::min(spans.size(), first + count);
+  for (std::size_t index = first; index < end; ++index) {
+    const GeneratedSpan& generated = spans[index];
     auto [resource_it, new_resource] = resource_positions.try_emplace(generated.resource, batch.resource_spans.size());
     if (new_resource) {
       batch.resource_spans.push_back({resources[generated.resource].resource, {}, resources[generated.resource].schema_url});
