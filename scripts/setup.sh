@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian package hoptrace needs to build, test and benchmark.
-# Idempotent: apt is only touched when something is missing.
+# Installs every Debian package hoptrace needs to build, test and benchmark, and the npm packages of
+# the interop tests (cli/tests/interop). Idempotent: apt and npm are only touched when something is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git
@@ -13,21 +14,44 @@ packages=(
   nodejs
 )
 
-missing=()
-for pkg in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$pkg")
+install_debian_packages() {
+  local missing=()
+  for pkg in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  # Debian's nodejs comes without npm; other builds of nodejs (which conflict with Debian's npm) bring it.
+  if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#packages[@]} packages present"
+    return 0
   fi
-done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages present"
-  exit 0
-fi
+  echo "setup: installing ${missing[*]}"
+  local sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
 
-echo "setup: installing ${missing[*]}"
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The OpenTelemetry JS SDK for cli/tests/e2e: `npm ci` from the committed lock, only when node_modules
+# is missing or was installed from another version of the lock.
+install_interop_node_modules() {
+  local dir=cli/tests/interop
+  local stamp="$dir/node_modules/.installed-from-lock.sha256"
+  local want
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "setup: interop node modules present"
+    return 0
+  fi
+  echo "setup: npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --no-update-notifier --ignore-scripts --loglevel=error)
+  echo "$want" > "$stamp"
+}
+
+install_debian_packages
+install_interop_node_modules

@@ -1,0 +1,63 @@
+// The OpenTelemetry JavaScript SDK (npm, cli/tests/interop) sends a trace to `hoptrace serve` with each
+// of its OTLP exporters; the trace read back through the Jaeger API and as OTLP JSON must be exactly
+// what the SDK says it sent.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "child_process.h"
+#include "sent_trace.h"
+#include "serve_fixture.h"
+#include "trace_checks.h"
+
+namespace hoptrace::cli::e2e {
+namespace {
+
+const std::filesystem::path kInteropDir = HOPTRACE_INTEROP_DIR;
+
+struct JsExporter {
+  std::string kind;       // --exporter of send_trace.mjs
+  std::string processor;  // simple | batch
+  friend std::ostream& operator<<(std::ostream& out, const JsExporter& e) { return out << e.kind << " " << e.processor; }
+};
+
+class JsSdkInteropTest : public ServeFixture, public ::testing::WithParamInterface<JsExporter> {};
+
+TEST_P(JsSdkInteropTest, TraceReadsBackExactlyAsSent) {
+  const auto node = FindOnPath("node");
+  if (!node) GTEST_SKIP() << "node is not installed: run scripts/setup.sh (it installs Node.js and the SDK)";
+  ASSERT_TRUE(std::filesystem::exists(kInteropDir / "node_modules" / "@opentelemetry" / "sdk-trace-base"))
+      << "the OpenTelemetry JS SDK is not installed in " << kInteropDir << ": run scripts/setup.sh";
+
+  const JsExporter& exporter = GetParam();
+  const std::string endpoint = exporter.kind == "grpc" ? serve().OtlpGrpcUrl() : serve().OtlpHttpUrl();
+  const RunResult run = RunToCompletion({node->string(), (kInteropDir / "send_trace.mjs").string(), "--exporter", exporter.kind,
+                             "--endpoint", endpoint, "--service", "js-interop-" + exporter.kind, "--processor",
+                             exporter.processor},
+                            scratch(), std::chrono::seconds(90));
+  ASSERT_FALSE(run.timed_out) << "send_trace.mjs did not finish\n" << run.err;
+  ASSERT_TRUE(run.status.Succeeded()) << "send_trace.mjs: " << run.status.Describe() << "\nstdout: " << run.out
+                                      << "\nstderr: " << run.err << "\n" << serve().Output();
+
+  SentTrace sent;
+  std::string error;
+  ASSERT_TRUE(ParseNodeSentTrace(run.out, &sent, &error)) << error << "\n" << run.out;
+  ExpectEveryFeature(sent);
+  ExpectTraceReadBack(serve().ports().query, sent);
+}
+
+INSTANTIATE_TEST_SUITE_P(Exporters, JsSdkInteropTest,
+                         ::testing::Values(JsExporter{"http/json", "simple"}, JsExporter{"http/protobuf", "batch"},
+                                           JsExporter{"grpc", "batch"}),
+                         [](const ::testing::TestParamInfo<JsExporter>& parameter) {
+                           std::string name = parameter.param.kind + "_" + parameter.param.processor;
+                           for (char& c : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace hoptrace::cli::e2e
