@@ -22,8 +22,10 @@ namespace hoptrace::cli::e2e {
 
 TempDir::TempDir() {
   const char* tmpdir = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/hoptrace-e2e-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
+  std::string pattern =
+      std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/hoptrace-e2e-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
   path_ = pattern;
 }
 
@@ -69,7 +71,8 @@ ExitStatus FromWaitStatus(int status) {
 
 std::optional<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
                                                 const std::filesystem::path& stdout_file,
-                                                const std::filesystem::path& stderr_file, std::string* error) {
+                                                const std::filesystem::path& stderr_file,
+                                                std::string* error) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -80,7 +83,8 @@ std::optional<ChildProcess> ChildProcess::Start(const std::vector<std::string>& 
   posix_spawn_file_actions_addopen(&files.actions, STDERR_FILENO, stderr_file.c_str(), kFlags, 0644);
   SpawnAttributes attributes;
   pid_t pid = -1;
-  const int result = posix_spawnp(&pid, args[0], &files.actions, &attributes.attributes, args.data(), environ);
+  const int result =
+      posix_spawnp(&pid, args[0], &files.actions, &attributes.attributes, args.data(), environ);
   if (result != 0) {
     *error = "cannot start " + argv[0] + ": " + std::strerror(result);
     return std::nullopt;
@@ -107,7 +111,9 @@ ChildProcess::~ChildProcess() {
   waitpid(pid_, &status, 0);
 }
 
-bool ChildProcess::Signal(int signal) const { return pid_ > 0 && ::kill(pid_, signal) == 0; }
+bool ChildProcess::Signal(int signal) const {
+  return pid_ > 0 && ::kill(pid_, signal) == 0;
+}
 
 bool ChildProcess::HasExited() {
   if (pid_ > 0) {
@@ -126,7 +132,7 @@ std::optional<ExitStatus> ChildProcess::Wait(std::chrono::milliseconds timeout) 
 }
 
 RunResult RunToCompletion(const std::vector<std::string>& argv, const std::filesystem::path& scratch_dir,
-              std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout) {
   static std::atomic<int> runs{0};
   const std::string stem = (scratch_dir / ("run-" + std::to_string(runs++))).string();
   RunResult result;
@@ -159,7 +165,8 @@ std::optional<std::filesystem::path> FindOnPath(const std::string& program) {
   const char* path = std::getenv("PATH");
   std::istringstream directories(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
   for (std::string directory; std::getline(directories, directory, ':');) {
-    const std::filesystem::path candidate = std::filesystem::path(directory.empty() ? "." : directory) / program;
+    const std::filesystem::path candidate =
+        std::filesystem::path(directory.empty() ? "." : directory) / program;
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return std::nullopt;

@@ -27,8 +27,8 @@ class TempDir {
 
 // How a finished child ended.
 struct ExitStatus {
-  int code = -1;    // exit code, or -1 when killed by a signal
-  int signal = 0;   // the signal that killed it, or 0
+  int code = -1;   // exit code, or -1 when killed by a signal
+  int signal = 0;  // the signal that killed it, or 0
   bool Succeeded() const { return code == 0; }
   std::string Describe() const;
 };
@@ -37,7 +37,8 @@ class ChildProcess {
  public:
   // Starts argv[0] (searched on PATH when it has no '/') with stdout and stderr written to the
   // given files. Returns nullopt with `error` when it cannot be started.
-  static std::optional<ChildProcess> Start(const std::vector<std::string>& argv, const std::filesystem::path& stdout_file,
+  static std::optional<ChildProcess> Start(const std::vector<std::string>& argv,
+                                           const std::filesystem::path& stdout_file,
                                            const std::filesystem::path& stderr_file, std::string* error);
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
@@ -65,7 +66,7 @@ struct RunResult {
 
 // Runs a command to completion (killed after `timeout`) and returns what it printed.
 RunResult RunToCompletion(const std::vector<std::string>& argv, const std::filesystem::path& scratch_dir,
-              std::chrono::milliseconds timeout);
+                          std::chrono::milliseconds timeout);
 
 std::string ReadFileOrEmpty(const std::filesystem::path& file);
 

@@ -39,16 +39,21 @@ struct SentRequest {
 model::TraceBatch MakeBatch(std::uint64_t run, int sender, std::size_t request, SentRequest* sent) {
   model::TraceBatch batch;
   model::ResourceSpans& resource_spans = batch.resource_spans.emplace_back();
-  model::SetAttribute(resource_spans.resource.attributes, model::kServiceNameKey, std::string_view("durability"));
+  model::SetAttribute(resource_spans.resource.attributes, model::kServiceNameKey,
+                      std::string_view("durability"));
   model::ScopeSpans& scope_spans = resource_spans.scope_spans.emplace_back();
   scope_spans.scope.name = "durability-test";
-  sent->trace_id = model::TraceId::FromHighLow(run, (static_cast<std::uint64_t>(sender + 1) << 32) | (request + 1));
-  const std::uint64_t now = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  sent->trace_id =
+      model::TraceId::FromHighLow(run, (static_cast<std::uint64_t>(sender + 1) << 32) | (request + 1));
+  const std::uint64_t now =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   for (std::size_t i = 0; i < kSpansPerRequest; ++i) {
     model::Span& span = scope_spans.spans.emplace_back();
     span.trace_id = sent->trace_id;
-    span.span_id = model::SpanId::FromHighLow(0, (static_cast<std::uint64_t>(sender + 1) << 48) | (request << 8) | (i + 1));
+    span.span_id = model::SpanId::FromHighLow(
+        0, (static_cast<std::uint64_t>(sender + 1) << 48) | (request << 8) | (i + 1));
     if (i > 0) span.parent_span_id = scope_spans.spans.front().span_id;
     span.name = i == 0 ? "POST /ingest" : "step " + std::to_string(i);
     span.kind = i == 0 ? model::SpanKind::kServer : model::SpanKind::kInternal;
@@ -122,8 +127,8 @@ TEST(DurabilityTest, EveryAcknowledgedSpanSurvivesSigkill) {
   std::vector<std::thread> senders;
   const auto started = std::chrono::steady_clock::now();
   for (int sender = 0; sender < kSenders; ++sender) {
-    senders.emplace_back(StreamBatches, serve.ports().otlp_http, run, sender, std::cref(stop), std::ref(acknowledged),
-                         &requests[sender]);
+    senders.emplace_back(StreamBatches, serve.ports().otlp_http, run, sender, std::cref(stop),
+                         std::ref(acknowledged), &requests[sender]);
   }
   std::this_thread::sleep_for(kKillAfter);
   PollUntil([&] { return acknowledged.load() >= kMinAcknowledgedBeforeKill; }, std::chrono::seconds(30));
@@ -140,19 +145,23 @@ TEST(DurabilityTest, EveryAcknowledgedSpanSurvivesSigkill) {
   for (const auto& sender_requests : requests) {
     for (const SentRequest& request : sender_requests) {
       ++sent;
-      if (request.outcome == Outcome::kAcknowledged) CountSurvival(query, request, &acknowledged_survival, &problems);
-      if (request.outcome == Outcome::kNoAnswer) CountSurvival(query, request, &unanswered_survival, &problems);
+      if (request.outcome == Outcome::kAcknowledged)
+        CountSurvival(query, request, &acknowledged_survival, &problems);
+      if (request.outcome == Outcome::kNoAnswer)
+        CountSurvival(query, request, &unanswered_survival, &problems);
       if (request.outcome == Outcome::kRefused) ++refused;
     }
   }
-  const std::size_t unanswered = unanswered_survival.complete + unanswered_survival.partial + unanswered_survival.missing;
+  const std::size_t unanswered =
+      unanswered_survival.complete + unanswered_survival.partial + unanswered_survival.missing;
   std::cout << "durability: killed after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(killed_after).count() << " ms; " << sent
             << " requests of " << kSpansPerRequest << " spans: " << acknowledged.load() << " acknowledged ("
             << acknowledged_survival.complete << " complete after restart, " << acknowledged_survival.partial
-            << " partial, " << acknowledged_survival.missing << " missing), " << refused << " refused, " << unanswered
-            << " unanswered at the kill (" << unanswered_survival.complete << " survived whole, "
-            << unanswered_survival.partial << " in part, " << unanswered_survival.missing << " lost)" << std::endl;
+            << " partial, " << acknowledged_survival.missing << " missing), " << refused << " refused, "
+            << unanswered << " unanswered at the kill (" << unanswered_survival.complete
+            << " survived whole, " << unanswered_survival.partial << " in part, "
+            << unanswered_survival.missing << " lost)" << std::endl;
 
   EXPECT_GE(acknowledged.load(), kMinAcknowledgedBeforeKill);
   EXPECT_EQ(acknowledged_survival.complete, acknowledged.load());
@@ -163,7 +172,8 @@ TEST(DurabilityTest, EveryAcknowledgedSpanSurvivesSigkill) {
   EXPECT_TRUE(problems.empty()) << problems.front();
 
   const auto status = serve.Terminate();
-  EXPECT_TRUE(status && status->Succeeded()) << (status ? status->Describe() : "did not stop") << "\n" << serve.Output();
+  EXPECT_TRUE(status && status->Succeeded()) << (status ? status->Describe() : "did not stop") << "\n"
+                                             << serve.Output();
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ const std::filesystem::path kInteropDir = HOPTRACE_INTEROP_DIR;
 struct JsExporter {
   std::string kind;       // --exporter of send_trace.mjs
   std::string processor;  // simple | batch
-  friend std::ostream& operator<<(std::ostream& out, const JsExporter& e) { return out << e.kind << " " << e.processor; }
+  friend std::ostream& operator<<(std::ostream& out, const JsExporter& e) {
+    return out << e.kind << " " << e.processor;
+  }
 };
 
 class JsSdkInteropTest : public ServeFixture, public ::testing::WithParamInterface<JsExporter> {};
@@ -33,13 +35,14 @@ TEST_P(JsSdkInteropTest, TraceReadsBackExactlyAsSent) {
 
   const JsExporter& exporter = GetParam();
   const std::string endpoint = exporter.kind == "grpc" ? serve().OtlpGrpcUrl() : serve().OtlpHttpUrl();
-  const RunResult run = RunToCompletion({node->string(), (kInteropDir / "send_trace.mjs").string(), "--exporter", exporter.kind,
-                             "--endpoint", endpoint, "--service", "js-interop-" + exporter.kind, "--processor",
-                             exporter.processor},
-                            scratch(), std::chrono::seconds(90));
+  const RunResult run = RunToCompletion(
+      {node->string(), (kInteropDir / "send_trace.mjs").string(), "--exporter", exporter.kind, "--endpoint",
+       endpoint, "--service", "js-interop-" + exporter.kind, "--processor", exporter.processor},
+      scratch(), std::chrono::seconds(90));
   ASSERT_FALSE(run.timed_out) << "send_trace.mjs did not finish\n" << run.err;
-  ASSERT_TRUE(run.status.Succeeded()) << "send_trace.mjs: " << run.status.Describe() << "\nstdout: " << run.out
-                                      << "\nstderr: " << run.err << "\n" << serve().Output();
+  ASSERT_TRUE(run.status.Succeeded()) << "send_trace.mjs: " << run.status.Describe()
+                                      << "\nstdout: " << run.out << "\nstderr: " << run.err << "\n"
+                                      << serve().Output();
 
   SentTrace sent;
   std::string error;
@@ -49,8 +52,8 @@ TEST_P(JsSdkInteropTest, TraceReadsBackExactlyAsSent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Exporters, JsSdkInteropTest,
-                         ::testing::Values(JsExporter{"http/json", "simple"}, JsExporter{"http/protobuf", "batch"},
-                                           JsExporter{"grpc", "batch"}),
+                         ::testing::Values(JsExporter{"http/json", "simple"},
+                                           JsExporter{"http/protobuf", "batch"}, JsExporter{"grpc", "batch"}),
                          [](const ::testing::TestParamInfo<JsExporter>& parameter) {
                            std::string name = parameter.param.kind + "_" + parameter.param.processor;
                            for (char& c : name) {

@@ -106,7 +106,8 @@ model::Span ParseSpan(dom::element json) {
                           .trace_state = std::string(std::string_view(link_json["traceState"])),
                           .attributes = ParseAttributes(link_json["attributes"])});
   }
-  span.status = {ParseStatusCode(json["status"]["code"]), std::string(std::string_view(json["status"]["message"]))};
+  span.status = {ParseStatusCode(json["status"]["code"]),
+                 std::string(std::string_view(json["status"]["message"]))};
   return span;
 }
 
@@ -120,8 +121,9 @@ bool ParseNodeSentTrace(std::string_view json, SentTrace* out, std::string* erro
     trace.trace_id = ParseId<model::TraceId>(root["traceId"], "traceId");
     const model::Resource resource{.attributes = ParseAttributes(root["resource"])};
     for (dom::element span_json : dom::array(root["spans"])) {
-      const model::InstrumentationScope scope{.name = std::string(std::string_view(span_json["scope"]["name"])),
-                                              .version = std::string(std::string_view(span_json["scope"]["version"]))};
+      const model::InstrumentationScope scope{
+          .name = std::string(std::string_view(span_json["scope"]["name"])),
+          .version = std::string(std::string_view(span_json["scope"]["version"]))};
       trace.spans.push_back({ParseSpan(span_json), resource, scope});
     }
     *out = std::move(trace);
@@ -152,7 +154,8 @@ void ExpectEveryFeature(const SentTrace& sent) {
     links += span.links.size();
     (span.IsRoot() ? roots : children) += 1;
     if (span.status.code == model::StatusCode::kError && !span.status.message.empty()) ++errors_with_message;
-    EXPECT_NE(model::FindAttribute(sent_span.resource.attributes, model::kServiceNameKey), nullptr) << span.name;
+    EXPECT_NE(model::FindAttribute(sent_span.resource.attributes, model::kServiceNameKey), nullptr)
+        << span.name;
   }
   EXPECT_EQ(roots, 1u);
   EXPECT_GE(children, 3u);

@@ -16,9 +16,10 @@ void ServeFixture::SetUpTestSuite() {
 void ServeFixture::TearDownTestSuite() {
   if (serve_started_) {
     const auto status = serve_->Terminate();
-    EXPECT_TRUE(status && status->Succeeded()) << "hoptrace serve did not stop cleanly on SIGTERM: "
-                                               << (status ? status->Describe() : "still running after 30 s") << "\n"
-                                               << serve_->Output();
+    EXPECT_TRUE(status && status->Succeeded())
+        << "hoptrace serve did not stop cleanly on SIGTERM: "
+        << (status ? status->Describe() : "still running after 30 s") << "\n"
+        << serve_->Output();
   }
   serve_.reset();
   temp_.reset();

@@ -20,7 +20,9 @@ std::uint16_t PortAfter(const std::string& output, const std::string& pattern) {
 
 }  // namespace
 
-std::filesystem::path HoptraceBinary() { return HOPTRACE_BINARY; }
+std::filesystem::path HoptraceBinary() {
+  return HOPTRACE_BINARY;
+}
 
 ServeProcess::ServeProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args)
     : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
@@ -32,10 +34,20 @@ bool ServeProcess::Start(std::string* error) {
   stdout_file_ = stem + ".stdout";
   stderr_file_ = stem + ".stderr";
   ports_ = {};
-  std::vector<std::string> argv = {HoptraceBinary().string(), "serve",           "--data-dir", data_dir_.string(),
-                                   "--bind",                 "127.0.0.1",       "--otlp-grpc-port", "0",
-                                   "--otlp-http-port",       "0",               "--zipkin-port", "0",
-                                   "--query-port",           "0"};
+  std::vector<std::string> argv = {HoptraceBinary().string(),
+                                   "serve",
+                                   "--data-dir",
+                                   data_dir_.string(),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--otlp-grpc-port",
+                                   "0",
+                                   "--otlp-http-port",
+                                   "0",
+                                   "--zipkin-port",
+                                   "0",
+                                   "--query-port",
+                                   "0"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   child_ = ChildProcess::Start(argv, stdout_file_, stderr_file_, error);
   if (!child_) return false;
@@ -52,12 +64,13 @@ bool ServeProcess::Start(std::string* error) {
             .zipkin = PortAfter(output, "zipkin receiver on "),
             .query = PortAfter(output, "query API on http://")};
   const bool all_ports = ports_.otlp_grpc && ports_.otlp_http && ports_.zipkin && ports_.query;
-  const bool ready = printed && all_ports && PollUntil(
-      [&] {
-        const auto answer = http::testing::Fetch(ports_.query, "GET", "/readyz");
-        return answer && answer->status == 200;
-      },
-      kServeStartTimeout);
+  const bool ready = printed && all_ports &&
+                     PollUntil(
+                         [&] {
+                           const auto answer = http::testing::Fetch(ports_.query, "GET", "/readyz");
+                           return answer && answer->status == 200;
+                         },
+                         kServeStartTimeout);
   if (!ready) {
     *error = (child_->HasExited() ? "hoptrace serve exited early" : "hoptrace serve did not become ready") +
              std::string(" (ports printed: ") + (all_ports ? "all" : "not all") + ")\n" + Output();
@@ -81,11 +94,13 @@ std::string ServeProcess::OtlpHttpUrl() const {
   return "http://127.0.0.1:" + std::to_string(ports_.otlp_http) + "/v1/traces";
 }
 
-std::string ServeProcess::OtlpGrpcUrl() const { return "http://127.0.0.1:" + std::to_string(ports_.otlp_grpc); }
+std::string ServeProcess::OtlpGrpcUrl() const {
+  return "http://127.0.0.1:" + std::to_string(ports_.otlp_grpc);
+}
 
 std::string ServeProcess::Output() const {
-  return "--- hoptrace serve stdout ---\n" + ReadFileOrEmpty(stdout_file_) + "--- hoptrace serve stderr ---\n" +
-         ReadFileOrEmpty(stderr_file_);
+  return "--- hoptrace serve stdout ---\n" + ReadFileOrEmpty(stdout_file_) +
+         "--- hoptrace serve stderr ---\n" + ReadFileOrEmpty(stderr_file_);
 }
 
 }  // namespace hoptrace::cli::e2e

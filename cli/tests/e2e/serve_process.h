@@ -39,8 +39,8 @@ class ServeProcess {
   void Kill();
 
   const ServePorts& ports() const { return ports_; }
-  std::string OtlpHttpUrl() const;   // http://127.0.0.1:port/v1/traces
-  std::string OtlpGrpcUrl() const;   // http://127.0.0.1:port
+  std::string OtlpHttpUrl() const;  // http://127.0.0.1:port/v1/traces
+  std::string OtlpGrpcUrl() const;  // http://127.0.0.1:port
   // What the current (or last) run printed, for failure messages.
   std::string Output() const;
 
