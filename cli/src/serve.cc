@@ -38,6 +38,7 @@ std::map<std::string, Setting> Settings(ServeConfig& config) {
       {"zipkin-port", {nullptr, &config.zipkin_port}},
       {"query-port", {nullptr, &config.query_port}},
       {"retention-max-bytes", {nullptr, nullptr, &config.retention_max_bytes}},
+      {"compaction-target-bytes", {nullptr, nullptr, &config.compaction_target_bytes}},
       {"max-body-bytes", {nullptr, nullptr, &config.max_body_bytes}},
       {"max-decompressed-bytes", {nullptr, nullptr, &config.max_decompressed_bytes}},
       {"max-spans-per-request", {nullptr, nullptr, &config.max_spans_per_request}},
@@ -119,6 +120,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
   serve->add_option("--retention-max-bytes", config.retention_max_bytes,
                     "Delete the oldest blocks while the store is larger (0: no limit)")
       ->capture_default_str();
+  serve->add_option("--compaction-target-bytes", config.compaction_target_bytes,
+                    "Merge small adjacent blocks up to this size (0: no compaction). A merge holds its spans "
+                    "in memory, so this also bounds compaction's memory")
+      ->capture_default_str();
   serve->add_option("--max-body-bytes", config.max_body_bytes, "Largest request body accepted")->capture_default_str();
   serve->add_option("--max-decompressed-bytes", config.max_decompressed_bytes,
                     "Largest body after gzip decompression (gzip bombs are refused)")
@@ -189,6 +194,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   store_options.fsync = *fsync;
   store_options.retention_age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(*retention_age));
   store_options.retention_max_bytes = config.retention_max_bytes;
+  store_options.compaction_target_bytes = config.compaction_target_bytes;
   store_options.metrics = &registry;
   store_options.log = [](std::string_view line) { std::clog << "store: " << line << std::endl; };
   std::unique_ptr<store::EmbeddedStore> store;
