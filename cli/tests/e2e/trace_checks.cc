@@ -61,6 +61,31 @@ std::optional<dom::element> FindByKey(const std::vector<dom::element>& list, std
 
 // ---- Values -------------------------------------------------------------------------------------
 
+// The model's array attribute types (std::string is a range too, but a scalar here).
+template <typename V>
+constexpr bool kIsArray = !std::is_same_v<V, std::string> && requires(const V& value) {
+  value[0];
+};
+
+// A list of {"key": ...} entries (Jaeger tags, OTLP attributes) holding exactly the wanted attributes,
+// each checked by `expect_value`.
+using ExpectValue =
+    std::function<void(dom::element entry, const model::AttributeValue& want, const std::string& where)>;
+
+void ExpectKeyedEntries(std::optional<dom::element> list, const model::Attributes& want,
+                        const std::string& where, const ExpectValue& expect_value) {
+  const std::vector<dom::element> got = Elements(list);
+  EXPECT_EQ(got.size(), want.size()) << where << ": keys " << Keys(got);
+  for (const model::Attribute& attribute : want) {
+    const auto entry = FindByKey(got, attribute.key);
+    if (!entry) {
+      ADD_FAILURE() << where << ": no " << attribute.key << " among " << Keys(got);
+      continue;
+    }
+    expect_value(*entry, attribute.value, where + " " + attribute.key);
+  }
+}
+
 // A scalar JSON value equals `want` (same JSON type, same value).
 template <typename T>
 void ExpectJsonScalar(std::optional<dom::element> field, const T& want, const std::string& where) {
@@ -101,11 +126,7 @@ void ExpectJaegerTagValue(dom::element tag, const model::AttributeValue& want, c
   std::visit(
       [&](const auto& typed) {
         using V = std::decay_t<decltype(typed)>;
-        if constexpr (requires {
-                        typed.size();
-                        typed[0];
-                      } &&
-                      !std::is_same_v<V, std::string>) {
+        if constexpr (kIsArray<V>) {
           ASSERT_TRUE(value->is_string()) << where << ": " << *value;
           dom::parser parser;
           dom::element array;
@@ -122,16 +143,7 @@ void ExpectJaegerTagValue(dom::element tag, const model::AttributeValue& want, c
 
 void ExpectJaegerTags(std::optional<dom::element> tags, const model::Attributes& want,
                       const std::string& where) {
-  const std::vector<dom::element> got = Elements(tags);
-  EXPECT_EQ(got.size(), want.size()) << where << ": tags " << Keys(got);
-  for (const model::Attribute& attribute : want) {
-    const auto tag = FindByKey(got, attribute.key);
-    if (!tag) {
-      ADD_FAILURE() << where << ": no tag " << attribute.key << " among " << Keys(got);
-      continue;
-    }
-    ExpectJaegerTagValue(*tag, attribute.value, where + " tag " + attribute.key);
-  }
+  ExpectKeyedEntries(tags, want, where + " tags", &ExpectJaegerTagValue);
 }
 
 // OTLP JSON AnyValue: exactly one of stringValue, boolValue, intValue (a decimal string), doubleValue,
@@ -157,11 +169,7 @@ void ExpectAnyValue(dom::element got, const model::AttributeValue& want, const s
   std::visit(
       [&](const auto& typed) {
         using V = std::decay_t<decltype(typed)>;
-        if constexpr (requires {
-                        typed.size();
-                        typed[0];
-                      } &&
-                      !std::is_same_v<V, std::string>) {
+        if constexpr (kIsArray<V>) {
           const auto array = Field(got, "arrayValue");
           ASSERT_TRUE(array) << where << ": no arrayValue in " << got;
           const std::vector<dom::element> items = Elements(Field(*array, "values"));
@@ -179,21 +187,13 @@ void ExpectAnyValue(dom::element got, const model::AttributeValue& want, const s
 
 void ExpectOtlpAttributes(std::optional<dom::element> attributes, const model::Attributes& want,
                           const std::string& where) {
-  const std::vector<dom::element> got = Elements(attributes);
-  EXPECT_EQ(got.size(), want.size()) << where << ": attributes " << Keys(got);
-  for (const model::Attribute& attribute : want) {
-    const auto key_value = FindByKey(got, attribute.key);
-    if (!key_value) {
-      ADD_FAILURE() << where << ": no attribute " << attribute.key << " among " << Keys(got);
-      continue;
-    }
-    const auto value = Field(*key_value, "value");
-    if (!value) {
-      ADD_FAILURE() << where << ": attribute " << attribute.key << " has no value";
-      continue;
-    }
-    ExpectAnyValue(*value, attribute.value, where + " attribute " + attribute.key);
-  }
+  ExpectKeyedEntries(
+      attributes, want, where + " attributes",
+      [](dom::element key_value, const model::AttributeValue& value, const std::string& value_where) {
+        const auto any_value = Field(key_value, "value");
+        ASSERT_TRUE(any_value) << value_where << ": no value";
+        ExpectAnyValue(*any_value, value, value_where);
+      });
 }
 
 // ---- Jaeger -------------------------------------------------------------------------------------
