@@ -18,6 +18,7 @@ namespace hoptrace::cli::e2e {
 struct Fetched {
   unsigned status = 0;  // 0: no answer
   std::string body;
+  int attempts = 0;  // GETs it took; more than one: the trace was not readable as soon as it was acknowledged
 };
 
 // GET /api/traces/{id} (Jaeger) or /api/v2/traces/{id} (OTLP JSON) on the query port, repeated until
