@@ -1,6 +1,7 @@
 // Helpers that turn OTEL_EXPORTER_OTLP_* values into OtlpExporterOptions fields.
 #include <cctype>
 
+#include "hoptrace/http/url.h"
 #include "hoptrace/sdk/exporters/otlp/otlp_exporter.h"
 
 namespace hoptrace::sdk::exporters::otlp {
@@ -12,31 +13,6 @@ std::string_view Trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   return text;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = HexValue(text[i + 1]);
-    const int low = HexValue(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return out;
 }
 
 }  // namespace
@@ -80,7 +56,7 @@ std::optional<HttpHeaders> ParseOtlpHeaders(std::string_view text) {
     const std::size_t equals = entry.find('=');
     if (equals == std::string_view::npos) return std::nullopt;
     const std::string_view key = Trim(entry.substr(0, equals));
-    std::optional<std::string> value = PercentDecode(Trim(entry.substr(equals + 1)));
+    std::optional<std::string> value = http::PercentDecode(Trim(entry.substr(equals + 1)));
     if (key.empty() || !value) return std::nullopt;
     headers.emplace_back(std::string(key), std::move(*value));
   }
