@@ -97,7 +97,7 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
-    this->~ChildProcess();
+    KillAndReap();
     pid_ = std::exchange(other.pid_, -1);
     status_ = other.status_;
   }
@@ -105,10 +105,15 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 }
 
 ChildProcess::~ChildProcess() {
+  KillAndReap();
+}
+
+void ChildProcess::KillAndReap() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   int status = 0;
   waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 bool ChildProcess::Signal(int signal) const {

@@ -53,6 +53,7 @@ class ChildProcess {
 
  private:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  void KillAndReap();
   pid_t pid_ = -1;  // -1 once reaped
   std::optional<ExitStatus> status_;
 };
