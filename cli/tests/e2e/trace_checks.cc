@@ -9,6 +9,7 @@
 #include <map>
 
 #include "child_process.h"
+#include "hoptrace/http/url.h"
 #include "test_client.h"
 
 namespace hoptrace::cli::e2e {
@@ -459,6 +460,68 @@ std::optional<std::vector<std::string>> OtlpSpanIds(std::string_view body) {
   return ids;
 }
 
+// ---- Search -------------------------------------------------------------------------------------
+
+std::string ServiceName(const SentTrace& sent) {
+  const auto* name = model::FindAttribute(sent.spans.at(0).resource.attributes, model::kServiceNameKey);
+  return name != nullptr ? std::get<std::string>(*name) : std::string();
+}
+
+std::optional<dom::element> ParseOrFail(dom::parser& parser,
+                                        const std::optional<http::testing::ClientResponse>& answer,
+                                        const std::string& what) {
+  dom::element root;
+  if (!answer || answer->status != 200 || parser.parse(answer->body).get(root) != simdjson::SUCCESS) {
+    ADD_FAILURE() << what << ": "
+                  << (answer ? std::to_string(answer->status) + " " + answer->body : "no answer");
+    return std::nullopt;
+  }
+  return root;
+}
+
+// The native search finds the trace by its service, with a summary that adds up.
+void ExpectNativeSearchFinds(std::uint16_t query_port, const SentTrace& sent, const std::string& service) {
+  const std::string target =
+      "/api/search?q=" + http::PercentEncode("{ resource.service.name = \"" + service + "\" }");
+  dom::parser parser;
+  const auto root = ParseOrFail(parser, http::testing::Fetch(query_port, "GET", target), "GET " + target);
+  if (!root) return;
+  const std::vector<dom::element> traces = Elements(Field(*root, "traces"));
+  ASSERT_EQ(traces.size(), 1u) << "GET " << target << ": " << *root;
+  const dom::element& summary = traces[0];
+  const auto root_span =
+      std::find_if(sent.spans.begin(), sent.spans.end(), [](const SentSpan& s) { return s.span.IsRoot(); });
+  ASSERT_NE(root_span, sent.spans.end());
+  const auto errors = std::count_if(sent.spans.begin(), sent.spans.end(), [](const SentSpan& s) {
+    return s.span.status.code == model::StatusCode::kError;
+  });
+  EXPECT_EQ(model::TraceId::FromHex(StringField(summary, "traceID")), sent.trace_id) << summary;
+  EXPECT_EQ(StringField(summary, "rootServiceName"), service) << summary;
+  EXPECT_EQ(StringField(summary, "rootTraceName"), root_span->span.name) << summary;
+  ExpectJsonScalar(Field(summary, "spanCount"), static_cast<std::int64_t>(sent.spans.size()),
+                   "search spanCount");
+  ExpectJsonScalar(Field(summary, "errorCount"), static_cast<std::int64_t>(errors), "search errorCount");
+}
+
+// Jaeger's search by service, over a time range around the trace (the default lookback is relative to now).
+void ExpectJaegerSearchFinds(std::uint16_t query_port, const SentTrace& sent, const std::string& service) {
+  std::uint64_t start = UINT64_MAX, end = 0;
+  for (const SentSpan& s : sent.spans) {
+    start = std::min(start, s.span.start_time_unix_nano);
+    end = std::max(end, s.span.end_time_unix_nano);
+  }
+  const std::string target = "/api/traces?service=" + http::PercentEncode(service) +
+                             "&start=" + std::to_string(start / 1000) +
+                             "&end=" + std::to_string(end / 1000 + 1);
+  dom::parser parser;
+  const auto root = ParseOrFail(parser, http::testing::Fetch(query_port, "GET", target), "GET " + target);
+  if (!root) return;
+  const std::vector<dom::element> data = Elements(Field(*root, "data"));
+  ASSERT_EQ(data.size(), 1u) << "GET " << target << ": " << *root;
+  EXPECT_EQ(StringField(data[0], "traceID"), JaegerTraceIdHex(sent.trace_id));
+  EXPECT_EQ(Elements(Field(data[0], "spans")).size(), sent.spans.size());
+}
+
 void ExpectJaegerTrace(std::string_view body, const SentTrace& sent) {
   FailOnUnexpectedShape([&] { ExpectJaegerTraceOrThrow(body, sent); });
 }
@@ -481,8 +544,13 @@ void ExpectTraceReadBack(std::uint16_t query_port, const SentTrace& sent) {
   }
   const Fetched otlp = FetchOtlpTrace(query_port, sent.trace_id, sent.spans.size());
   ASSERT_EQ(otlp.status, 200u) << otlp.body;
-  SCOPED_TRACE("GET /api/v2/traces/" + sent.trace_id.ToHex());
-  ExpectOtlpJsonTrace(otlp.body, sent);
+  {
+    SCOPED_TRACE("GET /api/v2/traces/" + sent.trace_id.ToHex());
+    ExpectOtlpJsonTrace(otlp.body, sent);
+  }
+  const std::string service = ServiceName(sent);
+  FailOnUnexpectedShape([&] { ExpectNativeSearchFinds(query_port, sent, service); });
+  FailOnUnexpectedShape([&] { ExpectJaegerSearchFinds(query_port, sent, service); });
 }
 
 }  // namespace hoptrace::cli::e2e

@@ -36,7 +36,8 @@ void ExpectJaegerTrace(std::string_view body, const SentTrace& sent);
 // The OTLP JSON in an /api/v2/traces/{id} answer holds exactly the sent spans.
 void ExpectOtlpJsonTrace(std::string_view body, const SentTrace& sent);
 
-// Both of the above, read from a running server: the usual end of an interop test.
+// Both of the above, read from a running server, and the trace found by the native search and by
+// Jaeger's search for its service (the only trace of that service): the usual end of an interop test.
 void ExpectTraceReadBack(std::uint16_t query_port, const SentTrace& sent);
 
 }  // namespace hoptrace::cli::e2e
