@@ -22,7 +22,8 @@ namespace {
 
 constexpr int kSenders = 4;
 constexpr std::size_t kSpansPerRequest = 16;
-constexpr std::size_t kMaxRequestsPerSender = 4000;  // bounds the stream (and the check) if the kill comes late
+constexpr std::size_t kMaxRequestsPerSender =
+    4000;  // bounds the stream (and the check) if the kill comes late
 constexpr auto kKillAfter = std::chrono::milliseconds(1500);
 constexpr std::size_t kMinAcknowledgedBeforeKill = 20;  // a loaded machine may need longer to get going
 

@@ -19,10 +19,19 @@ namespace {
 const std::filesystem::path kInteropDir = HOPTRACE_INTEROP_DIR;
 
 struct JsExporter {
-  std::string kind;       // --exporter of send_trace.mjs
-  std::string processor;  // simple | batch
+  std::string kind;         // --exporter of send_trace.mjs
+  std::string processor;    // simple | batch
+  std::string compression;  // none | gzip
+  // e.g. "grpc_batch_gzip": the test's name and, unique per test, the service's.
+  std::string Name() const {
+    std::string name = kind + "_" + processor + "_" + compression;
+    for (char& c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    }
+    return name;
+  }
   friend std::ostream& operator<<(std::ostream& out, const JsExporter& e) {
-    return out << e.kind << " " << e.processor;
+    return out << e.kind << " " << e.processor << " " << e.compression;
   }
 };
 
@@ -41,10 +50,11 @@ TEST_P(JsSdkInteropTest, TraceReadsBackExactlyAsSent) {
 
   const JsExporter& exporter = GetParam();
   const std::string endpoint = exporter.kind == "grpc" ? serve().OtlpGrpcUrl() : serve().OtlpHttpUrl();
-  const RunResult run = RunToCompletion(
-      {node->string(), (kInteropDir / "send_trace.mjs").string(), "--exporter", exporter.kind, "--endpoint",
-       endpoint, "--service", "js-interop-" + exporter.kind, "--processor", exporter.processor},
-      scratch(), std::chrono::seconds(90));
+  const RunResult run =
+      RunToCompletion({node->string(), (kInteropDir / "send_trace.mjs").string(), "--exporter", exporter.kind,
+                       "--endpoint", endpoint, "--service", "js-interop-" + exporter.Name(), "--processor",
+                       exporter.processor, "--compression", exporter.compression},
+                      scratch(), std::chrono::seconds(90));
   ASSERT_FALSE(run.timed_out) << "send_trace.mjs did not finish\n" << run.err;
   ASSERT_TRUE(run.status.Succeeded()) << "send_trace.mjs: " << run.status.Describe()
                                       << "\nstdout: " << run.out << "\nstderr: " << run.err << "\n"
@@ -57,16 +67,12 @@ TEST_P(JsSdkInteropTest, TraceReadsBackExactlyAsSent) {
   ExpectTraceReadBack(serve().ports().query, sent);
 }
 
-INSTANTIATE_TEST_SUITE_P(Exporters, JsSdkInteropTest,
-                         ::testing::Values(JsExporter{"http/json", "simple"},
-                                           JsExporter{"http/protobuf", "batch"}, JsExporter{"grpc", "batch"}),
-                         [](const ::testing::TestParamInfo<JsExporter>& parameter) {
-                           std::string name = parameter.param.kind + "_" + parameter.param.processor;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Exporters, JsSdkInteropTest,
+    ::testing::Values(JsExporter{"http/json", "simple", "none"}, JsExporter{"http/protobuf", "batch", "none"},
+                      JsExporter{"grpc", "batch", "none"}, JsExporter{"http/protobuf", "simple", "gzip"},
+                      JsExporter{"grpc", "simple", "gzip"}),
+    [](const ::testing::TestParamInfo<JsExporter>& parameter) { return parameter.param.Name(); });
 
 }  // namespace
 }  // namespace hoptrace::cli::e2e

@@ -4,7 +4,7 @@
 // `hoptrace serve` answers.
 //
 //   node send_trace.mjs --exporter http/json|http/protobuf|grpc --endpoint URL --service NAME
-//                       [--processor simple|batch]
+//                       [--processor simple|batch] [--compression none|gzip]
 //
 // URL is http://host:port/v1/traces for the HTTP exporters and http://host:port for gRPC.
 // Exit code 0 when every export succeeded, 1 when one failed, 2 on bad arguments.
@@ -36,7 +36,7 @@ const EXPORTERS = {
 function usage(message) {
   process.stderr.write(`send_trace.mjs: ${message}\n` +
     'usage: node send_trace.mjs --exporter http/json|http/protobuf|grpc --endpoint URL --service NAME ' +
-    '[--processor simple|batch]\n');
+    '[--processor simple|batch] [--compression none|gzip]\n');
   process.exit(2);
 }
 
@@ -49,6 +49,7 @@ function parseOptions() {
         endpoint: { type: 'string' },
         service: { type: 'string' },
         processor: { type: 'string', default: 'batch' },
+        compression: { type: 'string', default: 'none' },
       },
     }));
   } catch (error) {
@@ -58,6 +59,7 @@ function parseOptions() {
   if (!values.endpoint) usage('--endpoint is required');
   if (!values.service) usage('--service is required');
   if (!['simple', 'batch'].includes(values.processor)) usage(`unknown --processor '${values.processor}'`);
+  if (!['none', 'gzip'].includes(values.compression)) usage(`unknown --compression '${values.compression}'`);
   return values;
 }
 
@@ -177,7 +179,9 @@ async function main() {
   diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN);  // warnings go to stderr; stdout is the JSON
 
   const Exporter = await EXPORTERS[options.exporter]();
-  const network = new ResultRecordingExporter(new Exporter({ url: options.endpoint, timeoutMillis: 20000 }));
+  const network = new ResultRecordingExporter(new Exporter({
+    url: options.endpoint, compression: options.compression, timeoutMillis: 20000,
+  }));
   const memory = new InMemorySpanExporter();
   const Processor = options.processor === 'simple' ? SimpleSpanProcessor : BatchSpanProcessor;
   const provider = new BasicTracerProvider({
