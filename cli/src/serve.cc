@@ -220,7 +220,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
 
   for (auto& receiver : receivers) {
     if (!receiver->Start(&error)) {
-      std::cerr << "hoptrace serve: " << receiver->protocol() << " receiver: " << error << "\n";
+      std::cerr << "hoptrace serve: " << error << "\n";  // the receiver names itself
       return 1;
     }
   }
