@@ -1,11 +1,12 @@
 // `hoptrace serve --fsync always` promises that a span it acknowledged is on disk. Several threads
-// stream OTLP/HTTP protobuf batches into it, the process is SIGKILLed mid-stream, restarted on the same
-// data directory, and every acknowledged span must be there. Requests in flight at the kill may go
-// either way; they are counted and printed.
+// stream OTLP/HTTP protobuf batches into it, the process is SIGKILLed (or SIGTERMed) mid-stream,
+// restarted on the same data directory, and every acknowledged span must be there. Requests in flight
+// at the stop may go either way; they are counted and printed.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <csignal>
 #include <iostream>
 #include <random>
 #include <set>
@@ -115,7 +116,15 @@ void CountSurvival(http::testing::TestConnection& query, const SentRequest& requ
   }
 }
 
-TEST(DurabilityTest, EveryAcknowledgedSpanSurvivesSigkill) {
+std::string SignalName(int signal) {
+  return signal == SIGKILL ? "SIGKILL" : "SIGTERM";
+}
+
+// The stop signal: SIGKILL (nothing gets to run) or SIGTERM (a clean stop, which must exit 0).
+class DurabilityTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(DurabilityTest, EveryAcknowledgedSpanSurvivesTheStop) {
+  const int stop_signal = GetParam();
   TempDir temp;
   ServeProcess serve(temp.path() / "data", {"--fsync", "always"});
   std::string error;
@@ -133,7 +142,13 @@ TEST(DurabilityTest, EveryAcknowledgedSpanSurvivesSigkill) {
   }
   std::this_thread::sleep_for(kKillAfter);
   PollUntil([&] { return acknowledged.load() >= kMinAcknowledgedBeforeKill; }, std::chrono::seconds(30));
-  serve.Kill();
+  if (stop_signal == SIGKILL) {
+    serve.Kill();
+  } else {
+    const auto status = serve.Terminate();
+    EXPECT_TRUE(status && status->Succeeded()) << (status ? status->Describe() : "did not stop") << "\n"
+                                               << serve.Output();
+  }
   const auto killed_after = std::chrono::steady_clock::now() - started;
   stop = true;
   for (std::thread& sender : senders) sender.join();
@@ -155,12 +170,12 @@ TEST(DurabilityTest, EveryAcknowledgedSpanSurvivesSigkill) {
   }
   const std::size_t unanswered =
       unanswered_survival.complete + unanswered_survival.partial + unanswered_survival.missing;
-  std::cout << "durability: killed after "
+  std::cout << "durability: " << SignalName(stop_signal) << " after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(killed_after).count() << " ms; " << sent
             << " requests of " << kSpansPerRequest << " spans: " << acknowledged.load() << " acknowledged ("
             << acknowledged_survival.complete << " complete after restart, " << acknowledged_survival.partial
             << " partial, " << acknowledged_survival.missing << " missing), " << refused << " refused, "
-            << unanswered << " unanswered at the kill (" << unanswered_survival.complete
+            << unanswered << " unanswered at the stop (" << unanswered_survival.complete
             << " survived whole, " << unanswered_survival.partial << " in part, "
             << unanswered_survival.missing << " lost)" << std::endl;
 
@@ -176,6 +191,11 @@ TEST(DurabilityTest, EveryAcknowledgedSpanSurvivesSigkill) {
   EXPECT_TRUE(status && status->Succeeded()) << (status ? status->Describe() : "did not stop") << "\n"
                                              << serve.Output();
 }
+
+INSTANTIATE_TEST_SUITE_P(Signals, DurabilityTest, ::testing::Values(SIGKILL, SIGTERM),
+                         [](const ::testing::TestParamInfo<int>& parameter) {
+                           return SignalName(parameter.param);
+                         });
 
 }  // namespace
 }  // namespace hoptrace::cli::e2e
