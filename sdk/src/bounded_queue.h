@@ -1,6 +1,9 @@
 #pragma once
 // A bounded multi-producer multi-consumer queue of pointers without locks (Dmitry Vyukov's
 // array-based design): one compare-and-swap per push or pop, no allocation after construction.
+// Not strictly lock-free: a thread preempted between claiming a slot and finishing with it makes
+// others see "empty" at that slot (a claimed push) or "full" one lap later (a claimed pop) until it
+// resumes. Callers must treat both answers as possibly spurious.
 
 #include <atomic>
 #include <cstddef>

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstddef>
+#include <mutex>
+#include <vector>
 
 #include "bounded_queue.h"
 #include "hoptrace/sdk/span_record.h"
@@ -27,7 +29,17 @@ class SpanRecordPool {
   std::size_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
 
  private:
+  SpanRecord* PopOverflow();
+  bool PushOverflow(SpanRecord* record);
+
   internal::BoundedQueue<SpanRecord> free_;
+  // The lock-free ring can report "empty" or "full" while another thread that claimed a slot is
+  // preempted before finishing with it. Rather than allocating or deleting records then, those rare
+  // cases go through this locked list.
+  std::mutex overflow_mutex_;
+  std::vector<SpanRecord*> overflow_;
+  std::atomic<std::size_t> overflow_size_{0};  // read without the lock: is it worth taking?
+  const std::size_t capacity_;
   std::atomic<std::size_t> allocated_{0};
 };
 
