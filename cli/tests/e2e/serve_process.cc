@@ -24,6 +24,17 @@ std::filesystem::path HoptraceBinary() {
   return HOPTRACE_BINARY;
 }
 
+std::vector<std::string> ServeCommand(const std::filesystem::path& data_dir,
+                                      const std::map<std::string, std::uint16_t>& fixed_ports) {
+  std::vector<std::string> argv = {HoptraceBinary().string(), "serve",  "--data-dir",
+                                   data_dir.string(),         "--bind", "127.0.0.1"};
+  for (const std::string flag : {"--otlp-grpc-port", "--otlp-http-port", "--zipkin-port", "--query-port"}) {
+    const auto fixed = fixed_ports.find(flag);
+    argv.insert(argv.end(), {flag, std::to_string(fixed != fixed_ports.end() ? fixed->second : 0)});
+  }
+  return argv;
+}
+
 ServeProcess::ServeProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args)
     : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)) {}
 
@@ -34,20 +45,7 @@ bool ServeProcess::Start(std::string* error) {
   stdout_file_ = stem + ".stdout";
   stderr_file_ = stem + ".stderr";
   ports_ = {};
-  std::vector<std::string> argv = {HoptraceBinary().string(),
-                                   "serve",
-                                   "--data-dir",
-                                   data_dir_.string(),
-                                   "--bind",
-                                   "127.0.0.1",
-                                   "--otlp-grpc-port",
-                                   "0",
-                                   "--otlp-http-port",
-                                   "0",
-                                   "--zipkin-port",
-                                   "0",
-                                   "--query-port",
-                                   "0"};
+  std::vector<std::string> argv = ServeCommand(data_dir_);
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   child_ = ChildProcess::Start(argv, stdout_file_, stderr_file_, error);
   if (!child_) return false;

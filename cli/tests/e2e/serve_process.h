@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,5 +57,9 @@ class ServeProcess {
 
 // The path of the hoptrace binary under test (set by the build).
 std::filesystem::path HoptraceBinary();
+
+// `hoptrace serve` on 127.0.0.1 with every port ephemeral (0) but those in `fixed_ports` (flag → port).
+std::vector<std::string> ServeCommand(const std::filesystem::path& data_dir,
+                                      const std::map<std::string, std::uint16_t>& fixed_ports = {});
 
 }  // namespace hoptrace::cli::e2e

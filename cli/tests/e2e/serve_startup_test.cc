@@ -57,11 +57,7 @@ TEST(ServeStartupTest, TakenPortIsOneClearErrorAndExitCode1) {
     SCOPED_TRACE(role.flag);
     TempDir temp;
     const HeldPort taken;
-    std::vector<std::string> argv = {HoptraceBinary().string(), "serve", "--data-dir",
-                                     (temp.path() / "data").string()};
-    for (const char* flag : {"--otlp-grpc-port", "--otlp-http-port", "--zipkin-port", "--query-port"}) {
-      argv.insert(argv.end(), {flag, std::string(flag) == role.flag ? std::to_string(taken.port()) : "0"});
-    }
+    const auto argv = ServeCommand(temp.path() / "data", {{role.flag, taken.port()}});
     const RunResult run = RunToCompletion(argv, temp.path(), kServeStartTimeout);
     ASSERT_FALSE(run.timed_out) << "serve kept running on a taken port\n" << run.out << run.err;
     EXPECT_EQ(run.status.code, 1) << run.status.Describe() << "\n" << run.err;
