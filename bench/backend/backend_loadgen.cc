@@ -347,7 +347,7 @@ void BackendBench::MeasureQueries(const ServerProcess& server, std::vector<model
                                         {"api-gateway", "db.system", "= \"postgresql\"", "postgresql", "50ms"},
                                         {"frontend", "retry", "= true", "true", "300ms"}};
   const std::uint64_t start = data_start_, end = data_start_ + kHourNanos;
-  constexpr int kRepetitions = 5;
+  constexpr int kRepetitions = 3;
   std::vector<std::string> native, jaeger;
   for (int repetition = 0; repetition < kRepetitions; ++repetition) {
     for (const Search& search : searches) {
@@ -363,11 +363,11 @@ void BackendBench::MeasureQueries(const ServerProcess& server, std::vector<model
   }
   const auto has_traces = [](const http::Response& response) { return response.body.find("\"traceID\"") != std::string::npos; };
   std::cout << "[query] search example: " << native.front() << "\n";
-  PrintLatency("search /api/search?q= (service + attribute + duration, 1 h range, limit 20; 3 queries x 5)",
-               MeasureGets(server.query_port(), native, std::chrono::seconds(120), has_traces), "<= 500 ms");
+  PrintLatency("search /api/search?q= (service + attribute + duration, 1 h range, limit 20; 3 queries x 3)",
+               MeasureGets(server.query_port(), native, std::chrono::seconds(60), has_traces), "<= 500 ms");
   std::cout << "[query] search example: " << jaeger.front() << "\n";
-  PrintLatency("search Jaeger /api/traces?service=&tags=&minDuration= (1 h range, limit 20; 3 queries x 5)",
-               MeasureGets(server.query_port(), jaeger, std::chrono::seconds(120), has_traces), "<= 500 ms");
+  PrintLatency("search Jaeger /api/traces?service=&tags=&minDuration= (1 h range, limit 20; 3 queries x 3)",
+               MeasureGets(server.query_port(), jaeger, std::chrono::seconds(60), has_traces), "<= 500 ms");
 }
 
 }  // namespace
