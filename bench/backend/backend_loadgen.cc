@@ -401,6 +401,7 @@ int main(int argc, char** argv) {
   if (own_work_dir) config.work_dir = (fs::temp_directory_path() / ("hoptrace-backend-bench-" + std::to_string(::getpid()))).string();
   fs::create_directories(config.work_dir);
   PinToCpu(config.client_cpu);
+  std::cout << std::unitbuf;  // each figure shows up as soon as it is measured, also when piped
   std::cout << "backend_loadgen: server `taskset -c " << config.server_cpu << " " << config.hoptrace
             << " serve` on 127.0.0.1, load generator on CPU " << config.client_cpu << ", work dir " << config.work_dir
             << std::endl;
