@@ -37,9 +37,11 @@ void BatchSpanProcessor::OnEnd(SpanRecordPtr record) {
   record.release();  // now owned by the queue
   queued_.fetch_add(1, std::memory_order_relaxed);
   if (queue_->SizeApprox() >= options_.max_export_batch_size) {
-    // Pairs with the fence in Run(): either the worker sees the new size or we see it idle.
+    // Pairs with the fence in Run(): either the worker sees the new size or we see it idle. Only the
+    // thread that flips the flag wakes the worker, so the others do not queue up on the mutex while
+    // the woken worker is still being scheduled.
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (worker_idle_.load(std::memory_order_relaxed)) {
+    if (worker_idle_.load(std::memory_order_relaxed) && worker_idle_.exchange(false)) {
       std::lock_guard lock(mutex_);
       wake_worker_.notify_one();
     }
