@@ -109,19 +109,19 @@ std::string AttributeValueToString(const AttributeValue& value) {
   return out;
 }
 
-bool SetAttribute(Attributes& attributes, std::string_view key, const AttributeValueView& value,
-                  std::size_t max_count) {
+AttributeValue* SetAttribute(Attributes& attributes, std::string_view key, const AttributeValueView& value,
+                             std::size_t max_count) {
   for (auto& attribute : attributes) {
     if (attribute.key == key) {
       AssignAttributeValue(attribute.value, value);
-      return true;
+      return &attribute.value;
     }
   }
-  if (attributes.size() >= max_count) return false;
+  if (attributes.size() >= max_count) return nullptr;
   Attribute& slot = attributes.emplace_slot();
   if (slot.key != key) slot.key.assign(key);  // recycled slots usually hold the same key already
   AssignAttributeValue(slot.value, value);
-  return true;
+  return &slot.value;
 }
 
 const AttributeValue* FindAttribute(const Attributes& attributes, std::string_view key) {

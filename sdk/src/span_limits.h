@@ -11,14 +11,20 @@ namespace hoptrace::sdk::internal {
 inline void SetLimitedAttribute(model::Attributes& attributes, std::uint32_t& dropped, std::string_view key,
                                 const model::AttributeValueView& value, std::size_t max_count,
                                 const SpanLimits& limits) {
-  if (!model::SetAttribute(attributes, key, value, max_count)) {
+  model::AttributeValue* stored = model::SetAttribute(attributes, key, value, max_count);
+  if (stored == nullptr) {
     ++dropped;
-    return;
+  } else if (limits.attribute_value_length != SIZE_MAX) {
+    model::TruncateAttributeValue(*stored, limits.attribute_value_length);
   }
-  if (limits.attribute_value_length != SIZE_MAX) {
-    for (auto& attribute : attributes) {
-      if (attribute.key == key) model::TruncateAttributeValue(attribute.value, limits.attribute_value_length);
-    }
+}
+
+// The `tracestate` header text of `state` into `out`, keeping out's buffer when there is none.
+inline void AssignTraceState(std::string& out, const TraceState& state) {
+  if (state.empty()) {
+    out.clear();
+  } else {
+    out = state.ToHeader();
   }
 }
 
@@ -39,11 +45,7 @@ inline void AddLimitedLink(model::Span& span, const SpanContext& linked, KeyValu
   model::Link& link = span.links.emplace_slot();
   link.trace_id = linked.trace_id();
   link.span_id = linked.span_id();
-  if (linked.trace_state().empty()) {
-    link.trace_state.clear();
-  } else {
-    link.trace_state = linked.trace_state().ToHeader();
-  }
+  AssignTraceState(link.trace_state, linked.trace_state());
   link.flags = linked.trace_flags() | model::kSpanFlagHasIsRemote | (linked.IsRemote() ? model::kSpanFlagIsRemote : 0);
   AssignLimitedAttributes(link.attributes, link.dropped_attributes_count, attributes, limits.attributes_per_link,
                           limits);

@@ -13,11 +13,7 @@ void FillRecord(model::Span& span, const SpanContext& context, const SpanContext
   span.trace_id = context.trace_id();
   span.span_id = context.span_id();
   span.parent_span_id = parent.IsValid() ? parent.span_id() : model::SpanId();
-  if (context.trace_state().empty()) {
-    span.trace_state.clear();
-  } else {
-    span.trace_state = context.trace_state().ToHeader();
-  }
+  internal::AssignTraceState(span.trace_state, context.trace_state());
   span.flags = context.trace_flags();
   if (parent.IsValid()) {
     span.flags |= model::kSpanFlagHasIsRemote | (parent.IsRemote() ? model::kSpanFlagIsRemote : 0);

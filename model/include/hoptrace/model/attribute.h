@@ -52,9 +52,9 @@ struct Attribute {
 // Attributes keep insertion order; keys are unique when written through SetAttribute.
 using Attributes = SlotVector<Attribute>;
 
-// Sets key=value, replacing an existing value with the same key. Returns false (and stores nothing)
-// when the key is new and the list already holds `max_count` attributes.
-bool SetAttribute(Attributes& attributes, std::string_view key, const AttributeValueView& value,
+// Sets key=value, replacing an existing value with the same key. Returns the stored value, or null
+// (and stores nothing) when the key is new and the list already holds `max_count` attributes.
+AttributeValue* SetAttribute(Attributes& attributes, std::string_view key, const AttributeValueView& value,
                   std::size_t max_count = SIZE_MAX);
 const AttributeValue* FindAttribute(const Attributes& attributes, std::string_view key);
 
