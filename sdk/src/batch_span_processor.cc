@@ -35,7 +35,6 @@ void BatchSpanProcessor::OnEnd(SpanRecordPtr record) {
     return;  // `record` goes back to the pool
   }
   record.release();  // now owned by the queue
-  queued_.fetch_add(1, std::memory_order_relaxed);
   if (queue_->SizeApprox() >= options_.max_export_batch_size) {
     // Pairs with the fence in Run(): either the worker sees the new size or we see it idle. Only the
     // thread that flips the flag wakes the worker, so the others do not queue up on the mutex while
@@ -122,7 +121,7 @@ void BatchSpanProcessor::Shutdown(std::chrono::milliseconds timeout) {
 }
 
 BatchSpanProcessorStats BatchSpanProcessor::stats() const {
-  return {queued_.load(), dropped_.load(), exported_.load(), failed_.load()};
+  return {queue_->PushCount(), dropped_.load(), exported_.load(), failed_.load()};
 }
 
 }  // namespace hoptrace::sdk

@@ -67,6 +67,10 @@ class BoundedQueue {
     }
   }
 
+  // Successful pushes so far (the tail position): a count the queue keeps anyway, so callers need no
+  // counter of their own on a contended cache line.
+  std::size_t PushCount() const { return tail_.load(std::memory_order_relaxed); }
+
   // Approximate under concurrency.
   std::size_t SizeApprox() const {
     const std::size_t tail = tail_.load(std::memory_order_relaxed);

@@ -85,7 +85,6 @@ class BatchSpanProcessor final : public SpanProcessor {
   std::atomic<bool> worker_idle_{false};
   std::atomic<bool> shut_down_{false};
 
-  std::atomic<std::uint64_t> queued_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> failed_{0};
