@@ -1,0 +1,149 @@
+#pragma once
+// OTLP protobuf read and written at the wire level: no protobuf objects, no model, no copies.
+// This is the per-span hot path of the receivers, the tail sampler, the router and the store's
+// ingest: a Scan checks an ExportTraceServiceRequest, finds every span and the fields the pipeline
+// routes, samples and indexes on, and points into the caller's bytes; attributes are read on
+// demand; a RequestWriter re-assembles a valid request from any subset of scanned spans by copying
+// their encoded bytes. The model conversions (proto_convert.h) stay the reference for semantics.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hoptrace/model/attribute.h"
+#include "hoptrace/model/ids.h"
+#include "hoptrace/model/span.h"
+#include "hoptrace/otlp/proto_convert.h"  // DecodeReport
+
+namespace hoptrace::otlp::wire {
+
+// One ResourceSpans' resource. Views point into the scanned request.
+struct ResourceRef {
+  std::string_view encoded;       // the Resource message's bytes (no tag, no length); empty when absent
+  std::string_view schema_url;    // ResourceSpans.schema_url
+  std::string_view service_name;  // the string attribute service.name; empty when absent
+};
+
+// One ScopeSpans' scope, under `resource`.
+struct ScopeRef {
+  std::uint32_t resource = 0;  // index into ScannedRequest::resources
+  std::string_view encoded;     // the InstrumentationScope message's bytes; empty when absent
+  std::string_view schema_url;  // ScopeSpans.schema_url
+};
+
+// One valid span: the fields the pipeline needs without decoding the span, and the span's bytes.
+struct SpanRef {
+  model::TraceId trace_id;
+  model::SpanId span_id;
+  model::SpanId parent_span_id;  // all zero for a root span
+  std::uint64_t start_unix_nanos = 0;
+  std::uint64_t end_unix_nanos = 0;
+  std::uint32_t flags = 0;  // W3C trace flags in bits 0-7 (bit 0: sampled), remote-parent bits 8-9
+  model::SpanKind kind = model::SpanKind::kUnspecified;
+  model::StatusCode status_code = model::StatusCode::kUnset;
+  std::uint32_t scope = 0;  // index into ScannedRequest::scopes
+  std::string_view name;
+  std::string_view trace_state;
+  std::string_view encoded;  // the Span message's bytes (no tag, no length)
+};
+
+// Attribute limits checked while scanning (OTel span limits). A span over them is still valid; the
+// scan counts it so the caller can trim it through the model (the rare, slow path).
+struct ScanLimits {
+  std::size_t max_attributes = SIZE_MAX;             // per span, event, link and resource
+  std::size_t max_attribute_value_length = SIZE_MAX;  // bytes of a string value (or array item)
+};
+
+struct ScannedRequest {
+  std::vector<ResourceRef> resources;
+  std::vector<ScopeRef> scopes;
+  std::vector<SpanRef> spans;         // the valid spans, in request order
+  std::size_t spans_over_limits = 0;  // spans (or their resources) with attributes past ScanLimits
+  void clear();                       // keeps the vectors' capacity: a reused ScannedRequest allocates nothing
+};
+
+// Scans serialized ExportTraceServiceRequest bytes into `out` (cleared first). Returns false with
+// `error` when the bytes are not a well-formed request (bad varint, length past the end, wrong wire
+// type for a known field, nested messages too deep). Unknown fields are skipped, as protobuf does.
+// Spans protobuf would accept but the model refuses (trace ID not 16 bytes or all zero, span ID not
+// 8 bytes or zero, parent ID of a wrong length) are left out of `out->spans` and counted in `report`
+// with the same messages FromProto uses. `out` points into `request`: keep the bytes alive.
+bool Scan(std::string_view request, const ScanLimits& limits, ScannedRequest* out, DecodeReport* report,
+          std::string* error);
+
+// An attribute value without a copy: strings point into the encoded message. Arrays stay encoded
+// (an ArrayValue message) and are read with ForEachArrayItem.
+struct ValueView {
+  model::AttributeType type = model::AttributeType::kString;
+  std::string_view string;
+  bool boolean = false;
+  std::int64_t integer = 0;
+  double real = 0;
+  std::string_view encoded_array;  // for array types: the ArrayValue message's bytes
+  // bytes, kvlist, mixed arrays and empty values: kString with `string` holding the encoded AnyValue.
+  // The model turns them into text (base64, JSON); filters rarely name them, so the view does not.
+  bool opaque = false;
+};
+
+// Which message's attributes to read (the field number differs).
+enum class AttributeOwner { kSpan, kResource, kScope, kEvent, kLink };
+
+// A callable reference without allocation: visit(key, value) for each attribute; returning false stops.
+class AttributeVisitor {
+ public:
+  virtual bool Visit(std::string_view key, const ValueView& value) = 0;
+
+ protected:
+  ~AttributeVisitor() = default;
+};
+
+// Reads the attributes of an encoded message, in order. Returns false when the bytes are malformed
+// (never for bytes a successful Scan produced).
+bool ForEachAttribute(std::string_view encoded, AttributeOwner owner, AttributeVisitor& visit);
+
+// The same with a lambda `bool(std::string_view key, const ValueView& value)`.
+template <typename Fn>
+bool ForEachAttribute(std::string_view encoded, AttributeOwner owner, Fn&& fn) {
+  struct Adapter final : AttributeVisitor {
+    explicit Adapter(Fn& f) : f(f) {}
+    bool Visit(std::string_view key, const ValueView& value) override { return f(key, value); }
+    Fn& f;
+  } adapter(fn);
+  return ForEachAttribute(encoded, owner, static_cast<AttributeVisitor&>(adapter));
+}
+
+// The items of an array value: visit receives each item as a scalar ValueView.
+bool ForEachArrayItem(const ValueView& array, AttributeVisitor& visit);
+
+// Finds one attribute by key; false when absent or malformed.
+bool FindAttribute(std::string_view encoded, AttributeOwner owner, std::string_view key, ValueView* out);
+
+// Decodes one scanned span (and its origin) into the model, the way FromProto would.
+bool DecodeSpan(std::string_view encoded_span, model::Span* out);
+bool DecodeResource(std::string_view encoded_resource, model::Resource* out);
+bool DecodeScope(std::string_view encoded_scope, model::InstrumentationScope* out);
+
+// Builds an ExportTraceServiceRequest from encoded spans. Spans are grouped under their resource and
+// scope (equal encoded bytes and schema URLs form one group, in first-seen order) and copied as bytes.
+// Reusable: Finish appends to `out` and resets the writer, keeping its buffers.
+class RequestWriter {
+ public:
+  void Add(const ResourceRef& resource, const ScopeRef& scope, std::string_view encoded_span);
+  // Convenience: the span at `index` of a scan.
+  void Add(const ScannedRequest& scan, std::size_t index);
+  std::size_t span_count() const;
+  void Finish(std::string* out);
+
+ private:
+  struct Group {
+    ResourceRef resource;
+    ScopeRef scope;
+    std::vector<std::string_view> spans;
+  };
+  std::vector<Group> groups_;
+  std::size_t span_count_ = 0;
+};
+
+}  // namespace hoptrace::otlp::wire
