@@ -65,8 +65,12 @@ struct ScannedRequest {
 };
 
 // Scans serialized ExportTraceServiceRequest bytes into `out` (cleared first). Returns false with
-// `error` when the bytes are not a well-formed request (bad varint, length past the end, wrong wire
-// type for a known field, nested messages too deep). Unknown fields are skipped, as protobuf does.
+// `error` exactly when libprotobuf's ParseFromArray refuses the bytes (bad varint, length past the
+// end, tag 0, stray end-group tag, wire type 6 or 7, invalid UTF-8 in a string field, messages nested
+// deeper than 100), and in one case protobuf accepts but one view cannot show: a resource, scope or
+// attribute value (array or kvlist) sent twice in the same message, which protobuf merges. Unknown
+// fields, groups included, are skipped, and so is a known field with an unexpected wire type, as
+// protobuf does; for repeated scalar fields the last value wins.
 // Spans protobuf would accept but the model refuses (trace ID not 16 bytes or all zero, span ID not
 // 8 bytes or zero, parent ID of a wrong length) are left out of `out->spans` and counted in `report`
 // with the same messages FromProto uses. `out` points into `request`: keep the bytes alive.
@@ -99,6 +103,17 @@ class AttributeVisitor {
   ~AttributeVisitor() = default;
 };
 
+// Adapts a lambda `bool(std::string_view key, const ValueView& value)` to AttributeVisitor.
+template <typename Fn>
+class LambdaVisitor final : public AttributeVisitor {
+ public:
+  explicit LambdaVisitor(Fn& fn) : fn_(fn) {}
+  bool Visit(std::string_view key, const ValueView& value) override { return fn_(key, value); }
+
+ private:
+  Fn& fn_;
+};
+
 // Reads the attributes of an encoded message, in order. Returns false when the bytes are malformed
 // (never for bytes a successful Scan produced).
 bool ForEachAttribute(std::string_view encoded, AttributeOwner owner, AttributeVisitor& visit);
@@ -106,16 +121,20 @@ bool ForEachAttribute(std::string_view encoded, AttributeOwner owner, AttributeV
 // The same with a lambda `bool(std::string_view key, const ValueView& value)`.
 template <typename Fn>
 bool ForEachAttribute(std::string_view encoded, AttributeOwner owner, Fn&& fn) {
-  struct Adapter final : AttributeVisitor {
-    explicit Adapter(Fn& f) : f(f) {}
-    bool Visit(std::string_view key, const ValueView& value) override { return f(key, value); }
-    Fn& f;
-  } adapter(fn);
-  return ForEachAttribute(encoded, owner, static_cast<AttributeVisitor&>(adapter));
+  LambdaVisitor<Fn> visitor(fn);
+  return ForEachAttribute(encoded, owner, static_cast<AttributeVisitor&>(visitor));
 }
 
-// The items of an array value: visit receives each item as a scalar ValueView.
+// The items of an array value: visit receives each item as a scalar ValueView (and an empty key).
+// False for a value that is not a typed array (scalars, opaque values) or for malformed bytes.
 bool ForEachArrayItem(const ValueView& array, AttributeVisitor& visit);
+
+// The same with a lambda `bool(std::string_view key, const ValueView& item)`.
+template <typename Fn>
+bool ForEachArrayItem(const ValueView& array, Fn&& fn) {
+  LambdaVisitor<Fn> visitor(fn);
+  return ForEachArrayItem(array, static_cast<AttributeVisitor&>(visitor));
+}
 
 // Finds one attribute by key; false when absent or malformed.
 bool FindAttribute(std::string_view encoded, AttributeOwner owner, std::string_view key, ValueView* out);
@@ -126,7 +145,8 @@ bool DecodeResource(std::string_view encoded_resource, model::Resource* out);
 bool DecodeScope(std::string_view encoded_scope, model::InstrumentationScope* out);
 
 // Builds an ExportTraceServiceRequest from encoded spans. Spans are grouped under their resource and
-// scope (equal encoded bytes and schema URLs form one group, in first-seen order) and copied as bytes.
+// scope (equal encoded bytes and schema URLs form one group, in first-seen order; all scopes of one
+// resource go into one ResourceSpans) and copied as bytes. The views must stay valid until Finish.
 // Reusable: Finish appends to `out` and resets the writer, keeping its buffers.
 class RequestWriter {
  public:
@@ -141,8 +161,15 @@ class RequestWriter {
     ResourceRef resource;
     ScopeRef scope;
     std::vector<std::string_view> spans;
+    std::size_t first_with_resource = 0;  // the first group of the same resource: it writes the ResourceSpans
+    std::size_t scope_spans_size = 0;     // set by Finish
+    std::size_t resource_spans_size = 0;  // set by Finish, in a resource's first group
   };
-  std::vector<Group> groups_;
+  Group& GroupFor(const ResourceRef& resource, const ScopeRef& scope);
+
+  std::vector<Group> groups_;  // the first group_count_ are in use; the rest keep their buffers
+  std::size_t group_count_ = 0;
+  std::size_t last_group_ = 0;
   std::size_t span_count_ = 0;
 };
 

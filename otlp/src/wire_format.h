@@ -1,0 +1,188 @@
+#pragma once
+// Protobuf wire format for the OTLP wire scanner (wire.h), read by libprotobuf 3.21's rules so that
+// the scanner accepts and refuses exactly what ParseFromArray does on our messages:
+//   - varints take at most 10 bytes (bits past 64 dropped), tags at most 5 (truncated to 32 bits);
+//   - a length takes at most 5 bytes, must fit in the bytes left and stay below 2^31 - 16;
+//   - tag 0, field number 0, an end-group tag outside its group and wire types 6 and 7 are errors;
+//   - unknown fields of every wire type are skipped, groups included (matched by field number);
+//   - a known field with an unexpected wire type is an unknown field, not an error;
+//   - nested messages and groups deeper than kRecursionLimit are errors.
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace hoptrace::otlp::wire::internal {
+
+// libprotobuf's default recursion limit. A message read with budget b may hold a message (or group)
+// of budget b - 1; a negative budget fails, as protobuf's `--depth_ < 0` does.
+inline constexpr int kRecursionLimit = 100;
+
+enum class WireType : std::uint8_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLength = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5,
+};
+
+struct Field {
+  std::uint32_t number = 0;
+  WireType type = WireType::kVarint;
+  std::uint64_t value = 0;      // varint, fixed64 and fixed32 fields
+  std::string_view bytes;       // length-delimited fields: the payload
+  const char* start = nullptr;  // the field's tag, for views of a whole field
+  bool Is(WireType t) const { return type == t; }
+  std::string_view whole(const char* end) const { return {start, static_cast<std::size_t>(end - start)}; }
+};
+
+// Reads the fields of one message in order. `Next` returns false at the end and on malformed bytes;
+// `ok()` tells which.
+class Reader {
+ public:
+  Reader(std::string_view bytes, int budget) : p_(bytes.data()), end_(bytes.data() + bytes.size()), budget_(budget) {}
+
+  bool Next(Field* field) {
+    while (p_ != end_) {
+      field->start = p_;
+      std::uint64_t tag = 0;
+      if (!ReadVarint(5, &tag)) return Fail();
+      const auto tag32 = static_cast<std::uint32_t>(tag);
+      field->number = tag32 >> 3;
+      field->type = static_cast<WireType>(tag32 & 7);
+      if (field->number == 0) return Fail();
+      if (field->type == WireType::kStartGroup) {
+        if (!SkipGroup(field->number, budget_ - 1)) return Fail();
+        continue;  // a group is never one of our fields
+      }
+      if (!ReadValue(field)) return Fail();
+      return true;
+    }
+    return false;
+  }
+  bool ok() const { return ok_; }
+  // Where the last field read ends (for Field::whole).
+  const char* position() const { return p_; }
+
+ private:
+  bool Fail() {
+    ok_ = false;
+    p_ = end_;
+    return false;
+  }
+
+  bool ReadVarint(int max_bytes, std::uint64_t* out) {
+    std::uint64_t result = 0;
+    for (int i = 0; i < max_bytes && p_ != end_; ++i) {
+      const auto byte = static_cast<std::uint8_t>(*p_++);
+      result |= static_cast<std::uint64_t>(byte & 0x7f) << (7 * i);
+      if (byte < 0x80) {
+        *out = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  template <typename T>
+  bool ReadFixed(std::uint64_t* out) {
+    if (static_cast<std::size_t>(end_ - p_) < sizeof(T)) return false;
+    T value;
+    std::memcpy(&value, p_, sizeof(T));  // little-endian hosts only, as libprotobuf's fast path
+    p_ += sizeof(T);
+    *out = value;
+    return true;
+  }
+
+  bool ReadValue(Field* field) {
+    switch (field->type) {
+      case WireType::kVarint: return ReadVarint(10, &field->value);
+      case WireType::kFixed64: return ReadFixed<std::uint64_t>(&field->value);
+      case WireType::kFixed32: return ReadFixed<std::uint32_t>(&field->value);
+      case WireType::kLength: {
+        std::uint64_t size = 0;
+        constexpr std::uint64_t kMaxSize = 0x7fffffff - 16;  // protobuf's limit (INT_MAX - kSlopBytes)
+        if (!ReadVarint(5, &size) || size > kMaxSize || size > static_cast<std::uint64_t>(end_ - p_)) return false;
+        field->bytes = std::string_view(p_, static_cast<std::size_t>(size));
+        p_ += size;
+        return true;
+      }
+      default: return false;  // an end-group tag out of place, or wire types 6 and 7
+    }
+  }
+
+  // Skips the fields of an unknown group up to its end-group tag (same field number).
+  bool SkipGroup(std::uint32_t number, int budget) {
+    if (budget < 0) return false;
+    Field inner;
+    while (p_ != end_) {
+      std::uint64_t tag = 0;
+      if (!ReadVarint(5, &tag)) return false;
+      const auto tag32 = static_cast<std::uint32_t>(tag);
+      inner.number = tag32 >> 3;
+      inner.type = static_cast<WireType>(tag32 & 7);
+      if (inner.type == WireType::kEndGroup) return inner.number == number;
+      if (inner.number == 0) return false;
+      if (inner.type == WireType::kStartGroup) {
+        if (!SkipGroup(inner.number, budget - 1)) return false;
+      } else if (!ReadValue(&inner)) {
+        return false;
+      }
+    }
+    return false;  // the bytes ended inside the group
+  }
+
+  const char* p_;
+  const char* end_;
+  int budget_;
+  bool ok_ = true;
+};
+
+// Valid UTF-8, as proto3 requires of `string` fields. Most strings are ASCII: checked 8 bytes at a
+// time before the full validator runs.
+bool IsValidUtf8Slow(std::string_view s);
+inline bool IsValidUtf8(std::string_view s) {
+  const char* p = s.data();
+  std::size_t i = 0;
+  std::uint64_t any = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    any |= word;
+  }
+  for (; i < s.size(); ++i) any |= static_cast<std::uint8_t>(p[i]);
+  return (any & 0x8080808080808080ULL) == 0 || IsValidUtf8Slow(s);
+}
+
+// ---- writing ------------------------------------------------------------------------------------
+
+inline std::size_t VarintSize(std::uint64_t value) {
+  std::size_t size = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++size;
+  }
+  return size;
+}
+
+inline char* WriteVarint(std::uint64_t value, char* p) {
+  while (value >= 0x80) {
+    *p++ = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  *p++ = static_cast<char>(value);
+  return p;
+}
+
+// Size of a length-delimited field numbered 1-15 (one-byte tag) holding `size` bytes.
+inline std::size_t LengthFieldSize(std::size_t size) { return 1 + VarintSize(size) + size; }
+
+inline char* WriteLengthField(std::uint32_t number, std::string_view bytes, char* p) {
+  *p++ = static_cast<char>((number << 3) | static_cast<std::uint32_t>(WireType::kLength));
+  p = WriteVarint(bytes.size(), p);
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());  // an empty view may have no data
+  return p + bytes.size();
+}
+
+}  // namespace hoptrace::otlp::wire::internal

@@ -1,0 +1,389 @@
+// Scan: one pass over an ExportTraceServiceRequest that checks it as libprotobuf's parser would
+// (well-formed, valid UTF-8 in every string field, nesting depth) and records views of every
+// resource, scope and valid span. Span IDs are checked the way FromProto checks them.
+
+#include <string>
+
+#include "hoptrace/otlp/wire.h"
+#include "value_convert.h"
+#include "wire_values.h"
+
+namespace hoptrace::otlp::wire {
+namespace {
+
+using internal::AnyValueState;
+using internal::Check;
+using internal::Field;
+using internal::IsValidUtf8;
+using internal::Problem;
+using internal::Reader;
+using internal::WireType;
+using otlp::internal::IdEncoding;
+using otlp::internal::IdRule;
+
+// Counts one message's attributes against the limits.
+struct AttributeTally {
+  std::size_t count = 0;
+  bool value_too_long = false;
+  bool Over(const ScanLimits& limits) const { return value_too_long || count > limits.max_attributes; }
+};
+
+// Bytes of model text an opaque value can turn into (base64, JSON with escapes) stay below eight per
+// encoded byte: a conservative test, since the exact text costs a conversion.
+bool OpaqueTextMayExceed(std::size_t encoded_size, std::size_t max_length) {
+  return encoded_size > 0 && encoded_size > (max_length < 8 ? 0 : (max_length - 8) / 8);
+}
+
+bool ValueTooLong(const ValueView& value, std::size_t max_length) {
+  if (value.opaque) return OpaqueTextMayExceed(value.string.size(), max_length);
+  if (value.type == model::AttributeType::kString) return value.string.size() > max_length;
+  if (value.type != model::AttributeType::kStringArray) return false;
+  bool too_long = false;
+  ForEachArrayItem(value, [&](std::string_view, const ValueView& item) {
+    too_long = item.string.size() > max_length;
+    return !too_long;
+  });
+  return too_long;
+}
+
+// An ID a link may carry: empty or of the right size (FromProto's IdRule::kOptional).
+bool OptionalIdFits(std::string_view id, std::size_t size) { return id.empty() || id.size() == size; }
+
+std::int32_t AsInt32(std::uint64_t varint) { return static_cast<std::int32_t>(static_cast<std::uint32_t>(varint)); }
+
+class Scanner {
+ public:
+  Scanner(const ScanLimits& limits, ScannedRequest* out, DecodeReport* report)
+      : limits_(limits), out_(out), report_(report) {}
+
+  bool ScanRequest(std::string_view bytes) {
+    Reader reader(bytes, internal::kRecursionLimit);
+    Field field;
+    while (reader.Next(&field)) {
+      if (field.number == 1 && field.Is(WireType::kLength) &&
+          !ScanResourceSpans(field.bytes, internal::kRecursionLimit - 1)) {
+        return false;
+      }
+    }
+    return reader.ok() || check_.Fail(Problem::kMalformed);
+  }
+
+  Problem problem() const { return check_.problem; }
+
+ private:
+  bool Malformed() { return check_.Fail(Problem::kMalformed); }
+  bool CheckUtf8(std::string_view s) { return IsValidUtf8(s) || check_.Fail(Problem::kInvalidUtf8); }
+
+  // A message-typed field that occurs twice merges in protobuf; one view cannot show that.
+  bool TakeSingleMessage(std::string_view piece, std::string_view* message) {
+    if (piece.empty()) return true;
+    if (!message->empty()) return check_.Fail(Problem::kMerge);
+    *message = piece;
+    return true;
+  }
+
+  bool ScanResourceSpans(std::string_view bytes, int budget) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    const auto resource_index = static_cast<std::uint32_t>(out_->resources.size());
+    out_->resources.emplace_back();
+    const std::size_t first_span = out_->spans.size();
+    const std::size_t over_before = out_->spans_over_limits;
+    bool resource_over = false;
+    std::string_view resource;
+    std::string_view schema_url;
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (!field.Is(WireType::kLength)) continue;
+      switch (field.number) {
+        case 1:
+          if (!TakeSingleMessage(field.bytes, &resource)) return false;
+          break;
+        case 2:
+          if (!ScanScopeSpans(field.bytes, budget - 1, resource_index)) return false;
+          break;
+        case 3:
+          if (!CheckUtf8(field.bytes)) return false;
+          schema_url = field.bytes;
+          break;
+        default: break;
+      }
+    }
+    if (!reader.ok()) return Malformed();
+    ResourceRef& ref = out_->resources[resource_index];
+    ref.encoded = resource;
+    ref.schema_url = schema_url;
+    if (!ScanResource(resource, budget - 1, &ref.service_name, &resource_over)) return false;
+    // The resource may come after its spans: count them all once it is known to be over.
+    if (resource_over) out_->spans_over_limits = over_before + (out_->spans.size() - first_span);
+    return true;
+  }
+
+  bool ScanResource(std::string_view bytes, int budget, std::string_view* service_name, bool* over) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    AttributeTally tally;
+    bool service_name_seen = false;
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (field.number != 1 || !field.Is(WireType::kLength)) continue;
+      std::string_view key;
+      ValueView value;
+      if (!ScanAttribute(field.bytes, budget - 1, &tally, &key, &value)) return false;
+      if (!service_name_seen && key == model::kServiceNameKey) {
+        service_name_seen = true;
+        if (value.type == model::AttributeType::kString && !value.opaque) *service_name = value.string;
+      }
+    }
+    *over = tally.Over(limits_);
+    return reader.ok() || Malformed();
+  }
+
+  bool ScanScopeSpans(std::string_view bytes, int budget, std::uint32_t resource_index) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    const auto scope_index = static_cast<std::uint32_t>(out_->scopes.size());
+    out_->scopes.push_back(ScopeRef{.resource = resource_index});
+    std::string_view scope;
+    std::string_view schema_url;
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (!field.Is(WireType::kLength)) continue;
+      switch (field.number) {
+        case 1:
+          if (!TakeSingleMessage(field.bytes, &scope) || !ScanScope(field.bytes, budget - 1)) return false;
+          break;
+        case 2:
+          if (!ScanSpan(field.bytes, budget - 1, scope_index)) return false;
+          break;
+        case 3:
+          if (!CheckUtf8(field.bytes)) return false;
+          schema_url = field.bytes;
+          break;
+        default: break;
+      }
+    }
+    if (!reader.ok()) return Malformed();
+    out_->scopes[scope_index].encoded = scope;
+    out_->scopes[scope_index].schema_url = schema_url;
+    return true;
+  }
+
+  // InstrumentationScope: name = 1, version = 2, attributes = 3 (not counted against limits).
+  bool ScanScope(std::string_view bytes, int budget) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    AttributeTally tally;
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (!field.Is(WireType::kLength)) continue;
+      if ((field.number == 1 || field.number == 2) && !CheckUtf8(field.bytes)) return false;
+      if (field.number == 3 && !ScanAttribute(field.bytes, budget - 1, &tally)) return false;
+    }
+    return reader.ok() || Malformed();
+  }
+
+  // One KeyValue: validated, counted, its value's length checked when a limit is set.
+  bool ScanAttribute(std::string_view bytes, int budget, AttributeTally* tally, std::string_view* key_out = nullptr,
+                     ValueView* value_out = nullptr) {
+    std::string_view key;
+    AnyValueState state;
+    if (!internal::ReadKeyValue(bytes, budget, &check_, &key, &state)) return false;
+    if (state.needs_merge) return check_.Fail(Problem::kMerge);
+    ++tally->count;
+    const bool limit_length = limits_.max_attribute_value_length != SIZE_MAX;
+    if (!limit_length && !key_out) return true;
+    ValueView value;
+    if (!internal::MakeValueView(state, &value)) return Malformed();
+    if (limit_length && ValueTooLong(value, limits_.max_attribute_value_length)) tally->value_too_long = true;
+    if (key_out) {
+      *key_out = key;
+      *value_out = value;
+    }
+    return true;
+  }
+
+  // Event: time = 1, name = 2, attributes = 3, dropped_attributes_count = 4.
+  bool ScanEvent(std::string_view bytes, int budget, bool* over) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    AttributeTally tally;
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (!field.Is(WireType::kLength)) continue;
+      if (field.number == 2 && !CheckUtf8(field.bytes)) return false;
+      if (field.number == 3 && !ScanAttribute(field.bytes, budget - 1, &tally)) return false;
+    }
+    if (tally.Over(limits_)) *over = true;
+    return reader.ok() || Malformed();
+  }
+
+  // Link: trace_id = 1, span_id = 2, trace_state = 3, attributes = 4, dropped = 5, flags = 6.
+  // `ids_fit` turns false when the link's IDs would make FromProto refuse the span.
+  bool ScanLink(std::string_view bytes, int budget, bool* over, std::string_view* trace_id, std::string_view* span_id) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    AttributeTally tally;
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (!field.Is(WireType::kLength)) continue;
+      switch (field.number) {
+        case 1: *trace_id = field.bytes; break;
+        case 2: *span_id = field.bytes; break;
+        case 3:
+          if (!CheckUtf8(field.bytes)) return false;
+          break;
+        case 4:
+          if (!ScanAttribute(field.bytes, budget - 1, &tally)) return false;
+          break;
+        default: break;
+      }
+    }
+    if (tally.Over(limits_)) *over = true;
+    return reader.ok() || Malformed();
+  }
+
+  // Status: message = 2, code = 3. Occurrences merge: each code on the wire overwrites.
+  bool ScanStatus(std::string_view bytes, int budget, model::StatusCode* code) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (field.number == 2 && field.Is(WireType::kLength) && !CheckUtf8(field.bytes)) return false;
+      if (field.number == 3 && field.Is(WireType::kVarint)) {
+        *code = otlp::internal::StatusCodeFromNumber(AsInt32(field.value));
+      }
+    }
+    return reader.ok() || Malformed();
+  }
+
+  // The IDs FromProto checks, in its order; false (with `problem`) refuses the span.
+  struct SpanIds {
+    std::string_view trace_id, span_id, parent_span_id;
+    bool link_ids_fit = true;
+    std::string_view bad_link_trace_id, bad_link_span_id;  // the first link whose IDs do not fit
+  };
+  static bool DecodeIds(const SpanIds& ids, SpanRef* span, std::string* problem) {
+    constexpr auto kBytes = IdEncoding::kBytes;
+    using otlp::internal::DecodeId;
+    if (!DecodeId(ids.trace_id, kBytes, IdRule::kRequired, "trace_id", &span->trace_id, problem) ||
+        !DecodeId(ids.span_id, kBytes, IdRule::kRequired, "span_id", &span->span_id, problem) ||
+        !DecodeId(ids.parent_span_id, kBytes, IdRule::kOptional, "parent_span_id", &span->parent_span_id, problem)) {
+      return false;
+    }
+    if (ids.link_ids_fit) return true;
+    model::TraceId trace_id;
+    model::SpanId span_id;
+    return DecodeId(ids.bad_link_trace_id, kBytes, IdRule::kOptional, "link trace_id", &trace_id, problem) &&
+           DecodeId(ids.bad_link_span_id, kBytes, IdRule::kOptional, "link span_id", &span_id, problem);
+  }
+
+  bool ScanSpan(std::string_view bytes, int budget, std::uint32_t scope_index) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
+    SpanRef span;
+    span.scope = scope_index;
+    span.encoded = bytes;
+    SpanIds ids;
+    AttributeTally tally;
+    bool over = false;
+    Reader reader(bytes, budget);
+    Field field;
+    while (reader.Next(&field)) {
+      if (!ScanSpanField(field, budget, &span, &ids, &tally, &over)) return false;
+    }
+    if (!reader.ok()) return Malformed();
+
+    const std::size_t span_index = span_index_++;
+    std::string problem;
+    if (!DecodeIds(ids, &span, &problem)) {
+      otlp::internal::RejectSpan(span_index, problem, report_);
+      return true;
+    }
+    ++report_->accepted_spans;
+    if (over || tally.Over(limits_)) ++out_->spans_over_limits;
+    out_->spans.push_back(span);
+    return true;
+  }
+
+  bool ScanSpanField(const Field& field, int budget, SpanRef* span, SpanIds* ids, AttributeTally* tally, bool* over) {
+    const bool length = field.Is(WireType::kLength);
+    switch (field.number) {
+      case 1: if (length) ids->trace_id = field.bytes; break;
+      case 2: if (length) ids->span_id = field.bytes; break;
+      case 3:
+        if (length) {
+          if (!CheckUtf8(field.bytes)) return false;
+          span->trace_state = field.bytes;
+        }
+        break;
+      case 4: if (length) ids->parent_span_id = field.bytes; break;
+      case 5:
+        if (length) {
+          if (!CheckUtf8(field.bytes)) return false;
+          span->name = field.bytes;
+        }
+        break;
+      case 6:
+        if (field.Is(WireType::kVarint)) span->kind = otlp::internal::SpanKindFromNumber(AsInt32(field.value));
+        break;
+      case 7: if (field.Is(WireType::kFixed64)) span->start_unix_nanos = field.value; break;
+      case 8: if (field.Is(WireType::kFixed64)) span->end_unix_nanos = field.value; break;
+      case 9: return !length || ScanAttribute(field.bytes, budget - 1, tally);
+      case 11: return !length || ScanEvent(field.bytes, budget - 1, over);
+      case 13: {
+        if (!length) break;
+        std::string_view trace_id, span_id;
+        if (!ScanLink(field.bytes, budget - 1, over, &trace_id, &span_id)) return false;
+        if (ids->link_ids_fit && !(OptionalIdFits(trace_id, 16) && OptionalIdFits(span_id, 8))) {
+          ids->link_ids_fit = false;
+          ids->bad_link_trace_id = trace_id;
+          ids->bad_link_span_id = span_id;
+        }
+        break;
+      }
+      case 15: return !length || ScanStatus(field.bytes, budget - 1, &span->status_code);
+      case 16: if (field.Is(WireType::kFixed32)) span->flags = static_cast<std::uint32_t>(field.value); break;
+      default: break;  // dropped counts and unknown fields
+    }
+    return true;
+  }
+
+  const ScanLimits& limits_;
+  ScannedRequest* out_;
+  DecodeReport* report_;
+  Check check_;
+  std::size_t span_index_ = 0;
+};
+
+std::string ProblemText(Problem problem) {
+  switch (problem) {
+    case Problem::kInvalidUtf8: return "a string field with invalid UTF-8";
+    case Problem::kTooDeep: return "messages nested deeper than protobuf's limit of 100";
+    case Problem::kMerge:
+      return "a resource, scope or attribute value sent twice in one message (protobuf would merge the two; "
+             "not supported)";
+    default: return "truncated or malformed protobuf";
+  }
+}
+
+}  // namespace
+
+void ScannedRequest::clear() {
+  resources.clear();
+  scopes.clear();
+  spans.clear();
+  spans_over_limits = 0;
+}
+
+bool Scan(std::string_view request, const ScanLimits& limits, ScannedRequest* out, DecodeReport* report,
+          std::string* error) {
+  out->clear();
+  *report = DecodeReport{};
+  Scanner scanner(limits, out, report);
+  if (scanner.ScanRequest(request)) return true;
+  *error = "not a valid ExportTraceServiceRequest: " + std::to_string(request.size()) + " bytes with " +
+           ProblemText(scanner.problem());
+  return false;
+}
+
+}  // namespace hoptrace::otlp::wire

@@ -1,0 +1,141 @@
+#include "hoptrace/otlp/wire.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hoptrace/otlp/proto_convert.h"
+#include "test_batch.h"
+
+namespace hoptrace::otlp::wire {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::MakeFullBatch;
+
+// Scans `bytes`, expecting success.
+ScannedRequest MustScan(std::string_view bytes, DecodeReport* report = nullptr, const ScanLimits& limits = {}) {
+  ScannedRequest scan;
+  DecodeReport local_report;
+  std::string error;
+  EXPECT_TRUE(Scan(bytes, limits, &scan, report ? report : &local_report, &error)) << error;
+  return scan;
+}
+
+model::TraceBatch MustParse(std::string_view bytes) {
+  model::TraceBatch batch;
+  DecodeReport report;
+  std::string error;
+  EXPECT_TRUE(ParseExportRequest(bytes, &batch, &report, &error)) << error;
+  return batch;
+}
+
+std::string WriteAll(const ScannedRequest& scan) {
+  RequestWriter writer;
+  for (std::size_t i = 0; i < scan.spans.size(); ++i) writer.Add(scan, i);
+  std::string out;
+  writer.Finish(&out);
+  return out;
+}
+
+TEST(WireScanTest, FindsEverySpanOfTheFullBatch) {
+  const model::TraceBatch batch = MakeFullBatch();
+  const std::string bytes = SerializeExportRequest(batch);
+  DecodeReport report;
+  const ScannedRequest scan = MustScan(bytes, &report);
+  EXPECT_TRUE(report.ok());
+  ASSERT_EQ(scan.spans.size(), batch.SpanCount());
+  EXPECT_EQ(report.accepted_spans, batch.SpanCount());
+  ASSERT_EQ(scan.resources.size(), 2u);
+  ASSERT_EQ(scan.scopes.size(), 3u);
+  EXPECT_EQ(scan.resources[1].service_name, "svc-2");
+  EXPECT_EQ(scan.resources[0].schema_url, "https://opentelemetry.io/schemas/1.21.0");
+  EXPECT_EQ(scan.scopes[2].resource, 1u);
+  EXPECT_EQ(scan.scopes[1].schema_url, "https://example.com/scope-schema");
+
+  std::size_t index = 0;
+  for (const auto& resource_spans : batch.resource_spans) {
+    for (const auto& scope_spans : resource_spans.scope_spans) {
+      for (const model::Span& span : scope_spans.spans) {
+        const SpanRef& ref = scan.spans[index++];
+        EXPECT_EQ(ref.trace_id, span.trace_id);
+        EXPECT_EQ(ref.span_id, span.span_id);
+        EXPECT_EQ(ref.parent_span_id, span.parent_span_id);
+        EXPECT_EQ(ref.start_unix_nanos, span.start_time_unix_nano);
+        EXPECT_EQ(ref.end_unix_nanos, span.end_time_unix_nano);
+        EXPECT_EQ(ref.flags, span.flags);
+        EXPECT_EQ(ref.kind, span.kind);
+        EXPECT_EQ(ref.status_code, span.status.code);
+        EXPECT_EQ(ref.name, span.name);
+        EXPECT_EQ(ref.trace_state, span.trace_state);
+      }
+    }
+  }
+}
+
+TEST(WireScanTest, ClearKeepsCapacity) {
+  const std::string bytes = SerializeExportRequest(MakeFullBatch());
+  ScannedRequest scan = MustScan(bytes);
+  const std::size_t capacity = scan.spans.capacity();
+  scan.clear();
+  EXPECT_TRUE(scan.spans.empty());
+  EXPECT_TRUE(scan.resources.empty());
+  EXPECT_EQ(scan.spans_over_limits, 0u);
+  EXPECT_EQ(scan.spans.capacity(), capacity);
+}
+
+TEST(RequestWriterTest, AllSpansRebuildTheOriginalBatch) {
+  const model::TraceBatch batch = MakeFullBatch();
+  const std::string bytes = SerializeExportRequest(batch);
+  const ScannedRequest scan = MustScan(bytes);
+  EXPECT_EQ(MustParse(WriteAll(scan)), batch);
+}
+
+TEST(RequestWriterTest, ChosenSpansKeepTheirResourceAndScope) {
+  const model::TraceBatch batch = MakeFullBatch();
+  const std::string bytes = SerializeExportRequest(batch);
+  const ScannedRequest scan = MustScan(bytes);
+  RequestWriter writer;
+  writer.Add(scan, scan.spans.size() - 1);  // resource 2's only scope
+  writer.Add(scan, 0);                      // resource 1, scope 1
+  writer.Add(scan, 7);                      // resource 1, scope 2
+  EXPECT_EQ(writer.span_count(), 3u);
+  std::string out = "prefix";
+  writer.Finish(&out);
+  EXPECT_EQ(writer.span_count(), 0u);
+  ASSERT_EQ(out.substr(0, 6), "prefix");
+  const model::TraceBatch subset = MustParse(std::string_view(out).substr(6));
+
+  model::TraceBatch expected;
+  expected.resource_spans.push_back(batch.resource_spans[1]);
+  expected.resource_spans[0].scope_spans[0].spans = {batch.resource_spans[1].scope_spans[0].spans.back()};
+  expected.resource_spans.push_back(batch.resource_spans[0]);
+  expected.resource_spans[1].scope_spans[0].spans = {batch.resource_spans[0].scope_spans[0].spans[0]};
+  expected.resource_spans[1].scope_spans[1].spans = {batch.resource_spans[0].scope_spans[1].spans[1]};
+  EXPECT_EQ(subset, expected);
+
+  // Reused: the next request holds only what was added since.
+  writer.Add(scan, 1);
+  out.clear();
+  writer.Finish(&out);
+  EXPECT_EQ(MustParse(out).SpanCount(), 1u);
+}
+
+TEST(RequestWriterTest, NothingAddedWritesAnEmptyRequest) {
+  RequestWriter writer;
+  std::string out;
+  writer.Finish(&out);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(WireScanTest, RefusesGarbageWithTheReasonInTheError) {
+  ScannedRequest scan;
+  DecodeReport report;
+  std::string error;
+  EXPECT_FALSE(Scan("\x0a\x05\x01", {}, &scan, &report, &error));
+  EXPECT_THAT(error, HasSubstr("not a valid ExportTraceServiceRequest"));
+  EXPECT_TRUE(Scan("", {}, &scan, &report, &error));
+  EXPECT_TRUE(scan.spans.empty());
+}
+
+}  // namespace
+}  // namespace hoptrace::otlp::wire
