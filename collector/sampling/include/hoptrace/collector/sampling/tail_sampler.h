@@ -1,0 +1,109 @@
+#pragma once
+// Tail-based sampling: spans are buffered per trace (their encoded OTLP bytes copied into the
+// sampler's own chunks) until the trace is decided, decision_wait after its first span or sooner
+// once its root has arrived and the trace went idle; kept traces go downstream as OTLP requests.
+// See collector/sampling/README.md for the policies, the memory model and the metrics.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "hoptrace/collector/sampling/clock.h"
+#include "hoptrace/collector/sampling/config.h"
+#include "hoptrace/metrics/registry.h"
+#include "hoptrace/otlp/wire.h"
+#include "hoptrace/store/store.h"
+
+namespace hoptrace::collector::sampling {
+
+// Where kept spans go (the store's sink in `hoptrace serve`): one valid ExportTraceServiceRequest and
+// its scan, valid during the call.
+class KeptSpanSink {
+ public:
+  virtual ~KeptSpanSink() = default;
+  virtual store::Status Consume(std::string_view request, const otlp::wire::ScannedRequest& scan) = 0;
+};
+
+struct TailSamplerStats {
+  std::size_t buffered_traces = 0;
+  std::size_t buffered_spans = 0;
+  std::size_t buffered_span_bytes = 0;  // encoded OTLP bytes of the buffered spans
+  std::size_t memory_bytes = 0;         // chunks and interned origins: never above max_buffered_bytes
+  std::size_t fixed_bytes = 0;          // trace slots and decision cache, allocated at construction
+};
+
+class TailSampler {
+ public:
+  // `config` as ParseTailSamplingConfig returns it; throws std::invalid_argument on settings it
+  // would refuse. `downstream`, `registry` and `clock` must outlive the sampler.
+  TailSampler(const TailSamplingConfig& config, KeptSpanSink& downstream, metrics::Registry& registry,
+              const Clock& clock);
+  ~TailSampler();  // Shutdown()
+  TailSampler(const TailSampler&) = delete;
+  TailSampler& operator=(const TailSampler&) = delete;
+
+  // Takes the spans of one scanned request (thread-safe; receivers call it from many threads). Spans
+  // of undecided traces are buffered (Ok); late spans of kept traces go downstream at once. Returns
+  // downstream's error only when every span of the request was such a late span (a retry then
+  // duplicates nothing).
+  store::Status Consume(std::string_view request, const otlp::wire::ScannedRequest& scan);
+
+  // Decides every trace whose time has come and sends the kept ones downstream. The ticker calls
+  // it every config.tick; tests call it after advancing a ManualClock.
+  void DecideDue();
+  // Starts the ticker thread (production). Without it the caller drives DecideDue.
+  void Start();
+  // Stops the ticker, then decides every buffered trace (or drops them with
+  // drop_pending_traces_on_shutdown). Idempotent.
+  void Shutdown();
+
+  TailSamplerStats Stats() const;
+
+ private:
+  struct Shard;
+  struct Scratch;
+  struct Metrics;
+  class SlotView;
+  enum class Due { kWaitOrIdle, kAll };
+  static Scratch& ThreadScratch();
+
+  void IngestLocked(Shard& shard, const otlp::wire::ScannedRequest& scan, std::size_t index, std::uint64_t hash,
+                    std::uint64_t now, Scratch& scratch);
+  // Makes room by deciding early (or dropping) the shard's oldest trace; false when nothing is left.
+  bool EvictOldestLocked(Shard& shard, bool for_bytes, std::uint64_t now, Scratch& scratch);
+  void DecideLocked(Shard& shard, std::uint32_t slot, std::uint64_t now, Scratch& scratch);
+  void DropLocked(Shard& shard, std::uint32_t slot, Scratch& scratch);
+  // Writes the kept traces decided so far into scratch.output and frees every decided trace.
+  void FlushDecidedLocked(Shard& shard, Scratch& scratch);
+  void FreeTraceLocked(Shard& shard, std::uint32_t slot);
+  void PublishLocked(Shard& shard);
+  void DecideShard(Shard& shard, Due due, std::uint64_t now, Scratch& scratch);
+  store::Status Forward(Scratch& scratch);
+  void RunTicker();
+
+  TailSamplingConfig config_;
+  KeptSpanSink& downstream_;
+  const Clock& clock_;
+  std::unique_ptr<Metrics> metrics_;
+  struct PolicyHolder;
+  std::unique_ptr<PolicyHolder> policies_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+
+  std::mutex ticker_mutex_;
+  std::condition_variable ticker_wake_;
+  bool stopping_ = false;
+  bool shut_down_ = false;
+  std::thread ticker_;
+};
+
+// The head-sampling rule: OTLP's Span.flags is 0 when the producer did not fill it in (older
+// SDKs), so only non-zero flags with the sampled bit (0x01) clear mean "the producer did not sample".
+inline bool ProducerSaidNotSampled(std::uint32_t flags) { return flags != 0 && (flags & 0x01u) == 0; }
+
+}  // namespace hoptrace::collector::sampling
