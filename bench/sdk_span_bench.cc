@@ -1,10 +1,17 @@
 // Cost of recording spans on the application thread: start + 3 attributes + end through a
 // BatchSpanProcessor whose exporter discards, a span dropped by the sampler, and heap allocations
 // per span once the record pool is warm.
+//
+// Columns: "Time" is wall time over all spans of all threads (1 / aggregate throughput), "CPU" the
+// application threads' own CPU time per span, process_cpu_ns the whole process's CPU time per span
+// (the export thread included), dropped the share of spans the processor dropped (a full queue makes
+// spans cheaper, so a figure is only meaningful when it is 0). On a machine shared with other work
+// the wall figures move with the load; the CPU figures say whether a span costs more with 2 threads.
 
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 
 #include "allocation_counter.h"
@@ -19,22 +26,43 @@ class DiscardingExporter final : public sdk::SpanExporter {
   sdk::ExportResult Export(std::span<const sdk::SpanRecordPtr>) override { return sdk::ExportResult::kSuccess; }
 };
 
-sdk::TracerProvider& Provider(std::shared_ptr<const sdk::Sampler> sampler) {
+struct Sdk {
+  sdk::TracerProvider* provider;
+  const sdk::BatchSpanProcessor* processor;
+};
+
+// Lives for the whole process. The queue is larger than the default (2048) so that the spans measured
+// are spans exported, not dropped: at ~10 M spans/s a default queue fills in 0.2 ms, less than the
+// export thread can wait for a core on a busy 2-core machine. The record pool covers the queue.
+Sdk MakeSdk(std::shared_ptr<const sdk::Sampler> sampler) {
+  constexpr std::size_t kQueueSize = 1 << 16;
+  constexpr std::size_t kBatchSize = 512;
   sdk::TracerProviderOptions options;
   options.resource = sdk::DefaultResource("bench");
   options.sampler = std::move(sampler);
-  options.processors.push_back(std::make_unique<sdk::BatchSpanProcessor>(std::make_unique<DiscardingExporter>()));
-  return *new sdk::TracerProvider(std::move(options));  // lives for the whole process
+  options.record_pool_size = kQueueSize + 2 * kBatchSize;
+  auto processor = std::make_unique<sdk::BatchSpanProcessor>(
+      std::make_unique<DiscardingExporter>(),
+      sdk::BatchSpanProcessorOptions{.max_queue_size = kQueueSize, .max_export_batch_size = kBatchSize});
+  const sdk::BatchSpanProcessor* processor_view = processor.get();
+  options.processors.push_back(std::move(processor));
+  return {new sdk::TracerProvider(std::move(options)), processor_view};
 }
 
-sdk::TracerProvider& SampledProvider() {
-  static sdk::TracerProvider& provider = Provider(sdk::AlwaysOnSampler());
-  return provider;
+const Sdk& SampledSdk() {
+  static const Sdk sdk = MakeSdk(sdk::AlwaysOnSampler());
+  return sdk;
 }
 
-sdk::TracerProvider& DroppingProvider() {
-  static sdk::TracerProvider& provider = Provider(sdk::AlwaysOffSampler());
-  return provider;
+const Sdk& DroppingSdk() {
+  static const Sdk sdk = MakeSdk(sdk::AlwaysOffSampler());
+  return sdk;
+}
+
+std::uint64_t ProcessCpuNanos() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(now.tv_nsec);
 }
 
 void RecordSpan(sdk::Tracer& tracer) {
@@ -45,9 +73,10 @@ void RecordSpan(sdk::Tracer& tracer) {
   span.End();
 }
 
-// Reports allocations per iteration measured over the timed loop only, after a warm-up.
+// Reports allocations, process CPU time and dropped spans per iteration, measured over the timed loop
+// only, after a warm-up.
 template <typename Body>
-void MeasureWithAllocations(benchmark::State& state, Body body) {
+void MeasureWithAllocations(benchmark::State& state, const Sdk& sdk, Body body) {
   // Warm up for long enough that the record pool reaches its high-water mark: records are only
   // allocated while the number in flight (queued + being exported) grows past what was ever needed,
   // which happens whenever the export thread gets descheduled for longer than before.
@@ -57,32 +86,42 @@ void MeasureWithAllocations(benchmark::State& state, Body body) {
   }
   // Read the count inside the loop: the loop starts behind a barrier, so every thread has finished
   // its warm-up (whose allocations would otherwise be counted against another thread's spans).
-  std::uint64_t before = 0;
+  std::uint64_t allocations_before = 0;
+  std::uint64_t cpu_before = 0;
+  std::uint64_t dropped_before = 0;
   bool first = true;
   for (auto _ : state) {
     if (first) {
-      before = hoptrace::bench::AllocationCount();
+      allocations_before = hoptrace::bench::AllocationCount();
+      cpu_before = ProcessCpuNanos();
+      dropped_before = sdk.processor->stats().dropped;
       first = false;
     }
     body();
   }
-  const std::uint64_t allocations = hoptrace::bench::AllocationCount() - before;
+  // The loop ends behind a barrier too: every thread has finished its spans here.
+  const std::uint64_t allocations = hoptrace::bench::AllocationCount() - allocations_before;
+  const auto spans = static_cast<double>(state.iterations() * state.threads());
   state.SetItemsProcessed(state.iterations());
-  // Process-wide count (all threads, the export worker included) divided by this thread's spans.
-  state.counters["allocs_per_span"] = benchmark::Counter(
-      static_cast<double>(allocations) / static_cast<double>(state.iterations() * state.threads()),
-      benchmark::Counter::kAvgThreads);
+  // Process-wide count (all threads, the export worker included) divided by all threads' spans.
+  state.counters["allocs_per_span"] =
+      benchmark::Counter(static_cast<double>(allocations) / spans, benchmark::Counter::kAvgThreads);
+  // Process-wide too: only thread 0 reports (counters of all threads are summed).
+  if (state.thread_index() == 0) {
+    state.counters["process_cpu_ns"] = static_cast<double>(ProcessCpuNanos() - cpu_before) / spans;
+    state.counters["dropped"] = static_cast<double>(sdk.processor->stats().dropped - dropped_before) / spans;
+  }
 }
 
 void BM_SpanStartEnd3Attributes(benchmark::State& state) {
-  sdk::Tracer& tracer = SampledProvider().GetTracer("bench");
-  MeasureWithAllocations(state, [&] { RecordSpan(tracer); });
+  sdk::Tracer& tracer = SampledSdk().provider->GetTracer("bench");
+  MeasureWithAllocations(state, SampledSdk(), [&] { RecordSpan(tracer); });
 }
 BENCHMARK(BM_SpanStartEnd3Attributes)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_SpanDroppedBySampler(benchmark::State& state) {
-  sdk::Tracer& tracer = DroppingProvider().GetTracer("bench");
-  MeasureWithAllocations(state, [&] {
+  sdk::Tracer& tracer = DroppingSdk().provider->GetTracer("bench");
+  MeasureWithAllocations(state, DroppingSdk(), [&] {
     sdk::Span span = tracer.StartSpan("GET /checkout");
     benchmark::DoNotOptimize(span.context());
   });

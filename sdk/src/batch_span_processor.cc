@@ -1,14 +1,27 @@
 #include <algorithm>
 
-#include "bounded_queue.h"
 #include "hoptrace/sdk/span_processor.h"
+#include "span_record_pool.h"
+#include "striped_queue.h"
+#include "thread_index.h"
 
 namespace hoptrace::sdk {
 
-class BatchSpanProcessor::Queue : public internal::BoundedQueue<SpanRecord> {
+class BatchSpanProcessor::Queue : public internal::StripedQueue<SpanRecord> {
  public:
-  using BoundedQueue::BoundedQueue;
+  using StripedQueue::StripedQueue;
 };
+
+namespace {
+
+// Each stripe holds at least a whole batch, so that one thread alone still fills a batch before its
+// stripe spills over: the worker wakes as often as with a single queue.
+std::size_t StripeCount(const BatchSpanProcessorOptions& options) {
+  return std::clamp<std::size_t>(options.max_queue_size / options.max_export_batch_size, 1,
+                                 internal::DefaultStripeCount());
+}
+
+}  // namespace
 
 BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchSpanProcessorOptions options)
     : options_([&] {
@@ -18,38 +31,53 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, B
         return options;
       }()),
       exporter_(std::move(exporter)),
-      queue_(std::make_unique<Queue>(options_.max_queue_size)),
+      queue_(std::make_unique<Queue>(options_.max_queue_size, StripeCount(options_))),
       worker_([this] { Run(); }) {}
 
 BatchSpanProcessor::~BatchSpanProcessor() {
   Shutdown(options_.export_timeout);
   // Spans that raced with shutdown go back to their pool unexported.
-  while (SpanRecord* record = queue_->TryPop()) SpanRecordPtr discard(record);
+  std::size_t stripe = 0;
+  while (SpanRecord* record = queue_->TryPop(stripe)) SpanRecordPtr discard(record);
 }
 
 void BatchSpanProcessor::OnEnd(SpanRecordPtr record) {
-  // The queue rounds its capacity up to a power of two; the configured size is the limit users see.
-  if (shut_down_.load(std::memory_order_relaxed) || queue_->SizeApprox() >= options_.max_queue_size ||
-      !queue_->TryPush(record.get())) {
+  // The stripe's limit makes the configured queue size the limit users see (rings are powers of two).
+  std::size_t stripe = internal::ThisThreadIndex();
+  if (shut_down_.load(std::memory_order_relaxed) || !queue_->TryPush(record.get(), stripe)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;  // `record` goes back to the pool
   }
   record.release();  // now owned by the queue
-  if (queue_->SizeApprox() >= options_.max_export_batch_size) {
-    // Pairs with the fence in Run(): either the worker sees the new size or we see it idle. Only the
-    // thread that flips the flag wakes the worker, so the others do not queue up on the mutex while
-    // the woken worker is still being scheduled.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (worker_idle_.load(std::memory_order_relaxed) && worker_idle_.exchange(false)) {
-      std::lock_guard lock(mutex_);
-      wake_worker_.notify_one();
-    }
+  if (BatchReady(stripe)) WakeWorker();
+}
+
+bool BatchSpanProcessor::BatchReady(std::size_t stripe) const {
+  return queue_->SizeApprox(stripe) >= std::min(options_.max_export_batch_size, queue_->limit(stripe));
+}
+
+bool BatchSpanProcessor::AnyBatchReady() const {
+  for (std::size_t stripe = 0; stripe < queue_->stripe_count(); ++stripe) {
+    if (BatchReady(stripe)) return true;
+  }
+  return false;
+}
+
+void BatchSpanProcessor::WakeWorker() {
+  // Pairs with the fence in Run(): either the worker sees the new size or we see it idle. Only the
+  // thread that flips the flag wakes the worker, so the others do not queue up on the mutex while
+  // the woken worker is still being scheduled.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (worker_idle_.load(std::memory_order_relaxed) && worker_idle_.exchange(false)) {
+    std::lock_guard lock(mutex_);
+    wake_worker_.notify_one();
   }
 }
 
 std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecordPtr>& batch) {
+  std::size_t stripe = 0;
   while (batch.size() < options_.max_export_batch_size) {
-    SpanRecord* record = queue_->TryPop();
+    SpanRecord* record = queue_->TryPop(stripe);
     if (record == nullptr) break;
     batch.emplace_back(record);
   }
@@ -57,7 +85,7 @@ std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecordPtr>& batc
   if (count == 0) return 0;
   const ExportResult result = exporter_->Export(batch);
   (result == ExportResult::kSuccess ? exported_ : failed_).fetch_add(count, std::memory_order_relaxed);
-  batch.clear();  // records go back to their pool
+  SpanRecordPool::ReleaseAll(batch);
   return count;
 }
 
@@ -72,8 +100,7 @@ void BatchSpanProcessor::Run() {
       worker_idle_.store(true, std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_seq_cst);
       wake_worker_.wait_for(lock, options_.schedule_delay, [&] {
-        return stopping_ || flush_requests_ != flushes_done_ ||
-               queue_->SizeApprox() >= options_.max_export_batch_size;
+        return stopping_ || flush_requests_ != flushes_done_ || AnyBatchReady();
       });
       worker_idle_.store(false, std::memory_order_relaxed);
       stop = stopping_;

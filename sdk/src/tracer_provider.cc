@@ -1,6 +1,7 @@
 #include "hoptrace/sdk/tracer_provider.h"
 
 #include "span_record_pool.h"
+#include "thread_index.h"
 
 namespace hoptrace::sdk {
 namespace {
@@ -27,7 +28,7 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
     : resource_(std::move(options.resource)),
       sampler_(options.sampler ? std::move(options.sampler) : ParentBasedSampler(AlwaysOnSampler())),
       limits_(options.limits),
-      pool_(std::make_unique<SpanRecordPool>(options.record_pool_size)),
+      pool_(std::make_unique<SpanRecordPool>(options.record_pool_size, internal::DefaultStripeCount())),
       processor_(CombineProcessors(std::move(options.processors))) {}
 
 TracerProvider::~TracerProvider() { Shutdown(); }

@@ -131,6 +131,18 @@ TEST(BatchSpanProcessorTest, ExportsOnScheduleWithoutAFlush) {
   EXPECT_EQ(harness.counts->spans.load(), 5u);
 }
 
+TEST(BatchSpanProcessorTest, ExportsAFullBatchWithoutWaitingForTheSchedule) {
+  // Two threads, so two stripes of the queue where there are two cores: each fills a batch.
+  Harness harness({.max_queue_size = 4096, .max_export_batch_size = 256, .schedule_delay = 1h});
+  harness.EndSpans(2, 1000);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (harness.counts->spans.load() < 256 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_GE(harness.counts->spans.load(), 256u);
+  EXPECT_LE(harness.counts->largest_batch.load(), 256u);
+}
+
 TEST(BatchSpanProcessorTest, ASlowExporterNeverBlocksTheApplication) {
   Harness harness({.max_queue_size = 2048, .max_export_batch_size = 512, .schedule_delay = 1ms}, 200ms);
   const auto start = std::chrono::steady_clock::now();

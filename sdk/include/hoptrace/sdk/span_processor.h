@@ -54,6 +54,9 @@ struct BatchSpanProcessorStats {
 
 // Queues ended spans in a bounded lock-free queue; a worker thread exports them in batches.
 // The application thread never blocks: when the queue is full the span is dropped and counted.
+// The queue is split into stripes by thread (see docs/architecture.md, "The SDK's hot path"), so
+// threads ending spans at the same time do not contend on one queue; the worker exports a batch when
+// one stripe holds max_export_batch_size spans, or when the schedule delay has passed.
 class BatchSpanProcessor final : public SpanProcessor {
  public:
   BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchSpanProcessorOptions options = {});
@@ -69,13 +72,19 @@ class BatchSpanProcessor final : public SpanProcessor {
  private:
   class Queue;
   void Run();
+  bool BatchReady(std::size_t stripe) const;
+  bool AnyBatchReady() const;
+  void WakeWorker();
   std::size_t ExportAvailable(std::vector<SpanRecordPtr>& batch);
 
+  // Read on every span and written at most once: kept off the cache lines the worker and the
+  // counters write, which would otherwise be pulled away from every application thread's core.
   const BatchSpanProcessorOptions options_;
   std::unique_ptr<SpanExporter> exporter_;
   std::unique_ptr<Queue> queue_;
+  std::atomic<bool> shut_down_{false};
 
-  std::mutex mutex_;
+  alignas(64) std::mutex mutex_;
   std::condition_variable wake_worker_;
   std::condition_variable flushed_;   // also signalled when the worker has finished
   bool worker_finished_ = false;      // guarded by mutex_
@@ -83,9 +92,8 @@ class BatchSpanProcessor final : public SpanProcessor {
   std::uint64_t flushes_done_ = 0;    // guarded by mutex_
   bool stopping_ = false;             // guarded by mutex_
   std::atomic<bool> worker_idle_{false};
-  std::atomic<bool> shut_down_{false};
 
-  std::atomic<std::uint64_t> dropped_{0};
+  alignas(64) std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::thread worker_;

@@ -3,6 +3,7 @@
 // Records are pooled: a SpanRecordPtr returns its record to the pool when it is destroyed, and the
 // record's buffers are reused for the next span.
 
+#include <cstddef>
 #include <memory>
 #include <span>
 
@@ -17,6 +18,8 @@ struct SpanRecord {
   const model::Resource* resource = nullptr;            // owned by the TracerProvider
   const model::InstrumentationScope* scope = nullptr;   // owned by the Tracer
   SpanRecordPool* pool = nullptr;                       // where the record goes back to; null: delete
+  std::size_t pool_stripe = 0;                          // and to which of its stripes
+  SpanRecord* next_free = nullptr;                      // the pool's: links free records
 };
 
 struct SpanRecordRelease {

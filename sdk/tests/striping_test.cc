@@ -1,0 +1,141 @@
+// The per-thread stripes behind the hot path: thread indices, the striped queue of the
+// BatchSpanProcessor and the span record pool.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <latch>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "span_record_pool.h"
+#include "striped_queue.h"
+#include "thread_index.h"
+
+namespace hoptrace::sdk {
+namespace {
+
+TEST(ThreadIndexTest, ThreadsAliveTogetherHaveDistinctIndicesAndExitedOnesAreReused) {
+  constexpr int kThreads = 6;
+  std::vector<std::size_t> indices(kThreads);
+  std::latch all_taken(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      indices[t] = internal::ThisThreadIndex();
+      EXPECT_EQ(internal::ThisThreadIndex(), indices[t]);  // stable for the thread's life
+      all_taken.arrive_and_wait();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(std::set<std::size_t>(indices.begin(), indices.end()).size(), static_cast<std::size_t>(kThreads));
+
+  // All six have exited: a new thread gets the lowest index not held by a live thread, which is
+  // below what seven threads alive at once would need.
+  std::size_t later = 0;
+  std::thread([&] { later = internal::ThisThreadIndex(); }).join();
+  EXPECT_LE(later, *std::max_element(indices.begin(), indices.end()));
+}
+
+TEST(StripedQueueTest, OneThreadFillsEveryStripeAndThePushAfterTheCapacityFails) {
+  constexpr std::size_t kCapacity = 1000;  // not a power of two, not a multiple of the stripes
+  internal::StripedQueue<int> queue(kCapacity, 3);
+  ASSERT_EQ(queue.stripe_count(), 3u);
+  EXPECT_EQ(queue.limit(0) + queue.limit(1) + queue.limit(2), kCapacity);
+  std::vector<int> items(kCapacity + 1);
+  for (std::size_t i = 0; i < kCapacity; ++i) {
+    std::size_t stripe = 1;
+    ASSERT_TRUE(queue.TryPush(&items[i], stripe)) << i;
+  }
+  std::size_t stripe = 1;
+  EXPECT_FALSE(queue.TryPush(&items[kCapacity], stripe));
+  EXPECT_EQ(queue.PushCount(), kCapacity);
+
+  std::set<int*> popped;
+  std::size_t from = 2;
+  while (int* item = queue.TryPop(from)) popped.insert(item);
+  EXPECT_EQ(popped.size(), kCapacity);
+  EXPECT_EQ(popped.count(&items[kCapacity]), 0u);
+}
+
+TEST(StripedQueueTest, NeverMoreStripesThanItems) {
+  internal::StripedQueue<int> queue(2, 8);
+  EXPECT_EQ(queue.stripe_count(), 2u);
+  int a = 0;
+  int b = 0;
+  int c = 0;
+  std::size_t stripe = 7;
+  EXPECT_TRUE(queue.TryPush(&a, stripe));
+  EXPECT_TRUE(queue.TryPush(&b, stripe));
+  EXPECT_FALSE(queue.TryPush(&c, stripe));
+}
+
+TEST(SpanRecordPoolTest, ARecordGivenBackIsReusedClearedWithoutAllocating) {
+  SpanRecordPool pool(4, 1);
+  std::vector<SpanRecordPtr> taken;
+  for (int i = 0; i < 4; ++i) taken.push_back(pool.Acquire());
+  SpanRecord* given_back = taken.back().get();
+  given_back->span.trace_state = "k=v";
+  taken.pop_back();
+  SpanRecordPtr again = pool.Acquire();
+  EXPECT_EQ(again.get(), given_back);
+  EXPECT_TRUE(again->span.trace_state.empty()) << "a record is cleared when it is taken";
+  EXPECT_EQ(pool.allocated(), 4u);
+}
+
+TEST(SpanRecordPoolTest, ReleaseAllGivesBatchesBackWithoutAllocatingAndDeletesRecordsWithoutAPool) {
+  SpanRecordPool pool(64, 2);
+  std::vector<SpanRecordPtr> batch;
+  for (int round = 0; round < 10; ++round) {
+    std::thread([&] {
+      for (int i = 0; i < 20; ++i) batch.push_back(pool.Acquire());
+    }).join();
+    for (int i = 0; i < 20; ++i) batch.push_back(pool.Acquire());
+    batch.push_back(SpanRecordPtr(new SpanRecord()));  // a copy, as MultiSpanProcessor makes
+    SpanRecordPool::ReleaseAll(batch);
+    EXPECT_TRUE(batch.empty());
+  }
+  EXPECT_EQ(pool.allocated(), 64u);
+}
+
+TEST(SpanRecordPoolTest, KeepsAtMostTwiceItsCapacity) {
+  SpanRecordPool pool(8, 2);
+  std::vector<SpanRecordPtr> in_flight;
+  for (int i = 0; i < 40; ++i) in_flight.push_back(pool.Acquire());
+  EXPECT_EQ(pool.allocated(), 40u);
+  SpanRecordPool::ReleaseAll(in_flight);
+  EXPECT_EQ(pool.allocated(), 16u);
+}
+
+TEST(SpanRecordPoolTest, ManyThreadsTakingAndGivingBackLoseNoRecord) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 2000;
+  SpanRecordPool pool(256, 3);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      std::vector<SpanRecordPtr> held;
+      for (int round = 0; round < kRounds; ++round) {
+        for (int i = 0; i < 16; ++i) held.push_back(pool.Acquire());
+        if (round % 2 == 0) {
+          SpanRecordPool::ReleaseAll(held);
+        } else {
+          held.clear();  // one at a time, as a dropped span is given back
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  // The pool keeps at most twice its capacity, and every record it keeps can be taken out once.
+  const std::size_t kept = pool.allocated();
+  EXPECT_LE(kept, 512u);
+  std::vector<SpanRecordPtr> all;
+  for (std::size_t i = 0; i < kept; ++i) all.push_back(pool.Acquire());
+  EXPECT_EQ(pool.allocated(), kept) << "a record was lost: taking them all out allocated";
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a record handed out twice";
+}
+
+}  // namespace
+}  // namespace hoptrace::sdk
