@@ -375,8 +375,17 @@ bool ParseTopLevel(const std::string& key, const YAML::Node& value, TailSampling
   return true;
 }
 
+std::size_t CountTraceStatePolicies(const std::vector<PolicyConfig>& policies) {
+  std::size_t count = 0;
+  for (const auto& policy : policies) {
+    count += (policy.type == PolicyType::kTraceState ? 1 : 0) + CountTraceStatePolicies(policy.sub_policies);
+  }
+  return count;
+}
+
 void CheckLimits(const YAML::Node& node, const TailSamplingConfig& config) {
   if (config.policies.empty()) throw ConfigError(node, "policies: at least one policy is required");
+  if (CountTraceStatePolicies(config.policies) > 32) throw ConfigError(node, "policies: at most 32 trace_state policies");
   if (config.decision_wait.count() <= 0) throw ConfigError(node, "decision_wait must be positive");
   if (config.num_traces == 0) throw ConfigError(node, "num_traces must be positive");
   if (config.shards == 0 || config.shards > 1024) throw ConfigError(node, "shards must be in [1, 1024]");

@@ -10,7 +10,7 @@ namespace {
 constexpr std::size_t kAlign = alignof(std::uint64_t);
 constexpr std::size_t RoundUp(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 // Unreferenced origins kept around for reuse before a sweep frees them.
-constexpr std::size_t kIdleOriginsBeforeSweep = 64;
+constexpr std::size_t kIdleOriginsBeforeSweep = 4096;
 
 }  // namespace
 

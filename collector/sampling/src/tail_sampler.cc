@@ -497,7 +497,7 @@ TailSamplerStats TailSampler::Stats() const {
   }
   const std::size_t shards = shards_.size();
   stats.fixed_bytes = shards * (((config_.num_traces + shards - 1) / shards) * (sizeof(TraceSlot) + 2 * sizeof(std::uint32_t) * 2) +
-                                ((config_.decision_cache_size + shards - 1) / shards) * (sizeof(model::TraceId) + 8));
+                                ((config_.decision_cache_size + shards - 1) / shards) * (sizeof(model::TraceId) + 1));
   return stats;
 }
 

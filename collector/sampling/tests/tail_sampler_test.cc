@@ -205,6 +205,46 @@ TEST_F(TailSamplerTest, ManyReceiverThreadsAndATicker) {
   EXPECT_EQ(sampler_->Stats().buffered_spans, 0u);
 }
 
+TEST_F(TailSamplerTest, ForgottenDecisionsAreCountedAndLateSpansStartOver) {
+  Make(std::string("decision_cache_size: 1\nshards: 1\n") + kKeepAll);  // one remembered decision
+  Feed(*sampler_, BatchBuilder().Add(MakeSpan(1, 1, 0)).Build());
+  DecideAll();
+  Feed(*sampler_, BatchBuilder().Add(MakeSpan(2, 2, 0)).Build());
+  DecideAll();  // trace 2's decision replaces trace 1's
+  EXPECT_EQ(Counter("hoptrace_tail_sampling_decision_cache_evictions_total"), 1u);
+  Feed(*sampler_, BatchBuilder().Add(MakeSpan(1, 3, 1)).Build());
+  EXPECT_EQ(sampler_->Stats().buffered_spans, 1u);  // not late any more: buffered as a new trace
+  DecideAll();
+  EXPECT_EQ(sink_.SpansOf(TraceIdOf(1)), 2u);
+}
+
+TEST_F(TailSamplerTest, SpansLargerThanAChunkAreDroppedAndCounted) {
+  Make(std::string("shards: 1\nmax_buffered_bytes: 65536\n") + kKeepAll);  // 8 KiB chunks
+  Feed(*sampler_, BatchBuilder().Add(WithPadding(MakeSpan(1, 1, 0), std::string(9000, 'x'))).Add(MakeSpan(2, 2, 0)).Build());
+  DecideAll();
+  EXPECT_FALSE(Kept(1));
+  EXPECT_TRUE(Kept(2));
+  EXPECT_EQ(Counter("hoptrace_tail_sampling_spans_dropped_total", {{"reason", "oversized"}}), 1u);
+}
+
+// Production wiring: a steady clock and the ticker thread, no DecideDue from the test.
+TEST(TailSamplerTicker, DecidesOnItsOwn) {
+  TailSamplingConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseTailSamplingConfigText("decision_wait: 50ms\ntick: 10ms\nshards: 2\nmax_buffered_bytes: 1048576\n"
+                                          "policies: [{name: all, type: always_sample}]", &config, &error)) << error;
+  SteadyClock clock;
+  metrics::Registry registry;
+  RecordingSink sink;
+  TailSampler sampler(config, sink, registry, clock);
+  sampler.Start();
+  Feed(sampler, BatchBuilder().Add(MakeSpan(1, 2, 1)).Build());
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (sink.span_count() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
+  EXPECT_EQ(sink.span_count(), 1u);
+  sampler.Shutdown();
+}
+
 TEST_F(TailSamplerTest, MetricsAreRendered) {
   Make(kKeepAll);
   Feed(*sampler_, BatchBuilder().Add(MakeSpan(1, 1, 0)).Build());
