@@ -64,7 +64,7 @@ bool BatchSpanProcessor::AnyBatchReady() const {
 }
 
 void BatchSpanProcessor::WakeWorker() {
-  // Pairs with the fence in Run(): either the worker sees the new size or we see it idle. Only the
+  // Pairs with the fence in WaitForWork(): either the worker sees the new size or we see it idle. Only the
   // thread that flips the flag wakes the worker, so the others do not queue up on the mutex while
   // the woken worker is still being scheduled.
   std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -89,6 +89,21 @@ std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecordPtr>& batc
   return count;
 }
 
+void BatchSpanProcessor::WaitForWork(std::unique_lock<std::mutex>& lock) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.schedule_delay;
+  const auto work_pending = [&] { return stopping_ || flush_requests_ != flushes_done_ || AnyBatchReady(); };
+  // Idle is set again after every wake-up that finds nothing to do. A producer can see a batch ready
+  // (its read of the queue's head is older than the worker's last pops), find the worker idle, clear
+  // the flag and wake it for nothing; if the worker then slept on with the flag cleared, no producer
+  // would wake it again and the queue would fill up and drop spans until the schedule delay passed.
+  for (;;) {
+    worker_idle_.store(true, std::memory_order_relaxed);
+    // Pairs with the fence in WakeWorker(): either the producer sees the flag or we see its span.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (work_pending() || wake_worker_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+  }
+}
+
 void BatchSpanProcessor::Run() {
   std::vector<SpanRecordPtr> batch;
   batch.reserve(options_.max_export_batch_size);
@@ -97,11 +112,7 @@ void BatchSpanProcessor::Run() {
     std::uint64_t flush_target = 0;
     {
       std::unique_lock lock(mutex_);
-      worker_idle_.store(true, std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_seq_cst);
-      wake_worker_.wait_for(lock, options_.schedule_delay, [&] {
-        return stopping_ || flush_requests_ != flushes_done_ || AnyBatchReady();
-      });
+      WaitForWork(lock);
       worker_idle_.store(false, std::memory_order_relaxed);
       stop = stopping_;
       flush_target = flush_requests_;

@@ -143,6 +143,24 @@ TEST(BatchSpanProcessorTest, ExportsAFullBatchWithoutWaitingForTheSchedule) {
   EXPECT_LE(harness.counts->largest_batch.load(), 256u);
 }
 
+// A producer can wake the worker for a batch the worker has just taken; the worker must then still be
+// woken for the next batch rather than sleep until the schedule delay with its queue filling up.
+TEST(BatchSpanProcessorTest, TheWorkerIsWokenForEveryFullBatchAfterAWakeUpForNothing) {
+  Harness harness({.max_queue_size = 1 << 16, .max_export_batch_size = 64, .schedule_delay = 1h});
+  constexpr int kRounds = 100;
+  for (int round = 0; round < kRounds; ++round) {
+    harness.EndSpans(1, 20'000);
+    // Everything but the last, incomplete batch of each stripe gets exported without a flush.
+    const auto caught_up = [&] {
+      const auto stats = harness.processor->stats();
+      return stats.queued - harness.counts->spans.load() < 64u * std::thread::hardware_concurrency();
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!caught_up() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    ASSERT_TRUE(caught_up()) << "round " << round << ": the worker slept with full batches queued";
+  }
+}
+
 TEST(BatchSpanProcessorTest, ASlowExporterNeverBlocksTheApplication) {
   Harness harness({.max_queue_size = 2048, .max_export_batch_size = 512, .schedule_delay = 1ms}, 200ms);
   const auto start = std::chrono::steady_clock::now();
