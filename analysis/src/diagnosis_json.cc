@@ -9,6 +9,8 @@ namespace {
 constexpr std::size_t kMaxSpans = 200;       // spans listed with their self and critical time
 constexpr std::size_t kMostSelfTime = 20;    // of which these many by self time, besides the path
 constexpr std::size_t kMaxGaps = 50;
+constexpr std::uint64_t kMinSegmentShare = 1000;  // path segments listed: at least 0.1 % of the trace
+constexpr std::size_t kMaxSegments = 1000;
 
 // Appends `text` as a JSON string; bytes that are not valid UTF-8 become U+FFFD.
 void Quote(std::string_view text, std::string& out) {
@@ -104,12 +106,15 @@ class Writer {
       SpanFields(top, view_.top());
     }
     Array(root, "findings", diagnosis_.findings, [&](const Finding& finding) { WriteFinding(finding); });
-    Array(root, "criticalPath", diagnosis_.critical_path.segments, [&](const PathSegment& segment) {
+    const auto [listed_segments, omitted_nanos] = ListedSegments();
+    Array(root, "criticalPath", listed_segments, [&](const PathSegment& segment) {
       Object item(out_);
       SpanFields(item, segment.node);
       item.Number("startOffsetNanos", Offset(segment.start));
       item.Number("durationNanos", segment.Duration());
     });
+    root.Number("criticalPathSegments", diagnosis_.critical_path.segments.size());
+    root.Number("criticalPathOmittedNanos", omitted_nanos);
     Array(root, "spans", ListedSpans(), [&](std::size_t node) {
       Object item(out_);
       SpanFields(item, node);
@@ -171,6 +176,22 @@ class Writer {
       cited.Number("explainedNanos", evidence.explained_nanos);
       if (!evidence.note.empty()) cited.Text("note", evidence.note);
     });
+  }
+
+  // The path's segments of at least 1/kMinSegmentShare of the top span, in time order (a
+  // 50,000-span trace can have as many segments, too small to see), and the time left out.
+  std::pair<std::vector<PathSegment>, std::uint64_t> ListedSegments() const {
+    const std::uint64_t min_nanos = diagnosis_.TopDuration() / kMinSegmentShare;
+    std::vector<PathSegment> listed;
+    std::uint64_t omitted = 0;
+    for (const PathSegment& segment : diagnosis_.critical_path.segments) {
+      if (segment.Duration() >= min_nanos && listed.size() < kMaxSegments) {
+        listed.push_back(segment);
+      } else {
+        omitted += segment.Duration();
+      }
+    }
+    return {std::move(listed), omitted};
   }
 
   // Every span on the critical path, and the spans with the most self time, up to kMaxSpans.

@@ -77,21 +77,24 @@ std::string_view StringAttribute(const model::Span& span, std::initializer_list<
   return {};
 }
 
+// One pass over the span's attributes: these run for every span of a trace.
 bool HasAnyAttribute(const model::Span& span, std::initializer_list<std::string_view> keys) {
-  for (std::string_view key : keys) {
-    if (model::FindAttribute(span.attributes, key)) return true;
+  for (const model::Attribute& attribute : span.attributes) {
+    for (std::string_view key : keys) {
+      if (attribute.key == key) return true;
+    }
   }
   return false;
 }
 
 bool IsDatabaseSpan(const model::Span& span) {
   return HasAnyAttribute(span, {"db.system.name", "db.system", "db.query.text", "db.statement", "db.operation.name",
-                                "db.operation"});
+                          "db.operation"});
 }
 
 bool IsHttpSpan(const model::Span& span) {
-  return HasAnyAttribute(span, {"http.request.method", "http.method", "http.route", "url.full", "http.url",
-                                "http.target", "url.path", "http.response.status_code", "http.status_code"});
+  return HasAnyAttribute(span, {"http.request.method", "http.method", "http.route", "url.full", "http.url", "http.target",
+                          "url.path", "http.response.status_code", "http.status_code"});
 }
 
 std::string_view DatabaseStatement(const model::Span& span) {

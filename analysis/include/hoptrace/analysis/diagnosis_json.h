@@ -4,7 +4,8 @@
 //
 //   {"traceId", "spanCount", "durationNanos", "top": {span},
 //    "findings": [{"kind", "headline", "explainedNanos", "share", "evidence": [{span, "explainedNanos", "note"}]}],
-//    "criticalPath": [{span, "startOffsetNanos", "durationNanos"}],            // segments in time order
+//    "criticalPath": [{span, "startOffsetNanos", "durationNanos"}],            // segments in time order,
+//    "criticalPathSegments", "criticalPathOmittedNanos",                      // those under 0.1 % left out
 //    "spans": [{span, "selfNanos", "criticalNanos", "criticalShare"}],         // on the path, or the most self time
 //    "services": [{"service", "selfNanos", "criticalNanos", "spans"}],
 //    "gaps": [{span, "startOffsetNanos", "durationNanos"}],
