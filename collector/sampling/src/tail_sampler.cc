@@ -14,8 +14,10 @@ namespace {
 
 using otlp::wire::ScannedRequest;
 
-// Traces decided per lock hold before the kept ones are sent downstream.
+// Traces decided per lock hold (other threads wait for the shard meanwhile).
 constexpr std::size_t kDecisionBatch = 1024;
+// Kept spans collected across shards before a downstream write: one store write per tick, not per shard.
+constexpr std::size_t kForwardBytes = 4u << 20;
 
 std::uint64_t HashTraceId(const model::TraceId& id) { return XXH3_64bits(id.data(), model::TraceId::kSize); }
 
@@ -443,7 +445,7 @@ void TailSampler::DecideShard(Shard& shard, Due due, std::uint64_t now, Scratch&
       FlushDecidedLocked(shard, s);
       PublishLocked(shard);
     }
-    Forward(s);
+    if (s.output.size() >= kForwardBytes) Forward(s);
   }
   metrics_->Add(s.tally);
   s.tally = Tally{};
@@ -453,6 +455,7 @@ void TailSampler::DecideDue() {
   Scratch& s = ThreadScratch();
   const std::uint64_t now = clock_.NowNanos();
   for (auto& shard : shards_) DecideShard(*shard, Due::kWaitOrIdle, now, s);
+  Forward(s);
 }
 
 void TailSampler::Start() {
@@ -484,6 +487,7 @@ void TailSampler::Shutdown() {
   Scratch& s = ThreadScratch();
   const std::uint64_t now = clock_.NowNanos();
   for (auto& shard : shards_) DecideShard(*shard, Due::kAll, now, s);
+  Forward(s);
 }
 
 TailSamplerStats TailSampler::Stats() const {

@@ -39,6 +39,16 @@ TEST_F(TailSamplerTest, DecidesDecisionWaitAfterTheFirstSpan) {
   EXPECT_DOUBLE_EQ(latency.sum(), 10.0);
 }
 
+TEST_F(TailSamplerTest, OneDownstreamWritePerTickAcrossShards) {
+  Make(std::string("shards: 4\n") + kKeepAll);
+  BatchBuilder batch;
+  for (std::uint64_t t = 1; t <= 40; ++t) batch.Add(MakeSpan(t, t, 0));
+  Feed(*sampler_, batch.Build());
+  DecideAll();
+  EXPECT_EQ(sink_.traces().size(), 40u);
+  EXPECT_EQ(sink_.requests(), 1u);
+}
+
 TEST_F(TailSamplerTest, DecidesEarlyOnceTheRootEndedAndTheTraceWentIdle) {
   Make(std::string("decision_wait: 30s\nidle_after_root: 2s\n") + kKeepAll);
   Feed(*sampler_, BatchBuilder().Add(MakeSpan(1, 2, 1)).Add(MakeSpan(2, 5, 4)).Build());
