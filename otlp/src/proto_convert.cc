@@ -11,6 +11,7 @@ namespace hoptrace::otlp {
 namespace {
 
 using internal::AssignValidUtf8;
+using internal::FromAnyValue;
 using internal::IdEncoding;
 using internal::IdRule;
 using internal::ValueKind;
@@ -85,8 +86,10 @@ void ToProto(const model::ResourceSpans& resource_spans, pb::trace::v1::Resource
 
 void FromProto(const KeyValues& key_values, model::Attributes* out);
 
-// Converts one AnyValue; returns what kind it was so kvlist text can nest (see value_convert.h).
-ValueKind FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeValue* out) {
+}  // namespace
+
+// Shared with the wire decoder, which converts the rare values the model holds as text through it.
+ValueKind internal::FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeValue* out) {
   const auto kind = static_cast<ValueKind>(value.value_case());
   switch (kind) {
     case ValueKind::kString: internal::ResetToString(out).assign(value.string_value()); break;
@@ -118,6 +121,8 @@ ValueKind FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeVa
   }
   return kind;
 }
+
+namespace {
 
 void FromProto(const KeyValues& key_values, model::Attributes* out) {
   out->reserve(out->size() + static_cast<std::size_t>(key_values.size()));

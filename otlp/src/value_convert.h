@@ -107,6 +107,9 @@ class KvlistTextBuilder {
   std::string text_ = "{";
 };
 
+// Converts one protobuf AnyValue as FromProto does; returns what kind it was so kvlist text can nest.
+ValueKind FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeValue* out);
+
 // Sets `*out` to an empty string, reusing its buffer where it already holds one.
 std::string& ResetToString(model::AttributeValue* out);
 

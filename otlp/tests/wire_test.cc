@@ -127,6 +127,68 @@ TEST(RequestWriterTest, NothingAddedWritesAnEmptyRequest) {
   EXPECT_TRUE(out.empty());
 }
 
+TEST(WireDecodeTest, DecodesEverySpanResourceAndScopeOfTheFullBatch) {
+  const model::TraceBatch batch = MakeFullBatch();
+  const std::string bytes = SerializeExportRequest(batch);
+  const ScannedRequest scan = MustScan(bytes);
+  std::size_t index = 0;
+  std::size_t scope_index = 0;
+  for (std::size_t r = 0; r < batch.resource_spans.size(); ++r) {
+    model::Resource resource;
+    ASSERT_TRUE(DecodeResource(scan.resources[r].encoded, &resource));
+    EXPECT_EQ(resource, batch.resource_spans[r].resource);
+    for (const auto& scope_spans : batch.resource_spans[r].scope_spans) {
+      model::InstrumentationScope scope;
+      ASSERT_TRUE(DecodeScope(scan.scopes[scope_index++].encoded, &scope));
+      EXPECT_EQ(scope, scope_spans.scope);
+      model::Span span;  // reused: every field must be overwritten
+      for (const model::Span& expected : scope_spans.spans) {
+        ASSERT_TRUE(DecodeSpan(scan.spans[index++].encoded, &span));
+        EXPECT_EQ(span, expected);
+      }
+    }
+  }
+}
+
+TEST(WireAttributeTest, ReadsAttributesInPlace) {
+  const model::TraceBatch batch = MakeFullBatch();
+  const std::string bytes = SerializeExportRequest(batch);
+  const ScannedRequest scan = MustScan(bytes);
+  const model::Span& expected = batch.resource_spans[0].scope_spans[0].spans[0];
+  std::vector<std::string> keys;
+  ASSERT_TRUE(ForEachAttribute(scan.spans[0].encoded, AttributeOwner::kSpan, [&](std::string_view key, const ValueView&) {
+    keys.emplace_back(key);
+    return true;
+  }));
+  ASSERT_EQ(keys.size(), expected.attributes.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i], expected.attributes[i].key);
+
+  ValueView value;
+  ASSERT_TRUE(FindAttribute(scan.spans[0].encoded, AttributeOwner::kSpan, "int.min", &value));
+  EXPECT_EQ(value.type, model::AttributeType::kInt);
+  EXPECT_EQ(value.integer, std::numeric_limits<std::int64_t>::min());
+  ASSERT_TRUE(FindAttribute(scan.spans[0].encoded, AttributeOwner::kSpan, "bool.true", &value));
+  EXPECT_TRUE(value.boolean);
+  ASSERT_TRUE(FindAttribute(scan.spans[0].encoded, AttributeOwner::kSpan, "double.inf", &value));
+  EXPECT_EQ(value.real, std::numeric_limits<double>::infinity());
+  EXPECT_FALSE(FindAttribute(scan.spans[0].encoded, AttributeOwner::kSpan, "absent", &value));
+
+  ASSERT_TRUE(FindAttribute(scan.spans[0].encoded, AttributeOwner::kSpan, "strings", &value));
+  EXPECT_EQ(value.type, model::AttributeType::kStringArray);
+  std::vector<std::string> items;
+  ASSERT_TRUE(ForEachArrayItem(value, [&](std::string_view, const ValueView& item) {
+    items.emplace_back(item.string);
+    return true;
+  }));
+  EXPECT_EQ(items, (std::vector<std::string>{"a", "", "ü"}));
+  EXPECT_FALSE(ForEachArrayItem(ValueView{}, [](std::string_view, const ValueView&) { return true; }));
+
+  ASSERT_TRUE(FindAttribute(scan.resources[1].encoded, AttributeOwner::kResource, "service.name", &value));
+  EXPECT_EQ(value.string, "svc-2");
+  ASSERT_TRUE(FindAttribute(scan.scopes[0].encoded, AttributeOwner::kScope, "scope.attr", &value));
+  EXPECT_EQ(value.integer, 1);
+}
+
 TEST(WireScanTest, RefusesGarbageWithTheReasonInTheError) {
   ScannedRequest scan;
   DecodeReport report;
