@@ -120,26 +120,17 @@ Outcome HttpReceiver::Process(const http::Request& request) {
         body = inflated;
         break;
       case InflateResult::kTooLarge:
-        return Refuse(OutcomeCode::kPayloadTooLarge,
+        return ingestor_.Refuse(OutcomeCode::kPayloadTooLarge,
                       "gzip body decompresses to more than the limit of " +
                           std::to_string(options_.limits.max_decompressed_bytes) + " bytes");
       case InflateResult::kCorrupt:
-        return Refuse(OutcomeCode::kInvalidArgument, "invalid gzip body: " + error);
+        return ingestor_.Refuse(OutcomeCode::kInvalidArgument, "invalid gzip body: " + error);
     }
   } else if (!encoding.empty() && encoding != "identity") {
-    return Refuse(OutcomeCode::kUnsupportedMediaType,
+    return ingestor_.Refuse(OutcomeCode::kUnsupportedMediaType,
                   "unsupported Content-Encoding '" + encoding + "'; use gzip or identity");
   }
-  model::TraceBatch batch;
-  otlp::DecodeReport report;
-  Outcome decoded = protocol_.decode(media_type, body, &batch, &report);
-  if (!decoded.ok()) return Refuse(decoded.code, std::move(decoded.message));
-  return ingestor_.Ingest(batch, report);
-}
-
-Outcome HttpReceiver::Refuse(OutcomeCode code, std::string message) {
-  metrics_.RequestRefused(RefusalReason(code));
-  return Outcome::Error(code, std::move(message));
+  return protocol_.ingest(media_type, body, ingestor_);
 }
 
 http::Response HttpReceiver::Respond(const http::Request& request, unsigned status, const Outcome& outcome) const {

@@ -1,7 +1,7 @@
 #pragma once
 // The part the OTLP/HTTP and Zipkin receivers share: an http::Server with one POST route, undoing
 // Content-Encoding within the limits, ingesting, metrics, Retry-After. A protocol supplies how to
-// decode a body and how to shape answers.
+// ingest a body and how to shape answers.
 
 #include <functional>
 #include <memory>
@@ -18,11 +18,9 @@ struct HttpProtocol {
   std::string name;  // metrics label
   std::uint16_t default_port = 0;
   std::string path;  // the POST route
-  // Decodes `body` (already decompressed) of media type `media_type` (lower case, no parameters).
-  // Returns kOk, kUnsupportedMediaType or kInvalidArgument.
-  std::function<Outcome(std::string_view media_type, std::string_view body, model::TraceBatch* batch,
-                        otlp::DecodeReport* report)>
-      decode;
+  // Hands `body` (already decompressed) of media type `media_type` (lower case, no parameters) to
+  // the ingestor: IngestProtobuf, or IngestModel once decoded, or Refuse when it cannot be decoded.
+  std::function<Outcome(std::string_view media_type, std::string_view body, Ingestor& ingestor)> ingest;
   // The answer for `outcome`, normally with status `status` (HttpStatusOf the outcome, or the status of
   // an error the server answers itself: 404, 405, 413 while reading, ...).
   std::function<http::Response(const http::Request& request, unsigned status, const Outcome& outcome)> respond;
@@ -44,7 +42,6 @@ class HttpReceiver final : public Receiver {
  private:
   http::Response Handle(http::Request& request);
   Outcome Process(const http::Request& request);
-  Outcome Refuse(OutcomeCode code, std::string message);
   http::Response Respond(const http::Request& request, unsigned status, const Outcome& outcome) const;
   http::Response RespondToServerError(const http::Request& request, unsigned status, std::string_view message);
 

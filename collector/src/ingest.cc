@@ -128,16 +128,34 @@ LimitEffects ApplyAttributeLimits(model::TraceBatch& batch, const ReceiverLimits
   return effects;
 }
 
-Outcome Ingestor::Ingest(model::TraceBatch& batch, const otlp::DecodeReport& report) {
-  const std::size_t valid = batch.SpanCount();
-  metrics_.SpansReceived(valid + report.rejected_spans);
-  metrics_.SpansRefused("invalid_span", report.rejected_spans);
-  if (valid + report.rejected_spans > limits_.max_spans_per_request) {
-    metrics_.SpansRefused("too_many_spans", valid);
-    return Outcome::Error(OutcomeCode::kPayloadTooLarge,
-                          "request holds " + std::to_string(valid + report.rejected_spans) +
-                              " spans, more than the limit of " + std::to_string(limits_.max_spans_per_request));
+Ingestor::Ingestor(SpanSink& sink, ReceiverMetrics& metrics, const ReceiverLimits& limits)
+    : sink_(sink),
+      metrics_(metrics),
+      limits_(limits),
+      scan_limits_{.max_attributes = limits.max_attributes_per_span,
+                   .max_attribute_value_length = limits.max_attribute_value_length} {}
+
+Outcome Ingestor::IngestProtobuf(std::string_view request) {
+  thread_local otlp::wire::ScannedRequest scan;  // reused: a warm receiver thread allocates nothing here
+  otlp::DecodeReport report;
+  std::string error;
+  const bool scanned = otlp::wire::Scan(request, scan_limits_, &scan, &report, &error);
+  if (scanned && report.rejected_spans == 0 && scan.spans_over_limits == 0) {
+    if (std::optional<Outcome> refused = Admit(scan.spans.size(), report)) return std::move(*refused);
+    return Deliver({.request = request, .scan = scan, .request_is_exact = true}, {});
   }
+  // The slow path: the model conversion decides, words the errors and trims the attributes.
+  model::TraceBatch batch;
+  report = {};
+  if (!otlp::ParseExportRequest(request, &batch, &report, &error)) {
+    return Refuse(OutcomeCode::kInvalidArgument, "malformed protobuf ExportTraceServiceRequest: " + error);
+  }
+  return IngestModel(batch, report);
+}
+
+Outcome Ingestor::IngestModel(model::TraceBatch& batch, const otlp::DecodeReport& report) {
+  const std::size_t valid = batch.SpanCount();
+  if (std::optional<Outcome> refused = Admit(valid, report)) return std::move(*refused);
   Outcome outcome;
   if (report.rejected_spans > 0) {
     outcome.rejected_spans = report.rejected_spans;
@@ -149,7 +167,36 @@ Outcome Ingestor::Ingest(model::TraceBatch& batch, const otlp::DecodeReport& rep
   metrics_.AttributesDropped(effects.dropped_attributes);
   metrics_.ValuesTruncated(effects.truncated_values);
 
-  const store::Status status = sink_.Consume(batch);
+  const std::string request = otlp::SerializeExportRequest(batch);
+  otlp::wire::ScannedRequest scan;
+  otlp::DecodeReport rescan;
+  std::string error;
+  if (!otlp::wire::Scan(request, {}, &scan, &rescan, &error) || scan.spans.size() != valid) {
+    metrics_.SpansRefused("internal", valid);
+    return Outcome::Error(OutcomeCode::kInternal, "spans not stored: the request re-encoded does not scan: " + error);
+  }
+  return Deliver({.request = request, .scan = scan, .request_is_exact = true}, std::move(outcome));
+}
+
+Outcome Ingestor::Refuse(OutcomeCode code, std::string message) {
+  metrics_.RequestRefused(RefusalReason(code));
+  return Outcome::Error(code, std::move(message));
+}
+
+std::optional<Outcome> Ingestor::Admit(std::size_t valid, const otlp::DecodeReport& report) {
+  metrics_.SpansReceived(valid + report.rejected_spans);
+  metrics_.SpansRefused("invalid_span", report.rejected_spans);
+  if (valid + report.rejected_spans <= limits_.max_spans_per_request) return std::nullopt;
+  metrics_.SpansRefused("too_many_spans", valid);
+  return Outcome::Error(OutcomeCode::kPayloadTooLarge,
+                        "request holds " + std::to_string(valid + report.rejected_spans) +
+                            " spans, more than the limit of " + std::to_string(limits_.max_spans_per_request));
+}
+
+Outcome Ingestor::Deliver(const OtlpSpans& spans, Outcome outcome) {
+  const std::size_t valid = spans.scan.spans.size();
+  if (valid == 0) return outcome;
+  const store::Status status = sink_.Consume(spans);
   if (status.ok()) {
     metrics_.SpansAccepted(valid);
     return outcome;

@@ -1,13 +1,16 @@
 #pragma once
-// What every receiver does once a request is decoded, whatever its protocol: enforce the limits,
-// hand the spans to the sink, count, and say what the answer is in protocol-neutral terms.
+// What every receiver does with a request's body, whatever its protocol: scan or decode it, enforce
+// the limits, hand the spans to the sink, count, and say what the answer is in protocol-neutral terms.
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "hoptrace/collector/receiver_options.h"
 #include "hoptrace/collector/span_sink.h"
 #include "hoptrace/otlp/proto_convert.h"  // DecodeReport
+#include "hoptrace/otlp/wire.h"
 #include "receiver_metrics.h"
 
 namespace hoptrace::collector::internal {
@@ -47,18 +50,30 @@ struct LimitEffects {
 };
 LimitEffects ApplyAttributeLimits(model::TraceBatch& batch, const ReceiverLimits& limits);
 
+// The receivers' path into the sink. OTLP protobuf is scanned in place (otlp::wire::Scan) and handed
+// on as it arrived; only a request with invalid spans or attributes over the limits is decoded into
+// the model, trimmed and serialized again (the rare, slow path), so answers, messages and counters are
+// those of the model conversions. Other encodings arrive here already decoded.
 class Ingestor {
  public:
-  Ingestor(SpanSink& sink, ReceiverMetrics& metrics, const ReceiverLimits& limits)
-      : sink_(sink), metrics_(metrics), limits_(limits) {}
+  Ingestor(SpanSink& sink, ReceiverMetrics& metrics, const ReceiverLimits& limits);
 
+  // A serialized ExportTraceServiceRequest, decompressed.
+  Outcome IngestProtobuf(std::string_view request);
   // `batch` holds the valid spans; `report` says how many were skipped as invalid while decoding.
-  Outcome Ingest(model::TraceBatch& batch, const otlp::DecodeReport& report);
+  Outcome IngestModel(model::TraceBatch& batch, const otlp::DecodeReport& report);
+  // A request refused whole before its spans were looked at: counted, and the error to answer.
+  Outcome Refuse(OutcomeCode code, std::string message);
 
  private:
+  // Counts the spans received and refused as invalid; an error when the request holds too many.
+  std::optional<Outcome> Admit(std::size_t valid, const otlp::DecodeReport& report);
+  Outcome Deliver(const OtlpSpans& spans, Outcome outcome);
+
   SpanSink& sink_;
   ReceiverMetrics& metrics_;
   const ReceiverLimits& limits_;
+  const otlp::wire::ScanLimits scan_limits_;
 };
 
 }  // namespace hoptrace::collector::internal

@@ -79,19 +79,19 @@ class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export
   Outcome Handle(const grpc::ByteBuffer& request, grpc::ByteBuffer* response, std::size_t* bytes) {
     std::vector<grpc::Slice> slices;
     if (!request.Dump(&slices).ok()) return Outcome::Error(OutcomeCode::kInternal, "cannot read the request");
-    std::string serialized;
-    serialized.reserve(request.Length());
-    for (const grpc::Slice& slice : slices) serialized.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    // One slice (the usual case) is scanned where grpc holds it; several are joined first.
+    std::string joined;
+    std::string_view serialized;
+    if (slices.size() == 1) {
+      serialized = {reinterpret_cast<const char*>(slices[0].begin()), slices[0].size()};
+    } else {
+      joined.reserve(request.Length());
+      for (const grpc::Slice& slice : slices) joined.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      serialized = joined;
+    }
     *bytes = serialized.size();
 
-    model::TraceBatch batch;
-    otlp::DecodeReport report;
-    std::string error;
-    if (!otlp::ParseExportRequest(serialized, &batch, &report, &error)) {
-      metrics_.RequestRefused(internal::RefusalReason(OutcomeCode::kInvalidArgument));
-      return Outcome::Error(OutcomeCode::kInvalidArgument, "malformed protobuf ExportTraceServiceRequest: " + error);
-    }
-    const Outcome outcome = ingestor_.Ingest(batch, report);
+    const Outcome outcome = ingestor_.IngestProtobuf(serialized);
     if (outcome.ok()) *response = SerializeResponse(outcome);
     return outcome;
   }

@@ -58,20 +58,20 @@ std::string EncodeExportResponse(const Outcome& outcome, bool json) {
   return text;
 }
 
-Outcome Decode(std::string_view media_type, std::string_view body, model::TraceBatch* batch,
-               otlp::DecodeReport* report) {
-  std::string error;
-  if (media_type == kProtobuf) {
-    if (otlp::ParseExportRequest(body, batch, report, &error)) return {};
-    return Outcome::Error(OutcomeCode::kInvalidArgument, "malformed protobuf ExportTraceServiceRequest: " + error);
-  }
+Outcome Ingest(std::string_view media_type, std::string_view body, internal::Ingestor& ingestor) {
+  if (media_type == kProtobuf) return ingestor.IngestProtobuf(body);
   if (media_type == kJson) {
-    if (otlp::ParseJson(body, batch, report, &error)) return {};
-    return Outcome::Error(OutcomeCode::kInvalidArgument, "malformed JSON ExportTraceServiceRequest: " + error);
+    model::TraceBatch batch;
+    otlp::DecodeReport report;
+    std::string error;
+    if (!otlp::ParseJson(body, &batch, &report, &error)) {
+      return ingestor.Refuse(OutcomeCode::kInvalidArgument, "malformed JSON ExportTraceServiceRequest: " + error);
+    }
+    return ingestor.IngestModel(batch, report);
   }
-  return Outcome::Error(OutcomeCode::kUnsupportedMediaType,
-                        "unsupported Content-Type '" + std::string(media_type) +
-                            "'; use application/x-protobuf or application/json");
+  return ingestor.Refuse(OutcomeCode::kUnsupportedMediaType,
+                         "unsupported Content-Type '" + std::string(media_type) +
+                             "'; use application/x-protobuf or application/json");
 }
 
 // Answers in the request's encoding; protobuf unless the request was JSON (an unknown type gets JSON,
@@ -93,7 +93,7 @@ std::unique_ptr<Receiver> MakeOtlpHttpReceiver(SpanSink& sink, metrics::Registry
   internal::HttpProtocol protocol{.name = "otlp_http",
                                   .default_port = kOtlpHttpDefaultPort,
                                   .path = "/v1/traces",
-                                  .decode = Decode,
+                                  .ingest = Ingest,
                                   .respond = Respond};
   return std::make_unique<internal::HttpReceiver>(std::move(protocol), sink, registry, std::move(options));
 }

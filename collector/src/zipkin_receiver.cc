@@ -10,15 +10,18 @@ namespace {
 using internal::Outcome;
 using internal::OutcomeCode;
 
-Outcome Decode(std::string_view media_type, std::string_view body, model::TraceBatch* batch, otlp::DecodeReport*) {
+Outcome Ingest(std::string_view media_type, std::string_view body, internal::Ingestor& ingestor) {
   if (media_type != "application/json") {
-    return Outcome::Error(OutcomeCode::kUnsupportedMediaType,
-                          "unsupported Content-Type '" + std::string(media_type) +
-                              "'; this receiver takes Zipkin v2 JSON (application/json)");
+    return ingestor.Refuse(OutcomeCode::kUnsupportedMediaType,
+                           "unsupported Content-Type '" + std::string(media_type) +
+                               "'; this receiver takes Zipkin v2 JSON (application/json)");
   }
+  model::TraceBatch batch;
   std::string error;
-  if (ParseZipkinJson(body, batch, &error)) return {};
-  return Outcome::Error(OutcomeCode::kInvalidArgument, "invalid Zipkin v2 JSON: " + error);
+  if (!ParseZipkinJson(body, &batch, &error)) {
+    return ingestor.Refuse(OutcomeCode::kInvalidArgument, "invalid Zipkin v2 JSON: " + error);
+  }
+  return ingestor.IngestModel(batch, {});
 }
 
 http::Response Respond(const http::Request&, unsigned status, const Outcome& outcome) {
@@ -36,7 +39,7 @@ std::unique_ptr<Receiver> MakeZipkinReceiver(SpanSink& sink, metrics::Registry& 
   internal::HttpProtocol protocol{.name = "zipkin",
                                   .default_port = kZipkinDefaultPort,
                                   .path = "/api/v2/spans",
-                                  .decode = Decode,
+                                  .ingest = Ingest,
                                   .respond = Respond};
   return std::make_unique<internal::HttpReceiver>(std::move(protocol), sink, registry, std::move(options));
 }

@@ -2,7 +2,11 @@
 
 namespace hoptrace::collector::testing {
 
-store::Status RecordingSink::Consume(model::TraceBatch& batch) {
+store::Status RecordingSink::Consume(const OtlpSpans& spans) {
+  model::TraceBatch batch;
+  if (!store::DecodeOtlpSpans(spans, &batch)) {
+    return store::Status::Error(store::Status::Code::kInvalidArgument, "a scanned span does not decode");
+  }
   std::lock_guard lock(mutex_);
   ++calls_;
   if (answer_.ok()) batches_.push_back(std::move(batch));

@@ -1,5 +1,5 @@
 #pragma once
-// A SpanSink for tests: records every batch it is given and answers with a status the test sets
+// A SpanSink for tests: records every request it is given, decoded into the model, and answers with a status the test sets
 // (Ok by default), so overload and failure answers can be provoked on demand.
 
 #include <cstddef>
@@ -12,7 +12,7 @@ namespace hoptrace::collector::testing {
 
 class RecordingSink final : public SpanSink {
  public:
-  store::Status Consume(model::TraceBatch& batch) override;
+  store::Status Consume(const OtlpSpans& spans) override;
 
   // Every later Consume answers `status` (and records nothing unless it is Ok).
   void AnswerWith(store::Status status);

@@ -53,13 +53,13 @@ void EmbeddedStore::Impl::Log(std::string_view line) const {
 bool EmbeddedStore::Impl::HeadOverLimits(std::size_t factor) const {
   const engine::HeadStats head = head_.stats();
   return head.live_spans + head.frozen_spans >= options_.head_max_spans * factor ||
-         head.live_bytes + head.frozen_bytes >= options_.head_max_bytes * factor;
+         head.memory_bytes >= options_.head_max_bytes * factor;
 }
 
 EmbeddedStoreStats EmbeddedStore::Impl::stats() const {
   const engine::HeadStats head = head_.stats();
   EmbeddedStoreStats stats{.head_spans = head.live_spans + head.frozen_spans,
-                           .head_bytes = head.live_bytes + head.frozen_bytes,
+                           .head_bytes = head.memory_bytes,
                            .head_traces = head.live_traces,
                            .blocks = blocks_.count(),
                            .block_bytes = blocks_.total_bytes()};
@@ -93,6 +93,7 @@ EmbeddedStore::EmbeddedStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 EmbeddedStore::~EmbeddedStore() = default;
 
 Status EmbeddedStore::Write(const model::TraceBatch& batch) { return impl_->Write(batch); }
+Status EmbeddedStore::WriteOtlp(const OtlpSpans& spans) { return impl_->WriteOtlp(spans); }
 std::optional<model::TraceBatch> EmbeddedStore::GetTrace(const model::TraceId& trace_id, const TimeRange& range) {
   return impl_->GetTrace(trace_id, range);
 }

@@ -27,6 +27,7 @@ class EmbeddedStore::Impl {
 
   // write_path.cc
   Status Write(const model::TraceBatch& batch);
+  Status WriteOtlp(const OtlpSpans& spans);
 
   // queries.cc
   std::optional<model::TraceBatch> GetTrace(const model::TraceId& trace_id, const TimeRange& range);
@@ -47,8 +48,9 @@ class EmbeddedStore::Impl {
  private:
   // A Write waiting in the group-commit queue.
   struct Writer {
-    const model::TraceBatch* batch = nullptr;
-    std::string payload;
+    const otlp::wire::ScannedRequest* scan = nullptr;  // the spans for the head
+    std::string_view payload;                          // the WAL record: the request, or `rebuilt`
+    std::string rebuilt;
     Status status;
     bool done = false;
     std::condition_variable ready;
@@ -73,6 +75,9 @@ class EmbeddedStore::Impl {
   void DropReplayedSpansInBlocks();
 
   // maintenance.cc
+  // Freezes one slice of the head (at most cut_max_spans) and writes it as a block. Sets `*cut` to
+  // whether there was anything to cut.
+  Status CutSlice(bool everything, bool* cut);
   void DeleteCoveredSegments();
   Status WriteBlock(const std::function<Status(const std::filesystem::path&, block::BlockMeta*)>& build,
                     engine::BlockPtr* block);

@@ -1,28 +1,29 @@
 #include "engine/head.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include "engine/trace_summary.h"
+#include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store::engine {
 namespace {
 
-std::size_t ApproximateBytes(const model::Attributes& attributes) {
-  std::size_t bytes = 0;
-  for (const model::Attribute& attribute : attributes) {
-    bytes += sizeof(model::Attribute) + attribute.key.size();
-    if (const auto* text = std::get_if<std::string>(&attribute.value)) bytes += text->size();
-  }
-  return bytes;
-}
+// New spans go into chunks of this size (a bigger span gets a chunk of its own). Small enough that a
+// long-lived trace pins little, big enough that a chunk holds several requests.
+constexpr std::size_t kChunkBytes = 1 << 20;
+// Up to this many spans a trace checks for a duplicate span ID by scanning its index.
+constexpr std::size_t kLinearDuplicateCheck = 32;
+// Per trace: the map node (key, HeadTrace, next pointer, cached hash) and its bucket.
+constexpr std::size_t kTraceEntryBytes = sizeof(TraceMap::value_type) + 3 * sizeof(void*);
+// Per span ID in a trace's set: node (ID, next, hash) and bucket.
+constexpr std::size_t kSpanIdEntryBytes = sizeof(model::SpanId) + 3 * sizeof(void*);
 
-// Memory a span holds in the head, for the head's byte limit.
-std::size_t ApproximateBytes(const model::Span& span) {
-  std::size_t bytes = sizeof(HeadSpan) + 32 /* span_ids entry */ + span.name.size() + span.trace_state.size() +
-                      span.status.message.size() + ApproximateBytes(span.attributes);
-  for (const model::Event& event : span.events) bytes += sizeof(event) + event.name.size() + ApproximateBytes(event.attributes);
-  for (const model::Link& link : span.links) bytes += sizeof(link) + link.trace_state.size() + ApproximateBytes(link.attributes);
+std::size_t IndexBytes(const HeadTrace& trace) {
+  std::size_t bytes = kTraceEntryBytes + trace.spans.capacity() * sizeof(HeadSpan) +
+                      trace.chunks.capacity() * sizeof(std::shared_ptr<const Chunk>);
+  if (trace.span_ids) bytes += trace.span_ids->size() * kSpanIdEntryBytes;
   return bytes;
 }
 
@@ -36,21 +37,57 @@ void ForEachDistinctSpan(const std::vector<const HeadTrace*>& parts, const Visit
   std::unordered_set<model::SpanId, model::IdHash> seen;
   for (const HeadTrace* part : parts) {
     for (const HeadSpan& span : part->spans) {
-      if (seen.insert(span.span.span_id).second) visit(span);
+      if (seen.insert(span.span_id).second) visit(span);
     }
   }
 }
 
-// The summary of a trace's head spans; with a filter, nullopt unless a span matches inside the range.
+// The fields of `out` the index holds: IDs, name, kind, times, status code. The rest stays empty.
+void IndexedFields(const model::TraceId& trace_id, const HeadSpan& span, model::Span* out) {
+  out->trace_id = trace_id;
+  out->span_id = span.span_id;
+  out->parent_span_id = span.parent_span_id;
+  out->name.assign(span.name());
+  out->kind = span.kind;
+  out->start_time_unix_nano = span.start_unix_nanos;
+  out->end_time_unix_nano = span.end_unix_nanos;
+  out->status.code = span.status_code;
+}
+
+// Whether evaluating `filter` needs more of a span than its indexed fields (span attributes, the
+// status message); resource attributes come from the decoded origin.
+bool NeedsDecodedSpan(const SpanFilter& filter) {
+  switch (filter.kind) {
+    case SpanFilter::Kind::kTrue:
+      return false;
+    case SpanFilter::Kind::kComparison: {
+      const Field& field = filter.comparison.field;
+      return field.intrinsic == Intrinsic::kStatusMessage ||
+             (field.intrinsic == Intrinsic::kNone && field.scope != AttributeScope::kResource);
+    }
+    case SpanFilter::Kind::kAnd:
+    case SpanFilter::Kind::kOr:
+      break;
+  }
+  return std::any_of(filter.children.begin(), filter.children.end(),
+                     [](const SpanFilterPtr& child) { return NeedsDecodedSpan(*child); });
+}
+
+// The summary of a trace's head spans; with a request, nullopt unless a span matches inside the range.
 std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, const std::vector<const HeadTrace*>& parts,
                                               const SearchRequest* request) {
+  const bool decode = request && NeedsDecodedSpan(*request->filter);
   SummaryBuilder builder(trace_id);
   bool matched = false;
-  ForEachDistinctSpan(parts, [&](const HeadSpan& head_span) {
-    builder.Add(head_span.span, head_span.origin->service);
-    if (request && request->range.Contains(head_span.span.start_time_unix_nano) &&
-        Matches(*request->filter, head_span.span, head_span.origin->resource.resource)) {
-      builder.AddMatch(head_span.span.span_id);
+  model::Span indexed;
+  ForEachDistinctSpan(parts, [&](const HeadSpan& span) {
+    IndexedFields(trace_id, span, &indexed);
+    builder.Add(indexed, span.origin->service);
+    if (!request || !request->range.Contains(span.start_unix_nanos)) return;
+    model::Span decoded;
+    if (decode && !otlp::wire::DecodeSpan(span.encoded(), &decoded)) return;
+    if (Matches(*request->filter, decode ? decoded : indexed, span.origin->resource.resource)) {
+      builder.AddMatch(span.span_id);
       matched = true;
     }
   });
@@ -60,58 +97,159 @@ std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, co
 
 }  // namespace
 
-void Head::Add(const model::TraceBatch& batch, std::uint64_t segment, std::uint64_t now_nanos) {
+Chunk::Chunk(std::size_t capacity, std::atomic<std::size_t>* accounted)
+    : data_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity), accounted_(accounted) {
+  Account(sizeof(Chunk) + capacity);
+}
+
+Chunk::~Chunk() { accounted_->fetch_sub(accounted_bytes_, std::memory_order_relaxed); }
+
+void Chunk::Account(std::size_t bytes) {
+  accounted_bytes_ += bytes;
+  accounted_->fetch_add(bytes, std::memory_order_relaxed);
+}
+
+std::string_view Chunk::Copy(std::string_view bytes) {
+  char* at = data_.get() + used_;
+  if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
+  used_ += bytes.size();
+  return {at, bytes.size()};
+}
+
+const Origin* Chunk::Intern(std::string_view resource, std::string_view resource_schema_url, std::string_view scope,
+                            std::string_view scope_schema_url) {
+  for (const std::unique_ptr<Origin>& origin : origins_) {
+    if (origin->resource_encoded == resource && origin->scope_encoded == scope &&
+        origin->resource_schema_url == resource_schema_url && origin->scope_schema_url == scope_schema_url) {
+      return origin.get();
+    }
+  }
+  auto origin = std::make_unique<Origin>();
+  if (!otlp::wire::DecodeResource(resource, &origin->resource.resource) ||
+      !otlp::wire::DecodeScope(scope, &origin->scope.scope)) {
+    return nullptr;
+  }
+  origin->resource_encoded = resource;
+  origin->resource_schema_url = resource_schema_url;
+  origin->scope_encoded = scope;
+  origin->scope_schema_url = scope_schema_url;
+  origin->resource.schema_url = resource_schema_url;
+  origin->scope.schema_url = scope_schema_url;
+  origin->service = ServiceOf(origin->resource.resource);
+  // The encodings, and the decoded copies (strings and attribute entries: a few times the encoding).
+  Account(sizeof(Origin) + 4 * (resource.size() + scope.size()) + 2 * (resource_schema_url.size() + scope_schema_url.size()));
+  origins_.push_back(std::move(origin));
+  return origins_.back().get();
+}
+
+bool HeadTrace::Holds(const model::SpanId& span_id) const {
+  if (span_ids) return span_ids->contains(span_id);
+  return std::any_of(spans.begin(), spans.end(), [&](const HeadSpan& span) { return span.span_id == span_id; });
+}
+
+void Head::StartChunk(std::size_t at_least) {
+  current_ = std::make_shared<Chunk>(std::max(kChunkBytes, at_least), &chunk_bytes_);
+  std::fill(origin_of_scope_.begin(), origin_of_scope_.end(), nullptr);
+}
+
+void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, std::uint64_t now_nanos) {
   std::unique_lock lock(mutex_);
-  for (const model::ResourceSpans& resource_spans : batch.resource_spans) {
-    const std::string service = ServiceOf(resource_spans.resource);
-    for (const model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
-      if (scope_spans.spans.empty()) continue;
-      auto origin = std::make_shared<const Origin>(
-          Origin{{resource_spans.resource, resource_spans.schema_url}, {scope_spans.scope, scope_spans.schema_url}, service});
-      for (const model::Span& span : scope_spans.spans) {
-        auto [it, created] = live_.try_emplace(span.trace_id);
-        HeadTrace& trace = it->second;
-        if (created) {
-          trace.first_arrival_nanos = now_nanos;
-          trace.oldest_segment = segment;
-        }
-        trace.last_arrival_nanos = now_nanos;
-        trace.oldest_segment = std::min(trace.oldest_segment, segment);
-        InsertLocked(trace, {origin, span});
+  origin_of_scope_.assign(scan.scopes.size(), nullptr);
+  for (const otlp::wire::SpanRef& ref : scan.spans) {
+    auto [it, created] = live_.try_emplace(ref.trace_id);
+    HeadTrace& trace = it->second;
+    if (created) {
+      trace.first_arrival_nanos = now_nanos;
+      trace.oldest_segment = segment;
+    }
+    trace.last_arrival_nanos = now_nanos;
+    trace.oldest_segment = std::min(trace.oldest_segment, segment);
+    if (!created && trace.Holds(ref.span_id)) continue;  // a retried or replayed span
+
+    // The name is normally inside the span's bytes; otherwise it is copied next to them.
+    const bool name_inside = ref.name.empty() || (ref.name.data() >= ref.encoded.data() &&
+                                                  ref.name.data() + ref.name.size() <= ref.encoded.data() + ref.encoded.size());
+    const std::size_t needed = ref.encoded.size() + (name_inside ? 0 : ref.name.size());
+    if (!current_ || !current_->Fits(needed)) StartChunk(needed);
+    const Origin*& origin = origin_of_scope_[ref.scope];
+    if (!origin) {
+      const otlp::wire::ScopeRef& scope = scan.scopes[ref.scope];
+      const otlp::wire::ResourceRef& resource = scan.resources[scope.resource];
+      origin = current_->Intern(resource.encoded, resource.schema_url, scope.encoded, scope.schema_url);
+      if (!origin) {
+        if (trace.spans.empty()) live_.erase(it);
+        continue;
       }
     }
+    const std::string_view encoded = current_->Copy(ref.encoded);
+    const char* name = encoded.data();
+    if (!ref.name.empty()) {
+      name = name_inside ? encoded.data() + (ref.name.data() - ref.encoded.data()) : current_->Copy(ref.name).data();
+    }
+    AddChunkRef(trace, current_);
+    InsertLocked(trace, HeadSpan{.span_id = ref.span_id,
+                                 .parent_span_id = ref.parent_span_id,
+                                 .start_unix_nanos = ref.start_unix_nanos,
+                                 .end_unix_nanos = ref.end_unix_nanos,
+                                 .encoded_data = encoded.data(),
+                                 .origin = origin,
+                                 .name_data = name,
+                                 .encoded_size = static_cast<std::uint32_t>(encoded.size()),
+                                 .name_size = static_cast<std::uint32_t>(ref.name.size()),
+                                 .kind = ref.kind,
+                                 .status_code = ref.status_code});
   }
 }
 
-void Head::InsertLocked(HeadTrace& trace, HeadSpan span) {
-  if (!trace.span_ids.insert(span.span.span_id).second) return;  // a retried or replayed span
-  const std::size_t bytes = ApproximateBytes(span.span);
-  trace.bytes += bytes;
-  live_bytes_ += bytes;
+void Head::AddChunkRef(HeadTrace& trace, const std::shared_ptr<const Chunk>& chunk) {
+  if (trace.chunks.empty() || trace.chunks.back() != chunk) trace.chunks.push_back(chunk);
+}
+
+void Head::InsertLocked(HeadTrace& trace, const HeadSpan& span) {
+  trace.spans.push_back(span);
+  if (trace.span_ids) {
+    trace.span_ids->insert(span.span_id);
+  } else if (trace.spans.size() > kLinearDuplicateCheck) {
+    trace.span_ids = std::make_unique<std::unordered_set<model::SpanId, model::IdHash>>();
+    for (const HeadSpan& held : trace.spans) trace.span_ids->insert(held.span_id);
+  }
+  const std::size_t index_bytes = IndexBytes(trace);
+  live_index_bytes_ = live_index_bytes_ - trace.index_bytes + index_bytes;
+  trace.index_bytes = index_bytes;
+  trace.span_bytes += span.encoded_size;
+  live_span_bytes_ += span.encoded_size;
   ++live_spans_;
-  trace.spans.push_back(std::move(span));
 }
 
 std::shared_ptr<const FrozenTraces> Head::Freeze(const CutPolicy& policy) {
-  auto frozen = std::make_shared<FrozenTraces>();
   std::unique_lock lock(mutex_);
-  for (auto it = live_.begin(); it != live_.end();) {
+  std::vector<std::pair<std::uint64_t, TraceMap::iterator>> chosen;
+  std::size_t chosen_spans = 0;
+  for (auto it = live_.begin(); it != live_.end(); ++it) {
     const HeadTrace& trace = it->second;
     const bool idle = policy.now_nanos - std::min(policy.now_nanos, trace.last_arrival_nanos) >= policy.idle_nanos;
     const bool old = policy.now_nanos - std::min(policy.now_nanos, trace.first_arrival_nanos) >= policy.max_age_nanos;
-    if (!(policy.everything || idle || old)) {
-      ++it;
-      continue;
-    }
-    frozen->span_count += trace.spans.size();
-    frozen->bytes += trace.bytes;
-    auto next = std::next(it);
-    frozen->traces.insert(live_.extract(it));
-    it = next;
+    if (!(policy.everything || idle || old)) continue;
+    chosen.emplace_back(trace.first_arrival_nanos, it);
+    chosen_spans += trace.spans.size();
   }
-  if (frozen->traces.empty()) return nullptr;
+  if (chosen.empty()) return nullptr;
+  if (chosen_spans > policy.max_spans) {
+    // The oldest traces first: their chunks are the first ones freed.
+    std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  auto frozen = std::make_shared<FrozenTraces>();
+  for (const auto& [arrival, it] : chosen) {
+    if (frozen->span_count >= policy.max_spans) break;
+    const HeadTrace& trace = it->second;
+    frozen->span_count += trace.spans.size();
+    frozen->index_bytes += trace.index_bytes;
+    frozen->span_bytes += trace.span_bytes;
+    frozen->traces.insert(live_.extract(it));
+  }
   live_spans_ -= frozen->span_count;
-  live_bytes_ -= frozen->bytes;
+  live_index_bytes_ -= frozen->index_bytes;
+  live_span_bytes_ -= frozen->span_bytes;
   frozen_.push_back(frozen);
   return frozen;
 }
@@ -132,13 +270,17 @@ void Head::Thaw(const FrozenTraces* frozen) {
     HeadTrace& into = live->second;
     if (created) {
       live_spans_ += trace.spans.size();
-      live_bytes_ += trace.bytes;
+      live_index_bytes_ += trace.index_bytes;
+      live_span_bytes_ += trace.span_bytes;
       into = std::move(trace);
       continue;
     }
     into.first_arrival_nanos = std::min(into.first_arrival_nanos, trace.first_arrival_nanos);
     into.oldest_segment = std::min(into.oldest_segment, trace.oldest_segment);
-    for (HeadSpan& span : trace.spans) InsertLocked(into, std::move(span));
+    for (const std::shared_ptr<const Chunk>& chunk : trace.chunks) AddChunkRef(into, chunk);
+    for (const HeadSpan& span : trace.spans) {
+      if (!into.Holds(span.span_id)) InsertLocked(into, span);
+    }
   }
 }
 
@@ -154,10 +296,14 @@ std::uint64_t Head::OldestSegment(std::uint64_t none) const {
 
 HeadStats Head::stats() const {
   std::shared_lock lock(mutex_);
-  HeadStats stats{.live_spans = live_spans_, .live_bytes = live_bytes_, .live_traces = live_.size()};
+  HeadStats stats{.live_spans = live_spans_,
+                  .live_bytes = live_index_bytes_ + live_span_bytes_,
+                  .live_traces = live_.size(),
+                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + live_index_bytes_};
   for (const auto& frozen : frozen_) {
     stats.frozen_spans += frozen->span_count;
-    stats.frozen_bytes += frozen->bytes;
+    stats.frozen_bytes += frozen->index_bytes + frozen->span_bytes;
+    stats.memory_bytes += frozen->index_bytes;
   }
   return stats;
 }
@@ -170,16 +316,18 @@ std::size_t Head::RemoveSpansIn(const model::TraceId& trace_id,
   HeadTrace& trace = it->second;
   const std::size_t before = trace.spans.size();
   std::erase_if(trace.spans, [&](const HeadSpan& span) {
-    if (!ids.contains(span.span.span_id)) return false;
-    const std::size_t bytes = ApproximateBytes(span.span);
-    trace.bytes -= bytes;
-    live_bytes_ -= bytes;
-    trace.span_ids.erase(span.span.span_id);
+    if (!ids.contains(span.span_id)) return false;
+    trace.span_bytes -= span.encoded_size;
+    live_span_bytes_ -= span.encoded_size;
+    if (trace.span_ids) trace.span_ids->erase(span.span_id);
     return true;
   });
   const std::size_t removed = before - trace.spans.size();
   live_spans_ -= removed;
-  if (trace.spans.empty()) live_.erase(it);
+  if (trace.spans.empty()) {
+    live_index_bytes_ -= trace.index_bytes;
+    live_.erase(it);
+  }
   return removed;
 }
 
@@ -220,7 +368,13 @@ bool Head::Contains(const model::TraceId& trace_id) const {
 void Head::CollectTrace(const model::TraceId& trace_id, TraceAssembler* out) const {
   std::shared_lock lock(mutex_);
   for (const HeadTrace* part : PartsOf(trace_id)) {
-    for (const HeadSpan& span : part->spans) out->Add(span.span, span.origin->resource, span.origin->scope);
+    for (const HeadSpan& span : part->spans) {
+      if (out->Holds(span.span_id)) continue;
+      model::Span decoded;
+      if (otlp::wire::DecodeSpan(span.encoded(), &decoded)) {
+        out->Add(std::move(decoded), span.origin->resource, span.origin->scope);
+      }
+    }
   }
 }
 
@@ -247,15 +401,15 @@ std::optional<block::TraceHit> Head::Summarize(const model::TraceId& trace_id) c
 void Head::CollectServices(const TimeRange& range, std::set<std::string>* out) const {
   std::shared_lock lock(mutex_);
   ForEachSpan([&](const HeadSpan& span) {
-    if (!span.origin->service.empty() && range.Contains(span.span.start_time_unix_nano)) out->insert(span.origin->service);
+    if (!span.origin->service.empty() && range.Contains(span.start_unix_nanos)) out->insert(span.origin->service);
   });
 }
 
 void Head::CollectOperations(std::string_view service, const TimeRange& range, std::set<Operation>* out) const {
   std::shared_lock lock(mutex_);
   ForEachSpan([&](const HeadSpan& span) {
-    if (span.origin->service == service && range.Contains(span.span.start_time_unix_nano)) {
-      out->insert(Operation{span.span.name, span.span.kind});
+    if (span.origin->service == service && range.Contains(span.start_unix_nanos)) {
+      out->insert(Operation{std::string(span.name()), span.kind});
     }
   });
 }
@@ -268,16 +422,16 @@ void Head::CollectDependencies(const TimeRange& range,
     if (!visited.insert(id).second) return;
     const std::vector<const HeadTrace*> parts = PartsOf(id);
     std::unordered_map<model::SpanId, const std::string*, model::IdHash> service_of;
-    ForEachDistinctSpan(parts, [&](const HeadSpan& span) { service_of.emplace(span.span.span_id, &span.origin->service); });
+    ForEachDistinctSpan(parts, [&](const HeadSpan& span) { service_of.emplace(span.span_id, &span.origin->service); });
     ForEachDistinctSpan(parts, [&](const HeadSpan& span) {
-      if (span.span.IsRoot() || !range.Contains(span.span.start_time_unix_nano)) return;
-      auto parent = service_of.find(span.span.parent_span_id);
+      if (span.IsRoot() || !range.Contains(span.start_unix_nanos)) return;
+      auto parent = service_of.find(span.parent_span_id);
       if (parent == service_of.end() || *parent->second == span.origin->service) return;
       DependencyLink& link = (*out)[{*parent->second, span.origin->service}];
       link.parent = *parent->second;
       link.child = span.origin->service;
       ++link.call_count;
-      if (span.span.status.code == model::StatusCode::kError) ++link.error_count;
+      if (span.status_code == model::StatusCode::kError) ++link.error_count;
     });
   };
   for (const auto& [id, trace] : live_) visit_trace(id);

@@ -3,17 +3,27 @@
 // Every span in the head is also in the WAL; the head remembers the oldest WAL segment each trace
 // came from, so the engine knows which segments a cut makes unnecessary.
 //
+// Spans stay in their OTLP protobuf encoding: each write's encoded spans are copied into an arena
+// chunk, and a trace keeps a compact index entry per span (IDs, times, kind, status, name, where its
+// bytes are) plus references to the chunks its spans sit in. A chunk's resources and scopes are
+// interned and decoded once (Origin). A chunk is freed when the last trace holding spans in it is
+// cut. Queries read the index, and decode a span (otlp::wire::DecodeSpan) only when they need more.
+// Byte figures are the memory held: chunk capacity + origins + index.
+//
 // Cutting is two-phase so queries never miss data: Freeze moves the chosen traces into a frozen
 // set that queries still see; once their block is durable and published, DropFrozen forgets them.
 // Spans of a frozen trace that arrive meanwhile start a new live entry; queries unite both.
 // Thread-safe: one shared_mutex, queries take it shared.
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -21,27 +31,84 @@
 #include "block/block.h"
 #include "engine/trace_assembler.h"
 
+namespace hoptrace::otlp::wire {
+struct ScannedRequest;
+}
+
 namespace hoptrace::store::engine {
 
-// The resource and scope of a group of spans, shared by the spans of one write.
+// The resource and scope of spans, decoded once per chunk.
 struct Origin {
+  // The encodings, the interning key.
+  std::string resource_encoded;
+  std::string resource_schema_url;
+  std::string scope_encoded;
+  std::string scope_schema_url;
   block::ResourceEntry resource;
   block::ScopeEntry scope;
   std::string service;  // resource attribute service.name, "" when absent
 };
 
+// An arena of encoded spans.
+class Chunk {
+ public:
+  // `accounted` (the head's memory counter) is raised by what the chunk holds until it is destroyed.
+  Chunk(std::size_t capacity, std::atomic<std::size_t>* accounted);
+  ~Chunk();
+  Chunk(const Chunk&) = delete;
+  Chunk& operator=(const Chunk&) = delete;
+
+  bool Fits(std::size_t bytes) const { return capacity_ - used_ >= bytes; }
+  // Copies `bytes` in (they must fit); the view stays valid as long as the chunk.
+  std::string_view Copy(std::string_view bytes);
+  // The chunk's origin with these encodings, decoded and added on first use. Null when the resource
+  // or scope does not decode (never for scanned ones).
+  const Origin* Intern(std::string_view resource, std::string_view resource_schema_url, std::string_view scope,
+                       std::string_view scope_schema_url);
+
+ private:
+  void Account(std::size_t bytes);
+
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_;
+  std::size_t used_ = 0;
+  std::vector<std::unique_ptr<Origin>> origins_;
+  std::atomic<std::size_t>* accounted_;
+  std::size_t accounted_bytes_ = 0;
+};
+
+// One span's index entry: what Services, Operations, Dependencies, summaries and intrinsic-only
+// searches need, and where the span's bytes are.
 struct HeadSpan {
-  std::shared_ptr<const Origin> origin;
-  model::Span span;
+  model::SpanId span_id;
+  model::SpanId parent_span_id;
+  std::uint64_t start_unix_nanos = 0;
+  std::uint64_t end_unix_nanos = 0;
+  const char* encoded_data = nullptr;  // the Span message, in a chunk its trace holds
+  const Origin* origin = nullptr;      // in the same chunk
+  const char* name_data = nullptr;     // the name: inside the encoded bytes, or next to them
+  std::uint32_t encoded_size = 0;
+  std::uint32_t name_size = 0;
+  model::SpanKind kind = model::SpanKind::kUnspecified;
+  model::StatusCode status_code = model::StatusCode::kUnset;
+
+  std::string_view encoded() const { return {encoded_data, encoded_size}; }
+  std::string_view name() const { return {name_data, name_size}; }
+  bool IsRoot() const { return !parent_span_id.IsValid(); }
 };
 
 struct HeadTrace {
   std::vector<HeadSpan> spans;
-  std::unordered_set<model::SpanId, model::IdHash> span_ids;  // a retried or replayed span is kept once
+  std::vector<std::shared_ptr<const Chunk>> chunks;  // every chunk a span of this trace sits in
+  // Span IDs, once the trace is too big for a linear duplicate check (a retried or replayed span is kept once).
+  std::unique_ptr<std::unordered_set<model::SpanId, model::IdHash>> span_ids;
   std::uint64_t first_arrival_nanos = 0;  // engine clock
   std::uint64_t last_arrival_nanos = 0;
   std::uint64_t oldest_segment = 0;       // WAL segment of the earliest span still held
-  std::size_t bytes = 0;
+  std::size_t index_bytes = 0;            // the entry, its vectors and ID set
+  std::size_t span_bytes = 0;             // the encoded spans
+
+  bool Holds(const model::SpanId& span_id) const;
 };
 
 using TraceMap = std::unordered_map<model::TraceId, HeadTrace, model::IdHash>;
@@ -50,7 +117,8 @@ using TraceMap = std::unordered_map<model::TraceId, HeadTrace, model::IdHash>;
 struct FrozenTraces {
   TraceMap traces;
   std::size_t span_count = 0;
-  std::size_t bytes = 0;
+  std::size_t index_bytes = 0;
+  std::size_t span_bytes = 0;
 };
 
 struct CutPolicy {
@@ -58,19 +126,27 @@ struct CutPolicy {
   std::uint64_t idle_nanos = 0;     // a trace without new spans for this long is complete enough
   std::uint64_t max_age_nanos = 0;  // no trace stays longer than this, idle or not
   bool everything = false;          // the head is over its size limits (or the store is closing)
+  // At most this many spans per frozen set (whole traces, oldest first; one trace may exceed it).
+  std::size_t max_spans = SIZE_MAX;
 };
 
 struct HeadStats {
   std::size_t live_spans = 0;
-  std::size_t live_bytes = 0;
+  std::size_t live_bytes = 0;  // index + encoded spans of live traces
   std::size_t live_traces = 0;
   std::size_t frozen_spans = 0;
   std::size_t frozen_bytes = 0;
+  std::size_t memory_bytes = 0;  // what the head holds: every chunk (arena + origins) + every index
 };
 
 class Head {
  public:
-  void Add(const model::TraceBatch& batch, std::uint64_t segment, std::uint64_t now_nanos);
+  Head() = default;
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  // Copies the scanned spans in (their bytes must stay valid during the call).
+  void Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, std::uint64_t now_nanos);
 
   // Moves the traces the policy selects into a new frozen set; null when none qualifies.
   std::shared_ptr<const FrozenTraces> Freeze(const CutPolicy& policy);
@@ -98,17 +174,25 @@ class Head {
   void CollectDependencies(const TimeRange& range, std::map<std::pair<std::string, std::string>, DependencyLink>* out) const;
 
  private:
-  void InsertLocked(HeadTrace& trace, HeadSpan span);
+  // Adds `span` unless the trace holds its ID already; keeps the byte counts.
+  void InsertLocked(HeadTrace& trace, const HeadSpan& span);
+  void AddChunkRef(HeadTrace& trace, const std::shared_ptr<const Chunk>& chunk);
+  void StartChunk(std::size_t at_least);
   // Every part (live, frozen sets) of a trace's head spans.
   std::vector<const HeadTrace*> PartsOf(const model::TraceId& trace_id) const;
   template <typename Visit>
   void ForEachSpan(const Visit& visit) const;
 
+  // Declared first: chunks, destroyed with the maps below, still lower it.
+  std::atomic<std::size_t> chunk_bytes_{0};
   mutable std::shared_mutex mutex_;
   TraceMap live_;
   std::vector<std::shared_ptr<FrozenTraces>> frozen_;
+  std::shared_ptr<Chunk> current_;                // where new spans are copied
+  std::vector<const Origin*> origin_of_scope_;   // Add's per-request cache: scope index → origin in current_
   std::size_t live_spans_ = 0;
-  std::size_t live_bytes_ = 0;
+  std::size_t live_index_bytes_ = 0;
+  std::size_t live_span_bytes_ = 0;
 };
 
 }  // namespace hoptrace::store::engine

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "engine/embedded_store_impl.h"
+#include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store {
 namespace {
@@ -31,15 +32,33 @@ Status EmbeddedStore::Impl::WriteBlock(
   return Status::Ok();
 }
 
+// A cut runs slice by slice, a block each, so that the block builder (which holds a block's spans
+// decoded) stays bounded by cut_max_spans. It stops after as many slices as the head held at its
+// start, so spans arriving meanwhile cannot keep it cutting forever.
 Status EmbeddedStore::Impl::CutHead(bool everything) {
   std::lock_guard cut_lock(cut_mutex_);
+  const std::size_t slice_spans = std::max<std::size_t>(1, options_.cut_max_spans);
+  const std::size_t max_slices = head_.stats().live_spans / slice_spans + 1;
+  Status status;
+  for (std::size_t slice = 0; slice < max_slices; ++slice) {
+    bool cut = false;
+    status = CutSlice(everything, &cut);
+    if (!status.ok() || !cut) break;
+  }
+  UpdateGauges();
+  return status;
+}
+
+Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
   const engine::HeadStats head = head_.stats();
   const engine::CutPolicy policy{
       .now_nanos = Now(),
       .idle_nanos = Nanos(options_.trace_idle),
       .max_age_nanos = Nanos(options_.head_max_age),
-      .everything = everything || head.live_spans >= options_.head_max_spans || head.live_bytes >= options_.head_max_bytes};
+      .everything = everything || head.live_spans >= options_.head_max_spans || head.memory_bytes >= options_.head_max_bytes,
+      .max_spans = std::max<std::size_t>(1, options_.cut_max_spans)};
   const std::shared_ptr<const engine::FrozenTraces> frozen = head_.Freeze(policy);
+  *cut = frozen != nullptr;
   if (!frozen) return Status::Ok();
 
   engine::BlockPtr block;
@@ -47,7 +66,13 @@ Status EmbeddedStore::Impl::CutHead(bool everything) {
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
         block::BlockBuilder builder;
         for (const auto& [id, trace] : frozen->traces) {
-          for (const engine::HeadSpan& span : trace.spans) builder.Add(span.span, span.origin->resource, span.origin->scope);
+          for (const engine::HeadSpan& span : trace.spans) {
+            model::Span decoded;
+            if (!otlp::wire::DecodeSpan(span.encoded(), &decoded)) {
+              return Status::Error(Status::Code::kCorruption, "a head span of trace " + id.ToHex() + " does not decode");
+            }
+            builder.Add(decoded, span.origin->resource, span.origin->scope);
+          }
         }
         return builder.Finish(path, meta);
       },
@@ -63,7 +88,6 @@ Status EmbeddedStore::Impl::CutHead(bool everything) {
     wal_.RequestNewSegment();
   }
   DeleteCoveredSegments();
-  UpdateGauges();
   return Status::Ok();
 }
 

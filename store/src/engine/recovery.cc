@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "engine/embedded_store_impl.h"
-#include "wal/batch_codec.h"
+#include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store {
 namespace fs = std::filesystem;
@@ -60,16 +60,32 @@ Status EmbeddedStore::Impl::LockDataDir() {
 }
 
 void EmbeddedStore::Impl::ReplayWal() {
-  model::TraceBatch batch;
+  otlp::wire::ScannedRequest scan;
+  otlp::DecodeReport decode_report;
+  std::string error;
+  std::uint64_t old_encoding = 0;
   const std::uint64_t now = Now();
-  const wal::ReplayReport report = wal_.Replay([&](std::uint64_t segment, std::string_view payload) {
-    if (!wal::DecodeBatch(payload, &batch)) {
-      ++recovery_.undecodable_records;
-      Log("WAL segment " + std::to_string(segment) + ": skipped a record that does not decode as a batch");
-      return;
-    }
-    head_.Add(batch, segment, now);
-  });
+  const wal::ReplayReport report =
+      wal_.Replay([&](std::uint64_t segment, wal::RecordType type, std::string_view payload) {
+        if (type == wal::RecordType::kModelBatch) {
+          ++old_encoding;
+          return;
+        }
+        decode_report = {};
+        if (!otlp::wire::Scan(payload, {}, &scan, &decode_report, &error)) {
+          ++recovery_.undecodable_records;
+          Log("WAL segment " + std::to_string(segment) + ": skipped a record that is not an OTLP request: " + error);
+          return;
+        }
+        head_.Add(scan, segment, now);
+      });
+  if (old_encoding > 0) {
+    recovery_.undecodable_records += old_encoding;
+    Log(std::to_string(old_encoding) +
+        " WAL records in the first WAL encoding (hoptrace's model batch codec) were not replayed: this version "
+        "reads WAL records written as OTLP requests only. To keep those spans, open the directory with the "
+        "previous version until its head has been cut into blocks (trace_idle), then upgrade.");
+  }
   for (const std::string& problem : report.damage.problems) Log("WAL " + problem);
   recovery_.wal_segments = report.segments;
   recovery_.wal_records = report.records;

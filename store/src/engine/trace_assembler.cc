@@ -33,6 +33,11 @@ void TraceAssembler::Add(const model::Span& span, const block::ResourceEntry& re
   GroupFor(resource, scope).spans.push_back(span);
 }
 
+void TraceAssembler::Add(model::Span&& span, const block::ResourceEntry& resource, const block::ScopeEntry& scope) {
+  if (!seen_.insert(span.span_id).second) return;
+  GroupFor(resource, scope).spans.push_back(std::move(span));
+}
+
 void TraceAssembler::Add(const model::TraceBatch& batch) {
   for (const model::ResourceSpans& resource_spans : batch.resource_spans) {
     const block::ResourceEntry resource{resource_spans.resource, resource_spans.schema_url};

@@ -13,9 +13,12 @@ namespace hoptrace::store::engine {
 class TraceAssembler {
  public:
   void Add(const model::Span& span, const block::ResourceEntry& resource, const block::ScopeEntry& scope);
+  void Add(model::Span&& span, const block::ResourceEntry& resource, const block::ScopeEntry& scope);
   void Add(const model::TraceBatch& batch);
 
   std::size_t span_count() const { return seen_.size(); }
+  // Whether a span with this ID was added (a later one would be ignored).
+  bool Holds(const model::SpanId& span_id) const { return seen_.contains(span_id); }
   // Empty: nullopt.
   std::optional<model::TraceBatch> Finish() &&;
 

@@ -1,11 +1,14 @@
-// Write: encode in the caller's thread, then group commit (LevelDB's writer queue). The writer at
-// the front of the queue leads: it appends every queued payload to the WAL in one write, syncs once
-// as the fsync policy says, adds the batches to the head, and wakes the writers it carried.
+// Write: the WAL record is the spans' OTLP request (as received when it holds exactly the spans
+// written, else rebuilt from their encoded bytes in the caller's thread), then group commit (LevelDB's
+// writer queue). The writer at the front of the queue leads: it appends every queued record to the
+// WAL in one write, syncs once as the fsync policy says, adds the spans to the head, and wakes the
+// writers it carried.
 
 #include <chrono>
 
 #include "engine/embedded_store_impl.h"
-#include "wal/batch_codec.h"
+#include "hoptrace/otlp/proto_convert.h"
+#include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store {
 namespace {
@@ -15,17 +18,42 @@ constexpr std::size_t kMaxGroupBytes = 4 << 20;
 
 }  // namespace
 
+// Model spans take the wire path too: encoded as an OTLP request and scanned.
 Status EmbeddedStore::Impl::Write(const model::TraceBatch& batch) {
+  if (batch.SpanCount() == 0) return Status::Ok();
+  const std::string request = otlp::SerializeExportRequest(batch);
+  otlp::wire::ScannedRequest scan;
+  otlp::DecodeReport report;
+  std::string error;
+  if (!otlp::wire::Scan(request, {}, &scan, &report, &error)) {
+    return Status::Error(Status::Code::kInvalidArgument, "the batch does not encode as an OTLP request: " + error);
+  }
+  if (report.rejected_spans > 0) {
+    metrics_.write_errors.Increment();
+    return Status::Error(Status::Code::kInvalidArgument, std::to_string(report.rejected_spans) +
+                                                             " span(s) cannot be stored: " + report.first_error);
+  }
+  return WriteOtlp({.request = request, .scan = scan, .request_is_exact = true});
+}
+
+Status EmbeddedStore::Impl::WriteOtlp(const OtlpSpans& spans) {
   const auto started = std::chrono::steady_clock::now();
-  const std::size_t span_count = batch.SpanCount();
+  const std::size_t span_count = spans.scan.spans.size();
   if (span_count == 0) return Status::Ok();
   if (HeadOverLimits(options_.head_backpressure_factor)) {
     metrics_.write_errors.Increment();
     return Status::Error(Status::Code::kResourceExhausted, "the store's head is full: cutting blocks has fallen behind");
   }
   Writer self;
-  self.batch = &batch;
-  wal::EncodeBatch(batch, &self.payload);
+  self.scan = &spans.scan;
+  if (spans.request_is_exact) {
+    self.payload = spans.request;
+  } else {
+    otlp::wire::RequestWriter writer;
+    for (std::size_t i = 0; i < span_count; ++i) writer.Add(spans.scan, i);
+    writer.Finish(&self.rebuilt);
+    self.payload = self.rebuilt;
+  }
 
   std::unique_lock lock(queue_mutex_);
   writers_.push_back(&self);
@@ -74,7 +102,7 @@ Status EmbeddedStore::Impl::CommitGroup(const std::vector<Writer*>& group) {
   std::lock_guard wal_lock(wal_mutex_);
   const std::uint64_t segments_before = wal_.segment_files_created();
   std::uint64_t bytes = 0;
-  Status status = wal_.Append(payloads, &bytes);
+  Status status = wal_.Append(wal::RecordType::kOtlpRequest, payloads, &bytes);
   metrics_.wal_segments_created.Increment(wal_.segment_files_created() - segments_before);
   if (status.ok()) {
     metrics_.wal_bytes.Increment(bytes);
@@ -87,7 +115,7 @@ Status EmbeddedStore::Impl::CommitGroup(const std::vector<Writer*>& group) {
   }
   const std::uint64_t segment = wal_.current_segment();
   const std::uint64_t now = Now();
-  for (const Writer* writer : group) head_.Add(*writer->batch, segment, now);
+  for (const Writer* writer : group) head_.Add(*writer->scan, segment, now);
   return Status::Ok();
 }
 

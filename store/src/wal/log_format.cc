@@ -12,6 +12,10 @@ std::uint32_t RecordChecksum(RecordType type, std::string_view payload) {
   return static_cast<std::uint32_t>(XXH3_64bits_withSeed(payload.data(), payload.size(), seed));
 }
 
+bool IsKnownRecordType(RecordType type) {
+  return type == RecordType::kModelBatch || type == RecordType::kOtlpRequest;
+}
+
 std::string SegmentFileName(std::uint64_t number) {
   char name[32];
   std::snprintf(name, sizeof name, "%012llu.wal", static_cast<unsigned long long>(number));

@@ -21,10 +21,17 @@
 
 namespace hoptrace::store::wal {
 
+// The record type is also the payload's format tag: replay knows how to read a payload by it.
 enum class RecordType : std::uint8_t {
-  kZero = 0,   // never written: zero-filled space (preallocation, a torn page) reads as corruption
-  kBatch = 1,  // one Store::Write batch, encoded by batch_codec.h
+  kZero = 0,  // never written: zero-filled space (preallocation, a torn page) reads as corruption
+  // One write in hoptrace's first WAL encoding (the model batch codec, removed). Still recognised so
+  // that recovery can name it; its spans are not replayed.
+  kModelBatch = 1,
+  // One write: a serialized OTLP ExportTraceServiceRequest holding exactly the spans acknowledged
+  // (the request as received, or rebuilt from the written spans' encoded bytes).
+  kOtlpRequest = 2,
 };
+bool IsKnownRecordType(RecordType type);
 
 inline constexpr std::size_t kHeaderSize = 4 + 4 + 1;
 // A record larger than this is refused by the writer and treated as corruption by the reader, so a

@@ -70,7 +70,7 @@ bool LogReader::ReadRecord(RecordType* type, std::string_view* payload) {
       continue;
     }
     offset_ += kHeaderSize + payload->size();
-    if (*type != RecordType::kBatch) {
+    if (!IsKnownRecordType(*type)) {
       // A verified record of a type this version does not know: written by a newer version.
       Skip(offset_ - kHeaderSize - payload->size(), offset_, "record of unknown type", false);
       continue;

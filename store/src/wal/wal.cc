@@ -40,7 +40,8 @@ Status Wal::Open(const std::string& dir, Options options, Wal* out) {
   return Status::Ok();
 }
 
-ReplayReport Wal::Replay(const std::function<void(std::uint64_t segment, std::string_view payload)>& apply) {
+ReplayReport Wal::Replay(
+    const std::function<void(std::uint64_t segment, RecordType type, std::string_view payload)>& apply) {
   ReplayReport report;
   for (const std::uint64_t number : segments_) {
     if (number >= current_number_) break;
@@ -54,7 +55,7 @@ ReplayReport Wal::Replay(const std::function<void(std::uint64_t segment, std::st
     }
     RecordType type;
     std::string_view payload;
-    while (reader.ReadRecord(&type, &payload)) apply(number, payload);
+    while (reader.ReadRecord(&type, &payload)) apply(number, type, payload);
     const ReadReport& damage = reader.report();
     report.records += damage.records;
     report.damage.records += damage.records;
@@ -90,14 +91,14 @@ Status Wal::StartSegment() {
   return Status::Ok();
 }
 
-Status Wal::Append(std::span<const std::string_view> payloads, std::uint64_t* bytes_written) {
+Status Wal::Append(RecordType type, std::span<const std::string_view> payloads, std::uint64_t* bytes_written) {
   if (!writer_.is_open() || writer_.broken() || writer_.size() >= options_.segment_bytes || rotate_requested_) {
     // Anything unsynced in a broken segment was never acknowledged, so starting afresh loses nothing.
     Status status = StartSegment();
     if (!status.ok()) return status;
   }
   const std::uint64_t before = writer_.size();
-  Status status = writer_.AddRecords(RecordType::kBatch, payloads);
+  Status status = writer_.AddRecords(type, payloads);
   if (!status.ok()) return status;
   *bytes_written = writer_.size() - before;
   unsynced_bytes_ += *bytes_written;

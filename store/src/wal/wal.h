@@ -1,6 +1,6 @@
 #pragma once
-// The write-ahead log: a directory of segment files (log_format.h). The engine appends encoded
-// batches, syncs per its fsync policy, and deletes the oldest segments once every span in them is in
+// The write-ahead log: a directory of segment files (log_format.h). The engine appends one record
+// per write (an OTLP request, RecordType::kOtlpRequest), syncs per its fsync policy, and deletes the oldest segments once every span in them is in
 // a durable block. Not thread-safe: the engine's group-commit leader serializes every call.
 
 #include <cstdint>
@@ -19,7 +19,6 @@ namespace hoptrace::store::wal {
 struct ReplayReport {
   std::uint64_t segments = 0;
   std::uint64_t records = 0;
-  std::uint64_t undecodable_records = 0;  // verified checksum but a payload this version cannot decode
   ReadReport damage;                      // summed over segments: corrupt regions, torn tails, bytes
 };
 
@@ -33,13 +32,14 @@ class Wal {
   // segment, never after a possibly torn tail.
   static Status Open(const std::string& dir, Options options, Wal* out);
 
-  // Calls `apply` with every decodable batch of every existing segment, oldest first, and the
+  // Calls `apply` with every verified record of every existing segment, oldest first, and the
   // number of the segment it came from. Damage is skipped and reported, never fatal.
-  ReplayReport Replay(const std::function<void(std::uint64_t segment, std::string_view payload)>& apply);
+  ReplayReport Replay(
+      const std::function<void(std::uint64_t segment, RecordType type, std::string_view payload)>& apply);
 
-  // Appends one record per payload to the current segment (starting a new one when it is full or
+  // Appends one record of `type` per payload to the current segment (starting a new one when it is full or
   // broken). `bytes_written` is the file growth on success.
-  Status Append(std::span<const std::string_view> payloads, std::uint64_t* bytes_written);
+  Status Append(RecordType type, std::span<const std::string_view> payloads, std::uint64_t* bytes_written);
   Status Sync();
   // The next append starts a new segment (when the current one holds anything), so that the current
   // one can be deleted once its spans are in blocks.

@@ -8,7 +8,10 @@
 #include <thread>
 
 #include "engine/store_fixture.h"
+#include "hoptrace/otlp/proto_convert.h"
+#include "hoptrace/otlp/wire.h"
 #include "wal/log_format.h"
+#include "wal/wal.h"
 
 namespace hoptrace::store::testing {
 namespace {
@@ -389,6 +392,50 @@ TEST_F(EmbeddedStoreTest, BackpressureWhenCuttingFallsBehind) {
   EXPECT_EQ(accepted, 20);
   ASSERT_TRUE(store_->CutHead().ok());  // over the limit: everything is cut
   WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));
+}
+
+TEST_F(EmbeddedStoreTest, WalRecordsInTheOldModelEncodingAreRefusedWithAMessage) {
+  {
+    wal::Wal wal;
+    ASSERT_TRUE(wal::Wal::Open((dir_.path() / "wal").string(), {}, &wal).ok());
+    const std::string_view old_record = "\x01 a batch in the first encoding";
+    std::uint64_t bytes = 0;
+    ASSERT_TRUE(wal.Append(wal::RecordType::kModelBatch, {&old_record, 1}, &bytes).ok());
+    ASSERT_TRUE(wal.Sync().ok());
+  }
+  Open();
+  EXPECT_EQ(store_->recovery().undecodable_records, 1u);
+  EXPECT_EQ(store_->recovery().wal_records, 1u);
+  EXPECT_TRUE(Logged("1 WAL records in the first WAL encoding"));
+  WriteOk(BatchOf("svc", SpansOf(1, 1, kEpoch)));  // the store works on
+}
+
+TEST_F(EmbeddedStoreTest, WriteOtlpOfPartOfARequestLogsAndReplaysOnlyThatPart) {
+  Open();
+  const std::string request = otlp::SerializeExportRequest(BatchOf("svc", SpansOf(1, 3, kEpoch)));
+  otlp::wire::ScannedRequest scan;
+  otlp::DecodeReport report;
+  std::string error;
+  ASSERT_TRUE(otlp::wire::Scan(request, {}, &scan, &report, &error)) << error;
+  scan.spans.erase(scan.spans.begin() + 1);  // a sampler kept spans 1 and 3
+  ASSERT_TRUE(store_->WriteOtlp({.request = request, .scan = scan, .request_is_exact = false}).ok());
+  const std::vector<model::Span> all = SpansOf(1, 3, kEpoch);
+  const model::TraceBatch kept = BatchOf("svc", {all[0], all[2]});
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(1)), kept);
+  Reopen();
+  EXPECT_EQ(store_->recovery().spans_replayed, 2u);
+  EXPECT_EQ(store_->GetTrace(TraceIdOf(1)), kept);
+}
+
+TEST_F(EmbeddedStoreTest, ACutWritesBlocksOfAtMostCutMaxSpans) {
+  EmbeddedStoreOptions options = Options();
+  options.cut_max_spans = 10;
+  Open(options);
+  for (std::uint64_t trace = 1; trace <= 10; ++trace) WriteOk(BatchOf("svc", SpansOf(trace, 3, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  EXPECT_EQ(store_->stats().blocks, 3u);  // whole traces: 12 + 12 + 6 spans
+  EXPECT_EQ(store_->stats().head_spans, 0u);
+  for (std::uint64_t trace = 1; trace <= 10; ++trace) EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 3u);
 }
 
 TEST_F(EmbeddedStoreTest, SecondOpenOfTheSameDirectoryIsRefused) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hoptrace/otlp/proto_convert.h"
+#include "hoptrace/otlp/wire.h"
 #include "wal/test_util.h"
 
 namespace hoptrace::store::engine {
@@ -13,8 +15,21 @@ using testing::TraceIdOf;
 
 constexpr std::uint64_t kSecond = 1'000'000'000;
 
+// The head takes spans in wire form, as the store's write path hands them on.
+class WireHead : public Head {
+ public:
+  void Add(const model::TraceBatch& batch, std::uint64_t segment, std::uint64_t now_nanos) {
+    const std::string request = otlp::SerializeExportRequest(batch);
+    otlp::wire::ScannedRequest scan;
+    otlp::DecodeReport report;
+    std::string error;
+    ASSERT_TRUE(otlp::wire::Scan(request, {}, &scan, &report, &error)) << error;
+    Head::Add(scan, segment, now_nanos);
+  }
+};
+
 TEST(HeadTest, FreezesIdleAndOldTracesOnly) {
-  Head head;
+  WireHead head;
   head.Add(BatchOf("a", {RichSpan(1, 1, 100)}), /*segment=*/3, /*now=*/0);           // idle by 20 s
   head.Add(BatchOf("a", {RichSpan(2, 1, 100)}), 4, 0);                                // old by 20 s ...
   head.Add(BatchOf("a", {RichSpan(2, 2, 100)}), 4, 18 * kSecond);                     // ... though busy
@@ -40,7 +55,7 @@ TEST(HeadTest, FreezesIdleAndOldTracesOnly) {
 }
 
 TEST(HeadTest, ThawMergesWithSpansThatArrivedDuringTheCut) {
-  Head head;
+  WireHead head;
   head.Add(BatchOf("a", {RichSpan(1, 1, 100), RichSpan(1, 2, 200)}), 1, 0);
   auto frozen = head.Freeze({.everything = true});
   ASSERT_NE(frozen, nullptr);
@@ -52,7 +67,7 @@ TEST(HeadTest, ThawMergesWithSpansThatArrivedDuringTheCut) {
 }
 
 TEST(HeadTest, DuplicateSpansAreKeptOnce) {
-  Head head;
+  WireHead head;
   const auto batch = BatchOf("a", {RichSpan(1, 1, 100)});
   head.Add(batch, 1, 0);
   head.Add(batch, 1, 0);
@@ -60,7 +75,7 @@ TEST(HeadTest, DuplicateSpansAreKeptOnce) {
 }
 
 TEST(HeadTest, SearchSummarizesTheWholeTraceAndListsMatches) {
-  Head head;
+  WireHead head;
   model::Span root = RichSpan(1, 1, 1000);  // span 1: root, SERVER
   model::Span child = RichSpan(1, 2, 1100);  // span 2: CLIENT, parent 1
   child.end_time_unix_nano = 5000;
@@ -88,7 +103,7 @@ TEST(HeadTest, SearchSummarizesTheWholeTraceAndListsMatches) {
 }
 
 TEST(HeadTest, DependenciesCountCrossServiceCallsAndErrors) {
-  Head head;
+  WireHead head;
   model::Span call = RichSpan(1, 2, 200);
   call.status.code = model::StatusCode::kError;
   head.Add(BatchOf("frontend", {RichSpan(1, 1, 100)}), 1, 0);
@@ -101,6 +116,83 @@ TEST(HeadTest, DependenciesCountCrossServiceCallsAndErrors) {
   EXPECT_EQ(link.child, "backend");
   EXPECT_EQ(link.call_count, 1u);
   EXPECT_EQ(link.error_count, 1u);
+}
+
+TEST(HeadTest, CollectTraceDecodesEveryFieldWithItsResourceAndScope) {
+  WireHead head;
+  model::TraceBatch batch = BatchOf("frontend", {RichSpan(1, 1, 100), RichSpan(1, 2, 200)});
+  batch.resource_spans[0].schema_url = "resource-schema";
+  batch.resource_spans[0].scope_spans[0].schema_url = "scope-schema";
+  batch.resource_spans[0].scope_spans[0].scope.name = "lib";
+  batch.resource_spans.push_back(BatchOf("backend", {RichSpan(1, 3, 300)}).resource_spans[0]);
+  head.Add(batch, 1, 0);
+  TraceAssembler assembler;
+  head.CollectTrace(TraceIdOf(1), &assembler);
+  const std::optional<model::TraceBatch> trace = std::move(assembler).Finish();
+  ASSERT_TRUE(trace.has_value());
+  EXPECT_EQ(*trace, batch);
+}
+
+TEST(HeadTest, SearchOnSpanAttributesAndStatusMessageDecodesTheSpans) {
+  WireHead head;
+  model::Span failed = RichSpan(1, 1, 100);
+  failed.status = {model::StatusCode::kError, "card declined"};
+  model::SetAttribute(failed.attributes, "http.status_code", std::int64_t{502});
+  head.Add(BatchOf("payments", {failed, RichSpan(2, 1, 100)}), 1, 0);
+  SearchRequest request;
+  request.filter = SpanFilter::And(
+      {SpanFilter::Compare({{Intrinsic::kNone, AttributeScope::kSpan, "http.status_code"}, CompareOp::kGe, std::int64_t{500}}),
+       SpanFilter::Compare({{Intrinsic::kStatusMessage}, CompareOp::kEq, std::string("card declined")})});
+  const std::vector<block::TraceHit> hits = head.Search(request);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].summary.trace_id, TraceIdOf(1));
+  EXPECT_EQ(hits[0].summary.error_count, 1u);
+}
+
+TEST(HeadTest, OperationsAndServicesComeFromTheIndex) {
+  WireHead head;
+  head.Add(BatchOf("frontend", {RichSpan(1, 1, 100)}), 1, 0);
+  head.Add(BatchOf("backend", {RichSpan(1, 2, 100)}), 1, 0);
+  std::set<std::string> services;
+  head.CollectServices({}, &services);
+  EXPECT_EQ(services, (std::set<std::string>{"backend", "frontend"}));
+  std::set<Operation> operations;
+  head.CollectOperations("backend", {}, &operations);
+  const model::Span expected = RichSpan(1, 2, 100);
+  EXPECT_EQ(operations, (std::set<Operation>{{expected.name, expected.kind}}));
+}
+
+TEST(HeadTest, FreezeTakesTheOldestTracesUpToTheSliceSize) {
+  WireHead head;
+  for (std::uint64_t trace = 1; trace <= 5; ++trace) {
+    head.Add(BatchOf("a", {RichSpan(trace, 1, 100), RichSpan(trace, 2, 100)}), 1, trace * kSecond);
+  }
+  auto first = head.Freeze({.everything = true, .max_spans = 3});
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->traces.size(), 2u);  // whole traces: 4 spans, the second one passes the bound
+  EXPECT_TRUE(first->traces.contains(TraceIdOf(1)));
+  EXPECT_TRUE(first->traces.contains(TraceIdOf(2)));
+  EXPECT_EQ(head.stats().live_spans, 6u);
+}
+
+TEST(HeadTest, MemoryIsTheArenaAndIndexAndChunksGoWithTheirTraces) {
+  WireHead head;
+  const std::size_t empty = head.stats().memory_bytes;
+  EXPECT_EQ(empty, 0u);
+  std::vector<model::Span> spans;
+  for (std::uint64_t i = 1; i <= 4000; ++i) spans.push_back(RichSpan(i, 1, 100));  // > 1 MiB encoded
+  head.Add(BatchOf("a", spans), 1, 0);
+  const HeadStats full = head.stats();
+  EXPECT_GT(full.memory_bytes, 2u << 20);  // two chunks at least
+  EXPECT_GT(full.live_bytes, 4000 * sizeof(HeadSpan));
+
+  auto frozen = head.Freeze({.everything = true});
+  ASSERT_NE(frozen, nullptr);
+  head.DropFrozen(frozen.get());
+  frozen.reset();
+  // Only the chunk new spans go to is left.
+  EXPECT_LT(head.stats().memory_bytes, (1u << 20) + 64 * 1024);
+  EXPECT_EQ(head.stats().live_spans, 0u);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ class LogTest : public ::testing::Test {
     EXPECT_TRUE(LogWriter::Open(path_, &writer).ok());
     for (int i = 0; i < count; ++i) {
       if (offsets) offsets->push_back(writer.size());
-      EXPECT_TRUE(writer.AddRecord(RecordType::kBatch, Payload(i)).ok());
+      EXPECT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(i)).ok());
     }
     EXPECT_TRUE(writer.Sync().ok());
     return ReadFile(path_);
@@ -117,7 +117,7 @@ TEST_F(LogTest, MissingFileIsAnIoError) {
 TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
   LogWriter writer;
   ASSERT_TRUE(LogWriter::Open(path_, &writer).ok());
-  ASSERT_TRUE(writer.AddRecord(RecordType::kBatch, Payload(1)).ok());
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(1)).ok());
   const std::uint64_t good_size = writer.size();
 
   const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
@@ -126,14 +126,14 @@ TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
   rlimit limited = previous;
   limited.rlim_cur = good_size + 100;  // room for part of the next record only
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
-  const Status failed = writer.AddRecord(RecordType::kBatch, std::string(1000, 'y'));
+  const Status failed = writer.AddRecord(RecordType::kOtlpRequest, std::string(1000, 'y'));
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &previous), 0);
   std::signal(SIGXFSZ, previous_handler);
 
   EXPECT_EQ(failed.code(), Status::Code::kIoError) << failed.message();
   EXPECT_EQ(std::filesystem::file_size(path_), good_size);
   EXPECT_FALSE(writer.broken());
-  ASSERT_TRUE(writer.AddRecord(RecordType::kBatch, Payload(2)).ok());
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(2)).ok());
   LogReader reader;
   ASSERT_TRUE(LogReader::Open(path_, &reader).ok());
   EXPECT_EQ(ReadAll(reader), (std::vector<std::string>{Payload(1), Payload(2)}));
@@ -144,7 +144,7 @@ TEST_F(LogTest, OversizedRecordIsRefused) {
   LogWriter writer;
   ASSERT_TRUE(LogWriter::Open(path_, &writer).ok());
   const std::string huge(kMaxRecordSize + 1, 'z');
-  EXPECT_EQ(writer.AddRecord(RecordType::kBatch, huge).code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(writer.AddRecord(RecordType::kOtlpRequest, huge).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(writer.size(), 0u);
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 std::vector<std::pair<std::uint64_t, std::string>> ReplayAll(Wal& wal, ReplayReport* report = nullptr) {
   std::vector<std::pair<std::uint64_t, std::string>> records;
-  ReplayReport result = wal.Replay([&](std::uint64_t segment, std::string_view payload) {
+  ReplayReport result = wal.Replay([&](std::uint64_t segment, RecordType, std::string_view payload) {
     records.emplace_back(segment, std::string(payload));
   });
   if (report) *report = result;
@@ -23,7 +23,7 @@ std::vector<std::pair<std::uint64_t, std::string>> ReplayAll(Wal& wal, ReplayRep
 Status AppendOne(Wal& wal, const std::string& payload) {
   std::string_view view = payload;
   std::uint64_t bytes = 0;
-  return wal.Append({&view, 1}, &bytes);
+  return wal.Append(RecordType::kOtlpRequest, {&view, 1}, &bytes);
 }
 
 TEST(WalTest, RotatesReplaysAndDeletes) {

@@ -1,8 +1,9 @@
 #pragma once
 // The collector's receivers: OTLP/HTTP (POST /v1/traces, protobuf and JSON), OTLP/gRPC
-// (TraceService/Export) and Zipkin v2 JSON (POST /api/v2/spans). Each decodes requests into the model,
-// applies ReceiverLimits, hands the spans to a SpanSink and answers only once the sink has (so an
-// acknowledged span is durable). Metrics (hoptrace_spans_*_total, hoptrace_receiver_*) go to the
+// (TraceService/Export) and Zipkin v2 JSON (POST /api/v2/spans). Each checks requests against
+// ReceiverLimits, hands the spans to a SpanSink in OTLP protobuf form (OTLP protobuf as received;
+// JSON and Zipkin re-encoded) and answers only once the sink has (so an acknowledged span is
+// durable). Metrics (hoptrace_spans_*_total, hoptrace_receiver_*) go to the
 // registry, labelled by protocol: "otlp_http", "otlp_grpc", "zipkin".
 
 #include <cstdint>

@@ -6,8 +6,9 @@
 //   data_dir/quarantine/               blocks that failed to open or verify, moved aside on open
 //   data_dir/LOCK                      held (flock) while a process has the store open
 //
-// A write is appended to the WAL (one leader appends and fsyncs for all concurrent writers: group
-// commit), then added to the head, an in-memory index of recent spans by trace ID. A background
+// A write is appended to the WAL as one record holding the spans' OTLP protobuf request (one leader
+// appends and fsyncs for all concurrent writers: group commit), then added to the head, which keeps
+// the spans encoded in arena chunks with a compact index by trace ID. A background
 // thread cuts traces that have been idle for a while (or are too old, or the head is too big) into a
 // block, deletes the WAL segments that only held spans now in blocks, merges small adjacent blocks,
 // and deletes whole old blocks for retention. Queries see the head and every block together.
@@ -42,7 +43,8 @@ struct EmbeddedStoreOptions {
   FsyncPolicy fsync = FsyncPolicy::kEveryWrite;
   std::chrono::milliseconds fsync_interval{1000};  // kInterval only
 
-  // The head is cut into a block when it holds this many spans or bytes (approximate memory) ...
+  // The head is cut into blocks when it holds this many spans or bytes (the memory it holds: span
+  // arena chunks, decoded resources and scopes, index) ...
   std::size_t head_max_spans = 1'000'000;
   std::size_t head_max_bytes = 512ull << 20;
   // ... and otherwise trace by trace: a trace that received no span for `trace_idle` is cut, and no
@@ -52,6 +54,9 @@ struct EmbeddedStoreOptions {
   // Writes are refused with kResourceExhausted while the head holds this many times its limits
   // (cutting has fallen behind): memory stays bounded.
   std::size_t head_backpressure_factor = 2;
+  // A cut writes blocks of at most this many spans (whole traces; the oldest first): the block
+  // builder holds a block's spans decoded until it is written, so this bounds a cut's memory.
+  std::size_t cut_max_spans = 100'000;
 
   // Compaction merges runs of adjacent (by time) blocks smaller than the target, up to the target.
   bool compaction = true;
@@ -83,7 +88,7 @@ struct RecoveryReport {
   std::uint64_t spans_replayed = 0;           // spans put back into the head
   std::uint64_t spans_already_in_blocks = 0;  // replayed spans dropped because a block holds them
   std::uint64_t torn_or_corrupt_records = 0;  // WAL records skipped
-  std::uint64_t undecodable_records = 0;
+  std::uint64_t undecodable_records = 0;      // verified records that do not scan, or in the old encoding
   std::uint64_t skipped_bytes = 0;
   std::uint64_t blocks = 0;
   std::uint64_t blocks_quarantined = 0;
@@ -91,7 +96,7 @@ struct RecoveryReport {
 
 struct EmbeddedStoreStats {
   std::size_t head_spans = 0;  // live and being cut
-  std::size_t head_bytes = 0;
+  std::size_t head_bytes = 0;  // memory the head holds
   std::size_t head_traces = 0;
   std::size_t blocks = 0;
   std::uint64_t block_bytes = 0;
@@ -105,6 +110,9 @@ class EmbeddedStore final : public Store {
   ~EmbeddedStore() override;
 
   Status Write(const model::TraceBatch& batch) override;
+  // The spans' request is the WAL record as it is when `spans.request_is_exact`; the head copies
+  // their encoded bytes. No model objects are built.
+  Status WriteOtlp(const OtlpSpans& spans) override;
   std::optional<model::TraceBatch> GetTrace(const model::TraceId& trace_id, const TimeRange& range = {}) override;
   std::vector<TraceSummary> Search(const SearchRequest& request) override;
   std::vector<std::string> Services(const TimeRange& range = {}) override;
@@ -112,7 +120,8 @@ class EmbeddedStore final : public Store {
   std::vector<DependencyLink> Dependencies(const TimeRange& range) override;
 
   // Maintenance, also run by the background thread. CutHead cuts the traces that are idle or too
-  // old (all of them when `everything`) into one block.
+  // old (all of them when `everything`, or when the head is over its limits) into blocks of at most
+  // cut_max_spans spans.
   Status CutHead(bool everything = false);
   Status Compact();
   Status ApplyRetention();

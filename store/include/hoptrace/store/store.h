@@ -12,6 +12,10 @@
 #include "hoptrace/model/span.h"
 #include "hoptrace/store/span_filter.h"
 
+namespace hoptrace::otlp::wire {
+struct ScannedRequest;  // hoptrace/otlp/wire.h
+}
+
 namespace hoptrace::store {
 
 // An error as a value (LevelDB style). Codes map to protocol answers in the receivers.
@@ -84,6 +88,21 @@ struct DependencyLink {
   friend bool operator==(const DependencyLink&, const DependencyLink&) = default;
 };
 
+// Spans in their OTLP protobuf wire form, as the receivers hand them on: the request's bytes and
+// their otlp::wire::Scan. Both must outlive the call they are passed to.
+struct OtlpSpans {
+  std::string_view request;                // a serialized ExportTraceServiceRequest
+  const otlp::wire::ScannedRequest& scan;  // Scan of `request`: the spans to take, in request order
+  // `request` holds exactly the spans of `scan` (none was left out as invalid or by a sampler), so
+  // it may be kept as it is; otherwise a consumer that keeps bytes rebuilds them (wire::RequestWriter).
+  bool request_is_exact = false;
+};
+
+// The spans of `spans.scan` decoded into the model (otlp::wire::Decode*), grouped by resource and
+// scope as in the request. False when a span, resource or scope fails to decode (never for a
+// successful scan's spans); `out` then holds the spans decoded so far.
+bool DecodeOtlpSpans(const OtlpSpans& spans, model::TraceBatch* out);
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -91,6 +110,11 @@ class Store {
   // Stores the spans. Returns Ok only once they are durable (survive kill -9 of the process): this
   // is what receivers acknowledge to senders. Spans of one trace may arrive in any number of writes.
   virtual Status Write(const model::TraceBatch& batch) = 0;
+
+  // The same for spans still in OTLP protobuf form (the receivers' path). The default decodes them
+  // into the model and calls Write; a backend that can keep the wire form (the embedded store)
+  // overrides it and saves the decode.
+  virtual Status WriteOtlp(const OtlpSpans& spans);
 
   // Every stored span of the trace, grouped by resource and scope; nullopt when none is stored.
   // `range` is a hint that lets a backend skip data (spans outside it may still be returned).
