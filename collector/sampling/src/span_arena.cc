@@ -9,6 +9,9 @@ namespace {
 
 constexpr std::size_t kAlign = alignof(std::uint64_t);
 constexpr std::size_t RoundUp(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+// Heap bytes behind a std::string (none while its text fits the small-string buffer).
+std::size_t HeapBytes(const std::string& text) { return text.capacity() < 16 ? 0 : text.capacity() + 1; }
+
 // Unreferenced origins kept around for reuse before a sweep frees them.
 constexpr std::size_t kIdleOriginsBeforeSweep = 4096;
 
@@ -113,7 +116,8 @@ void SpanArena::SweepOrigins() {
   for (std::uint32_t i = 0; i < origins_.size(); ++i) {
     Origin& origin = origins_[i];
     if (!origin.in_use || origin.references != 0) continue;
-    origin_memory_ -= origin.bytes.capacity() + sizeof(Origin);
+    origin_string_bytes_ -= HeapBytes(origin.bytes);
+    std::string().swap(origin.bytes);  // assigning an empty string would keep the buffer
     origin = Origin{};
     free_origins_.push_back(i);
   }
@@ -151,7 +155,14 @@ std::uint32_t SpanArena::Intern(const otlp::wire::ResourceRef& resource, const o
   if (const std::uint32_t found = FindOrigin(hash, key_scratch_); found != kNone) return found;
 
   if (unreferenced_origins_ > kIdleOriginsBeforeSweep) SweepOrigins();
-  const std::size_t needed = key_scratch_.size() + sizeof(Origin);
+  // Room for the string, a doubling of the origin table and of its index, before any of them grows.
+  std::size_t needed = key_scratch_.size() < 16 ? 0 : std::max<std::size_t>(key_scratch_.size(), 30) + 1;
+  if (free_origins_.empty() && origins_.size() == origins_.capacity()) {
+    needed += std::max<std::size_t>(origins_.capacity(), 8) * sizeof(Origin);
+  }
+  if (2 * (origins_.size() - free_origins_.size() + 1) > origin_index_.size()) {
+    needed += origin_index_.size() * 2 * sizeof(std::uint32_t);
+  }
   if (!MakeRoom(needed)) return kNone;
   std::uint32_t index;
   if (!free_origins_.empty()) {
@@ -159,6 +170,7 @@ std::uint32_t SpanArena::Intern(const otlp::wire::ResourceRef& resource, const o
     free_origins_.pop_back();
   } else {
     index = static_cast<std::uint32_t>(origins_.size());
+    if (origins_.size() == origins_.capacity()) origins_.reserve(std::max<std::size_t>(2 * origins_.capacity(), 8));
     origins_.emplace_back();
   }
   Origin& origin = origins_[index];
@@ -171,7 +183,7 @@ std::uint32_t SpanArena::Intern(const otlp::wire::ResourceRef& resource, const o
   origin.references = 0;
   origin.in_use = true;
   ++unreferenced_origins_;
-  origin_memory_ += origin.bytes.capacity() + sizeof(Origin);
+  origin_string_bytes_ += HeapBytes(origin.bytes);
   if (2 * (origins_.size() - free_origins_.size()) > origin_index_.size()) {
     RebuildOriginIndex();
   } else {

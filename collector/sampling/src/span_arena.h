@@ -49,7 +49,11 @@ class SpanArena {
   // Bumped whenever origin ids may have been reused (callers caching ids must drop them).
   std::uint64_t origin_generation() const { return origin_generation_; }
 
-  std::size_t memory_bytes() const { return chunk_memory_ + origin_memory_; }  // what counts against the budget
+  // What counts against the budget: chunks, and the interned origins with their table and index.
+  std::size_t memory_bytes() const {
+    return chunk_memory_ + origin_string_bytes_ + origins_.capacity() * sizeof(Origin) +
+           origin_index_.capacity() * sizeof(std::uint32_t);
+  }
   std::size_t budget_bytes() const { return budget_; }
   std::size_t live_span_bytes() const { return live_span_bytes_; }
 
@@ -94,7 +98,7 @@ class SpanArena {
   std::vector<std::uint32_t> free_origins_;
   std::vector<std::uint32_t> origin_index_;  // open addressing over origins_, kNone when empty
   std::size_t unreferenced_origins_ = 0;
-  std::size_t origin_memory_ = 0;
+  std::size_t origin_string_bytes_ = 0;  // heap bytes of the origins' strings
   std::uint64_t origin_generation_ = 0;
   std::string key_scratch_;
 };

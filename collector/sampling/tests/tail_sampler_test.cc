@@ -179,6 +179,22 @@ TEST_F(TailSamplerTest, MemoryStaysUnderTheLimitWhenFedTenTimesItsCapacity) {
   for (std::uint64_t t = 1; t <= trace; t += 97) EXPECT_EQ(sink_.SpansOf(TraceIdOf(t)), 4u) << t;
 }
 
+// Every request from a different resource: interned origins count against the limit too and are
+// swept once unreferenced.
+TEST_F(TailSamplerTest, ManyDistinctResourcesStayUnderTheLimit) {
+  constexpr std::size_t kLimit = 128 << 10;
+  Make("max_buffered_bytes: " + std::to_string(kLimit) + "\nshards: 1\n" + kKeepAll);
+  constexpr std::uint64_t kTraces = 3000;
+  for (std::uint64_t t = 1; t <= kTraces; ++t) {
+    model::Attributes resource;
+    model::SetAttribute(resource, "host.name", std::string_view("host-" + std::to_string(t) + std::string(100, 'h')));
+    Feed(*sampler_, BatchBuilder("svc-" + std::to_string(t), resource).Add(MakeSpan(t, t, 0)).Add(MakeSpan(t, t + 100000, t)).Build());
+    ASSERT_LE(sampler_->Stats().memory_bytes, kLimit) << t;
+  }
+  DecideAll();
+  EXPECT_EQ(sink_.span_count(), 2 * kTraces);
+}
+
 TEST_F(TailSamplerTest, ShutdownDecidesWhatIsBuffered) {
   Make(kKeepAll);
   Feed(*sampler_, BatchBuilder().Add(MakeSpan(1, 1, 0)).Build());
