@@ -198,7 +198,7 @@ TailSampler::Scratch& TailSampler::ThreadScratch() {
   return scratch;
 }
 
-TailSampler::TailSampler(const TailSamplingConfig& config, KeptSpanSink& downstream, metrics::Registry& registry,
+TailSampler::TailSampler(const TailSamplingConfig& config, SpanSink& downstream, metrics::Registry& registry,
                          const Clock& clock)
     : config_(config), downstream_(downstream), clock_(clock) {
   CheckConfig(config_);
@@ -214,7 +214,8 @@ TailSampler::TailSampler(const TailSamplingConfig& config, KeptSpanSink& downstr
 
 TailSampler::~TailSampler() { Shutdown(); }
 
-store::Status TailSampler::Consume(std::string_view /*request*/, const ScannedRequest& scan) {
+store::Status TailSampler::Consume(const OtlpSpans& spans) {
+  const ScannedRequest& scan = spans.scan;
   Scratch& s = ThreadScratch();
   const std::uint64_t now = clock_.NowNanos();
   const std::size_t span_count = scan.spans.size();
@@ -407,7 +408,7 @@ store::Status TailSampler::Forward(Scratch& s) {
   if (!otlp::wire::Scan(s.output, {}, &s.output_scan, &report, &error)) {
     status = store::Status::Error(store::Status::Code::kCorruption, "tail sampler built an invalid request: " + error);
   } else {
-    status = downstream_.Consume(s.output, s.output_scan);
+    status = downstream_.Consume(OtlpSpans{s.output, s.output_scan, /*request_is_exact=*/true});
   }
   const std::size_t spans = s.output_scan.spans.size();
   if (status.ok()) {

@@ -47,7 +47,7 @@ policies:
   std::size_t fed_bytes = 0, peak_memory = 0;
   const auto feed = [&](const model::TraceBatch& batch) {
     const ScannedBatch scanned = Scan(batch);
-    ASSERT_TRUE(sampler_->Consume(scanned.bytes, scanned.scan).ok());
+    ASSERT_TRUE(sampler_->Consume(OtlpSpans{scanned.bytes, scanned.scan, true}).ok());
     fed_bytes += scanned.bytes.size();
     peak_memory = std::max(peak_memory, sampler_->Stats().memory_bytes);
   };

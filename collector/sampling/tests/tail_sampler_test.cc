@@ -92,9 +92,9 @@ TEST_F(TailSamplerTest, DownstreamErrorsReachTheSenderOnlyForPureLateRequests) {
   DecideAll();
   sink_.FailWith(store::Status::Code::kUnavailable);
   const ScannedBatch late = Scan(BatchBuilder().Add(MakeSpan(1, 2, 1)).Build());
-  EXPECT_EQ(sampler_->Consume(late.bytes, late.scan).code(), store::Status::Code::kUnavailable);
+  EXPECT_EQ(sampler_->Consume(OtlpSpans{late.bytes, late.scan, true}).code(), store::Status::Code::kUnavailable);
   const ScannedBatch mixed = Scan(BatchBuilder().Add(MakeSpan(1, 3, 1)).Add(MakeSpan(5, 5, 0)).Build());
-  EXPECT_TRUE(sampler_->Consume(mixed.bytes, mixed.scan).ok());  // a retry would buffer trace 5 twice
+  EXPECT_TRUE(sampler_->Consume(OtlpSpans{mixed.bytes, mixed.scan, true}).ok());  // a retry would buffer trace 5 twice
   EXPECT_EQ(Counter("hoptrace_tail_sampling_downstream_errors_total"), 2u);
   EXPECT_EQ(Counter("hoptrace_tail_sampling_spans_dropped_total", {{"reason", "downstream_error"}}), 2u);
 }
@@ -166,7 +166,7 @@ TEST_F(TailSamplerTest, MemoryStaysUnderTheLimitWhenFedTenTimesItsCapacity) {
       }
     }
     const ScannedBatch scanned = Scan(batch.Build());
-    ASSERT_TRUE(sampler_->Consume(scanned.bytes, scanned.scan).ok());
+    ASSERT_TRUE(sampler_->Consume(OtlpSpans{scanned.bytes, scanned.scan, true}).ok());
     fed_bytes += scanned.bytes.size();
     fed_spans += scanned.scan.spans.size();
     const TailSamplerStats stats = sampler_->Stats();

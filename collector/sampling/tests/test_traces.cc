@@ -47,13 +47,15 @@ ScannedBatch Scan(const model::TraceBatch& batch) {
 
 void Feed(TailSampler& sampler, const model::TraceBatch& batch) {
   const ScannedBatch scanned = Scan(batch);
-  const store::Status status = sampler.Consume(scanned.bytes, scanned.scan);
+  const store::Status status = sampler.Consume(OtlpSpans{scanned.bytes, scanned.scan, true});
   EXPECT_TRUE(status.ok()) << status.message();
 }
 
-store::Status RecordingSink::Consume(std::string_view request, const otlp::wire::ScannedRequest& scan) {
+store::Status RecordingSink::Consume(const OtlpSpans& spans) {
+  const auto& scan = spans.scan;
+  EXPECT_TRUE(spans.request_is_exact);
   // What arrives must be a valid request on its own: scan it again from a copy.
-  const std::string copy(request);
+  const std::string copy(spans.request);
   otlp::wire::ScannedRequest rescanned;
   otlp::DecodeReport report;
   std::string error;

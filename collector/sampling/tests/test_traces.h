@@ -42,9 +42,9 @@ ScannedBatch Scan(const model::TraceBatch& batch);
 // Consume() a batch into the sampler; expects Ok.
 void Feed(TailSampler& sampler, const model::TraceBatch& batch);
 
-class RecordingSink final : public KeptSpanSink {
+class RecordingSink final : public SpanSink {
  public:
-  store::Status Consume(std::string_view request, const otlp::wire::ScannedRequest& scan) override;
+  store::Status Consume(const OtlpSpans& spans) override;
   std::set<model::TraceId> traces() const;
   std::size_t span_count() const;
   std::size_t SpansOf(const model::TraceId& id) const;

@@ -15,20 +15,13 @@
 #include <vector>
 
 #include "hoptrace/collector/sampling/clock.h"
+#include "hoptrace/collector/span_sink.h"
 #include "hoptrace/collector/sampling/config.h"
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/otlp/wire.h"
 #include "hoptrace/store/store.h"
 
 namespace hoptrace::collector::sampling {
-
-// Where kept spans go (the store's sink in `hoptrace serve`): one valid ExportTraceServiceRequest and
-// its scan, valid during the call.
-class KeptSpanSink {
- public:
-  virtual ~KeptSpanSink() = default;
-  virtual store::Status Consume(std::string_view request, const otlp::wire::ScannedRequest& scan) = 0;
-};
 
 struct TailSamplerStats {
   std::size_t buffered_traces = 0;
@@ -38,11 +31,13 @@ struct TailSamplerStats {
   std::size_t fixed_bytes = 0;          // trace slots and decision cache, allocated at construction
 };
 
-class TailSampler {
+// A SpanSink between the receivers and `downstream` (the store's sink in `hoptrace serve`), which
+// gets kept traces as exact OTLP requests (request_is_exact = true).
+class TailSampler final : public SpanSink {
  public:
   // `config` as ParseTailSamplingConfig returns it; throws std::invalid_argument on settings it
   // would refuse. `downstream`, `registry` and `clock` must outlive the sampler.
-  TailSampler(const TailSamplingConfig& config, KeptSpanSink& downstream, metrics::Registry& registry,
+  TailSampler(const TailSamplingConfig& config, SpanSink& downstream, metrics::Registry& registry,
               const Clock& clock);
   ~TailSampler();  // Shutdown()
   TailSampler(const TailSampler&) = delete;
@@ -52,7 +47,7 @@ class TailSampler {
   // of undecided traces are buffered (Ok); late spans of kept traces go downstream at once. Returns
   // downstream's error only when every span of the request was such a late span (a retry then
   // duplicates nothing).
-  store::Status Consume(std::string_view request, const otlp::wire::ScannedRequest& scan);
+  store::Status Consume(const OtlpSpans& spans) override;
 
   // Decides every trace whose time has come and sends the kept ones downstream. The ticker calls
   // it every config.tick; tests call it after advancing a ManualClock.
@@ -88,7 +83,7 @@ class TailSampler {
   void RunTicker();
 
   TailSamplingConfig config_;
-  KeptSpanSink& downstream_;
+  SpanSink& downstream_;
   const Clock& clock_;
   std::unique_ptr<Metrics> metrics_;
   struct PolicyHolder;
