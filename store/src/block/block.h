@@ -1,8 +1,8 @@
 #pragma once
 // The immutable on-disk block: the unit the embedded store cuts its head into and compacts.
-// One block is one file holding the spans of a set of traces, grouped and sorted by trace ID, in
-// zstd-compressed columns with dictionaries, a trace-ID index with a bloom filter, per-trace
-// summaries and search columns. The layout is described in docs/store-format.md.
+// One block is one file holding the spans of a set of traces, grouped by trace and ordered by trace
+// start time, in zstd-compressed columns with dictionaries, a trace-ID index with a bloom filter,
+// per-trace summaries and search columns. The layout is described in docs/store-format.md.
 //
 // Usage (the engine):
 //   BlockBuilder builder;
@@ -17,11 +17,13 @@
 // Errors are store::Status values; a damaged file yields kCorruption, never a crash.
 // BlockReader is thread-safe (its page cache has its own lock). BlockBuilder is not.
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,7 +56,7 @@ struct BlockMeta {
   std::uint64_t file_bytes = 0;           // the whole file
   std::uint64_t span_data_bytes = 0;      // compressed span columns
   std::uint64_t index_bytes = 0;          // trace-ID index pages and bloom filter
-  std::uint64_t summary_bytes = 0;        // per-trace summaries
+  std::uint64_t summary_bytes = 0;        // traces columns: per trace its ID and summary
   std::uint64_t dictionary_bytes = 0;     // strings, resources, scopes
 };
 
@@ -67,6 +69,60 @@ struct TraceHit {
 // Folds `other` (same trace) into `into`: counts add up, services and matched spans unite, the
 // root comes from a real root when either side has one, start/duration cover both.
 void MergeHits(TraceHit& into, const TraceHit& other);
+
+// Search results come latest trace start first, ties by trace ID.
+inline bool MoreRecent(const TraceSummary& a, const TraceSummary& b) {
+  return a.start_unix_nano != b.start_unix_nano ? a.start_unix_nano > b.start_unix_nano : a.trace_id < b.trace_id;
+}
+// Keeps the `limit` most recent of `items` (summary_of(item) gives each one's TraceSummary), sorted.
+template <typename T, typename SummaryOf>
+void KeepMostRecent(std::vector<T>& items, std::size_t limit, SummaryOf summary_of) {
+  limit = std::min(limit, items.size());
+  std::partial_sort(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(limit), items.end(),
+                    [&](const T& a, const T& b) { return MoreRecent(summary_of(a), summary_of(b)); });
+  items.resize(limit);
+}
+
+// The `limit` latest trace starts found so far. A search that visits row groups latest first stops
+// once a group's latest trace start is below all of them: none of its traces can make the results.
+class LatestStarts {
+ public:
+  explicit LatestStarts(std::size_t limit) : limit_(limit) {}
+  void Add(std::uint64_t start) {
+    if (limit_ == 0) return;
+    starts_.push(start);
+    if (starts_.size() > limit_) starts_.pop();
+  }
+  bool Excludes(std::uint64_t start) const { return limit_ == 0 || (starts_.size() == limit_ && start < starts_.top()); }
+
+ private:
+  std::size_t limit_;
+  std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> starts_;
+};
+
+// One block's search, one row group at a time, groups holding the latest traces first: a trace
+// sits in one group, so each group's hits are complete for the block. BlockReader::Search runs one
+// to its limit; the engine interleaves those of all its blocks by next_group_latest_start() and so
+// stops reading once `limit` hits are certain over the whole store. The reader must outlive it.
+class BlockSearch {
+ public:
+  ~BlockSearch();
+  BlockSearch(const BlockSearch&) = delete;
+  BlockSearch& operator=(const BlockSearch&) = delete;
+
+  // The latest trace start the next row group holds; nullopt once no group is left.
+  std::optional<std::uint64_t> next_group_latest_start() const;
+  // Searches that group and appends its hits (any order).
+  Status SearchNextGroup(std::vector<TraceHit>* hits);
+  std::size_t groups_searched() const;
+
+  struct Impl;
+
+ private:
+  friend class BlockReader;
+  explicit BlockSearch(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 class BlockBuilder {
  public:
@@ -98,7 +154,8 @@ struct ReaderOptions {
   std::size_t cache_bytes = 8 << 20;
 };
 
-// Called per span in trace-ID order (spans of a trace together); return false to stop early.
+// Called per span in block order (traces by start time, a trace's spans together); return false to
+// stop early.
 using SpanVisitor =
     std::function<bool(const model::Span& span, const ResourceEntry& resource, const ScopeEntry& scope)>;
 
@@ -122,9 +179,12 @@ class BlockReader {
   Status FindTrace(const model::TraceId& trace_id, std::optional<model::TraceBatch>* trace);
 
   // Traces with at least one span that satisfies `request.filter` and starts inside
-  // `request.range`: the latest-starting request.limit of them, latest first. The filter runs on
-  // the search columns (no full span decoding); results equal store::Matches span by span.
+  // `request.range`: the latest-starting request.limit of them, latest first (MoreRecent). The
+  // filter runs on the search columns (no full span decoding); results equal store::Matches span by
+  // span. Reads row groups latest first and stops once `limit` hits are certain.
   Status Search(const SearchRequest& request, std::vector<TraceHit>* hits);
+  // The same search, group by group under the caller's control (request.limit is not applied).
+  Status StartSearch(const SearchRequest& request, std::unique_ptr<BlockSearch>* search);
 
   // From the block's dictionaries (kept in memory since Open): sorted, unique.
   const std::vector<std::string>& Services() const;
@@ -136,11 +196,21 @@ class BlockReader {
   // Streams every span (for compaction). Stops at the first corruption, returning it.
   Status ForEachSpan(const SpanVisitor& visitor);
 
+  struct State;  // internal to store/src/block
+
  private:
-  struct State;
   explicit BlockReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
+
+// Searches several blocks as one: the row groups of all of them in one order, latest traces first
+// (blocks cover overlapping times, so going block by block would read every block's latest groups),
+// until `latest` says nothing left can make the results. `on_hit` gets each hit and adds the start of
+// each trace it has not seen before to `latest` (a trace in several blocks comes once per block).
+// A block whose search fails goes to `on_error` and is left out from then on.
+void SearchBlocks(const std::vector<BlockReader*>& readers, const SearchRequest& request, LatestStarts& latest,
+                  const std::function<void(TraceHit& hit)>& on_hit,
+                  const std::function<void(BlockReader& reader, const Status& error)>& on_error);
 
 // Compaction: writes one block at `output` with every span of `inputs` (spans of one trace from
 // different blocks end up together; duplicates are stored once). `meta` may be null.

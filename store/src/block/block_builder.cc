@@ -129,16 +129,13 @@ class BlockFile {
   std::uint64_t offset_ = 0;
 };
 
-// Encodes the five columns of one row group.
+// Encodes the span columns of one row group (the traces column comes from the trace rows).
 class RowGroupEncoder {
  public:
-  RowGroupEncoder(const StringDictionaryBuilder& strings, std::uint64_t block_start)
-      : strings_(strings), block_start_(block_start) {}
+  explicit RowGroupEncoder(const StringDictionaryBuilder& strings) : strings_(strings) {}
 
   void AddTrace(const std::vector<StoredSpan>& spans, TraceRange trace) {
     const std::uint64_t trace_start = spans[trace.begin].span.start_time_unix_nano;
-    traces_.PutVarint(trace.end - trace.begin);
-    traces_.PutVarint(trace_start - block_start_);
     std::unordered_map<model::SpanId, std::size_t, model::IdHash> positions;
     for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i].span.span_id, i - trace.begin);
     std::uint64_t previous_start = trace_start;
@@ -152,8 +149,9 @@ class RowGroupEncoder {
     }
   }
 
+  // The columns from kIntrinsicsColumn on.
   std::vector<std::string> Finish() const {
-    return {traces_.buffer(), intrinsics_.Finish(), ids_.Finish(), attributes_.Finish(), details_.Finish()};
+    return {intrinsics_.Finish(), ids_.Finish(), attributes_.Finish(), details_.Finish()};
   }
 
  private:
@@ -215,8 +213,6 @@ class RowGroupEncoder {
   }
 
   const StringDictionaryBuilder& strings_;
-  const std::uint64_t block_start_;
-  Encoder traces_;
   StreamSetWriter intrinsics_{kIntrinsicStreams};
   StreamSetWriter ids_{kIdStreams};
   StreamSetWriter attributes_{kAttributeStreams};
@@ -241,10 +237,11 @@ namespace {
 
 // Everything Finish derives from the sorted spans before writing.
 struct BlockPlan {
-  std::vector<TraceRange> traces;
+  std::vector<TraceRange> traces;                // in block order: by start, then trace ID
+  std::vector<std::uint64_t> ordinals_by_id;     // trace IDs in sorted order -> ordinal in `traces`
   std::vector<std::uint32_t> resource_services;  // resource id -> index into meta.services
-  std::vector<SummaryRow> summaries;
-  std::vector<TraceRange> row_groups;  // ranges of trace ordinals
+  std::vector<TraceRow> trace_rows;              // per ordinal
+  std::vector<TraceRange> row_groups;            // ranges of trace ordinals
   MetaSection meta;
 };
 
@@ -269,13 +266,26 @@ void SortAndDeduplicate(std::vector<StoredSpan>& spans) {
   });
 }
 
-std::vector<TraceRange> FindTraces(const std::vector<StoredSpan>& spans) {
-  std::vector<TraceRange> traces;
+// The traces of the spans (sorted by trace ID), put in block order: by start time, then ID, so that
+// a row group covers one stretch of time and a search for the latest traces reads the last groups.
+void PlanTraces(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
+  std::vector<TraceRange> by_id;
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (i == 0 || spans[i].span.trace_id != spans[i - 1].span.trace_id) traces.push_back({i, i});
-    traces.back().end = i + 1;
+    if (i == 0 || spans[i].span.trace_id != spans[i - 1].span.trace_id) by_id.push_back({i, i});
+    by_id.back().end = i + 1;
   }
-  return traces;
+  std::vector<std::size_t> order(by_id.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Positions in ID order, so equal starts keep ID order.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return spans[by_id[a].begin].span.start_time_unix_nano < spans[by_id[b].begin].span.start_time_unix_nano;
+  });
+  plan.traces.resize(by_id.size());
+  plan.ordinals_by_id.resize(by_id.size());
+  for (std::size_t ordinal = 0; ordinal < order.size(); ++ordinal) {
+    plan.traces[ordinal] = by_id[order[ordinal]];
+    plan.ordinals_by_id[order[ordinal]] = ordinal;
+  }
 }
 
 void PlanServices(const std::vector<ResourceEntry>& resources, BlockPlan& plan) {
@@ -288,12 +298,13 @@ void PlanServices(const std::vector<ResourceEntry>& resources, BlockPlan& plan) 
   }
 }
 
-// Summaries, operations and dependency edges, one pass over each trace.
-void PlanTraces(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
+// Trace rows (summaries), operations and dependency edges, one pass over each trace.
+void PlanSummaries(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
   std::set<std::tuple<std::uint32_t, std::string_view, model::SpanKind>> operations;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges;
   for (const TraceRange& trace : plan.traces) {
-    SummaryRow row;
+    TraceRow row;
+    row.trace_id = spans[trace.begin].span.trace_id;
     row.start = spans[trace.begin].span.start_time_unix_nano;
     std::uint64_t end = 0;
     std::unordered_map<model::SpanId, std::uint32_t, model::IdHash> span_services;
@@ -325,7 +336,7 @@ void PlanTraces(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
     row.root_name = spans[root].span.name;
     std::sort(row.services.begin(), row.services.end());
     row.services.erase(std::unique(row.services.begin(), row.services.end()), row.services.end());
-    plan.summaries.push_back(std::move(row));
+    plan.trace_rows.push_back(std::move(row));
   }
   for (const auto& [service, name, kind] : operations) plan.meta.operations.push_back({service, {std::string(name), kind}});
   for (const auto& [pair, counts] : edges) {
@@ -342,16 +353,17 @@ void PlanLayout(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
   for (std::size_t page = 0; page < plan.traces.size(); page += kTracesPerIndexPage) {
     const std::size_t count = std::min(kTracesPerIndexPage, plan.traces.size() - page);
     plan.meta.index_pages.push_back(
-        {spans[plan.traces[page].begin].span.trace_id, static_cast<std::uint32_t>(count)});
+        {plan.trace_rows[plan.ordinals_by_id[page]].trace_id, static_cast<std::uint32_t>(count)});
   }
   for (std::size_t t = 0; t < plan.traces.size(); ++t) {
     const std::size_t trace_spans = plan.traces[t].end - plan.traces[t].begin;
     if (plan.row_groups.empty() || plan.meta.row_groups.back().span_count >= kRowGroupSpans) {
       plan.row_groups.push_back({t, t});
-      plan.meta.row_groups.push_back({t, 0, 0, UINT64_MAX, 0});
+      plan.meta.row_groups.push_back({t, 0, 0, UINT64_MAX, 0, 0});
     }
     RowGroupInfo& group = plan.meta.row_groups.back();
     plan.row_groups.back().end = t + 1;
+    group.latest_trace_start = plan.trace_rows[t].start;
     ++group.trace_count;
     group.span_count += static_cast<std::uint32_t>(trace_spans);
     for (std::size_t i = plan.traces[t].begin; i < plan.traces[t].end; ++i) {
@@ -434,9 +446,9 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
   SortAndDeduplicate(spans);
 
   BlockPlan plan;
-  plan.traces = FindTraces(spans);
-  PlanServices(state.resources.entries(), plan);
   PlanTraces(spans, plan);
+  PlanServices(state.resources.entries(), plan);
+  PlanSummaries(spans, plan);
   PlanLayout(spans, plan);
   StringDictionaryBuilder strings = CountAllStrings(spans, state.resources.entries(), state.scopes.entries());
   const std::vector<std::string>& dictionary = strings.Build();
@@ -450,29 +462,34 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
                                         &meta.dictionary_bytes));
   HOPTRACE_RETURN_IF_ERROR(
       writer.Write(kScopesSection, EncodeScopes(state.scopes.entries(), strings), &meta.dictionary_bytes));
-  HOPTRACE_RETURN_IF_ERROR(writer.Write(
-      kSummariesSection, EncodeSummaries(plan.summaries, meta.min_start_unix_nano, strings), &meta.summary_bytes));
 
-  std::vector<model::TraceId> trace_ids;
+  std::vector<model::TraceId> trace_ids;  // sorted
   trace_ids.reserve(plan.traces.size());
-  for (const TraceRange& trace : plan.traces) trace_ids.push_back(spans[trace.begin].span.trace_id);
+  for (const std::uint64_t ordinal : plan.ordinals_by_id) trace_ids.push_back(plan.trace_rows[ordinal].trace_id);
   for (std::size_t page = 0; page < plan.meta.index_pages.size(); ++page) {
-    Encoder ids;  // fixed 16 bytes per trace: a lookup binary-searches the page in place
-    for (std::size_t t = page * kTracesPerIndexPage; t < std::min(trace_ids.size(), (page + 1) * kTracesPerIndexPage); ++t) {
-      ids.PutId(trace_ids[t]);
+    const std::size_t first = page * kTracesPerIndexPage;
+    const std::size_t end = std::min(trace_ids.size(), first + kTracesPerIndexPage);
+    Encoder entries;  // fixed-size entries: a lookup binary-searches the page in place
+    for (std::size_t i = first; i < end; ++i) entries.PutId(trace_ids[i]);
+    for (std::size_t i = first; i < end; ++i) {
+      const auto ordinal = static_cast<std::uint32_t>(plan.ordinals_by_id[i]);
+      for (int byte = 0; byte < 4; ++byte) entries.PutByte(static_cast<std::uint8_t>(ordinal >> (8 * byte)));
     }
-    HOPTRACE_RETURN_IF_ERROR(writer.Write(kFirstIndexPage + page, ids.buffer(), &meta.index_bytes));
+    HOPTRACE_RETURN_IF_ERROR(writer.Write(kFirstIndexPage + page, entries.buffer(), &meta.index_bytes));
   }
   const std::size_t first_column = kFirstIndexPage + plan.meta.index_pages.size();
   for (std::size_t group = 0; group < plan.row_groups.size(); ++group) {
-    RowGroupEncoder encoder(strings, meta.min_start_unix_nano);
-    for (std::size_t t = plan.row_groups[group].begin; t < plan.row_groups[group].end; ++t) {
-      encoder.AddTrace(spans, plan.traces[t]);
-    }
+    const TraceRange traces = plan.row_groups[group];
+    const std::size_t slot = first_column + group * kColumnCount;
+    HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + kTracesColumn,
+                                          EncodeTraceRows(&plan.trace_rows[traces.begin], traces.end - traces.begin,
+                                                          meta.min_start_unix_nano, strings),
+                                          &meta.summary_bytes));
+    RowGroupEncoder encoder(strings);
+    for (std::size_t t = traces.begin; t < traces.end; ++t) encoder.AddTrace(spans, plan.traces[t]);
     const std::vector<std::string> columns = encoder.Finish();
-    for (std::size_t column = 0; column < kColumnCount; ++column) {
-      HOPTRACE_RETURN_IF_ERROR(
-          writer.Write(first_column + group * kColumnCount + column, columns[column], &meta.span_data_bytes));
+    for (std::size_t column = kIntrinsicsColumn; column < kColumnCount; ++column) {
+      HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + column, columns[column - kIntrinsicsColumn], &meta.span_data_bytes));
     }
   }
   HOPTRACE_RETURN_IF_ERROR(

@@ -469,7 +469,7 @@ bool DecodeScopes(std::string_view data, const std::vector<std::string>& strings
   });
 }
 
-// ---- Meta and summaries ----
+// ---- Meta ----
 std::string EncodeMeta(const MetaSection& meta) {
   Encoder out;
   const BlockMeta& m = meta.meta;
@@ -504,6 +504,7 @@ std::string EncodeMeta(const MetaSection& meta) {
     out.PutVarint(group.span_count);
     out.PutVarint(group.min_start);
     out.PutVarint(group.max_start);
+    out.PutVarint(group.latest_trace_start);
   }
   return std::move(out.buffer());
 }
@@ -549,6 +550,7 @@ Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection*
     group.span_count = in.GetVarint32();
     group.min_start = in.GetVarint();
     group.max_start = in.GetVarint();
+    group.latest_trace_start = in.GetVarint();
     grouped_traces += group.trace_count;
     grouped_spans += group.span_count;
   }
@@ -560,44 +562,60 @@ Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection*
   return Status::Ok();
 }
 
-std::string EncodeSummaries(const std::vector<SummaryRow>& rows, std::uint64_t base_start,
+namespace {
+
+// Streams of a row group's traces column.
+enum TraceStream : std::size_t {
+  kTraceIds, kTraceSpanCounts, kTraceStarts, kTraceDurations, kTraceErrorCounts, kTraceRoots, kTraceServices, kTraceStreams
+};
+
+}  // namespace
+
+std::string EncodeTraceRows(const TraceRow* rows, std::size_t count, std::uint64_t base_start,
                             const StringDictionaryBuilder& strings) {
-  Encoder out;
-  out.PutVarint(rows.size());
-  for (const SummaryRow& row : rows) {
-    out.PutVarint(row.start - base_start);
-    out.PutVarint(row.duration);
-    out.PutVarint(row.span_count);
-    out.PutVarint(row.error_count);
-    out.PutVarint(row.root_service);
-    strings.PutRef(out, row.root_name);
-    out.PutByte(row.root_found ? 1 : 0);
-    out.PutVarint(row.services.size());
-    for (const std::uint32_t service : row.services) out.PutVarint(service);
+  StreamSetWriter out(kTraceStreams);
+  out[kTraceSpanCounts].PutVarint(count);
+  std::uint64_t previous_start = base_start;
+  for (const TraceRow* row = rows; row != rows + count; ++row) {
+    out[kTraceIds].PutId(row->trace_id);
+    out[kTraceSpanCounts].PutVarint(row->span_count);
+    out[kTraceStarts].PutVarint(row->start - previous_start);
+    previous_start = row->start;
+    out[kTraceDurations].PutVarint(row->duration);
+    out[kTraceErrorCounts].PutVarint(row->error_count);
+    out[kTraceRoots].PutVarint(row->root_service);
+    strings.PutRef(out[kTraceRoots], row->root_name);
+    out[kTraceRoots].PutByte(row->root_found ? 1 : 0);
+    out[kTraceServices].PutVarint(row->services.size());
+    for (const std::uint32_t service : row->services) out[kTraceServices].PutVarint(service);
   }
-  return std::move(out.buffer());
+  return out.Finish();
 }
 
-bool DecodeSummaries(std::string_view data, std::uint64_t base_start, std::size_t service_count,
-                     const std::vector<std::string>& strings, std::vector<SummaryRow>* rows) {
-  Decoder in(data);
-  rows->resize(in.GetCount());
-  for (SummaryRow& row : *rows) {
-    row.start = base_start + in.GetVarint();
-    row.duration = in.GetVarint();
-    row.span_count = in.GetVarint32();
-    row.error_count = in.GetVarint32();
-    row.root_service = in.GetVarint32();
-    row.root_name = GetStringRef(in, strings).text;
-    row.root_found = in.GetByte() != 0;
-    row.services.resize(in.GetCount());
+bool DecodeTraceRows(std::string_view data, std::uint64_t base_start, std::size_t service_count,
+                     const std::vector<std::string>& strings, std::vector<TraceRow>* rows) {
+  std::vector<Decoder> in;
+  if (!SplitStreams(data, kTraceStreams, &in)) return false;
+  rows->resize(in[kTraceSpanCounts].GetCount(in[kTraceIds]));
+  std::uint64_t previous_start = base_start;
+  for (TraceRow& row : *rows) {
+    row.trace_id = in[kTraceIds].GetId<16>();
+    row.span_count = in[kTraceSpanCounts].GetVarint32();
+    row.start = previous_start + in[kTraceStarts].GetVarint();
+    previous_start = row.start;
+    row.duration = in[kTraceDurations].GetVarint();
+    row.error_count = in[kTraceErrorCounts].GetVarint32();
+    row.root_service = in[kTraceRoots].GetVarint32();
+    row.root_name = GetStringRef(in[kTraceRoots], strings).text;
+    row.root_found = in[kTraceRoots].GetByte() != 0;
+    row.services.resize(in[kTraceServices].GetCount());
     for (std::uint32_t& service : row.services) {
-      service = in.GetVarint32();
-      if (service >= service_count) in.Fail();
+      service = in[kTraceServices].GetVarint32();
+      if (service >= service_count) in[kTraceServices].Fail();
     }
-    if (row.root_service >= service_count || in.failed()) return false;
+    if (row.root_service >= service_count || row.span_count == 0) return false;
   }
-  return in.empty();
+  return std::all_of(in.begin(), in.end(), [](const Decoder& d) { return !d.failed() && d.empty(); });
 }
 
 std::string_view ServiceOf(const model::Resource& resource) {

@@ -16,7 +16,8 @@
 namespace hoptrace::store::block {
 
 inline constexpr std::uint64_t kBlockMagic = 0x31304b4c42504f48ULL;  // "HOPBLK01" little-endian
-inline constexpr std::uint32_t kFormatVersion = 1;
+// 2: traces in start-time order, summaries in each row group's traces column (1: trace-ID order).
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::size_t kFooterSize = 40;
 // A row group holds whole traces and about this many spans: the unit a trace lookup decompresses.
 inline constexpr std::size_t kRowGroupSpans = 4096;
@@ -33,12 +34,11 @@ enum SectionSlot : std::uint32_t {
   kStringsSection = 2,
   kResourcesSection = 3,
   kScopesSection = 4,
-  kSummariesSection = 5,
-  kFirstIndexPage = 6,
+  kFirstIndexPage = 5,
 };
 // The columns of one row group.
 enum Column : std::uint32_t {
-  kTracesColumn,      // per trace: span count, start
+  kTracesColumn,      // per trace: trace ID, span count, start and the rest of its summary
   kIntrinsicsColumn,  // per span: resource, scope, name, kind, status code, start delta, duration
   kIdsColumn,         // per span: span id, parent, flags, trace_state
   kAttributesColumn,  // per span: attributes
@@ -236,17 +236,23 @@ inline constexpr std::uint64_t kParentNone = 0;
 inline constexpr std::uint64_t kParentExplicit = 1;
 inline constexpr std::uint64_t kParentInTrace = 2;
 
-// ---- Meta and summaries ----
+// ---- Meta and trace rows ----
+// An index page: kTracesPerIndexPage trace IDs sorted (16 bytes each), then each one's ordinal in
+// the block (u32 little-endian, same positions), so a lookup binary-searches the page in place.
+inline constexpr std::size_t kIndexEntryBytes = model::TraceId::kSize + 4;
 struct IndexPageInfo {
   model::TraceId first_trace;
   std::uint32_t trace_count = 0;
 };
+// Traces are in start-time order, so a group holds the traces that started in one stretch of the
+// block's time: [first trace start, latest_trace_start].
 struct RowGroupInfo {
   std::uint64_t first_trace = 0;  // ordinal of the group's first trace in the block
   std::uint32_t trace_count = 0;
   std::uint32_t span_count = 0;
   std::uint64_t min_start = 0;  // span starts in the group
   std::uint64_t max_start = 0;
+  std::uint64_t latest_trace_start = 0;  // start of the group's last trace
 };
 struct OperationEntry {
   std::uint32_t service = 0;  // index into MetaSection::services
@@ -263,9 +269,11 @@ struct MetaSection {
 std::string EncodeMeta(const MetaSection& meta);
 Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection* meta);
 
-// What search answers per trace without touching spans. Services are indices into
+// A row group's traces column: per trace its ID, its span count (the group's spans are the traces'
+// spans in order) and what search answers without touching spans. Services are indices into
 // MetaSection::services; root_name is a string reference.
-struct SummaryRow {
+struct TraceRow {
+  model::TraceId trace_id;
   std::uint64_t start = 0;
   std::uint64_t duration = 0;
   std::uint32_t span_count = 0;
@@ -275,10 +283,12 @@ struct SummaryRow {
   bool root_found = false;
   std::vector<std::uint32_t> services;
 };
-std::string EncodeSummaries(const std::vector<SummaryRow>& rows, std::uint64_t base_start,
+// Starts are coded as deltas from the previous trace's (from `base_start` for the first): rows are
+// in start order.
+std::string EncodeTraceRows(const TraceRow* rows, std::size_t count, std::uint64_t base_start,
                             const StringDictionaryBuilder& strings);
-bool DecodeSummaries(std::string_view data, std::uint64_t base_start, std::size_t service_count,
-                     const std::vector<std::string>& strings, std::vector<SummaryRow>* rows);
+bool DecodeTraceRows(std::string_view data, std::uint64_t base_start, std::size_t service_count,
+                     const std::vector<std::string>& strings, std::vector<TraceRow>* rows);
 
 // The service a resource names: its string service.name, or "" without one.
 std::string_view ServiceOf(const model::Resource& resource);

@@ -80,19 +80,13 @@ Status BlockReader::State::LoadDictionaries(std::shared_ptr<const Dictionaries>*
     return Status::Ok();
   }
   auto dict = std::make_shared<Dictionaries>();
-  SectionData strings, resources, scopes, summaries;
+  SectionData strings, resources, scopes;
   HOPTRACE_RETURN_IF_ERROR(ReadSection(kStringsSection, &strings));
   HOPTRACE_RETURN_IF_ERROR(ReadSection(kResourcesSection, &resources));
   HOPTRACE_RETURN_IF_ERROR(ReadSection(kScopesSection, &scopes));
-  HOPTRACE_RETURN_IF_ERROR(ReadSection(kSummariesSection, &summaries));
   if (!DecodeStrings(*strings, &dict->strings)) return Corruption("malformed string dictionary");
   if (!DecodeResources(*resources, dict->strings, &dict->resources)) return Corruption("malformed resources");
   if (!DecodeScopes(*scopes, dict->strings, &dict->scopes)) return Corruption("malformed scopes");
-  if (!DecodeSummaries(*summaries, meta.meta.min_start_unix_nano, meta.services.size(), dict->strings,
-                       &dict->summaries) ||
-      dict->summaries.size() != meta.meta.trace_count) {
-    return Corruption("malformed trace summaries");
-  }
   for (const ResourceEntry& entry : dict->resources) {
     const auto it = std::lower_bound(meta.services.begin(), meta.services.end(), ServiceOf(entry.resource));
     if (it == meta.services.end() || *it != ServiceOf(entry.resource)) return Corruption("resource service not listed");
@@ -103,25 +97,29 @@ Status BlockReader::State::LoadDictionaries(std::shared_ptr<const Dictionaries>*
   return Status::Ok();
 }
 
+Status BlockReader::State::LoadColumn(std::size_t group, Column column, SectionData* data) {
+  return ReadSection(kFirstIndexPage + meta.index_pages.size() + group * kColumnCount + column, data);
+}
+
 Status BlockReader::State::LoadRowGroup(std::size_t group, std::vector<SectionData>* columns) {
-  const std::size_t first = kFirstIndexPage + meta.index_pages.size() + group * kColumnCount;
   columns->resize(kColumnCount);
   for (std::size_t column = 0; column < kColumnCount; ++column) {
-    HOPTRACE_RETURN_IF_ERROR(ReadSection(first + column, &(*columns)[column]));
+    HOPTRACE_RETURN_IF_ERROR(LoadColumn(group, static_cast<Column>(column), &(*columns)[column]));
   }
   return Status::Ok();
 }
 
-Status BlockReader::State::TraceIdAt(std::uint64_t ordinal, model::TraceId* trace_id) {
-  const auto page = static_cast<std::size_t>(
-      std::upper_bound(page_first_trace.begin(), page_first_trace.end(), ordinal) - page_first_trace.begin() - 1);
-  SectionData data;
-  HOPTRACE_RETURN_IF_ERROR(ReadSection(kFirstIndexPage + page, &data));
-  const std::uint64_t offset = (ordinal - page_first_trace[page]) * model::TraceId::kSize;
-  if (data->size() != meta.index_pages[page].trace_count * model::TraceId::kSize || offset >= data->size()) {
-    return Corruption("index page size mismatch");
+Status BlockReader::State::DecodeTraces(std::size_t group, const SectionData& traces_column, const Dictionaries& dict,
+                                        std::vector<TraceRow>* rows) const {
+  const RowGroupInfo& info = meta.row_groups[group];
+  if (!DecodeTraceRows(*traces_column, meta.meta.min_start_unix_nano, meta.services.size(), dict.strings,
+                       rows) ||
+      rows->size() != info.trace_count) {
+    return Corruption("malformed traces column");
   }
-  std::memcpy(trace_id->mutable_bytes().data(), data->data() + offset, model::TraceId::kSize);
+  std::uint64_t spans = 0;
+  for (const TraceRow& row : *rows) spans += row.span_count;
+  if (spans != info.span_count) return Corruption("traces column disagrees with the group's span count");
   return Status::Ok();
 }
 
@@ -132,8 +130,9 @@ std::size_t BlockReader::State::GroupOf(std::uint64_t trace_ordinal) const {
 }
 
 // ---- RowGroupDecoder ----
-Status RowGroupDecoder::Init(const std::vector<SectionData>& columns) {
-  traces_ = Decoder(*columns[kTracesColumn]);
+Status RowGroupDecoder::Init(const std::vector<SectionData>& columns, const std::vector<TraceRow>* traces) {
+  traces_ = traces;
+  next_trace_ = 0;
   if (!SplitStreams(*columns[kIntrinsicsColumn], kIntrinsicStreams, &intrinsics_) ||
       !SplitStreams(*columns[kIdsColumn], kIdStreams, &ids_) ||
       !SplitStreams(*columns[kAttributesColumn], kAttributeStreams, &attributes_) ||
@@ -143,15 +142,18 @@ Status RowGroupDecoder::Init(const std::vector<SectionData>& columns) {
   return Status::Ok();
 }
 
-Status RowGroupDecoder::NextTrace(const model::TraceId& trace_id, std::vector<DecodedSpan>& spans) {
-  const std::size_t count = traces_.GetCount(ids_[kSpanIds]);
-  std::uint64_t previous_start = block_start_ + traces_.GetVarint();
-  if (traces_.failed() || count == 0) return Corruption("malformed trace column");
+Status RowGroupDecoder::NextTrace(std::vector<DecodedSpan>& spans) {
+  if (next_trace_ >= traces_->size()) return Corruption("row group holds fewer traces than its meta says");
+  const TraceRow& trace = (*traces_)[next_trace_++];
+  const std::size_t count = trace.span_count;
+  // Each span takes 8 bytes of the span-ID stream: a garbage count fails before the resize.
+  if (count > ids_[kSpanIds].remaining() / model::SpanId::kSize) return Corruption("malformed trace column");
+  std::uint64_t previous_start = trace.start;
   if (spans.size() < count) spans.resize(count);
   parent_refs_.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     parent_refs_[i] = ids_[kParentRefs].GetVarint();
-    if (!DecodeSpan(trace_id, previous_start, spans[i])) return Corruption("malformed span columns");
+    if (!DecodeSpan(trace.trace_id, previous_start, spans[i])) return Corruption("malformed span columns");
   }
   if (!ResolveParents(spans, count)) return Corruption("parent reference outside its trace");
   spans.resize(count);
@@ -276,11 +278,6 @@ Status BlockReader::Open(const std::filesystem::path& path, const ReaderOptions&
   for (const std::string& service : state->meta.services) {
     if (!service.empty()) state->services.push_back(service);
   }
-  std::uint64_t first = 0;
-  for (const IndexPageInfo& page : state->meta.index_pages) {
-    state->page_first_trace.push_back(first);
-    first += page.trace_count;
-  }
   reader->reset(new BlockReader(std::move(state)));
   return Status::Ok();
 }
@@ -338,7 +335,7 @@ Status BlockReader::FindTrace(const model::TraceId& trace_id, std::optional<mode
   SectionData data;
   HOPTRACE_RETURN_IF_ERROR(state_->ReadSection(kFirstIndexPage + page, &data));
   const std::size_t count = pages[page].trace_count;
-  if (data->size() != count * model::TraceId::kSize) return Corruption("index page size mismatch");
+  if (data->size() != count * kIndexEntryBytes) return Corruption("index page size mismatch");
   const auto* ids = reinterpret_cast<const std::uint8_t*>(data->data());
   std::size_t low = 0, high = count;  // first position whose id is >= trace_id
   while (low < high) {
@@ -352,18 +349,26 @@ Status BlockReader::FindTrace(const model::TraceId& trace_id, std::optional<mode
   if (low == count || std::memcmp(ids + low * model::TraceId::kSize, trace_id.data(), model::TraceId::kSize) != 0) {
     return Status::Ok();  // a bloom false positive
   }
-  const std::uint64_t ordinal = state_->page_first_trace[page] + low;
+  const std::uint8_t* ordinal_bytes = ids + count * model::TraceId::kSize + low * 4;
+  const std::uint64_t ordinal = ordinal_bytes[0] | (ordinal_bytes[1] << 8) | (ordinal_bytes[2] << 16) |
+                                (std::uint64_t{ordinal_bytes[3]} << 24);
+  if (ordinal >= state_->meta.meta.trace_count) return Corruption("trace ordinal out of range");
   std::shared_ptr<const Dictionaries> dict;
   HOPTRACE_RETURN_IF_ERROR(state_->LoadDictionaries(&dict));
   const std::size_t group = state_->GroupOf(ordinal);
   std::vector<SectionData> columns;
   HOPTRACE_RETURN_IF_ERROR(state_->LoadRowGroup(group, &columns));
-  RowGroupDecoder decoder(*dict, state_->meta.meta.min_start_unix_nano);
-  HOPTRACE_RETURN_IF_ERROR(decoder.Init(columns));
+  std::vector<TraceRow> traces;
+  HOPTRACE_RETURN_IF_ERROR(state_->DecodeTraces(group, columns[kTracesColumn], *dict, &traces));
+  if (traces[ordinal - state_->meta.row_groups[group].first_trace].trace_id != trace_id) {
+    return Corruption("index page points at another trace");
+  }
+  RowGroupDecoder decoder(*dict);
+  HOPTRACE_RETURN_IF_ERROR(decoder.Init(columns, &traces));
   std::vector<DecodedSpan> spans;
   // Earlier traces of the group are decoded and dropped: the columns are read in order.
   for (std::uint64_t t = state_->meta.row_groups[group].first_trace; t <= ordinal; ++t) {
-    HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(trace_id, spans));
+    HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spans));
   }
   *trace = ToBatch(spans, *dict);
   return Status::Ok();
@@ -378,12 +383,12 @@ Status BlockReader::ForEachSpan(const SpanVisitor& visitor) {
     const RowGroupInfo& info = state_->meta.row_groups[group];
     std::vector<SectionData> columns;
     HOPTRACE_RETURN_IF_ERROR(state_->LoadRowGroup(group, &columns));
-    RowGroupDecoder decoder(*dict, state_->meta.meta.min_start_unix_nano);
-    HOPTRACE_RETURN_IF_ERROR(decoder.Init(columns));
+    std::vector<TraceRow> traces;
+    HOPTRACE_RETURN_IF_ERROR(state_->DecodeTraces(group, columns[kTracesColumn], *dict, &traces));
+    RowGroupDecoder decoder(*dict);
+    HOPTRACE_RETURN_IF_ERROR(decoder.Init(columns, &traces));
     for (std::uint64_t t = info.first_trace; t < info.first_trace + info.trace_count; ++t) {
-      model::TraceId trace_id;
-      HOPTRACE_RETURN_IF_ERROR(state_->TraceIdAt(t, &trace_id));
-      HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(trace_id, spans));
+      HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spans));
       for (const DecodedSpan& decoded : spans) {
         if (!visitor(decoded.span, dict->resources[decoded.resource], dict->scopes[decoded.scope])) return Status::Ok();
       }

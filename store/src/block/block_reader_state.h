@@ -16,7 +16,6 @@ struct Dictionaries {
   std::vector<ResourceEntry> resources;
   std::vector<std::uint32_t> resource_services;  // resource id -> index into MetaSection::services
   std::vector<ScopeEntry> scopes;
-  std::vector<SummaryRow> summaries;  // per trace ordinal
 };
 
 using SectionData = std::shared_ptr<const std::string>;
@@ -31,10 +30,11 @@ struct DecodedSpan {
 // Decodes the spans of one row group, trace by trace, from its columns.
 class RowGroupDecoder {
  public:
-  RowGroupDecoder(const Dictionaries& dictionaries, std::uint64_t block_start) : dict_(dictionaries), block_start_(block_start) {}
-  Status Init(const std::vector<SectionData>& columns);
+  explicit RowGroupDecoder(const Dictionaries& dictionaries) : dict_(dictionaries) {}
+  // `traces`: the group's trace rows (DecodeTraceRows of its traces column).
+  Status Init(const std::vector<SectionData>& columns, const std::vector<TraceRow>* traces);
   // Decodes the next trace of the group into `spans` (resized; elements are reused).
-  Status NextTrace(const model::TraceId& trace_id, std::vector<DecodedSpan>& spans);
+  Status NextTrace(std::vector<DecodedSpan>& spans);
 
  private:
   bool DecodeSpan(const model::TraceId& trace_id, std::uint64_t& previous_start, DecodedSpan& out);
@@ -42,8 +42,8 @@ class RowGroupDecoder {
   bool ResolveParents(std::vector<DecodedSpan>& spans, std::size_t count);
 
   const Dictionaries& dict_;
-  const std::uint64_t block_start_;
-  Decoder traces_;
+  const std::vector<TraceRow>* traces_ = nullptr;
+  std::size_t next_trace_ = 0;
   std::vector<Decoder> intrinsics_, ids_, attributes_, details_;
   std::vector<std::uint64_t> parent_refs_;  // of the current trace
 };
@@ -55,15 +55,16 @@ struct BlockReader::State {
   std::vector<SectionHandle> sections;
   MetaSection meta;
   std::string bloom;
-  std::vector<std::string> services;           // non-empty service names, sorted
-  std::vector<std::uint64_t> page_first_trace;  // ordinal of each index page's first trace
+  std::vector<std::string> services;  // non-empty service names, sorted
 
   ~State();
   Status ReadSection(std::size_t slot, SectionData* data);
   Status LoadDictionaries(std::shared_ptr<const Dictionaries>* out);
-  Status LoadRowGroup(std::size_t group, std::vector<SectionData>* columns);
-  // The trace ID at an ordinal (reads its index page).
-  Status TraceIdAt(std::uint64_t ordinal, model::TraceId* trace_id);
+  Status LoadColumn(std::size_t group, Column column, SectionData* data);
+  Status LoadRowGroup(std::size_t group, std::vector<SectionData>* columns);  // every column
+  // The group's trace rows from its traces column.
+  Status DecodeTraces(std::size_t group, const SectionData& traces_column, const Dictionaries& dict,
+                      std::vector<TraceRow>* rows) const;
   std::size_t GroupOf(std::uint64_t trace_ordinal) const;
 
  private:

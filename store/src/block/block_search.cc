@@ -1,5 +1,6 @@
 // Search over a block's columns. A SpanFilter runs on the intrinsic and attribute columns of each
-// row group (spans are never materialized). What a comparison means is decided in one place,
+// row group (spans are never materialized): first on the intrinsics of every row, then on the
+// attributes of the rows the intrinsics could not decide. What a comparison means is decided in one place,
 // store::Matches: each comparison asks it about a one-field probe span, and remembers the answer
 // per dictionary string, per resource and per enum value, so most rows cost a table lookup.
 
@@ -23,17 +24,18 @@ struct AttributeCell {
   bool boolean = false;
 };
 
-// The search columns of one row group, decoded into arrays indexed by row.
+// The search columns of one row group, decoded into arrays indexed by row. The early columns
+// (intrinsics) are decoded for every row; the late ones (attributes, status messages) only up to
+// the last row the early ones could not decide, and attribute cells only for such rows.
 struct SearchColumns {
-  std::vector<std::uint64_t> trace;  // ordinal in the block
+  std::vector<std::uint32_t> trace;  // position of the row's trace in the group
   std::vector<std::uint32_t> resource;
   std::vector<StringRef> name;
   std::vector<std::uint8_t> kind, status;
   std::vector<std::uint64_t> start, end;
-  std::vector<std::uint32_t> attribute_begin;  // row -> first cell; one extra entry at the end
+  std::vector<std::uint32_t> attribute_begin, attribute_end;  // row -> its cells
   std::vector<AttributeCell> cells;
   std::vector<StringRef> status_message;
-  std::string_view span_ids;  // 8 bytes per row
 };
 
 struct ColumnNeeds {
@@ -41,46 +43,79 @@ struct ColumnNeeds {
   bool status_message = false;
 };
 
-bool DecodeAttributeCells(std::vector<Decoder>& in, std::size_t rows, const std::vector<std::string>& strings,
-                          SearchColumns& out) {
+// Passes over a string reference without resolving it.
+void SkipStringRef(Decoder& in) {
+  if (in.GetVarint() == 0) in.GetLengthPrefixed();
+}
+
+bool DecodeAttributeValue(std::uint8_t type, const std::vector<std::string>& strings, Decoder& values,
+                          AttributeCell* cell, model::AttributeValue& array_scratch) {
+  switch (static_cast<model::AttributeType>(type)) {
+    case model::AttributeType::kString:
+      if (cell == nullptr) {
+        SkipStringRef(values);
+      } else {
+        cell->text = GetStringRef(values, strings);
+      }
+      break;
+    case model::AttributeType::kBool: {
+      const bool value = values.GetByte() != 0;
+      if (cell != nullptr) cell->boolean = value;
+      break;
+    }
+    case model::AttributeType::kInt: {
+      const std::int64_t value = values.GetSigned();
+      if (cell != nullptr) cell->integer = value;
+      break;
+    }
+    case model::AttributeType::kDouble: {
+      const std::uint64_t bits = values.GetFixed64();
+      if (cell != nullptr) cell->real = std::bit_cast<double>(bits);
+      break;
+    }
+    default: return GetAttributeValue(type, strings, values, array_scratch);
+  }
+  return true;
+}
+
+// Cells of the rows in `wanted` (ascending); rows before the last wanted one are passed over.
+bool DecodeAttributeCells(std::vector<Decoder>& in, const std::vector<std::uint32_t>& wanted,
+                          const std::vector<std::string>& strings, SearchColumns& out) {
   model::AttributeValue array_scratch;
-  for (std::size_t row = 0; row < rows; ++row) {
-    out.attribute_begin.push_back(static_cast<std::uint32_t>(out.cells.size()));
+  const std::size_t rows = out.trace.size();
+  out.attribute_begin.assign(rows, 0);
+  out.attribute_end.assign(rows, 0);
+  std::size_t next_wanted = 0;
+  for (std::size_t row = 0; next_wanted < wanted.size() && row < rows; ++row) {
+    const bool decode = wanted[next_wanted] == row;
+    next_wanted += decode ? 1 : 0;
+    out.attribute_begin[row] = static_cast<std::uint32_t>(out.cells.size());
     const std::size_t count = in[kAttributeCounts].GetCount(in[kAttributeTypes]);
     for (std::size_t i = 0; i < count; ++i) {
-      AttributeCell& cell = out.cells.emplace_back();
-      cell.key = GetStringRef(in[kAttributeKeys], strings);
-      const std::uint8_t type = in[kAttributeTypes].GetByte();
-      cell.type = static_cast<model::AttributeType>(type);
-      Decoder& values = in[kAttributeValues];
-      switch (cell.type) {
-        case model::AttributeType::kString: cell.text = GetStringRef(values, strings); break;
-        case model::AttributeType::kBool: cell.boolean = values.GetByte() != 0; break;
-        case model::AttributeType::kInt: cell.integer = values.GetSigned(); break;
-        case model::AttributeType::kDouble: cell.real = std::bit_cast<double>(values.GetFixed64()); break;
-        default:
-          if (!GetAttributeValue(type, strings, values, array_scratch)) return false;
+      AttributeCell* cell = nullptr;
+      if (decode) {
+        cell = &out.cells.emplace_back();
+        cell->key = GetStringRef(in[kAttributeKeys], strings);
+      } else {
+        SkipStringRef(in[kAttributeKeys]);
       }
+      const std::uint8_t type = in[kAttributeTypes].GetByte();
+      if (cell != nullptr) cell->type = static_cast<model::AttributeType>(type);
+      if (!DecodeAttributeValue(type, strings, in[kAttributeValues], cell, array_scratch)) return false;
     }
+    out.attribute_end[row] = static_cast<std::uint32_t>(out.cells.size());
   }
-  out.attribute_begin.push_back(static_cast<std::uint32_t>(out.cells.size()));
   return std::none_of(in.begin(), in.end(), [](const Decoder& d) { return d.failed(); });
 }
 
-Status DecodeSearchColumns(const std::vector<SectionData>& columns, const RowGroupInfo& group, std::uint64_t block_start,
-                           const Dictionaries& dict, ColumnNeeds needs, SearchColumns& out) {
-  std::vector<Decoder> intrinsics, ids;
-  if (!SplitStreams(*columns[kIntrinsicsColumn], kIntrinsicStreams, &intrinsics) ||
-      !SplitStreams(*columns[kIdsColumn], kIdStreams, &ids)) {
-    return Corruption("malformed row group streams");
-  }
-  out.span_ids = ids[kSpanIds].GetBytes(std::size_t{group.span_count} * model::SpanId::kSize);
-  Decoder traces(*columns[kTracesColumn]);
-  for (std::uint64_t t = group.first_trace; t < group.first_trace + group.trace_count; ++t) {
-    const std::uint64_t count = traces.GetVarint();
-    std::uint64_t start = block_start + traces.GetVarint();
-    if (traces.failed() || count > group.span_count - out.trace.size()) return Corruption("malformed trace column");
-    for (std::size_t i = 0; i < count; ++i) {
+// The intrinsics of every row.
+Status DecodeEarlyColumns(const SectionData& intrinsics_column, const std::vector<TraceRow>& traces,
+                          const Dictionaries& dict, SearchColumns& out) {
+  std::vector<Decoder> intrinsics;
+  if (!SplitStreams(*intrinsics_column, kIntrinsicStreams, &intrinsics)) return Corruption("malformed row group streams");
+  for (std::uint32_t t = 0; t < traces.size(); ++t) {
+    std::uint64_t start = traces[t].start;
+    for (std::size_t i = 0; i < traces[t].span_count; ++i) {
       out.trace.push_back(t);
       const std::uint32_t resource = intrinsics[kResourceIds].GetVarint32();
       if (resource >= dict.resources.size()) return Corruption("resource id out of range");
@@ -94,22 +129,31 @@ Status DecodeSearchColumns(const std::vector<SectionData>& columns, const RowGro
       out.end.push_back(start + static_cast<std::uint64_t>(intrinsics[kDurations].GetSigned()));
     }
   }
-  const std::size_t rows = out.trace.size();
-  if (rows != group.span_count || out.span_ids.size() != rows * model::SpanId::kSize ||
-      std::any_of(intrinsics.begin(), intrinsics.end(), [](const Decoder& d) { return d.failed(); })) {
+  if (std::any_of(intrinsics.begin(), intrinsics.end(), [](const Decoder& d) { return d.failed(); })) {
     return Corruption("malformed intrinsic columns");
   }
+  return Status::Ok();
+}
+
+// Attributes and status messages, for the rows in `wanted` (ascending, not empty).
+Status DecodeLateColumns(BlockReader::State& state, std::size_t group, ColumnNeeds needs,
+                         const std::vector<std::uint32_t>& wanted, const Dictionaries& dict, SearchColumns& out) {
   if (needs.attributes) {
+    SectionData column;
+    HOPTRACE_RETURN_IF_ERROR(state.LoadColumn(group, kAttributesColumn, &column));
     std::vector<Decoder> attributes;
-    if (!SplitStreams(*columns[kAttributesColumn], kAttributeStreams, &attributes) ||
-        !DecodeAttributeCells(attributes, rows, dict.strings, out)) {
+    if (!SplitStreams(*column, kAttributeStreams, &attributes) || !DecodeAttributeCells(attributes, wanted, dict.strings, out)) {
       return Corruption("malformed attribute columns");
     }
   }
   if (needs.status_message) {
+    SectionData column;
+    HOPTRACE_RETURN_IF_ERROR(state.LoadColumn(group, kDetailsColumn, &column));
     std::vector<Decoder> details;
-    if (!SplitStreams(*columns[kDetailsColumn], kDetailStreams, &details)) return Corruption("malformed detail columns");
-    for (std::size_t row = 0; row < rows; ++row) out.status_message.push_back(GetStringRef(details[kStatusMessages], dict.strings));
+    if (!SplitStreams(*column, kDetailStreams, &details)) return Corruption("malformed detail columns");
+    for (std::size_t row = 0; row <= wanted.back(); ++row) {
+      out.status_message.push_back(GetStringRef(details[kStatusMessages], dict.strings));
+    }
     if (details[kStatusMessages].failed()) return Corruption("malformed status messages");
   }
   return Status::Ok();
@@ -184,6 +228,25 @@ class ComparisonEvaluator {
     return {comparison.field.intrinsic == Intrinsic::kNone && comparison.field.scope != AttributeScope::kResource,
             comparison.field.intrinsic == Intrinsic::kStatusMessage};
   }
+  // Needs a late column (attributes or status messages).
+  bool late() const {
+    const ColumnNeeds needs = Needs(original_->comparison);
+    return needs.attributes || needs.status_message;
+  }
+  // Relative cost per row, to try cheap comparisons first: memoized lookups, then a Matches call on
+  // a number, then strings, then late columns.
+  int cost() const {
+    switch (original_->comparison.field.intrinsic) {
+      case Intrinsic::kServiceName:
+      case Intrinsic::kKind:
+      case Intrinsic::kStatus: return 1;
+      case Intrinsic::kDuration: return 2;
+      case Intrinsic::kName: return 3;
+      case Intrinsic::kStatusMessage: return 10;
+      case Intrinsic::kNone: break;
+    }
+    return late() ? 10 : 1;
+  }
 
  private:
   bool Ask(const SpanFilter& filter) { return Matches(filter, probe_, empty_resource_); }
@@ -200,7 +263,7 @@ class ComparisonEvaluator {
 
   const AttributeCell* FindCell(const SearchColumns& columns, std::size_t row) const {
     const std::string& key = original_->comparison.field.attribute;
-    for (std::uint32_t i = columns.attribute_begin[row]; i < columns.attribute_begin[row + 1]; ++i) {
+    for (std::uint32_t i = columns.attribute_begin[row]; i < columns.attribute_end[row]; ++i) {
       const StringRef& cell_key = columns.cells[i].key;
       if (cell_key.id == kInlineString ? cell_key.text == key : cell_key.id == key_id_) return &columns.cells[i];
     }
@@ -235,138 +298,246 @@ class ComparisonEvaluator {
   Memo by_string_, by_resource_, by_enum_;
 };
 
-// The filter tree with an evaluator at each comparison.
+// Yes, no, or cannot tell before the late columns are decoded.
+enum class Answer : std::uint8_t { kNo, kYes, kUnknown };
+
+// The filter tree with an evaluator at each comparison, the children of each && and || cheapest
+// first (comparisons have no side effects, so the order changes only the cost).
 class FilterEvaluator {
  public:
-  FilterEvaluator(const SpanFilterPtr& filter, const Dictionaries& dict) : filter_(filter) {
-    Compile(*filter, dict);
-  }
+  FilterEvaluator(const SpanFilter& filter, const Dictionaries& dict) : root_(Compile(filter, dict)) {}
   const ColumnNeeds& needs() const { return needs_; }
-  bool Test(const SearchColumns& columns, std::size_t row) {
-    std::size_t next = 0;
-    return Evaluate(*filter_, columns, row, next);
-  }
+
+  // Without the late columns: kUnknown when the answer depends on them.
+  Answer TestEarly(const SearchColumns& columns, std::size_t row) { return Evaluate(root_, columns, row, false); }
+  // With the late columns decoded for `row`.
+  bool Test(const SearchColumns& columns, std::size_t row) { return Evaluate(root_, columns, row, true) == Answer::kYes; }
 
  private:
-  void Compile(const SpanFilter& filter, const Dictionaries& dict) {
+  struct Node {
+    SpanFilter::Kind kind = SpanFilter::Kind::kTrue;
+    std::size_t comparison = 0;  // kComparison: index into comparisons_
+    std::vector<Node> children;
+    int cost = 0;
+  };
+
+  Node Compile(const SpanFilter& filter, const Dictionaries& dict) {
+    Node node;
+    node.kind = filter.kind;
     if (filter.kind == SpanFilter::Kind::kComparison) {
+      node.comparison = comparisons_.size();
       comparisons_.emplace_back(filter.comparison, dict);
+      node.cost = comparisons_.back().cost();
       const ColumnNeeds needs = ComparisonEvaluator::Needs(filter.comparison);
       needs_.attributes |= needs.attributes;
       needs_.status_message |= needs.status_message;
     }
-    for (const SpanFilterPtr& child : filter.children) Compile(*child, dict);
+    for (const SpanFilterPtr& child : filter.children) {
+      node.children.push_back(Compile(*child, dict));
+      node.cost += node.children.back().cost;
+    }
+    std::stable_sort(node.children.begin(), node.children.end(),
+                     [](const Node& a, const Node& b) { return a.cost < b.cost; });
+    return node;
   }
 
-  // Comparisons are numbered in tree order; `next` walks them, skipping those a short-circuit passes.
-  bool Evaluate(const SpanFilter& filter, const SearchColumns& columns, std::size_t row, std::size_t& next) {
-    switch (filter.kind) {
-      case SpanFilter::Kind::kTrue: return true;
-      case SpanFilter::Kind::kComparison: return comparisons_[next++].Test(columns, row);
+  Answer Evaluate(const Node& node, const SearchColumns& columns, std::size_t row, bool late_known) {
+    switch (node.kind) {
+      case SpanFilter::Kind::kTrue: return Answer::kYes;
+      case SpanFilter::Kind::kComparison: {
+        ComparisonEvaluator& comparison = comparisons_[node.comparison];
+        if (!late_known && comparison.late()) return Answer::kUnknown;
+        return comparison.Test(columns, row) ? Answer::kYes : Answer::kNo;
+      }
       case SpanFilter::Kind::kAnd:
       case SpanFilter::Kind::kOr: {
-        const bool is_and = filter.kind == SpanFilter::Kind::kAnd;
-        bool result = is_and;
-        for (const SpanFilterPtr& child : filter.children) {
-          if (result != is_and) {
-            next += CountComparisons(*child);
-            continue;
-          }
-          result = Evaluate(*child, columns, row, next);
+        // && stops at the first no, || at the first yes; otherwise unknown wins over the other.
+        const Answer decisive = node.kind == SpanFilter::Kind::kAnd ? Answer::kNo : Answer::kYes;
+        Answer result = node.kind == SpanFilter::Kind::kAnd ? Answer::kYes : Answer::kNo;
+        for (const Node& child : node.children) {
+          const Answer answer = Evaluate(child, columns, row, late_known);
+          if (answer == decisive) return decisive;
+          if (answer == Answer::kUnknown) result = Answer::kUnknown;
         }
         return result;
       }
     }
-    return false;
+    return Answer::kNo;
   }
 
-  static std::size_t CountComparisons(const SpanFilter& filter) {
-    std::size_t count = filter.kind == SpanFilter::Kind::kComparison ? 1 : 0;
-    for (const SpanFilterPtr& child : filter.children) count += CountComparisons(*child);
-    return count;
-  }
-
-  SpanFilterPtr filter_;
   std::vector<ComparisonEvaluator> comparisons_;
   ColumnNeeds needs_;
+  Node root_;
 };
 
 }  // namespace
 
+struct BlockSearch::Impl {
+  BlockReader::State& state;
+  std::shared_ptr<const Dictionaries> dict;
+  std::unique_ptr<FilterEvaluator> evaluator;
+  TimeRange range;
+  std::vector<std::size_t> groups;  // that overlap the range, latest traces first
+  std::size_t next = 0;
+
+  Status SearchGroup(std::size_t group, std::vector<TraceHit>* hits);
+  TraceHit MakeHit(const TraceRow& row, std::vector<model::SpanId> matched) const;
+};
+
+BlockSearch::BlockSearch(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BlockSearch::~BlockSearch() = default;
+
+std::optional<std::uint64_t> BlockSearch::next_group_latest_start() const {
+  if (impl_->next == impl_->groups.size()) return std::nullopt;
+  return impl_->state.meta.row_groups[impl_->groups[impl_->next]].latest_trace_start;
+}
+
+std::size_t BlockSearch::groups_searched() const { return impl_->next; }
+
+Status BlockSearch::SearchNextGroup(std::vector<TraceHit>* hits) {
+  if (impl_->next == impl_->groups.size()) return Status::Ok();
+  return impl_->SearchGroup(impl_->groups[impl_->next++], hits);
+}
+
+Status BlockSearch::Impl::SearchGroup(std::size_t group, std::vector<TraceHit>* hits) {
+  SectionData traces_column, intrinsics_column;
+  HOPTRACE_RETURN_IF_ERROR(state.LoadColumn(group, kTracesColumn, &traces_column));
+  HOPTRACE_RETURN_IF_ERROR(state.LoadColumn(group, kIntrinsicsColumn, &intrinsics_column));
+  std::vector<TraceRow> traces;
+  HOPTRACE_RETURN_IF_ERROR(state.DecodeTraces(group, traces_column, *dict, &traces));
+  SearchColumns search;
+  HOPTRACE_RETURN_IF_ERROR(DecodeEarlyColumns(intrinsics_column, traces, *dict, search));
+  std::vector<std::uint32_t> matched_rows, undecided_rows;
+  for (std::uint32_t row = 0; row < search.trace.size(); ++row) {
+    if (!range.Contains(search.start[row])) continue;
+    const Answer answer = evaluator->TestEarly(search, row);
+    if (answer == Answer::kYes) matched_rows.push_back(row);
+    if (answer == Answer::kUnknown) undecided_rows.push_back(row);
+  }
+  if (!undecided_rows.empty()) {
+    HOPTRACE_RETURN_IF_ERROR(DecodeLateColumns(state, group, evaluator->needs(), undecided_rows, *dict, search));
+    for (const std::uint32_t row : undecided_rows) {
+      if (evaluator->Test(search, row)) matched_rows.push_back(row);
+    }
+  }
+  if (matched_rows.empty()) return Status::Ok();
+
+  SectionData ids_column;
+  HOPTRACE_RETURN_IF_ERROR(state.LoadColumn(group, kIdsColumn, &ids_column));
+  std::vector<Decoder> ids;
+  if (!SplitStreams(*ids_column, kIdStreams, &ids)) return Corruption("malformed row group streams");
+  const std::string_view span_ids = ids[kSpanIds].GetBytes(search.trace.size() * model::SpanId::kSize);
+  if (ids[kSpanIds].failed()) return Corruption("malformed span ID stream");
+  std::map<std::uint32_t, std::vector<model::SpanId>> matched;  // trace position in the group -> spans
+  for (const std::uint32_t row : matched_rows) {
+    model::SpanId span_id;
+    std::memcpy(span_id.mutable_bytes().data(), span_ids.data() + row * model::SpanId::kSize, model::SpanId::kSize);
+    matched[search.trace[row]].push_back(span_id);
+  }
+  for (auto& [position, spans] : matched) hits->push_back(MakeHit(traces[position], std::move(spans)));
+  return Status::Ok();
+}
+
+TraceHit BlockSearch::Impl::MakeHit(const TraceRow& row, std::vector<model::SpanId> matched) const {
+  const std::vector<std::string>& services = state.meta.services;
+  TraceHit hit;
+  TraceSummary& summary = hit.summary;
+  summary.trace_id = row.trace_id;
+  summary.root_service = services[row.root_service];
+  summary.root_name = row.root_name;
+  summary.start_unix_nano = row.start;
+  summary.duration_nanos = row.duration;
+  summary.span_count = row.span_count;
+  summary.error_count = row.error_count;
+  for (const std::uint32_t service : row.services) {
+    if (!services[service].empty()) summary.services.push_back(services[service]);
+  }
+  summary.matched_spans = std::move(matched);
+  std::sort(summary.matched_spans.begin(), summary.matched_spans.end());
+  hit.root_found = row.root_found;
+  return hit;
+}
+
+Status BlockReader::StartSearch(const SearchRequest& request, std::unique_ptr<BlockSearch>* search) {
+  auto impl = std::make_unique<BlockSearch::Impl>(BlockSearch::Impl{*state_, {}, {}, request.range, {}, 0});
+  const MetaSection& meta = state_->meta;
+  if (request.limit > 0 && !meta.row_groups.empty() &&
+      request.range.Overlaps(meta.meta.min_start_unix_nano, meta.meta.max_start_unix_nano)) {
+    HOPTRACE_RETURN_IF_ERROR(state_->LoadDictionaries(&impl->dict));
+    impl->evaluator = std::make_unique<FilterEvaluator>(request.filter ? *request.filter : *SpanFilter::True(), *impl->dict);
+    for (std::size_t g = 0; g < meta.row_groups.size(); ++g) {
+      if (request.range.Overlaps(meta.row_groups[g].min_start, meta.row_groups[g].max_start)) impl->groups.push_back(g);
+    }
+    std::stable_sort(impl->groups.begin(), impl->groups.end(), [&](std::size_t a, std::size_t b) {
+      return meta.row_groups[a].latest_trace_start > meta.row_groups[b].latest_trace_start;
+    });
+  }
+  search->reset(new BlockSearch(std::move(impl)));
+  return Status::Ok();
+}
+
 Status BlockReader::Search(const SearchRequest& request, std::vector<TraceHit>* hits) {
   hits->clear();
-  const MetaSection& meta = state_->meta;
-  const TimeRange& range = request.range;
-  if (request.limit == 0 || meta.row_groups.empty() ||
-      !range.Overlaps(meta.meta.min_start_unix_nano, meta.meta.max_start_unix_nano)) {
-    return Status::Ok();
+  std::unique_ptr<BlockSearch> search;
+  HOPTRACE_RETURN_IF_ERROR(StartSearch(request, &search));
+  LatestStarts latest(request.limit);
+  while (const std::optional<std::uint64_t> group_latest = search->next_group_latest_start()) {
+    if (latest.Excludes(*group_latest)) break;
+    const std::size_t before = hits->size();
+    HOPTRACE_RETURN_IF_ERROR(search->SearchNextGroup(hits));
+    for (std::size_t i = before; i < hits->size(); ++i) latest.Add((*hits)[i].summary.start_unix_nano);
   }
-  std::shared_ptr<const Dictionaries> dict;
-  HOPTRACE_RETURN_IF_ERROR(state_->LoadDictionaries(&dict));
-  const SpanFilterPtr filter = request.filter ? request.filter : SpanFilter::True();
-  FilterEvaluator evaluator(filter, *dict);
-
-  // Latest traces first, so the search can stop once no remaining group can beat the hits it has.
-  std::vector<std::pair<std::uint64_t, std::size_t>> groups;  // (latest trace start, group)
-  for (std::size_t g = 0; g < meta.row_groups.size(); ++g) {
-    const RowGroupInfo& group = meta.row_groups[g];
-    if (!range.Overlaps(group.min_start, group.max_start)) continue;
-    std::uint64_t latest = 0;
-    for (std::uint64_t t = group.first_trace; t < group.first_trace + group.trace_count; ++t) {
-      latest = std::max(latest, dict->summaries[t].start);
-    }
-    groups.emplace_back(latest, g);
-  }
-  std::sort(groups.begin(), groups.end(), std::greater<>());
-
-  std::map<std::uint64_t, std::vector<model::SpanId>> matched;  // trace ordinal -> spans
-  std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> best_starts;
-  for (const auto& [latest, g] : groups) {
-    if (best_starts.size() >= request.limit && latest < best_starts.top()) break;
-    std::vector<SectionData> columns;
-    HOPTRACE_RETURN_IF_ERROR(state_->LoadRowGroup(g, &columns));
-    SearchColumns search;
-    HOPTRACE_RETURN_IF_ERROR(DecodeSearchColumns(columns, meta.row_groups[g], meta.meta.min_start_unix_nano, *dict,
-                                                 evaluator.needs(), search));
-    for (std::size_t row = 0; row < search.trace.size(); ++row) {
-      if (!range.Contains(search.start[row]) || !evaluator.Test(search, row)) continue;
-      model::SpanId span_id;
-      std::memcpy(span_id.mutable_bytes().data(), search.span_ids.data() + row * model::SpanId::kSize, model::SpanId::kSize);
-      auto [it, first_match] = matched.try_emplace(search.trace[row]);
-      it->second.push_back(span_id);
-      if (first_match) {
-        best_starts.push(dict->summaries[search.trace[row]].start);
-        if (best_starts.size() > request.limit) best_starts.pop();
-      }
-    }
-  }
-
-  std::vector<std::uint64_t> ordinals;
-  for (const auto& entry : matched) ordinals.push_back(entry.first);
-  std::sort(ordinals.begin(), ordinals.end(), [&](std::uint64_t a, std::uint64_t b) {
-    const std::uint64_t start_a = dict->summaries[a].start, start_b = dict->summaries[b].start;
-    return start_a != start_b ? start_a > start_b : a < b;
-  });
-  if (ordinals.size() > request.limit) ordinals.resize(request.limit);
-  for (const std::uint64_t ordinal : ordinals) {
-    const SummaryRow& row = dict->summaries[ordinal];
-    TraceHit& hit = hits->emplace_back();
-    TraceSummary& summary = hit.summary;
-    HOPTRACE_RETURN_IF_ERROR(state_->TraceIdAt(ordinal, &summary.trace_id));
-    summary.root_service = meta.services[row.root_service];
-    summary.root_name = row.root_name;
-    summary.start_unix_nano = row.start;
-    summary.duration_nanos = row.duration;
-    summary.span_count = row.span_count;
-    summary.error_count = row.error_count;
-    for (const std::uint32_t service : row.services) {
-      if (!meta.services[service].empty()) summary.services.push_back(meta.services[service]);
-    }
-    summary.matched_spans = std::move(matched[ordinal]);
-    std::sort(summary.matched_spans.begin(), summary.matched_spans.end());
-    hit.root_found = row.root_found;
-  }
+  KeepMostRecent(*hits, request.limit, [](const TraceHit& hit) -> const TraceSummary& { return hit.summary; });
   return Status::Ok();
+}
+
+namespace {
+
+// One block's search in progress.
+struct BlockCursor {
+  BlockReader* reader;
+  std::unique_ptr<BlockSearch> search;
+};
+
+// The cursor whose next row group holds the latest traces; null once every group was read.
+BlockCursor* LatestNext(std::vector<BlockCursor>& cursors, std::uint64_t* latest_start) {
+  BlockCursor* best = nullptr;
+  for (BlockCursor& cursor : cursors) {
+    const std::optional<std::uint64_t> next = cursor.search->next_group_latest_start();
+    if (next && (best == nullptr || *next > *latest_start)) {
+      best = &cursor;
+      *latest_start = *next;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void SearchBlocks(const std::vector<BlockReader*>& readers, const SearchRequest& request, LatestStarts& latest,
+                  const std::function<void(TraceHit& hit)>& on_hit,
+                  const std::function<void(BlockReader& reader, const Status& error)>& on_error) {
+  std::vector<BlockCursor> cursors;
+  for (BlockReader* reader : readers) {
+    BlockCursor cursor{reader, nullptr};
+    if (const Status status = reader->StartSearch(request, &cursor.search); !status.ok()) {
+      on_error(*reader, status);
+      continue;
+    }
+    cursors.push_back(std::move(cursor));
+  }
+  std::vector<TraceHit> hits;
+  std::uint64_t next_latest = 0;
+  while (BlockCursor* cursor = LatestNext(cursors, &next_latest)) {
+    if (latest.Excludes(next_latest)) break;
+    hits.clear();
+    if (const Status status = cursor->search->SearchNextGroup(&hits); !status.ok()) {
+      on_error(*cursor->reader, status);
+      std::erase_if(cursors, [&](const BlockCursor& c) { return &c == cursor; });
+      continue;
+    }
+    for (TraceHit& hit : hits) on_hit(hit);
+  }
 }
 
 }  // namespace hoptrace::store::block

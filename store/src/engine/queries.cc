@@ -28,25 +28,33 @@ std::optional<model::TraceBatch> EmbeddedStore::Impl::GetTrace(const model::Trac
   return std::move(assembler).Finish();
 }
 
+// The head's hits, then the blocks' row groups latest traces first until `limit` traces are found
+// that start after everything left (block::SearchBlocks). A trace found in several places is ranked
+// by the start of its first part found; CompleteSummary then summarizes it from all of them.
 std::vector<TraceSummary> EmbeddedStore::Impl::Search(const SearchRequest& request) {
   std::map<model::TraceId, block::TraceHit> merged;
-  std::vector<block::TraceHit> head_hits;
-  const std::vector<engine::BlockPtr> blocks = blocks_.Snapshot([&] { head_hits = head_.Search(request); });
-  for (block::TraceHit& hit : head_hits) merged.emplace(hit.summary.trace_id, std::move(hit));
+  block::LatestStarts latest(request.limit);
+  const auto add = [&](block::TraceHit& hit) {
+    const model::TraceId trace_id = hit.summary.trace_id;
+    auto [it, created] = merged.try_emplace(trace_id, std::move(hit));  // moves only when created
+    if (created) {
+      latest.Add(it->second.summary.start_unix_nano);
+    } else {
+      block::MergeHits(it->second, hit);
+    }
+  };
+  std::vector<block::TraceHit> hits;
+  const std::vector<engine::BlockPtr> blocks = blocks_.Snapshot([&] { hits = head_.Search(request); });
+  for (block::TraceHit& hit : hits) add(hit);
+
+  std::vector<block::BlockReader*> readers;
   for (const engine::BlockPtr& block : blocks) {
-    if (!block->Overlaps(request.range)) continue;
-    std::vector<block::TraceHit> hits;
-    const Status status = block->reader().Search(request, &hits);
-    if (!status.ok()) {
-      metrics_.block_errors.Increment();
-      Log("searching " + block->reader().path().string() + ": " + status.message());
-      continue;
-    }
-    for (block::TraceHit& hit : hits) {
-      auto [it, created] = merged.try_emplace(hit.summary.trace_id, hit);
-      if (!created) block::MergeHits(it->second, hit);
-    }
+    if (block->Overlaps(request.range)) readers.push_back(&block->reader());
   }
+  block::SearchBlocks(readers, request, latest, add, [&](block::BlockReader& reader, const Status& status) {
+    metrics_.block_errors.Increment();
+    Log("searching " + reader.path().string() + ": " + status.message());
+  });
 
   std::vector<TraceSummary> results;
   results.reserve(merged.size());
@@ -59,13 +67,7 @@ std::vector<TraceSummary> EmbeddedStore::Impl::Search(const SearchRequest& reque
 
 // Keeps the `limit` latest-starting summaries, latest first.
 void EmbeddedStore::Impl::SortMostRecentFirst(std::vector<TraceSummary>& summaries, std::size_t limit) {
-  limit = std::min(limit, summaries.size());
-  std::partial_sort(summaries.begin(), summaries.begin() + static_cast<std::ptrdiff_t>(limit), summaries.end(),
-                    [](const TraceSummary& a, const TraceSummary& b) {
-                      return a.start_unix_nano != b.start_unix_nano ? a.start_unix_nano > b.start_unix_nano
-                                                                    : a.trace_id < b.trace_id;
-                    });
-  summaries.resize(limit);
+  block::KeepMostRecent(summaries, limit, [](const TraceSummary& summary) -> const TraceSummary& { return summary; });
 }
 
 // A trace whose spans may sit in more than one place (head, blocks) is summarized again from all of

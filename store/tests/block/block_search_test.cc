@@ -194,6 +194,101 @@ TEST_F(BlockSearchTest, SummariesDescribeTheWholeTrace) {
   }
 }
 
+// The `limit` most recent traces of `expected` (MoreRecent: trace start, then ID), as ID -> spans.
+std::vector<std::pair<model::TraceId, std::vector<model::SpanId>>> MostRecent(
+    const GeneratedSpans& data, const std::map<model::TraceId, std::vector<model::SpanId>>& expected, std::size_t limit) {
+  std::map<model::TraceId, std::uint64_t> starts;
+  for (const auto& generated : data.spans) {
+    const auto [it, created] = starts.try_emplace(generated.span.trace_id, generated.span.start_time_unix_nano);
+    if (!created) it->second = std::min(it->second, generated.span.start_time_unix_nano);
+  }
+  std::vector<std::pair<model::TraceId, std::vector<model::SpanId>>> ranked(expected.begin(), expected.end());
+  std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+    const std::uint64_t start_a = starts.at(a.first), start_b = starts.at(b.first);
+    return start_a != start_b ? start_a > start_b : a.first < b.first;
+  });
+  if (ranked.size() > limit) ranked.resize(limit);
+  return ranked;
+}
+
+std::vector<std::pair<model::TraceId, std::vector<model::SpanId>>> IdsAndSpans(const std::vector<TraceHit>& hits) {
+  std::vector<std::pair<model::TraceId, std::vector<model::SpanId>>> out;
+  for (const TraceHit& hit : hits) out.emplace_back(hit.summary.trace_id, hit.summary.matched_spans);
+  return out;
+}
+
+// Row groups hold traces in start order, so a limited search reads the latest groups only, and still
+// returns exactly the most recent matches.
+TEST_F(BlockSearchTest, LimitedSearchReadsOnlyTheLatestRowGroups) {
+  std::unique_ptr<BlockSearch> search;
+  ASSERT_TRUE(reader_->StartSearch({SpanFilter::True(), {}, 5}, &search).ok());
+  std::size_t groups = 0;
+  std::uint64_t previous = UINT64_MAX;
+  while (const std::optional<std::uint64_t> latest = search->next_group_latest_start()) {
+    EXPECT_LE(*latest, previous);  // latest traces first
+    previous = *latest;
+    std::vector<TraceHit> hits;
+    ASSERT_TRUE(search->SearchNextGroup(&hits).ok());
+    ++groups;
+  }
+  ASSERT_GT(groups, 1u);
+
+  FilterMaker maker(7);
+  for (int i = 0; i < 100; ++i) {
+    const SpanFilterPtr filter = maker.Make();
+    const std::size_t limit = 1 + static_cast<std::size_t>(i % 12);
+    std::vector<TraceHit> hits;
+    ASSERT_TRUE(reader_->Search({filter, {}, limit}, &hits).ok());
+    EXPECT_EQ(IdsAndSpans(hits), MostRecent(*data_, ExpectedMatches(*data_, *filter, {}), limit)) << "filter #" << i;
+  }
+  ASSERT_TRUE(reader_->StartSearch({SpanFilter::True(), {}, 5}, &search).ok());
+  LatestStarts latest(5);
+  std::vector<TraceHit> hits;
+  while (const auto next = search->next_group_latest_start()) {
+    if (latest.Excludes(*next)) break;
+    const std::size_t before = hits.size();
+    ASSERT_TRUE(search->SearchNextGroup(&hits).ok());
+    for (std::size_t i = before; i < hits.size(); ++i) latest.Add(hits[i].summary.start_unix_nano);
+  }
+  EXPECT_EQ(search->groups_searched(), 1u);  // a group holds far more than 5 traces
+}
+
+// SearchBlocks over several blocks that cover the same time agrees with Matches over all their
+// spans, and reads only a few of their row groups for a limited search.
+TEST(SearchBlocksTest, SeveralBlocksAgreeWithMatchesOverAllTheirSpans) {
+  TempDir dir;
+  GeneratedSpans all;
+  std::vector<std::unique_ptr<BlockReader>> readers;
+  std::vector<BlockReader*> pointers;
+  for (std::uint64_t b = 0; b < 3; ++b) {
+    // Seeds far apart: nearby seeds give the same stream shifted (and the same trace IDs).
+    GeneratedSpans data = GenerateSpans(6'000, {.seed = (b + 1) * 1'000'000'007ULL, .spread_nanos = 600'000'000'000ULL});
+    readers.push_back(BuildBlock(data, dir.path() / ("b" + std::to_string(b) + ".block")));
+    pointers.push_back(readers.back().get());
+    for (testing::GeneratedSpan& span : data.spans) span.resource += all.resources.size();
+    all.resources.insert(all.resources.end(), data.resources.begin(), data.resources.end());
+    all.spans.insert(all.spans.end(), data.spans.begin(), data.spans.end());
+  }
+  FilterMaker maker(99);
+  const std::uint64_t t0 = 1'700'000'000'000'000'000ULL;
+  for (int i = 0; i < 60; ++i) {
+    const SpanFilterPtr filter = maker.Make();
+    const std::size_t limit = i % 2 ? 20 : 3;
+    const TimeRange range = i % 3 == 1 ? TimeRange{t0 + 100'000'000'000ULL, t0 + 300'000'000'000ULL} : TimeRange{};
+    LatestStarts latest(limit);
+    std::vector<TraceHit> hits;
+    SearchBlocks(
+        pointers, {filter, range, limit}, latest,
+        [&](TraceHit& hit) {
+          latest.Add(hit.summary.start_unix_nano);  // trace IDs differ between the blocks
+          hits.push_back(hit);
+        },
+        [](BlockReader& reader, const Status& error) { ADD_FAILURE() << reader.path() << ": " << error.message(); });
+    KeepMostRecent(hits, limit, [](const TraceHit& hit) -> const TraceSummary& { return hit.summary; });
+    EXPECT_EQ(IdsAndSpans(hits), MostRecent(all, ExpectedMatches(all, *filter, range), limit)) << "filter #" << i;
+  }
+}
+
 TEST_F(BlockSearchTest, RangeOutsideTheBlockReadsNothing) {
   std::vector<TraceHit> hits;
   ASSERT_TRUE(reader_->Search({SpanFilter::True(), {0, 1000}, 20}, &hits).ok());

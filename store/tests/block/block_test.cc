@@ -63,7 +63,7 @@ TEST(BlockRoundTrip, EveryFieldOfEverySpanComesBack) {
   EXPECT_EQ(meta.trace_count, data.TraceIds().size());
   EXPECT_EQ(reader->meta().span_count, meta.span_count);
   EXPECT_EQ(reader->meta().file_bytes, std::filesystem::file_size(dir.path() / "a.block"));
-  EXPECT_EQ(meta.format_version, 1u);
+  EXPECT_EQ(meta.format_version, 2u);
 }
 
 TEST(BlockRoundTrip, EdgeCaseValuesSurvive) {
