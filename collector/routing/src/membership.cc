@@ -47,7 +47,8 @@ std::optional<HostPort> ParseHostPort(std::string_view text, std::string* error)
   const auto [end, parsed] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
   if (host.empty() || digits.empty() || parsed != std::errc() || end != digits.data() + digits.size() || port == 0 ||
       port > 65535) {
-    *error = "'" + std::string(text) + "' is not host:port (IPv6 as [address]:port, port 1-65535)";
+    error->assign(1, '\'');  // appended, not "'" + ...: GCC 12's -Wrestrict misfires on that at -O3
+    error->append(text).append("' is not host:port (IPv6 as [address]:port, port 1-65535)");
     return std::nullopt;
   }
   return HostPort{std::string(host), static_cast<std::uint16_t>(port)};
