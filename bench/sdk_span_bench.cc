@@ -10,7 +10,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string>
 #include <ctime>
 #include <memory>
 
@@ -31,19 +34,17 @@ struct Sdk {
   const sdk::BatchSpanProcessor* processor;
 };
 
-// Lives for the whole process. The queue is larger than the default (2048) so that the spans measured
-// are spans exported, not dropped: at ~10 M spans/s a default queue fills in 0.2 ms, less than the
-// export thread can wait for a core on a busy 2-core machine. The record pool covers the queue.
+// Lives for the whole process. The processor's queue can be set with HOPTRACE_BENCH_QUEUE (default:
+// the SDK's, 2048), the record pool covers it.
 Sdk MakeSdk(std::shared_ptr<const sdk::Sampler> sampler) {
-  constexpr std::size_t kQueueSize = 1 << 16;
-  constexpr std::size_t kBatchSize = 512;
+  sdk::BatchSpanProcessorOptions processor_options;
+  if (const char* queue = std::getenv("HOPTRACE_BENCH_QUEUE")) processor_options.max_queue_size = std::stoul(queue);
   sdk::TracerProviderOptions options;
   options.resource = sdk::DefaultResource("bench");
   options.sampler = std::move(sampler);
-  options.record_pool_size = kQueueSize + 2 * kBatchSize;
-  auto processor = std::make_unique<sdk::BatchSpanProcessor>(
-      std::make_unique<DiscardingExporter>(),
-      sdk::BatchSpanProcessorOptions{.max_queue_size = kQueueSize, .max_export_batch_size = kBatchSize});
+  options.record_pool_size = std::max(options.record_pool_size, processor_options.max_queue_size + 2 * processor_options.max_export_batch_size);
+  auto processor =
+      std::make_unique<sdk::BatchSpanProcessor>(std::make_unique<DiscardingExporter>(), processor_options);
   const sdk::BatchSpanProcessor* processor_view = processor.get();
   options.processors.push_back(std::move(processor));
   return {new sdk::TracerProvider(std::move(options)), processor_view};

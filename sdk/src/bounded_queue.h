@@ -24,6 +24,13 @@ class BoundedQueue {
 
   std::size_t capacity() const { return mask_ + 1; }
 
+  // What a queue of `n` holds (at least 2).
+  static std::size_t RoundUpToPowerOfTwo(std::size_t n) {
+    std::size_t power = 2;
+    while (power < n) power <<= 1;
+    return power;
+  }
+
   // False when full.
   bool TryPush(T* item) {
     std::size_t position = tail_.load(std::memory_order_relaxed);
@@ -84,11 +91,6 @@ class BoundedQueue {
     std::atomic<std::size_t> sequence;
     T* item = nullptr;
   };
-  static std::size_t RoundUpToPowerOfTwo(std::size_t n) {
-    std::size_t power = 2;
-    while (power < n) power <<= 1;
-    return power;
-  }
 
   const std::size_t mask_;
   std::unique_ptr<Cell[]> cells_;

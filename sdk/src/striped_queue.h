@@ -34,7 +34,8 @@ class StripedQueue {
   // sets `stripe` to the one that took the item. False when every stripe is at its limit.
   bool TryPush(T* item, std::size_t& stripe) {
     return ForEachStripeFrom(stripe, [&](Stripe& s) {
-      return s.queue.SizeApprox() < s.limit && s.queue.TryPush(item);
+      // The size check reads the ring's head, a line the popping thread writes: only when needed.
+      return (s.limit >= s.queue.capacity() || s.queue.SizeApprox() < s.limit) && s.queue.TryPush(item);
     });
   }
 

@@ -84,28 +84,17 @@ TEST(SpanRecordPoolTest, ARecordGivenBackIsReusedClearedWithoutAllocating) {
   EXPECT_EQ(pool.allocated(), 4u);
 }
 
-TEST(SpanRecordPoolTest, ReleaseAllGivesBatchesBackWithoutAllocatingAndDeletesRecordsWithoutAPool) {
+TEST(SpanRecordPoolTest, RecordsOfThreadsThatCameAndWentAreReusedWithoutAllocating) {
   SpanRecordPool pool(64, 2);
-  std::vector<SpanRecordPtr> batch;
   for (int round = 0; round < 10; ++round) {
+    std::vector<SpanRecordPtr> held;
     std::thread([&] {
-      for (int i = 0; i < 20; ++i) batch.push_back(pool.Acquire());
+      for (int i = 0; i < 20; ++i) held.push_back(pool.Acquire());
     }).join();
-    for (int i = 0; i < 20; ++i) batch.push_back(pool.Acquire());
-    batch.push_back(SpanRecordPtr(new SpanRecord()));  // a copy, as MultiSpanProcessor makes
-    SpanRecordPool::ReleaseAll(batch);
-    EXPECT_TRUE(batch.empty());
+    for (int i = 0; i < 20; ++i) held.push_back(pool.Acquire());
+    held.push_back(SpanRecordPtr(new SpanRecord()));  // a copy without a pool, as MultiSpanProcessor makes
   }
   EXPECT_EQ(pool.allocated(), 64u);
-}
-
-TEST(SpanRecordPoolTest, KeepsAtMostTwiceItsCapacity) {
-  SpanRecordPool pool(8, 2);
-  std::vector<SpanRecordPtr> in_flight;
-  for (int i = 0; i < 40; ++i) in_flight.push_back(pool.Acquire());
-  EXPECT_EQ(pool.allocated(), 40u);
-  SpanRecordPool::ReleaseAll(in_flight);
-  EXPECT_EQ(pool.allocated(), 16u);
 }
 
 TEST(SpanRecordPoolTest, ManyThreadsTakingAndGivingBackLoseNoRecord) {
@@ -118,18 +107,13 @@ TEST(SpanRecordPoolTest, ManyThreadsTakingAndGivingBackLoseNoRecord) {
       std::vector<SpanRecordPtr> held;
       for (int round = 0; round < kRounds; ++round) {
         for (int i = 0; i < 16; ++i) held.push_back(pool.Acquire());
-        if (round % 2 == 0) {
-          SpanRecordPool::ReleaseAll(held);
-        } else {
-          held.clear();  // one at a time, as a dropped span is given back
-        }
+        held.clear();
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  // The pool keeps at most twice its capacity, and every record it keeps can be taken out once.
+  // Every record the pool keeps can be taken out exactly once.
   const std::size_t kept = pool.allocated();
-  EXPECT_LE(kept, 512u);
   std::vector<SpanRecordPtr> all;
   for (std::size_t i = 0; i < kept; ++i) all.push_back(pool.Acquire());
   EXPECT_EQ(pool.allocated(), kept) << "a record was lost: taking them all out allocated";

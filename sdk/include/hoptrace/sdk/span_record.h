@@ -19,7 +19,6 @@ struct SpanRecord {
   const model::InstrumentationScope* scope = nullptr;   // owned by the Tracer
   SpanRecordPool* pool = nullptr;                       // where the record goes back to; null: delete
   std::size_t pool_stripe = 0;                          // and to which of its stripes
-  SpanRecord* next_free = nullptr;                      // the pool's: links free records
 };
 
 struct SpanRecordRelease {
