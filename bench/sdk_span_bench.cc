@@ -13,9 +13,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <string>
 #include <ctime>
 #include <memory>
+#include <string>
 
 #include "allocation_counter.h"
 #include "hoptrace/sdk/tracer_provider.h"
@@ -26,7 +26,9 @@ using namespace hoptrace;
 
 class DiscardingExporter final : public sdk::SpanExporter {
  public:
-  sdk::ExportResult Export(std::span<const sdk::SpanRecordPtr>) override { return sdk::ExportResult::kSuccess; }
+  sdk::ExportResult Export(std::span<const sdk::SpanRecordPtr>) override {
+    return sdk::ExportResult::kSuccess;
+  }
 };
 
 struct Sdk {
@@ -38,11 +40,14 @@ struct Sdk {
 // the SDK's, 2048), the record pool covers it.
 Sdk MakeSdk(std::shared_ptr<const sdk::Sampler> sampler) {
   sdk::BatchSpanProcessorOptions processor_options;
-  if (const char* queue = std::getenv("HOPTRACE_BENCH_QUEUE")) processor_options.max_queue_size = std::stoul(queue);
+  if (const char* queue = std::getenv("HOPTRACE_BENCH_QUEUE"))
+    processor_options.max_queue_size = std::stoul(queue);
   sdk::TracerProviderOptions options;
   options.resource = sdk::DefaultResource("bench");
   options.sampler = std::move(sampler);
-  options.record_pool_size = std::max(options.record_pool_size, processor_options.max_queue_size + 2 * processor_options.max_export_batch_size);
+  options.record_pool_size =
+      std::max(options.record_pool_size,
+               processor_options.max_queue_size + 2 * processor_options.max_export_batch_size);
   auto processor =
       std::make_unique<sdk::BatchSpanProcessor>(std::make_unique<DiscardingExporter>(), processor_options);
   const sdk::BatchSpanProcessor* processor_view = processor.get();

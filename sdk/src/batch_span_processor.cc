@@ -22,7 +22,8 @@ std::size_t StripeCount(const BatchSpanProcessorOptions& options) {
 
 }  // namespace
 
-BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchSpanProcessorOptions options)
+BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
+                                       BatchSpanProcessorOptions options)
     : options_([&] {
         options.max_queue_size = std::max<std::size_t>(options.max_queue_size, 1);
         options.max_export_batch_size =

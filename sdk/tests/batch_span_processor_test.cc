@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <chrono>
+#include <condition_variable>
 #include <latch>
+#include <mutex>
 #include <thread>
 
 #include "hoptrace/sdk/in_memory_exporter.h"
@@ -32,7 +32,8 @@ class CountingExporter final : public SpanExporter {
     counts_->spans += records.size();
     counts_->batches += 1;
     std::size_t largest = counts_->largest_batch.load();
-    while (records.size() > largest && !counts_->largest_batch.compare_exchange_weak(largest, records.size())) {
+    while (records.size() > largest &&
+           !counts_->largest_batch.compare_exchange_weak(largest, records.size())) {
     }
     return ExportResult::kSuccess;
   }
@@ -45,8 +46,8 @@ class CountingExporter final : public SpanExporter {
 struct Harness {
   Harness(BatchSpanProcessorOptions options, std::chrono::microseconds export_delay = 0us) {
     counts = std::make_shared<CountingExporter::Counts>();
-    auto processor_owner =
-        std::make_unique<BatchSpanProcessor>(std::make_unique<CountingExporter>(counts, export_delay), options);
+    auto processor_owner = std::make_unique<BatchSpanProcessor>(
+        std::make_unique<CountingExporter>(counts, export_delay), options);
     processor = processor_owner.get();
     TracerProviderOptions provider_options;
     provider_options.sampler = AlwaysOnSampler();
@@ -78,8 +79,8 @@ struct Harness {
 TEST(BatchSpanProcessorTest, EightThreadsLoseNothingWhenTheQueueIsLargeEnough) {
   constexpr int kThreads = 8;
   constexpr int kSpansPerThread = 100'000;
-  Harness harness({.max_queue_size = kThreads * kSpansPerThread, .max_export_batch_size = 512,
-                   .schedule_delay = 50ms});
+  Harness harness(
+      {.max_queue_size = kThreads * kSpansPerThread, .max_export_batch_size = 512, .schedule_delay = 50ms});
   harness.EndSpans(kThreads, kSpansPerThread);
   harness.provider->Shutdown();
   const auto stats = harness.processor->stats();

@@ -15,10 +15,10 @@ class SpanRecordPool;
 
 struct SpanRecord {
   model::Span span;
-  const model::Resource* resource = nullptr;            // owned by the TracerProvider
-  const model::InstrumentationScope* scope = nullptr;   // owned by the Tracer
-  SpanRecordPool* pool = nullptr;                       // where the record goes back to; null: delete
-  std::size_t pool_stripe = 0;                          // and to which of its stripes
+  const model::Resource* resource = nullptr;           // owned by the TracerProvider
+  const model::InstrumentationScope* scope = nullptr;  // owned by the Tracer
+  SpanRecordPool* pool = nullptr;                      // where the record goes back to; null: delete
+  std::size_t pool_stripe = 0;                         // and to which of its stripes
 };
 
 struct SpanRecordRelease {
