@@ -11,6 +11,8 @@ namespace hoptrace::otlp::wire {
 namespace {
 
 using internal::AnyValueState;
+using internal::AsInt32;
+using internal::AsUint32;
 using internal::Field;
 using internal::Reader;
 using internal::WireType;
@@ -94,9 +96,6 @@ bool ForEachField(std::string_view encoded, Apply&& apply) {
 bool IsLength(const Field& field, std::uint32_t number) { return field.number == number && field.Is(WireType::kLength); }
 bool IsVarint(const Field& field, std::uint32_t number) { return field.number == number && field.Is(WireType::kVarint); }
 bool IsFixed(const Field& field, std::uint32_t number, WireType type) { return field.number == number && field.Is(type); }
-
-std::uint32_t AsUint32(std::uint64_t varint) { return static_cast<std::uint32_t>(varint); }
-std::int32_t AsInt32(std::uint64_t varint) { return static_cast<std::int32_t>(AsUint32(varint)); }
 
 // Event: time = 1, name = 2, attributes = 3, dropped_attributes_count = 4.
 bool DecodeEvent(std::string_view encoded, model::Event* out) {

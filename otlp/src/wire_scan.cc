@@ -12,6 +12,7 @@ namespace hoptrace::otlp::wire {
 namespace {
 
 using internal::AnyValueState;
+using internal::AsInt32;
 using internal::Check;
 using internal::Field;
 using internal::IsValidUtf8;
@@ -49,8 +50,6 @@ bool ValueTooLong(const ValueView& value, std::size_t max_length) {
 // An ID a link may carry: empty or of the right size (FromProto's IdRule::kOptional).
 bool OptionalIdFits(std::string_view id, std::size_t size) { return id.empty() || id.size() == size; }
 
-std::int32_t AsInt32(std::uint64_t varint) { return static_cast<std::int32_t>(static_cast<std::uint32_t>(varint)); }
-
 class Scanner {
  public:
   Scanner(const ScanLimits& limits, ScannedRequest* out, DecodeReport* report)
@@ -73,6 +72,10 @@ class Scanner {
  private:
   bool Malformed() { return check_.Fail(Problem::kMalformed); }
   bool CheckUtf8(std::string_view s) { return IsValidUtf8(s) || check_.Fail(Problem::kInvalidUtf8); }
+  bool TakeString(std::string_view s, std::string_view* out) {
+    *out = s;
+    return CheckUtf8(s);
+  }
 
   // A message-typed field that occurs twice merges in protobuf; one view cannot show that.
   bool TakeSingleMessage(std::string_view piece, std::string_view* message) {
@@ -82,38 +85,45 @@ class Scanner {
     return true;
   }
 
-  bool ScanResourceSpans(std::string_view bytes, int budget) {
-    if (budget < 0) return check_.Fail(Problem::kTooDeep);
-    const auto resource_index = static_cast<std::uint32_t>(out_->resources.size());
-    out_->resources.emplace_back();
-    const std::size_t first_span = out_->spans.size();
-    const std::size_t over_before = out_->spans_over_limits;
-    bool resource_over = false;
-    std::string_view resource;
+  // ResourceSpans and ScopeSpans share a shape: their origin (resource or scope) = 1, their children
+  // (scope_spans or spans) = 2, schema_url = 3.
+  struct Origin {
+    std::string_view encoded;
     std::string_view schema_url;
+  };
+  template <typename ScanChild>
+  bool ScanGroup(std::string_view bytes, int budget, Origin* origin, ScanChild scan_child) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
     Reader reader(bytes, budget);
     Field field;
     while (reader.Next(&field)) {
       if (!field.Is(WireType::kLength)) continue;
-      switch (field.number) {
-        case 1:
-          if (!TakeSingleMessage(field.bytes, &resource)) return false;
-          break;
-        case 2:
-          if (!ScanScopeSpans(field.bytes, budget - 1, resource_index)) return false;
-          break;
-        case 3:
-          if (!CheckUtf8(field.bytes)) return false;
-          schema_url = field.bytes;
-          break;
-        default: break;
-      }
+      const bool ok = field.number == 1   ? TakeSingleMessage(field.bytes, &origin->encoded)
+                      : field.number == 2 ? scan_child(field.bytes)
+                      : field.number == 3 ? CheckUtf8(field.bytes)
+                                          : true;
+      if (!ok) return false;
+      if (field.number == 3) origin->schema_url = field.bytes;
     }
-    if (!reader.ok()) return Malformed();
+    return reader.ok() || Malformed();
+  }
+
+  bool ScanResourceSpans(std::string_view bytes, int budget) {
+    const auto resource_index = static_cast<std::uint32_t>(out_->resources.size());
+    out_->resources.emplace_back();
+    const std::size_t first_span = out_->spans.size();
+    const std::size_t over_before = out_->spans_over_limits;
+    Origin resource;
+    bool resource_over = false;
+    if (!ScanGroup(bytes, budget, &resource, [&](std::string_view scope_spans) {
+          return ScanScopeSpans(scope_spans, budget - 1, resource_index);
+        })) {
+      return false;
+    }
     ResourceRef& ref = out_->resources[resource_index];
-    ref.encoded = resource;
-    ref.schema_url = schema_url;
-    if (!ScanResource(resource, budget - 1, &ref.service_name, &resource_over)) return false;
+    ref.encoded = resource.encoded;
+    ref.schema_url = resource.schema_url;
+    if (!ScanResource(resource.encoded, budget - 1, &ref.service_name, &resource_over)) return false;
     // The resource may come after its spans: count them all once it is known to be over.
     if (resource_over) out_->spans_over_limits = over_before + (out_->spans.size() - first_span);
     return true;
@@ -140,47 +150,36 @@ class Scanner {
   }
 
   bool ScanScopeSpans(std::string_view bytes, int budget, std::uint32_t resource_index) {
-    if (budget < 0) return check_.Fail(Problem::kTooDeep);
     const auto scope_index = static_cast<std::uint32_t>(out_->scopes.size());
     out_->scopes.push_back(ScopeRef{.resource = resource_index});
-    std::string_view scope;
-    std::string_view schema_url;
+    Origin scope;
+    if (!ScanGroup(bytes, budget, &scope, [&](std::string_view span) { return ScanSpan(span, budget - 1, scope_index); }) ||
+        !ScanScope(scope.encoded, budget - 1)) {
+      return false;
+    }
+    out_->scopes[scope_index].encoded = scope.encoded;
+    out_->scopes[scope_index].schema_url = scope.schema_url;
+    return true;
+  }
+
+  // Scopes and events: string fields numbered first_string..last_string, attributes = 3, scalars.
+  bool ScanStringsAndAttributes(std::string_view bytes, int budget, std::uint32_t first_string,
+                                std::uint32_t last_string, AttributeTally* tally) {
+    if (budget < 0) return check_.Fail(Problem::kTooDeep);
     Reader reader(bytes, budget);
     Field field;
     while (reader.Next(&field)) {
       if (!field.Is(WireType::kLength)) continue;
-      switch (field.number) {
-        case 1:
-          if (!TakeSingleMessage(field.bytes, &scope) || !ScanScope(field.bytes, budget - 1)) return false;
-          break;
-        case 2:
-          if (!ScanSpan(field.bytes, budget - 1, scope_index)) return false;
-          break;
-        case 3:
-          if (!CheckUtf8(field.bytes)) return false;
-          schema_url = field.bytes;
-          break;
-        default: break;
-      }
+      if (field.number >= first_string && field.number <= last_string && !CheckUtf8(field.bytes)) return false;
+      if (field.number == 3 && !ScanAttribute(field.bytes, budget - 1, tally)) return false;
     }
-    if (!reader.ok()) return Malformed();
-    out_->scopes[scope_index].encoded = scope;
-    out_->scopes[scope_index].schema_url = schema_url;
-    return true;
+    return reader.ok() || Malformed();
   }
 
   // InstrumentationScope: name = 1, version = 2, attributes = 3 (not counted against limits).
   bool ScanScope(std::string_view bytes, int budget) {
-    if (budget < 0) return check_.Fail(Problem::kTooDeep);
     AttributeTally tally;
-    Reader reader(bytes, budget);
-    Field field;
-    while (reader.Next(&field)) {
-      if (!field.Is(WireType::kLength)) continue;
-      if ((field.number == 1 || field.number == 2) && !CheckUtf8(field.bytes)) return false;
-      if (field.number == 3 && !ScanAttribute(field.bytes, budget - 1, &tally)) return false;
-    }
-    return reader.ok() || Malformed();
+    return ScanStringsAndAttributes(bytes, budget, 1, 2, &tally);
   }
 
   // One KeyValue: validated, counted, its value's length checked when a limit is set.
@@ -188,7 +187,12 @@ class Scanner {
                      ValueView* value_out = nullptr) {
     std::string_view key;
     AnyValueState state;
-    if (!internal::ReadKeyValue(bytes, budget, &check_, &key, &state)) return false;
+    const auto fast = budget >= 1 ? internal::ReadCanonicalKeyValue(bytes, true, &key, &state)
+                                  : internal::FastPath::kNotCanonical;
+    if (fast == internal::FastPath::kInvalidUtf8) return check_.Fail(Problem::kInvalidUtf8);
+    if (fast == internal::FastPath::kNotCanonical && !internal::ReadKeyValue(bytes, budget, &check_, &key, &state)) {
+      return false;
+    }
     if (state.needs_merge) return check_.Fail(Problem::kMerge);
     ++tally->count;
     const bool limit_length = limits_.max_attribute_value_length != SIZE_MAX;
@@ -205,21 +209,13 @@ class Scanner {
 
   // Event: time = 1, name = 2, attributes = 3, dropped_attributes_count = 4.
   bool ScanEvent(std::string_view bytes, int budget, bool* over) {
-    if (budget < 0) return check_.Fail(Problem::kTooDeep);
     AttributeTally tally;
-    Reader reader(bytes, budget);
-    Field field;
-    while (reader.Next(&field)) {
-      if (!field.Is(WireType::kLength)) continue;
-      if (field.number == 2 && !CheckUtf8(field.bytes)) return false;
-      if (field.number == 3 && !ScanAttribute(field.bytes, budget - 1, &tally)) return false;
-    }
+    if (!ScanStringsAndAttributes(bytes, budget, 2, 2, &tally)) return false;
     if (tally.Over(limits_)) *over = true;
-    return reader.ok() || Malformed();
+    return true;
   }
 
   // Link: trace_id = 1, span_id = 2, trace_state = 3, attributes = 4, dropped = 5, flags = 6.
-  // `ids_fit` turns false when the link's IDs would make FromProto refuse the span.
   bool ScanLink(std::string_view bytes, int budget, bool* over, std::string_view* trace_id, std::string_view* span_id) {
     if (budget < 0) return check_.Fail(Problem::kTooDeep);
     AttributeTally tally;
@@ -310,19 +306,9 @@ class Scanner {
     switch (field.number) {
       case 1: if (length) ids->trace_id = field.bytes; break;
       case 2: if (length) ids->span_id = field.bytes; break;
-      case 3:
-        if (length) {
-          if (!CheckUtf8(field.bytes)) return false;
-          span->trace_state = field.bytes;
-        }
-        break;
+      case 3: return !length || TakeString(field.bytes, &span->trace_state);
       case 4: if (length) ids->parent_span_id = field.bytes; break;
-      case 5:
-        if (length) {
-          if (!CheckUtf8(field.bytes)) return false;
-          span->name = field.bytes;
-        }
-        break;
+      case 5: return !length || TakeString(field.bytes, &span->name);
       case 6:
         if (field.Is(WireType::kVarint)) span->kind = otlp::internal::SpanKindFromNumber(AsInt32(field.value));
         break;

@@ -1,6 +1,7 @@
 #include "wire_values.h"
 
 #include <bit>
+#include <cstring>
 
 #include "text_encoding.h"
 
@@ -12,32 +13,33 @@ constexpr std::uint32_t kArrayValuesField = 1;  // ArrayValue.values and KeyValu
 constexpr std::uint32_t kKeyField = 1;
 constexpr std::uint32_t kValueField = 2;
 
-bool ValidateKeyValueList(std::string_view bytes, int budget, Check* check);
-
-// Every item of an ArrayValue is a well-formed AnyValue.
-bool ValidateArrayValue(std::string_view bytes, int budget, Check* check) {
+// ArrayValue and KeyValueList: every item (field 1) well-formed, read by `read_item(bytes, budget)`.
+template <typename ReadItem>
+bool ValidateItems(std::string_view bytes, int budget, Check* check, ReadItem read_item) {
   if (budget < 0) return check->Fail(Problem::kTooDeep);
   Reader reader(bytes, budget);
   Field field;
   while (reader.Next(&field)) {
-    if (field.number != kArrayValuesField || !field.Is(WireType::kLength)) continue;
-    AnyValueState item;
-    if (!ReadAnyValue(field.bytes, budget - 1, check, &item)) return false;
+    if (field.number == kArrayValuesField && field.Is(WireType::kLength) && !read_item(field.bytes, budget - 1)) {
+      return false;
+    }
   }
   return reader.ok() || check->Fail(Problem::kMalformed);
 }
 
+bool ValidateArrayValue(std::string_view bytes, int budget, Check* check) {
+  return ValidateItems(bytes, budget, check, [check](std::string_view item, int item_budget) {
+    AnyValueState value;
+    return ReadAnyValue(item, item_budget, check, &value);
+  });
+}
+
 bool ValidateKeyValueList(std::string_view bytes, int budget, Check* check) {
-  if (budget < 0) return check->Fail(Problem::kTooDeep);
-  Reader reader(bytes, budget);
-  Field field;
-  while (reader.Next(&field)) {
-    if (field.number != kArrayValuesField || !field.Is(WireType::kLength)) continue;
+  return ValidateItems(bytes, budget, check, [check](std::string_view item, int item_budget) {
     std::string_view key;
     AnyValueState value;
-    if (!ReadKeyValue(field.bytes, budget - 1, check, &key, &value)) return false;
-  }
-  return reader.ok() || check->Fail(Problem::kMalformed);
+    return ReadKeyValue(item, item_budget, check, &key, &value);
+  });
 }
 
 // A message-typed member of the oneof: a second one of the same kind merges into the first.
@@ -144,6 +146,13 @@ bool ReadAnyValue(std::string_view bytes, int budget, Check* check, AnyValueStat
 
 bool ReadKeyValue(std::string_view bytes, int budget, Check* check, std::string_view* key, AnyValueState* value) {
   if (budget < 0) return check ? check->Fail(Problem::kTooDeep) : false;
+  if (budget >= 1 && value->kind == ValueKind::kNone) {  // its AnyValue needs one more level
+    switch (ReadCanonicalKeyValue(bytes, check != nullptr, key, value)) {
+      case FastPath::kRead: return true;
+      case FastPath::kInvalidUtf8: return check->Fail(Problem::kInvalidUtf8);
+      case FastPath::kNotCanonical: break;
+    }
+  }
   Reader reader(bytes, budget);
   Field field;
   while (reader.Next(&field)) {

@@ -3,6 +3,7 @@
 // value as libprotobuf would) and the attribute readers (which trust bytes a scan accepted).
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "hoptrace/otlp/wire.h"
@@ -34,6 +35,60 @@ struct AnyValueState {
   std::uint64_t number = 0;  // bool and int varints, double bits
   bool needs_merge = false;
 };
+
+// The encoding every OTLP exporter writes for a scalar attribute: key (field 1) then value (field 2)
+// holding one string, bool, int, double or bytes member, all lengths below 128. Read without a
+// Reader; anything else takes the general path.
+enum class FastPath { kRead, kNotCanonical, kInvalidUtf8 };
+
+[[gnu::always_inline]] inline FastPath ReadCanonicalKeyValue(std::string_view bytes, bool validate, std::string_view* key, AnyValueState* value) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  const std::size_t size = bytes.size();
+  if (size < 4 || p[0] != 0x0a || p[1] >= 0x80) return FastPath::kNotCanonical;
+  const std::size_t key_size = p[1];
+  const std::size_t value_at = 2 + key_size + 2;  // the AnyValue's first byte
+  if (value_at > size || p[value_at - 2] != 0x12 || p[value_at - 1] != size - value_at) return FastPath::kNotCanonical;
+  const std::uint8_t* v = p + value_at;
+  const std::size_t value_size = size - value_at;
+  if (value_size < 2) return FastPath::kNotCanonical;
+  const std::uint8_t tag = v[0];
+  const auto member = static_cast<ValueKind>(tag >> 3);
+  const auto field_bytes = std::string_view(bytes.data() + value_at, value_size);
+  // Ifs, most frequent first: value kinds vary from one attribute to the next, and a jump table on
+  // them mispredicts more.
+  if (tag == 0x0a || tag == 0x3a) {  // string_value, bytes_value
+    if (v[1] != value_size - 2) return FastPath::kNotCanonical;
+    value->payload = field_bytes.substr(2);
+    // Tags and one-byte lengths are ASCII too: one pass checks key and value when both are ASCII.
+    if (validate && tag == 0x0a) {
+      if (!IsAscii(bytes.data(), size) && !(IsValidUtf8(bytes.substr(2, key_size)) && IsValidUtf8(value->payload))) {
+        return FastPath::kInvalidUtf8;
+      }
+      validate = false;  // the key is checked
+    }
+  } else if (tag == 0x18 || tag == 0x10) {  // int_value, bool_value: a varint filling the rest
+    std::uint64_t number = 0;
+    std::size_t last = 0;  // the varint's last byte, at most the tenth
+    for (std::size_t i = 1; i < value_size && i <= 10; ++i) {
+      number |= static_cast<std::uint64_t>(v[i] & 0x7f) << (7 * (i - 1));
+      if (v[i] < 0x80) {
+        last = i;
+        break;
+      }
+    }
+    if (last == 0 || last != value_size - 1) return FastPath::kNotCanonical;
+    value->number = number;
+  } else if (tag == 0x21 && value_size == 9) {  // double_value
+    std::memcpy(&value->number, v + 1, 8);
+  } else {
+    return FastPath::kNotCanonical;
+  }
+  *key = bytes.substr(2, key_size);
+  if (validate && !IsValidUtf8(*key)) return FastPath::kInvalidUtf8;
+  value->kind = member;
+  value->field = field_bytes;
+  return FastPath::kRead;
+}
 
 // Reads one encoded AnyValue into `state` (which may already hold an earlier occurrence of the same
 // value: protobuf merges occurrences). `budget` is the AnyValue's recursion budget.

@@ -16,11 +16,18 @@ constexpr std::uint32_t kFirstField = 1;
 constexpr std::uint32_t kSecondField = 2;
 constexpr std::uint32_t kThirdField = 3;
 
-bool SameResource(const ResourceRef& a, const ResourceRef& b) {
-  return a.encoded == b.encoded && a.schema_url == b.schema_url;
+// Views from one scan share their bytes: equal pointers answer without comparing.
+bool SameBytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.data() == b.data() || a == b);
 }
 
-bool SameScope(const ScopeRef& a, const ScopeRef& b) { return a.encoded == b.encoded && a.schema_url == b.schema_url; }
+bool SameResource(const ResourceRef& a, const ResourceRef& b) {
+  return SameBytes(a.encoded, b.encoded) && SameBytes(a.schema_url, b.schema_url);
+}
+
+bool SameScope(const ScopeRef& a, const ScopeRef& b) {
+  return SameBytes(a.encoded, b.encoded) && SameBytes(a.schema_url, b.schema_url);
+}
 
 // An empty optional field is left out, as protobuf leaves out defaults.
 std::size_t OptionalFieldSize(std::string_view bytes) { return bytes.empty() ? 0 : LengthFieldSize(bytes.size()); }

@@ -14,6 +14,7 @@
 
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/otlp/wire.h"
+#include "wire_test_support.h"
 
 namespace hoptrace::otlp::wire {
 namespace {
@@ -104,16 +105,7 @@ model::TraceBatch Rebuild(const ScannedRequest& scan) {
     model::Span& span =
         batch.resource_spans[scope.resource].scope_spans[scope_positions[ref.scope]].spans.emplace_back();
     EXPECT_TRUE(DecodeSpan(ref.encoded, &span));
-    EXPECT_EQ(ref.trace_id, span.trace_id);
-    EXPECT_EQ(ref.span_id, span.span_id);
-    EXPECT_EQ(ref.parent_span_id, span.parent_span_id);
-    EXPECT_EQ(ref.start_unix_nanos, span.start_time_unix_nano);
-    EXPECT_EQ(ref.end_unix_nanos, span.end_time_unix_nano);
-    EXPECT_EQ(ref.flags, span.flags);
-    EXPECT_EQ(ref.kind, span.kind);
-    EXPECT_EQ(ref.status_code, span.status.code);
-    EXPECT_EQ(ref.name, span.name);
-    EXPECT_EQ(ref.trace_state, span.trace_state);
+    testing::ExpectSpanRefMatches(ref, span);
   }
   return batch;
 }
@@ -564,6 +556,18 @@ TEST(WireMalformedTest, OddProtobufIsReadAsLibprotobufReadsIt) {
       {"resource_spans as a varint", Proto().Varint(1, 3).str(), true},
       {"11-byte varint", RequestWithSpan(ValidSpan().Tag(6, 0).Raw("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01")),
        false},
+      {"11-byte varint in an int value",
+       RequestWithKeyValue(Proto().Bytes(1, "k").Message(
+           2, Proto().Tag(3, 0).Raw("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"))),
+       false},
+      {"10-byte varint in an int value",
+       RequestWithKeyValue(Proto().Bytes(1, "k").Message(
+           2, Proto().Tag(3, 0).Raw("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"))),
+       true},
+      {"double value cut short", RequestWithKeyValue(Proto().Bytes(1, "k").Message(2, Proto().Tag(4, 1).Raw("1234567"))),
+       false},
+      {"string value with a trailing unknown field",
+       RequestWithKeyValue(Proto().Bytes(1, "k").Message(2, Proto().Bytes(1, "s").Varint(9, 1))), true},
       {"10-byte varint with high bits in the last byte",
        RequestWithSpan(ValidSpan().Tag(6, 0).Raw("\x82\x80\x80\x80\x80\x80\x80\x80\x80\x7f")), true},
       {"overlong varint for a small kind", RequestWithSpan(ValidSpan().Tag(6, 0).Raw("\x83\x80\x80\x80\x00"sv)), true},

@@ -5,6 +5,7 @@
 
 #include "hoptrace/otlp/proto_convert.h"
 #include "test_batch.h"
+#include "wire_test_support.h"
 
 namespace hoptrace::otlp::wire {
 namespace {
@@ -57,16 +58,7 @@ TEST(WireScanTest, FindsEverySpanOfTheFullBatch) {
     for (const auto& scope_spans : resource_spans.scope_spans) {
       for (const model::Span& span : scope_spans.spans) {
         const SpanRef& ref = scan.spans[index++];
-        EXPECT_EQ(ref.trace_id, span.trace_id);
-        EXPECT_EQ(ref.span_id, span.span_id);
-        EXPECT_EQ(ref.parent_span_id, span.parent_span_id);
-        EXPECT_EQ(ref.start_unix_nanos, span.start_time_unix_nano);
-        EXPECT_EQ(ref.end_unix_nanos, span.end_time_unix_nano);
-        EXPECT_EQ(ref.flags, span.flags);
-        EXPECT_EQ(ref.kind, span.kind);
-        EXPECT_EQ(ref.status_code, span.status.code);
-        EXPECT_EQ(ref.name, span.name);
-        EXPECT_EQ(ref.trace_state, span.trace_state);
+        testing::ExpectSpanRefMatches(ref, span);
       }
     }
   }
