@@ -66,7 +66,7 @@ class StripedQueue {
   template <typename Attempt>
   bool ForEachStripeFrom(std::size_t& stripe, Attempt attempt) {
     const std::size_t count = stripes_.size();
-    stripe %= count;
+    if (stripe >= count) stripe %= count;  // thread indices are mostly below the count: no division
     for (std::size_t tried = 0; tried < count; ++tried) {
       if (attempt(*stripes_[stripe])) return true;
       stripe = stripe + 1 == count ? 0 : stripe + 1;

@@ -1,6 +1,7 @@
 #include "thread_index.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -46,11 +47,21 @@ struct ThreadIndex {
   const std::size_t value;
 };
 
+std::size_t TakeIndexForThisThread() {
+  thread_local const ThreadIndex index;  // gives the index back when the thread exits
+  return index.value;
+}
+
+constexpr std::size_t kNoIndex = SIZE_MAX;
+
 }  // namespace
 
 std::size_t ThisThreadIndex() {
-  thread_local const ThreadIndex index;
-  return index.value;
+  // A trivially initialised copy: a plain thread-local read on every span, without the guard and
+  // wrapper call of a thread_local that has a destructor.
+  thread_local std::size_t index = kNoIndex;
+  if (index == kNoIndex) [[unlikely]] index = TakeIndexForThisThread();
+  return index;
 }
 
 std::size_t DefaultStripeCount() {
