@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "hoptrace/collector/routing/hash_ring.h"
+#include "hoptrace/collector/span_sink.h"
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/otlp/wire.h"
 #include "hoptrace/store/store.h"
@@ -51,10 +52,11 @@ struct RouterOptions {
 class Node;
 struct RouterMetrics;
 
-class Router {
+// A SpanSink: the receivers (OTLP gRPC/HTTP, Zipkin) feed it as they feed a store.
+class Router final : public SpanSink {
  public:
   explicit Router(metrics::Registry& registry, RouterOptions options = {});
-  ~Router();  // stops probing; call only once no Route runs
+  ~Router() override;  // stops probing; call only once no Route runs
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
@@ -67,6 +69,10 @@ class Router {
   // is forwarded as it is. Thread-safe. Codes: see the file comment.
   store::Status Route(std::string_view request, const otlp::wire::ScannedRequest& scan,
                       bool request_is_exact = false);
+
+  store::Status Consume(const OtlpSpans& spans) override {
+    return Route(spans.request, spans.scan, spans.request_is_exact);
+  }
 
   std::vector<std::string> nodes() const;  // the current ring's nodes, sorted
   bool IsHealthy(std::string_view node) const;  // false for a node not in the ring
