@@ -347,6 +347,7 @@ bool ParseTopLevel(const std::string& key, const YAML::Node& value, TailSampling
   else if (key == "expected_new_traces_per_sec") config.expected_new_traces_per_sec = Count(value, key);
   else if (key == "max_buffered_bytes") config.max_buffered_bytes = Count(value, key);
   else if (key == "decision_cache_size") config.decision_cache_size = Count(value, key);
+  else if (key == "max_retry_bytes") config.max_retry_bytes = Count(value, key);
   else if (key == "decision_cache") ParseDecisionCache(value, config);
   else if (key == "keep_unsampled_spans") config.keep_unsampled_spans = Scalar<bool>(value, key, "true or false");
   else if (key == "sample_on_first_match") config.sample_on_first_match = Scalar<bool>(value, key, "true or false");

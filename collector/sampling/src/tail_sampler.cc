@@ -19,6 +19,11 @@ constexpr std::size_t kDecisionBatch = 1024;
 // Kept spans collected across shards before a downstream write: one store write per tick, not per shard.
 constexpr std::size_t kForwardBytes = 4u << 20;
 
+bool Retryable(store::Status::Code code) {
+  return code == store::Status::Code::kUnavailable || code == store::Status::Code::kResourceExhausted ||
+         code == store::Status::Code::kIoError;
+}
+
 std::uint64_t HashTraceId(const model::TraceId& id) { return XXH3_64bits(id.data(), model::TraceId::kSize); }
 
 // Chunks of 1/8 of a shard's budget, within [8 KiB, 1 MiB]: a span larger than a chunk cannot be buffered.
@@ -75,6 +80,8 @@ struct TailSampler::Metrics {
                                      "Decisions forgotten to make room for newer ones (late spans of those traces start a new trace)")),
         downstream_errors(r.GetCounter("hoptrace_tail_sampling_downstream_errors_total",
                                        "Requests of kept spans downstream refused")),
+        retry_bytes(r.GetGauge("hoptrace_tail_sampling_retry_bytes",
+                               "Kept spans downstream refused, waiting to be retried (at most max_retry_bytes)")),
         decision_latency(r.GetHistogram("hoptrace_tail_sampling_decision_latency_seconds",
                                         "Time from a trace's first span to its decision", {},
                                         {0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 120})),
@@ -130,6 +137,7 @@ struct TailSampler::Metrics {
   metrics::Counter &late_kept, &late_not_kept;
   metrics::Counter &early_traces_limit, &early_bytes_limit, &dropped_traces_limit, &dropped_bytes_limit;
   metrics::Counter &cache_evictions, &downstream_errors;
+  metrics::Gauge& retry_bytes;
   metrics::Histogram& decision_latency;
   metrics::Gauge &buffered_traces, &buffered_spans, &buffered_bytes;
 };
@@ -257,7 +265,8 @@ store::Status TailSampler::Consume(const OtlpSpans& spans) {
 
   const std::size_t late_kept = s.late_writer.span_count();
   if (late_kept > 0) s.late_writer.Finish(&s.output);
-  const store::Status status = Forward(s);
+  // A request of late spans only gets downstream's answer, so its sender retries it: not kept here too.
+  const store::Status status = Forward(s, /*keep_for_retry=*/late_kept != span_count);
   metrics_->Add(s.tally);
   s.tally = Tally{};
   if (!status.ok() && late_kept == span_count) return status;
@@ -400,7 +409,7 @@ void TailSampler::PublishLocked(Shard& shard) {
   publish(metrics_->buffered_bytes, shard.published_bytes, static_cast<double>(shard.arena.memory_bytes()));
 }
 
-store::Status TailSampler::Forward(Scratch& s) {
+store::Status TailSampler::Forward(Scratch& s, bool keep_for_retry) {
   if (s.output.empty()) return store::Status::Ok();
   otlp::DecodeReport report;
   std::string error;
@@ -415,10 +424,40 @@ store::Status TailSampler::Forward(Scratch& s) {
     metrics_->spans_forwarded.Increment(spans);
   } else {
     metrics_->downstream_errors.Increment();
-    metrics_->dropped_downstream.Increment(spans);
+    if (!(keep_for_retry && Retryable(status.code()) && HoldForRetry(s.output))) {
+      metrics_->dropped_downstream.Increment(spans);
+    }
   }
   s.output.clear();
   return status;
+}
+
+bool TailSampler::HoldForRetry(std::string_view request) {
+  std::lock_guard lock(retry_mutex_);
+  if (retry_.size() + request.size() > config_.max_retry_bytes) return false;
+  retry_.append(request);
+  metrics_->retry_bytes.Set(static_cast<double>(retry_.size()));
+  return true;
+}
+
+void TailSampler::RetryRefused(bool last_try) {
+  std::lock_guard lock(retry_mutex_);
+  if (retry_.empty()) return;
+  otlp::DecodeReport report;
+  std::string error;
+  const bool scanned = otlp::wire::Scan(retry_, {}, &retry_scan_, &report, &error);
+  const store::Status status = scanned ? downstream_.Consume(OtlpSpans{retry_, retry_scan_, /*request_is_exact=*/true})
+                                       : store::Status::Error(store::Status::Code::kCorruption, error);
+  const std::size_t spans = retry_scan_.spans.size();
+  if (status.ok()) {
+    metrics_->spans_forwarded.Increment(spans);
+  } else {
+    metrics_->downstream_errors.Increment();
+    if (Retryable(status.code()) && !last_try) return;  // next tick
+    metrics_->dropped_downstream.Increment(spans);
+  }
+  retry_.clear();
+  metrics_->retry_bytes.Set(0);
 }
 
 void TailSampler::DecideShard(Shard& shard, Due due, std::uint64_t now, Scratch& s) {
@@ -453,6 +492,7 @@ void TailSampler::DecideShard(Shard& shard, Due due, std::uint64_t now, Scratch&
 }
 
 void TailSampler::DecideDue() {
+  RetryRefused(/*last_try=*/false);
   Scratch& s = ThreadScratch();
   const std::uint64_t now = clock_.NowNanos();
   for (auto& shard : shards_) DecideShard(*shard, Due::kWaitOrIdle, now, s);
@@ -489,6 +529,7 @@ void TailSampler::Shutdown() {
   const std::uint64_t now = clock_.NowNanos();
   for (auto& shard : shards_) DecideShard(*shard, Due::kAll, now, s);
   Forward(s);
+  RetryRefused(/*last_try=*/true);  // what is still refused is dropped and counted
 }
 
 TailSamplerStats TailSampler::Stats() const {

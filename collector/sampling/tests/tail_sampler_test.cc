@@ -96,7 +96,36 @@ TEST_F(TailSamplerTest, DownstreamErrorsReachTheSenderOnlyForPureLateRequests) {
   const ScannedBatch mixed = Scan(BatchBuilder().Add(MakeSpan(1, 3, 1)).Add(MakeSpan(5, 5, 0)).Build());
   EXPECT_TRUE(sampler_->Consume(OtlpSpans{mixed.bytes, mixed.scan, true}).ok());  // a retry would buffer trace 5 twice
   EXPECT_EQ(Counter("hoptrace_tail_sampling_downstream_errors_total"), 2u);
-  EXPECT_EQ(Counter("hoptrace_tail_sampling_spans_dropped_total", {{"reason", "downstream_error"}}), 2u);
+  // The pure late request went back to its sender; the mixed one's late span waits for a retry.
+  EXPECT_EQ(Counter("hoptrace_tail_sampling_spans_dropped_total", {{"reason", "downstream_error"}}), 1u);
+  sink_.FailWith(store::Status::Code::kOk);
+  sampler_->DecideDue();
+  EXPECT_EQ(sink_.SpansOf(TraceIdOf(1)), 2u);
+}
+
+TEST_F(TailSamplerTest, KeptTracesRefusedDownstreamAreRetriedEachTick) {
+  Make(std::string("max_retry_bytes: 1000\n") + kKeepAll);
+  sink_.FailWith(store::Status::Code::kUnavailable);
+  Feed(*sampler_, BatchBuilder().Add(MakeSpan(1, 1, 0)).Add(MakeSpan(1, 2, 1)).Build());
+  DecideAll();
+  EXPECT_EQ(sink_.span_count(), 0u);
+  sampler_->DecideDue();  // still refused: held again
+  sink_.FailWith(store::Status::Code::kOk);
+  sampler_->DecideDue();
+  EXPECT_EQ(sink_.SpansOf(TraceIdOf(1)), 2u);
+  EXPECT_EQ(Counter("hoptrace_tail_sampling_spans_dropped_total", {{"reason", "downstream_error"}}), 0u);
+
+  // Beyond max_retry_bytes, and for codes a retry cannot help, kept spans are dropped and counted.
+  sink_.FailWith(store::Status::Code::kUnavailable);
+  BatchBuilder big;
+  for (std::uint64_t t = 10; t < 30; ++t) big.Add(MakeSpan(t, t, 0));
+  Feed(*sampler_, big.Build());
+  DecideAll();
+  EXPECT_EQ(Counter("hoptrace_tail_sampling_spans_dropped_total", {{"reason", "downstream_error"}}), 20u);
+  sink_.FailWith(store::Status::Code::kInvalidArgument);
+  Feed(*sampler_, BatchBuilder().Add(MakeSpan(40, 40, 0)).Build());
+  DecideAll();
+  EXPECT_EQ(Counter("hoptrace_tail_sampling_spans_dropped_total", {{"reason", "downstream_error"}}), 21u);
 }
 
 TEST_F(TailSamplerTest, HeadSamplingFlagIsHonouredOnlyWhenTheProducerFilledIt) {

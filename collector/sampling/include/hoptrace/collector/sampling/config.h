@@ -88,6 +88,9 @@ struct TailSamplingConfig {
   std::size_t max_buffered_bytes = 256u << 20;     // span bytes and interned resources/scopes
   WhenFull when_full = WhenFull::kDecideEarly;
   std::size_t decision_cache_size = 100'000;       // recent decisions remembered for late spans
+  // Kept spans the downstream refused with a retryable code (unavailable, resource exhausted, I/O
+  // error) are retried every tick, up to this many bytes (beyond: dropped and counted; 0: no retry).
+  std::size_t max_retry_bytes = 16u << 20;
   bool keep_unsampled_spans = false;               // buffer spans whose producer said "not sampled"
   bool sample_on_first_match = false;              // stop evaluating at the first policy that samples
   bool drop_pending_traces_on_shutdown = false;

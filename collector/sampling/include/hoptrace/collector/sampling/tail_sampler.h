@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -46,7 +47,7 @@ class TailSampler final : public SpanSink {
   // Takes the spans of one scanned request (thread-safe; receivers call it from many threads). Spans
   // of undecided traces are buffered (Ok); late spans of kept traces go downstream at once. Returns
   // downstream's error only when every span of the request was such a late span (a retry then
-  // duplicates nothing).
+  // duplicates nothing); otherwise refused kept spans are retried every tick (max_retry_bytes).
   store::Status Consume(const OtlpSpans& spans) override;
 
   // Decides every trace whose time has come and sends the kept ones downstream. The ticker calls
@@ -79,7 +80,11 @@ class TailSampler final : public SpanSink {
   void FreeTraceLocked(Shard& shard, std::uint32_t slot);
   void PublishLocked(Shard& shard);
   void DecideShard(Shard& shard, Due due, std::uint64_t now, Scratch& scratch);
-  store::Status Forward(Scratch& scratch);
+  // Sends scratch.output downstream; a refusal worth retrying is kept for RetryRefused if allowed.
+  store::Status Forward(Scratch& scratch, bool keep_for_retry = true);
+  bool HoldForRetry(std::string_view request);
+  // Sends the held requests again; on the last try (shutdown) what is still refused is dropped.
+  void RetryRefused(bool last_try);
   void RunTicker();
 
   TailSamplingConfig config_;
@@ -89,6 +94,10 @@ class TailSampler final : public SpanSink {
   struct PolicyHolder;
   std::unique_ptr<PolicyHolder> policies_;
   std::vector<std::unique_ptr<Shard>> shards_;
+
+  std::mutex retry_mutex_;
+  std::string retry_;  // requests of kept spans downstream refused, concatenated (still one valid request)
+  otlp::wire::ScannedRequest retry_scan_;
 
   std::mutex ticker_mutex_;
   std::condition_variable ticker_wake_;
