@@ -409,24 +409,23 @@ void TailSampler::PublishLocked(Shard& shard) {
   publish(metrics_->buffered_bytes, shard.published_bytes, static_cast<double>(shard.arena.memory_bytes()));
 }
 
-store::Status TailSampler::Forward(Scratch& s, bool keep_for_retry) {
-  if (s.output.empty()) return store::Status::Ok();
+store::Status TailSampler::Send(std::string_view request, ScannedRequest& scan) {
   otlp::DecodeReport report;
   std::string error;
-  store::Status status;
-  if (!otlp::wire::Scan(s.output, {}, &s.output_scan, &report, &error)) {
-    status = store::Status::Error(store::Status::Code::kCorruption, "tail sampler built an invalid request: " + error);
-  } else {
-    status = downstream_.Consume(OtlpSpans{s.output, s.output_scan, /*request_is_exact=*/true});
-  }
-  const std::size_t spans = s.output_scan.spans.size();
-  if (status.ok()) {
-    metrics_->spans_forwarded.Increment(spans);
-  } else {
-    metrics_->downstream_errors.Increment();
-    if (!(keep_for_retry && Retryable(status.code()) && HoldForRetry(s.output))) {
-      metrics_->dropped_downstream.Increment(spans);
-    }
+  const store::Status status =
+      otlp::wire::Scan(request, {}, &scan, &report, &error)
+          ? downstream_.Consume(OtlpSpans{request, scan, /*request_is_exact=*/true})
+          : store::Status::Error(store::Status::Code::kCorruption, "tail sampler built an invalid request: " + error);
+  if (status.ok()) metrics_->spans_forwarded.Increment(scan.spans.size());
+  else metrics_->downstream_errors.Increment();
+  return status;
+}
+
+store::Status TailSampler::Forward(Scratch& s, bool keep_for_retry) {
+  if (s.output.empty()) return store::Status::Ok();
+  const store::Status status = Send(s.output, s.output_scan);
+  if (!status.ok() && !(keep_for_retry && Retryable(status.code()) && HoldForRetry(s.output))) {
+    metrics_->dropped_downstream.Increment(s.output_scan.spans.size());
   }
   s.output.clear();
   return status;
@@ -443,18 +442,10 @@ bool TailSampler::HoldForRetry(std::string_view request) {
 void TailSampler::RetryRefused(bool last_try) {
   std::lock_guard lock(retry_mutex_);
   if (retry_.empty()) return;
-  otlp::DecodeReport report;
-  std::string error;
-  const bool scanned = otlp::wire::Scan(retry_, {}, &retry_scan_, &report, &error);
-  const store::Status status = scanned ? downstream_.Consume(OtlpSpans{retry_, retry_scan_, /*request_is_exact=*/true})
-                                       : store::Status::Error(store::Status::Code::kCorruption, error);
-  const std::size_t spans = retry_scan_.spans.size();
-  if (status.ok()) {
-    metrics_->spans_forwarded.Increment(spans);
-  } else {
-    metrics_->downstream_errors.Increment();
+  const store::Status status = Send(retry_, retry_scan_);
+  if (!status.ok()) {
     if (Retryable(status.code()) && !last_try) return;  // next tick
-    metrics_->dropped_downstream.Increment(spans);
+    metrics_->dropped_downstream.Increment(retry_scan_.spans.size());
   }
   retry_.clear();
   metrics_->retry_bytes.Set(0);

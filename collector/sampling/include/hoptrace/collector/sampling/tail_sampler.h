@@ -80,6 +80,8 @@ class TailSampler final : public SpanSink {
   void FreeTraceLocked(Shard& shard, std::uint32_t slot);
   void PublishLocked(Shard& shard);
   void DecideShard(Shard& shard, Due due, std::uint64_t now, Scratch& scratch);
+  // Scans `request` into `scan` and hands both downstream; counts forwarded spans or the error.
+  store::Status Send(std::string_view request, otlp::wire::ScannedRequest& scan);
   // Sends scratch.output downstream; a refusal worth retrying is kept for RetryRefused if allowed.
   store::Status Forward(Scratch& scratch, bool keep_for_retry = true);
   bool HoldForRetry(std::string_view request);
