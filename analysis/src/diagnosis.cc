@@ -134,10 +134,11 @@ Diagnosis Diagnose(const model::TraceBatch& batch, const DiagnoseOptions& option
   const std::uint64_t top_duration = diagnosis.TopDuration();
   const auto min_gap = static_cast<std::uint64_t>(options.gap_list_min_share * static_cast<double>(top_duration));
   diagnosis.self_times = ComputeSelfTimes(diagnosis.view, diagnosis.critical_path, std::max<std::uint64_t>(min_gap, 1));
+  diagnosis.subtree_critical = SubtreeCritical(diagnosis.view, diagnosis.critical_path);
   if (diagnosis.view.top() == kNone) return diagnosis;
 
   const internal::Context context{diagnosis.view, diagnosis.critical_path, diagnosis.self_times, options,
-                                  SubtreeCritical(diagnosis.view, diagnosis.critical_path), top_duration};
+                                  diagnosis.subtree_critical, top_duration};
   std::vector<Finding>& findings = diagnosis.findings;
   internal::FindBrokenPropagation(context, &diagnosis.candidate_parents, &findings);
   internal::FindLatency(context, &findings);

@@ -13,7 +13,7 @@ struct Context {
   const CriticalPath& path;
   const SelfTimes& self_times;
   const DiagnoseOptions& options;
-  std::vector<std::uint64_t> subtree_critical;  // per span: critical-path time inside its subtree
+  const std::vector<std::uint64_t>& subtree_critical;  // per span: critical-path time inside its subtree
   std::uint64_t top_duration = 0;
 
   double Share(std::uint64_t nanos) const {

@@ -34,7 +34,9 @@ std::string UnwrapTrace(std::string_view json) {
   return std::string(json);
 }
 
-// Fetches a trace as OTLP JSON (the ExportTraceServiceRequest shape).
+}  // namespace
+
+// Declared in client_commands.h: `explain` reads traces the same way.
 std::optional<std::string> FetchTraceJson(std::string_view server, std::string_view trace_id, std::string* error) {
   if (!model::TraceId::FromHex(trace_id)) {
     *error = "'" + std::string(trace_id) + "' is not a trace ID (32 hex digits)";
@@ -54,7 +56,6 @@ std::optional<std::string> FetchTraceJson(std::string_view server, std::string_v
   return UnwrapTrace(response->body);
 }
 
-// Splits a file into OTLP JSON documents: one whole document, or one per line (JSON lines).
 std::vector<std::string> SplitDocuments(const std::string& text) {
   simdjson::dom::parser parser;
   simdjson::dom::element whole;
@@ -67,6 +68,8 @@ std::vector<std::string> SplitDocuments(const std::string& text) {
   }
   return documents;
 }
+
+namespace {
 
 // Moves up to `max_spans` spans from the front of `source` into a new batch, keeping resources and scopes.
 model::TraceBatch TakeSpans(model::TraceBatch& source, std::size_t& resource_index, std::size_t& scope_index,

@@ -4,9 +4,20 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace hoptrace::cli {
+
+// Fetches a trace from a running `hoptrace serve` as OTLP JSON (the ExportTraceServiceRequest
+// shape); nullopt with `error` when the ID is malformed, the trace is missing or the server fails.
+std::optional<std::string> FetchTraceJson(std::string_view server, std::string_view trace_id, std::string* error);
+
+// Splits a file into OTLP JSON documents: one whole document, or one per line (JSON lines);
+// Tempo's {"trace": ...} wrapper is taken off.
+std::vector<std::string> SplitDocuments(const std::string& text);
 
 class ClientCommands {
  public:

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "client_commands.h"
+#include "explain_command.h"
 #include "serve.h"
 
 int main(int argc, char** argv) {
@@ -17,8 +18,10 @@ int main(int argc, char** argv) {
   hoptrace::cli::ServeConfig serve_config;
   CLI::App* serve = hoptrace::cli::AddServeCommand(app, serve_config);
   hoptrace::cli::ClientCommands client(app);
+  hoptrace::cli::ExplainCommand explain(app);
 
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return hoptrace::cli::RunServe(*serve, serve_config);
+  if (explain.parsed()) return explain.Run();
   return client.Run();
 }

@@ -96,6 +96,7 @@ struct Diagnosis {
   TraceView view;
   CriticalPath critical_path;
   SelfTimes self_times;
+  std::vector<std::uint64_t> subtree_critical;     // per span: critical-path time inside its subtree
   std::vector<CandidateParent> candidate_parents;  // for a split trace, likeliest first
   std::vector<Finding> findings;                   // ranked
   std::uint64_t TopDuration() const { return view.top() == kNone ? 0 : view.node(view.top()).Duration(); }

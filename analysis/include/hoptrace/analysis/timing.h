@@ -11,12 +11,14 @@
 
 namespace hoptrace::analysis {
 
-struct PathSegment {
+// A stretch [start, end) of one span's time: a critical-path segment, or a gap.
+struct SpanStretch {
   std::size_t node = kNone;
   std::uint64_t start = 0;
   std::uint64_t end = 0;
   std::uint64_t Duration() const { return end - start; }
 };
+using PathSegment = SpanStretch;
 
 struct CriticalPath {
   std::size_t top = kNone;
@@ -36,12 +38,7 @@ struct CriticalPath {
 // parent's children are sorted by end once and passed by a cursor that only moves forward.
 CriticalPath ComputeCriticalPath(const TraceView& view);
 
-struct Gap {
-  std::size_t node = kNone;
-  std::uint64_t start = 0;
-  std::uint64_t end = 0;
-  std::uint64_t Duration() const { return end - start; }
-};
+using Gap = SpanStretch;  // a stretch of a parent that no child covers
 
 struct ServiceTime {
   std::string_view service;
