@@ -21,17 +21,7 @@ void Encoder::PutFixed64(std::uint64_t value) {
   for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
 }
 
-std::uint8_t Decoder::GetByte() {
-  if (in_.empty()) {
-    Fail();
-    return 0;
-  }
-  const auto value = static_cast<std::uint8_t>(in_[0]);
-  in_.remove_prefix(1);
-  return value;
-}
-
-std::uint64_t Decoder::GetVarint() {
+std::uint64_t Decoder::GetLongVarint() {
   std::uint64_t value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (in_.empty()) break;

@@ -85,8 +85,20 @@ class Decoder {
  public:
   Decoder() = default;
   explicit Decoder(std::string_view in) : in_(in) {}
-  std::uint8_t GetByte();
-  std::uint64_t GetVarint();
+  std::uint8_t GetByte() {
+    if (in_.empty()) {
+      Fail();
+      return 0;
+    }
+    const auto value = static_cast<std::uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return value;
+  }
+  // Inline for the one-byte case, which most counts, ids and deltas are (search decodes millions).
+  std::uint64_t GetVarint() {
+    if (!in_.empty() && static_cast<std::uint8_t>(in_[0]) < 0x80) return GetByte();
+    return GetLongVarint();
+  }
   std::int64_t GetSigned() {
     const std::uint64_t v = GetVarint();
     return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
@@ -115,6 +127,8 @@ class Decoder {
   std::size_t remaining() const { return in_.size(); }
 
  private:
+  std::uint64_t GetLongVarint();
+
   std::string_view in_;
   bool failed_ = false;
 };

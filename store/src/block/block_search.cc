@@ -36,11 +36,27 @@ struct SearchColumns {
   std::vector<std::uint32_t> attribute_begin, attribute_end;  // row -> its cells
   std::vector<AttributeCell> cells;
   std::vector<StringRef> status_message;
+
+  void Clear() {
+    for (auto* column : {&trace, &resource, &attribute_begin, &attribute_end}) column->clear();
+    for (auto* column : {&name, &status_message}) column->clear();
+    for (auto* column : {&kind, &status}) column->clear();
+    for (auto* column : {&start, &end}) column->clear();
+    cells.clear();
+  }
 };
 
+// What a filter reads besides resources, starts and ends.
 struct ColumnNeeds {
-  bool attributes = false;
-  bool status_message = false;
+  bool names = false, kinds = false, statuses = false;  // early
+  bool attributes = false, status_message = false;     // late
+  void Add(const ColumnNeeds& other) {
+    names |= other.names;
+    kinds |= other.kinds;
+    statuses |= other.statuses;
+    attributes |= other.attributes;
+    status_message |= other.status_message;
+  }
 };
 
 // Passes over a string reference without resolving it.
@@ -108,28 +124,39 @@ bool DecodeAttributeCells(std::vector<Decoder>& in, const std::vector<std::uint3
   return std::none_of(in.begin(), in.end(), [](const Decoder& d) { return d.failed(); });
 }
 
-// The intrinsics of every row.
+// The intrinsics the filter needs, of every row, into `out` cleared (its buffers are reused from
+// group to group). Resources, starts and ends are always decoded (range, services, durations).
 Status DecodeEarlyColumns(const SectionData& intrinsics_column, const std::vector<TraceRow>& traces,
-                          const Dictionaries& dict, SearchColumns& out) {
-  std::vector<Decoder> intrinsics;
-  if (!SplitStreams(*intrinsics_column, kIntrinsicStreams, &intrinsics)) return Corruption("malformed row group streams");
+                          const Dictionaries& dict, ColumnNeeds needs, SearchColumns& out) {
+  out.Clear();
+  std::vector<Decoder> in;
+  if (!SplitStreams(*intrinsics_column, kIntrinsicStreams, &in)) return Corruption("malformed row group streams");
   for (std::uint32_t t = 0; t < traces.size(); ++t) {
     std::uint64_t start = traces[t].start;
     for (std::size_t i = 0; i < traces[t].span_count; ++i) {
       out.trace.push_back(t);
-      const std::uint32_t resource = intrinsics[kResourceIds].GetVarint32();
-      if (resource >= dict.resources.size()) return Corruption("resource id out of range");
-      out.resource.push_back(resource);
-      intrinsics[kScopeIds].GetVarint();
-      out.name.push_back(GetStringRef(intrinsics[kNames], dict.strings));
-      out.kind.push_back(intrinsics[kKinds].GetByte());
-      out.status.push_back(intrinsics[kStatusCodes].GetByte());
-      start += intrinsics[kStartDeltas].GetVarint();
+      start += in[kStartDeltas].GetVarint();
       out.start.push_back(start);
-      out.end.push_back(start + static_cast<std::uint64_t>(intrinsics[kDurations].GetSigned()));
     }
   }
-  if (std::any_of(intrinsics.begin(), intrinsics.end(), [](const Decoder& d) { return d.failed(); })) {
+  const std::size_t rows = out.trace.size();
+  for (std::size_t row = 0; row < rows; ++row) {
+    out.end.push_back(out.start[row] + static_cast<std::uint64_t>(in[kDurations].GetSigned()));
+    const std::uint32_t resource = in[kResourceIds].GetVarint32();
+    if (resource >= dict.resources.size()) return Corruption("resource id out of range");
+    out.resource.push_back(resource);
+  }
+  if (needs.names) {
+    for (std::size_t row = 0; row < rows; ++row) out.name.push_back(GetStringRef(in[kNames], dict.strings));
+  }
+  // One byte per row: taken as they are.
+  const auto bytes = [&](Decoder& stream, std::vector<std::uint8_t>& column) {
+    const std::string_view data = stream.GetBytes(rows);
+    column.assign(data.begin(), data.end());
+  };
+  if (needs.kinds) bytes(in[kKinds], out.kind);
+  if (needs.statuses) bytes(in[kStatusCodes], out.status);
+  if (std::any_of(in.begin(), in.end(), [](const Decoder& d) { return d.failed(); })) {
     return Corruption("malformed intrinsic columns");
   }
   return Status::Ok();
@@ -225,8 +252,12 @@ class ComparisonEvaluator {
   }
 
   static ColumnNeeds Needs(const Comparison& comparison) {
-    return {comparison.field.intrinsic == Intrinsic::kNone && comparison.field.scope != AttributeScope::kResource,
-            comparison.field.intrinsic == Intrinsic::kStatusMessage};
+    const Intrinsic intrinsic = comparison.field.intrinsic;
+    return {.names = intrinsic == Intrinsic::kName,
+            .kinds = intrinsic == Intrinsic::kKind,
+            .statuses = intrinsic == Intrinsic::kStatus,
+            .attributes = intrinsic == Intrinsic::kNone && comparison.field.scope != AttributeScope::kResource,
+            .status_message = intrinsic == Intrinsic::kStatusMessage};
   }
   // Needs a late column (attributes or status messages).
   bool late() const {
@@ -328,9 +359,7 @@ class FilterEvaluator {
       node.comparison = comparisons_.size();
       comparisons_.emplace_back(filter.comparison, dict);
       node.cost = comparisons_.back().cost();
-      const ColumnNeeds needs = ComparisonEvaluator::Needs(filter.comparison);
-      needs_.attributes |= needs.attributes;
-      needs_.status_message |= needs.status_message;
+      needs_.Add(ComparisonEvaluator::Needs(filter.comparison));
     }
     for (const SpanFilterPtr& child : filter.children) {
       node.children.push_back(Compile(*child, dict));
@@ -376,6 +405,7 @@ struct BlockSearch::Impl {
   BlockReader::State& state;
   std::shared_ptr<const Dictionaries> dict;
   std::unique_ptr<FilterEvaluator> evaluator;
+  SearchColumns columns;  // of the group being searched
   TimeRange range;
   std::vector<std::size_t> groups;  // that overlap the range, latest traces first
   std::size_t next = 0;
@@ -405,8 +435,8 @@ Status BlockSearch::Impl::SearchGroup(std::size_t group, std::vector<TraceHit>* 
   HOPTRACE_RETURN_IF_ERROR(state.LoadColumn(group, kIntrinsicsColumn, &intrinsics_column));
   std::vector<TraceRow> traces;
   HOPTRACE_RETURN_IF_ERROR(state.DecodeTraces(group, traces_column, *dict, &traces));
-  SearchColumns search;
-  HOPTRACE_RETURN_IF_ERROR(DecodeEarlyColumns(intrinsics_column, traces, *dict, search));
+  SearchColumns& search = columns;
+  HOPTRACE_RETURN_IF_ERROR(DecodeEarlyColumns(intrinsics_column, traces, *dict, evaluator->needs(), search));
   std::vector<std::uint32_t> matched_rows, undecided_rows;
   for (std::uint32_t row = 0; row < search.trace.size(); ++row) {
     if (!range.Contains(search.start[row])) continue;
@@ -459,7 +489,7 @@ TraceHit BlockSearch::Impl::MakeHit(const TraceRow& row, std::vector<model::Span
 }
 
 Status BlockReader::StartSearch(const SearchRequest& request, std::unique_ptr<BlockSearch>* search) {
-  auto impl = std::make_unique<BlockSearch::Impl>(BlockSearch::Impl{*state_, {}, {}, request.range, {}, 0});
+  auto impl = std::make_unique<BlockSearch::Impl>(BlockSearch::Impl{*state_, {}, {}, {}, request.range, {}, 0});
   const MetaSection& meta = state_->meta;
   if (request.limit > 0 && !meta.row_groups.empty() &&
       request.range.Overlaps(meta.meta.min_start_unix_nano, meta.meta.max_start_unix_nano)) {
