@@ -156,9 +156,14 @@ inline bool IsAscii(const char* p, std::size_t size) {
     return static_cast<std::uint64_t>(word);
   };
   std::uint64_t any = 0;
-  if (size >= 8) {
+  if (size > 32) {
     for (std::size_t i = 0; i + 8 <= size; i += 8) any |= load(i, std::uint64_t{});
     any |= load(size - 8, std::uint64_t{});  // the tail, overlapping
+  } else if (size > 16) {  // overlapping loads: no loop whose exit mispredicts on short strings
+    any = load(0, std::uint64_t{}) | load(8, std::uint64_t{}) | load(size - 16, std::uint64_t{}) |
+          load(size - 8, std::uint64_t{});
+  } else if (size >= 8) {
+    any = load(0, std::uint64_t{}) | load(size - 8, std::uint64_t{});
   } else if (size >= 4) {
     any = load(0, std::uint32_t{}) | load(size - 4, std::uint32_t{});
   } else {
