@@ -4,7 +4,9 @@
 #include <chrono>
 #include <exception>
 
+#include "hoptrace/analysis/diagnosis_json.h"
 #include "hoptrace/http/url.h"
+#include "hoptrace/query/analysis_api.h"
 #include "hoptrace/query/jaeger_api.h"
 #include "hoptrace/query/native_api.h"
 
@@ -81,6 +83,7 @@ void HttpApi::RegisterRoutes(http::Router& router) {
   router.Get("/api/traces/{traceID}", Instrument("get_trace", true, bind(&HttpApi::Trace)));
   router.Get("/api/dependencies", Instrument("dependencies", true, bind(&HttpApi::Dependencies)));
   router.Get("/api/v2/traces/{traceID}", Instrument("get_trace_otlp", false, bind(&HttpApi::TraceOtlp)));
+  router.Get("/api/v2/traces/{traceID}/analysis", Instrument("trace_analysis", false, bind(&HttpApi::TraceAnalysis)));
   router.Get("/api/search", Instrument("search", false, bind(&HttpApi::Search)));
 
   router.Get("/metrics", [this](http::Request&) {
@@ -164,13 +167,29 @@ http::Response HttpApi::Dependencies(const http::Request& request) {
   return http::Response::Json(200, JaegerDependenciesJson(links));
 }
 
-http::Response HttpApi::TraceOtlp(const http::Request& request) {
+// The stored trace named by the path's {traceID}, or the native error answer.
+std::variant<model::TraceBatch, http::Response> HttpApi::StoredTrace(const http::Request& request) {
   const std::string_view id_text = request.PathParam("traceID");
   const auto id = ParseJaegerTraceId(id_text);
   if (!id) return NativeError(400, "invalid trace ID \"" + std::string(id_text) + "\": expected 1 to 32 hex digits");
-  const auto trace = store_.GetTrace(*id);
+  auto trace = store_.GetTrace(*id);
   if (!trace) return NativeError(404, std::string(kTraceNotFound));
-  return http::Response::Json(200, TraceOtlpJson(*trace));
+  return std::move(*trace);
+}
+
+http::Response HttpApi::TraceOtlp(const http::Request& request) {
+  auto trace = StoredTrace(request);
+  if (auto* error = std::get_if<http::Response>(&trace)) return std::move(*error);
+  return http::Response::Json(200, TraceOtlpJson(std::get<model::TraceBatch>(trace)));
+}
+
+http::Response HttpApi::TraceAnalysis(const http::Request& request) {
+  auto trace = StoredTrace(request);
+  if (auto* error = std::get_if<http::Response>(&trace)) return std::move(*error);
+  StoreParentSource parents(store_);
+  const analysis::Diagnosis diagnosis =
+      analysis::Diagnose(std::get<model::TraceBatch>(trace), {.parent_source = &parents});
+  return http::Response::Json(200, analysis::DiagnosisToJson(diagnosis));
 }
 
 http::Response HttpApi::Search(const http::Request& request) {

@@ -2,6 +2,7 @@
 
 #include "hoptrace/query/http_api.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <stdlib.h>
@@ -242,6 +243,67 @@ TEST_P(HttpApiTest, TraceAsOtlpJson) {
 
   EXPECT_EQ(Get("/api/v2/traces/" + TraceId::FromHighLow(7, 7).ToHex()).status, 404u);
   EXPECT_EQ(Get("/api/v2/traces/zz").body, R"({"error":"invalid trace ID \"zz\": expected 1 to 32 hex digits"})");
+}
+
+TEST_P(HttpApiTest, TraceAnalysisNamesTheSlowHopAndTheErrorOrigin) {
+  const ClientResponse response = Get("/api/v2/traces/" + checkout_.ToHex() + "/analysis");
+  ASSERT_EQ(response.status, 200u) << response.body;
+  const simdjson::dom::element root = Parse(response.body);
+  EXPECT_EQ(std::string_view(root["traceId"]), checkout_.ToHex());
+  EXPECT_EQ(std::uint64_t(root["durationNanos"]), 40 * kMs);
+  const simdjson::dom::element first = root["findings"].at(0);
+  EXPECT_EQ(std::string_view(first["kind"]), "critical_path");
+  EXPECT_EQ(std::string_view(first["headline"]), "frontend → payments charge took 25 ms of 40 ms (63 %) on the critical path");
+  EXPECT_EQ(std::string_view(first["evidence"].at(0)["spanId"]), SpanId::FromHighLow(0, 0x3).ToHex());
+  bool error_origin = false;
+  for (simdjson::dom::element finding : root["findings"].get_array()) {
+    if (std::string_view(finding["kind"]) != "error_origin") continue;
+    error_origin = true;
+    // charge answered 500 without setting error status; the client span between recorded none.
+    EXPECT_EQ(std::string_view(finding["headline"]),
+              "frontend → payments charge is where the error started (http.status_code=500); 1 caller(s) only passed it "
+              "up, up to frontend GET /checkout");
+  }
+  EXPECT_TRUE(error_origin) << response.body;
+  // The path in time order: frontend's first millisecond, the call, charge, back up.
+  const simdjson::dom::array path = root["criticalPath"].get_array();
+  ASSERT_EQ(path.size(), 5u);
+  EXPECT_EQ(std::string_view(path.at(2)["operation"]), "charge");
+  EXPECT_EQ(std::uint64_t(path.at(2)["durationNanos"]), 25 * kMs);
+  EXPECT_EQ(std::string_view(root["services"].at(0)["service"]), "payments");
+
+  EXPECT_EQ(Get("/api/v2/traces/" + TraceId::FromHighLow(7, 7).ToHex() + "/analysis").status, 404u);
+  EXPECT_EQ(Get("/api/v2/traces/zz/analysis").body, R"({"error":"invalid trace ID \"zz\": expected 1 to 32 hex digits"})");
+}
+
+// A split trace: payments' server span names a remote parent that its trace lacks. The caller's
+// span is in another stored trace, found through the store by its peer attributes.
+TEST_P(HttpApiTest, TraceAnalysisFindsTheCallerOfASplitTraceInTheStore) {
+  const TraceId caller_trace = TraceId::FromHighLow(0x5, 0xca11);
+  const TraceId split_trace = TraceId::FromHighLow(0x5, 0x5b1);
+  model::Span caller_root = MakeSpan(caller_trace, 0x51, 0, "POST /order", model::SpanKind::kServer, start_, 60 * kMs);
+  model::Span call = MakeSpan(caller_trace, 0x52, 0x51, "POST /pay", model::SpanKind::kClient, start_ + kMs, 50 * kMs);
+  call.attributes.push_back({"peer.service", std::string("billing")});
+  model::Span decoy = MakeSpan(caller_trace, 0x53, 0x51, "GET /stock", model::SpanKind::kClient, start_ + kMs, 50 * kMs);
+  decoy.attributes.push_back({"peer.service", std::string("stock")});
+  model::Span split = MakeSpan(split_trace, 0x61, 0x52, "POST /pay", model::SpanKind::kServer, start_ + 3 * kMs, 45 * kMs);
+  model::TraceBatch batch;
+  batch.resource_spans.push_back(ServiceSpans("orders", {caller_root, call, decoy}));
+  batch.resource_spans.push_back(ServiceSpans("billing", {split}));
+  ASSERT_TRUE(store_->Write(batch).ok());
+
+  const ClientResponse response = Get("/api/v2/traces/" + split_trace.ToHex() + "/analysis");
+  ASSERT_EQ(response.status, 200u) << response.body;
+  const simdjson::dom::element root = Parse(response.body);
+  const simdjson::dom::element first = root["findings"].at(0);
+  EXPECT_EQ(std::string_view(first["kind"]), "split_trace");
+  EXPECT_THAT(std::string(std::string_view(first["headline"])),
+              ::testing::HasSubstr("likeliest caller: orders POST /pay in trace " + caller_trace.ToHex()));
+  const simdjson::dom::array candidates = root["candidateParents"].get_array();
+  ASSERT_EQ(candidates.size(), 1u) << response.body;
+  EXPECT_EQ(std::string_view(candidates.at(0)["spanId"]), SpanId::FromHighLow(0, 0x52).ToHex());
+  EXPECT_EQ(std::string_view(candidates.at(0)["reason"]),
+            "its span ID is the missing parent, its time contains the call, peer.service=billing, same operation name");
 }
 
 TEST_P(HttpApiTest, NativeSearchWithTheQueryLanguage) {

@@ -8,6 +8,7 @@
 //   GET /api/traces/{traceID}                      Jaeger: one trace; 404 in Jaeger's error shape
 //   GET /api/dependencies?endTs=&lookback=         Jaeger: [{"parent","child","callCount"}]
 //   GET /api/v2/traces/{traceID}                   Tempo-style: the trace as OTLP JSON
+//   GET /api/v2/traces/{traceID}/analysis          the trace's diagnosis (analysis/diagnosis_json.h)
 //   GET /api/search?q=&start=&end=&limit=          native search with the query language
 //   GET /metrics, /healthz, /readyz
 //
@@ -19,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "hoptrace/http/message.h"
@@ -57,7 +59,9 @@ class HttpApi {
   http::Response SearchTraces(const http::Request& request);
   http::Response Trace(const http::Request& request);
   http::Response Dependencies(const http::Request& request);
+  std::variant<model::TraceBatch, http::Response> StoredTrace(const http::Request& request);
   http::Response TraceOtlp(const http::Request& request);
+  http::Response TraceAnalysis(const http::Request& request);
   http::Response Search(const http::Request& request);
 
   store::Store& store_;
