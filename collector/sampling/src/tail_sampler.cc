@@ -142,12 +142,6 @@ struct TailSampler::Metrics {
   metrics::Gauge &buffered_traces, &buffered_spans, &buffered_bytes;
 };
 
-struct TailSampler::PolicyHolder {
-  PolicyHolder(const TailSamplingConfig& config, metrics::Registry& registry)
-      : set(config.policies, config.sample_on_first_match, registry) {}
-  PolicySet set;
-};
-
 struct TailSampler::Shard {
   Shard(std::size_t traces, std::size_t budget, std::size_t cache)
       : table(traces), arena(budget, ChunkBytesFor(budget)), decisions(cache) {}
@@ -211,7 +205,7 @@ TailSampler::TailSampler(const TailSamplingConfig& config, SpanSink& downstream,
     : config_(config), downstream_(downstream), clock_(clock) {
   CheckConfig(config_);
   metrics_ = std::make_unique<Metrics>(registry);
-  policies_ = std::make_unique<PolicyHolder>(config_, registry);
+  policies_ = std::make_unique<PolicySet>(config_.policies, config_.sample_on_first_match, registry);
   const std::size_t shards = config_.shards;
   const std::size_t traces_per_shard = (config_.num_traces + shards - 1) / shards;
   const std::size_t cache_per_shard = (config_.decision_cache_size + shards - 1) / shards;
@@ -332,7 +326,7 @@ void TailSampler::IngestLocked(Shard& shard, const ScannedRequest& scan, std::si
     if (trace.tail.valid()) shard.arena.SetNext(trace.tail, record);
     else trace.head = record;
     trace.tail = record;
-    const PolicySet& policies = policies_->set;
+    const PolicySet& policies = *policies_;
     const std::uint32_t trace_state_bits =
         span.trace_state.empty() || !policies.has_trace_state_policies() ? 0 : policies.MatchTraceState(span.trace_state);
     trace.summary.Add(span.start_unix_nanos, span.end_unix_nanos, span.status_code, !span.parent_span_id.IsValid(), now,
@@ -359,7 +353,7 @@ bool TailSampler::EvictOldestLocked(Shard& shard, bool for_bytes, std::uint64_t 
 
 void TailSampler::DecideLocked(Shard& shard, std::uint32_t slot, std::uint64_t now, Scratch& s) {
   const TraceSlot& trace = shard.table[slot];
-  const bool keep = policies_->set.Decide(SlotView(shard.arena, trace, now));
+  const bool keep = policies_->Decide(SlotView(shard.arena, trace, now));
   if (shard.decisions.Insert(trace.id, trace.hash, keep)) ++s.tally.cache_evictions;
   metrics_->decision_latency.Observe(static_cast<double>(now - std::min(now, trace.summary.first_arrival)) / 1e9);
   if (keep) {

@@ -24,6 +24,8 @@
 
 namespace hoptrace::collector::sampling {
 
+class PolicySet;  // src/policy.h
+
 struct TailSamplerStats {
   std::size_t buffered_traces = 0;
   std::size_t buffered_spans = 0;
@@ -93,8 +95,7 @@ class TailSampler final : public SpanSink {
   SpanSink& downstream_;
   const Clock& clock_;
   std::unique_ptr<Metrics> metrics_;
-  struct PolicyHolder;
-  std::unique_ptr<PolicyHolder> policies_;
+  std::unique_ptr<PolicySet> policies_;
   std::vector<std::unique_ptr<Shard>> shards_;
 
   std::mutex retry_mutex_;
