@@ -1,5 +1,6 @@
 #include "explain_command.h"
 
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,11 @@
 
 #include "client_commands.h"
 #include "hoptrace/analysis/diagnosis_json.h"
+#include "hoptrace/http/client.h"
+#include "hoptrace/http/url.h"
 #include "hoptrace/otlp/json_convert.h"
+#include "hoptrace/query/analysis_api.h"
+#include "hoptrace/query/query_language.h"
 
 namespace hoptrace::cli {
 namespace {
@@ -231,6 +236,11 @@ std::string RenderFindings(const Diagnosis& diagnosis, const ExplainOptions& opt
   return out;
 }
 
+bool ParseTrace(std::string_view json, model::TraceBatch* trace, std::string* error) {
+  otlp::DecodeReport report;
+  return otlp::ParseJson(json, trace, &report, error);
+}
+
 // The spans of `batch` that belong to the first trace in it; `other_traces` counts the rest's IDs.
 model::TraceBatch FirstTraceOnly(model::TraceBatch batch, std::size_t* other_traces) {
   std::optional<model::TraceId> first;
@@ -260,8 +270,7 @@ bool ReadTraceFile(const std::string& path, model::TraceBatch* trace, std::strin
   contents << in.rdbuf();
   model::TraceBatch all;
   for (const std::string& document : SplitDocuments(contents.str())) {
-    otlp::DecodeReport report;
-    if (!otlp::ParseJson(document, &all, &report, error)) {
+    if (!ParseTrace(document, &all, error)) {
       *error = path + ": " + *error;
       return false;
     }
@@ -273,6 +282,44 @@ bool ReadTraceFile(const std::string& path, model::TraceBatch* trace, std::strin
   }
   return true;
 }
+
+// A split trace's candidate parents from the server: its native search with the query the API
+// itself would run against the store (query::ParentSearchFilter), then each trace as OTLP JSON.
+class ServerParentSource : public analysis::ParentTraceSource {
+ public:
+  explicit ServerParentSource(std::string server) : server_(std::move(server)) {}
+
+  std::vector<model::TraceBatch> FindCandidates(const analysis::ParentSearch& search) override {
+    const std::string query = query::FormatFilter(*query::ParentSearchFilter(search));
+    const auto seconds = [](std::uint64_t nanos) { return std::to_string(nanos / 1'000'000'000); };
+    const std::string target = "/api/search?q=" + http::PercentEncode(query) + "&start=" +
+                               seconds(search.window_start_unix_nano) + "&end=" +
+                               seconds(search.window_end_unix_nano + 999'999'999) + "&limit=" +
+                               std::to_string(query::StoreParentSource::kMaxCandidateTraces);
+    std::string error;
+    auto response = http::Client(server_).Get(target, &error);
+    simdjson::dom::parser parser;
+    simdjson::dom::array traces;
+    if (!response || response->status != 200 || parser.parse(response->body)["traces"].get(traces)) {
+      std::cerr << "hoptrace explain: no candidate parents (the search failed: "
+                << (response ? response->body : error) << ")\n";
+      return {};
+    }
+    std::vector<model::TraceBatch> candidates;
+    for (simdjson::dom::element summary : traces) {
+      std::string_view id;
+      if (summary["traceID"].get(id) || id == search.trace_id.ToHex()) continue;
+      model::TraceBatch trace;
+      if (auto json = FetchTraceJson(server_, id, &error); json && ParseTrace(*json, &trace, &error)) {
+        candidates.push_back(std::move(trace));
+      }
+    }
+    return candidates;
+  }
+
+ private:
+  std::string server_;
+};
 
 }  // namespace
 
@@ -302,20 +349,21 @@ ExplainCommand::ExplainCommand(CLI::App& app) {
 int ExplainCommand::Run() {
   model::TraceBatch trace;
   std::string error;
+  std::unique_ptr<ServerParentSource> parents;  // offline, a split trace's caller cannot be searched for
   if (std::filesystem::is_regular_file(target_)) {
     if (!ReadTraceFile(target_, &trace, &error)) return Fail(error);
   } else if (model::TraceId::FromHex(target_)) {
     const auto json = FetchTraceJson(server_, target_, &error);
     if (!json) return Fail(error);
-    otlp::DecodeReport report;
-    if (!otlp::ParseJson(*json, &trace, &report, &error)) return Fail("unreadable answer from the server: " + error);
+    if (!ParseTrace(*json, &trace, &error)) return Fail("unreadable answer from the server: " + error);
+    parents = std::make_unique<ServerParentSource>(server_);
   } else {
     return Fail("'" + target_ + "' is neither a file nor a trace ID (32 hex digits)");
   }
   if (trace.SpanCount() == 0) return Fail("the trace has no spans");
   options_.format = format_ == "json" ? ExplainFormat::kJson : format_ == "markdown" ? ExplainFormat::kMarkdown : ExplainFormat::kText;
   options_.color = options_.format == ExplainFormat::kText && isatty(STDOUT_FILENO) != 0;
-  const Diagnosis diagnosis = analysis::Diagnose(trace);
+  const Diagnosis diagnosis = analysis::Diagnose(trace, {.parent_source = parents.get()});
   std::cout << RenderExplanation(diagnosis, options_);
   return 0;
 }

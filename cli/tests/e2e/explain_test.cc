@@ -34,6 +34,17 @@ struct SlowHopTrace {
   model::SpanId culprit;
 };
 
+// Moves a fixture trace's times so that it ended 10 s ago.
+void MoveToNow(model::TraceBatch& batch) {
+  const std::uint64_t shift = NowUnixNano() - 10'000'000'000ULL - analysis::testing::kTraceStart;
+  for (auto& resource_spans : batch.resource_spans) {
+    for (auto& span : resource_spans.scope_spans[0].spans) {
+      span.start_time_unix_nano += shift;
+      span.end_time_unix_nano += shift;
+    }
+  }
+}
+
 SlowHopTrace MakeSlowHopTrace() {
   TraceBuilder trace(static_cast<std::uint64_t>(NowUnixNano()));
   const auto root = trace.Add("explain-payments", "POST /pay", 0, 0, 9000, model::SpanKind::kServer);
@@ -41,13 +52,7 @@ SlowHopTrace MakeSlowHopTrace() {
   const auto score = trace.Add("fraud-api", "POST /score", call, 550, 8450, model::SpanKind::kServer);
   trace.Attr(score, "url.full", std::string("http://fraud-api:8080/score"));
   SlowHopTrace out{trace.Build(), trace.trace_id(), TraceBuilder::SpanIdOf(score)};
-  const std::uint64_t shift = NowUnixNano() - 10'000'000'000ULL - analysis::testing::kTraceStart;
-  for (auto& resource_spans : out.batch.resource_spans) {
-    for (auto& span : resource_spans.scope_spans[0].spans) {
-      span.start_time_unix_nano += shift;
-      span.end_time_unix_nano += shift;
-    }
-  }
+  MoveToNow(out.batch);
   return out;
 }
 
@@ -59,10 +64,10 @@ class ExplainTest : public ServeFixture {
   }
   std::string QueryUrl() const { return "http://127.0.0.1:" + std::to_string(serve().ports().query); }
 
-  // Writes the trace as an exported OTLP JSON file and imports it into the server.
-  std::string ImportTrace(const SlowHopTrace& trace) {
-    const std::string file = (scratch() / "slow-hop.json").string();
-    std::ofstream(file) << otlp::ToJson(trace.batch);
+  // Writes the spans as an exported OTLP JSON file and imports it into the server.
+  std::string ImportTrace(const model::TraceBatch& batch, const std::string& name) {
+    const std::string file = (scratch() / name).string();
+    std::ofstream(file) << otlp::ToJson(batch);
     const RunResult imported = Hoptrace({"import", file, "--otlp-endpoint", serve().OtlpHttpUrl()});
     EXPECT_EQ(imported.status.code, 0) << imported.err;
     return file;
@@ -75,7 +80,7 @@ constexpr std::string_view kExpectedHeadline =
 
 TEST_F(ExplainTest, FromTheServerTheFirstFindingNamesTheSlowHop) {
   const SlowHopTrace trace = MakeSlowHopTrace();
-  ImportTrace(trace);
+  ImportTrace(trace.batch, "slow-hop.json");
   const RunResult run = Hoptrace({"explain", trace.trace_id.ToHex(), "--server", QueryUrl(), "--format", "json"});
   ASSERT_EQ(run.status.code, 0) << run.err;
   simdjson::dom::parser parser;
@@ -108,6 +113,29 @@ TEST_F(ExplainTest, OfflineFromTheExportedFileAsTextAndMarkdown) {
   EXPECT_THAT(markdown.out, StartsWith("# Trace " + trace.trace_id.ToHex() + "\n"));
   EXPECT_THAT(markdown.out, HasSubstr("1. **[critical_path]** " + std::string(kExpectedHeadline)));
   EXPECT_THAT(markdown.out, HasSubstr("## Waterfall\n\n```\n"));
+}
+
+// billing's server span names a parent that its trace lacks: the caller (explain-orders) put its
+// span in another trace. explain finds it through the server's search.
+TEST_F(ExplainTest, SplitTraceNamesTheCallerFoundOnTheServer) {
+  TraceBuilder caller(NowUnixNano() + 1);
+  const auto order = caller.Add("explain-orders", "POST /order", 0, 0, 400, model::SpanKind::kServer);
+  const auto pay = caller.Add("explain-orders", "POST /pay", order, 50, 350, model::SpanKind::kClient);
+  caller.Attr(pay, "peer.service", std::string("explain-billing"));
+  TraceBuilder split(NowUnixNano() + 2);
+  const auto served = split.Add("explain-billing", "POST /pay", pay, 60, 340, model::SpanKind::kServer);
+  split.Add("explain-billing", "charge", served, 70, 330);
+  model::TraceBatch both = caller.Build();
+  for (auto& resource_spans : split.Build().resource_spans) both.resource_spans.push_back(std::move(resource_spans));
+  MoveToNow(both);
+  ImportTrace(both, "split.json");
+
+  const RunResult run = Hoptrace({"explain", split.trace_id().ToHex(), "--server", QueryUrl()});
+  ASSERT_EQ(run.status.code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(" 1. [split_trace] split trace: explain-billing POST /pay (SERVER) was called by span " +
+                                 TraceBuilder::SpanIdOf(pay).ToHex()));
+  EXPECT_THAT(run.out, HasSubstr("likeliest caller: explain-orders POST /pay in trace " + caller.trace_id().ToHex() +
+                                 " (its span ID is the missing parent"));
 }
 
 TEST_F(ExplainTest, BadInputIsOneClearErrorAndExitCode1) {
