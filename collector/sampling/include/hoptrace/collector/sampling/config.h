@@ -81,8 +81,9 @@ enum class WhenFull : std::uint8_t { kDecideEarly, kDrop };
 struct TailSamplingConfig {
   std::chrono::nanoseconds decision_wait = std::chrono::seconds(10);
   // A trace whose root span has arrived is decided once nothing arrived for this long (if that is
-  // sooner than decision_wait).
-  std::chrono::nanoseconds idle_after_root = std::chrono::seconds(2);
+  // sooner than decision_wait). 5 s is the OTel SDKs' default export delay: other services' spans of
+  // the trace may reach the collector that much after the root.
+  std::chrono::nanoseconds idle_after_root = std::chrono::seconds(5);
   std::size_t num_traces = 50'000;                 // buffered traces at most
   std::size_t expected_new_traces_per_sec = 0;     // accepted for OTel compatibility; unused
   std::size_t max_buffered_bytes = 256u << 20;     // span bytes and interned resources/scopes
