@@ -35,6 +35,12 @@ bool OpaqueTextMayExceed(std::size_t encoded_size, std::size_t max_length) {
   return encoded_size > 0 && encoded_size > (max_length < 8 ? 0 : (max_length - 8) / 8);
 }
 
+// ValueTooLong for what the canonical KeyValue read gives: a string, bytes (opaque) or a number.
+bool ScalarTooLong(const AnyValueState& value, std::size_t max_length) {
+  if (value.kind == otlp::internal::ValueKind::kString) return value.payload.size() > max_length;
+  return value.kind == otlp::internal::ValueKind::kBytes && OpaqueTextMayExceed(value.field.size(), max_length);
+}
+
 bool ValueTooLong(const ValueView& value, std::size_t max_length) {
   if (value.opaque) return OpaqueTextMayExceed(value.string.size(), max_length);
   if (value.type == model::AttributeType::kString) return value.string.size() > max_length;
@@ -185,21 +191,36 @@ class Scanner {
   // One KeyValue: validated, counted, its value's length checked when a limit is set.
   bool ScanAttribute(std::string_view bytes, int budget, AttributeTally* tally, std::string_view* key_out = nullptr,
                      ValueView* value_out = nullptr) {
+    ++tally->count;
+    if (!key_out && budget >= 1) {  // the common case: a scalar to validate (and measure)
+      std::string_view key;
+      AnyValueState state;  // stays in registers: the slow path reads the bytes again
+      const auto fast = internal::ReadCanonicalKeyValue(bytes, true, &key, &state);
+      if (fast == internal::FastPath::kRead) {
+        if (limit_length_ && ScalarTooLong(state, limits_.max_attribute_value_length)) tally->value_too_long = true;
+        return true;
+      }
+      if (fast == internal::FastPath::kInvalidUtf8) return check_.Fail(Problem::kInvalidUtf8);
+    }
+    return ReadAttribute(bytes, budget, tally, key_out, value_out);
+  }
+
+  [[gnu::noinline]] bool ReadAttribute(std::string_view bytes, int budget, AttributeTally* tally,
+                                       std::string_view* key_out, ValueView* value_out) {
     std::string_view key;
     AnyValueState state;
-    const auto fast = budget >= 1 ? internal::ReadCanonicalKeyValue(bytes, true, &key, &state)
-                                  : internal::FastPath::kNotCanonical;
-    if (fast == internal::FastPath::kInvalidUtf8) return check_.Fail(Problem::kInvalidUtf8);
-    if (fast == internal::FastPath::kNotCanonical && !internal::ReadKeyValue(bytes, budget, &check_, &key, &state)) {
-      return false;
-    }
+    if (!internal::ReadKeyValue(bytes, budget, &check_, &key, &state)) return false;
     if (state.needs_merge) return check_.Fail(Problem::kMerge);
-    ++tally->count;
-    const bool limit_length = limits_.max_attribute_value_length != SIZE_MAX;
-    if (!limit_length && !key_out) return true;
+    return TakeValue(key, state, tally, key_out, value_out);
+  }
+
+  // Checks a read value against the length limit and hands it out when asked.
+  bool TakeValue(std::string_view key, AnyValueState state, AttributeTally* tally, std::string_view* key_out,
+                 ValueView* value_out) {
+    if (!limit_length_ && !key_out) return true;
     ValueView value;
     if (!internal::MakeValueView(state, &value)) return Malformed();
-    if (limit_length && ValueTooLong(value, limits_.max_attribute_value_length)) tally->value_too_long = true;
+    if (limit_length_ && ValueTooLong(value, limits_.max_attribute_value_length)) tally->value_too_long = true;
     if (key_out) {
       *key_out = key;
       *value_out = value;
@@ -276,7 +297,8 @@ class Scanner {
 
   bool ScanSpan(std::string_view bytes, int budget, std::uint32_t scope_index) {
     if (budget < 0) return check_.Fail(Problem::kTooDeep);
-    SpanRef span;
+    // Filled in place; taken back if the span is refused.
+    SpanRef& span = out_->spans.emplace_back();
     span.scope = scope_index;
     span.encoded = bytes;
     SpanIds ids;
@@ -292,12 +314,12 @@ class Scanner {
     const std::size_t span_index = span_index_++;
     std::string problem;
     if (!DecodeIds(ids, &span, &problem)) {
+      out_->spans.pop_back();
       otlp::internal::RejectSpan(span_index, problem, report_);
       return true;
     }
     ++report_->accepted_spans;
     if (over || tally.Over(limits_)) ++out_->spans_over_limits;
-    out_->spans.push_back(span);
     return true;
   }
 
@@ -335,6 +357,7 @@ class Scanner {
   }
 
   const ScanLimits& limits_;
+  const bool limit_length_ = limits_.max_attribute_value_length != SIZE_MAX;
   ScannedRequest* out_;
   DecodeReport* report_;
   Check check_;
@@ -367,6 +390,7 @@ bool Scan(std::string_view request, const ScanLimits& limits, ScannedRequest* ou
   *report = DecodeReport{};
   Scanner scanner(limits, out, report);
   if (scanner.ScanRequest(request)) return true;
+  out->clear();  // nothing half-scanned is left to be mistaken for spans
   *error = "not a valid ExportTraceServiceRequest: " + std::to_string(request.size()) + " bytes with " +
            ProblemText(scanner.problem());
   return false;
