@@ -159,7 +159,7 @@ void ReportClockSkew(const Context& context, std::vector<Finding>* out) {
   const auto where = [](const SpanNode& at) { return std::string(at.host.empty() ? at.service : at.host); };
   const auto signed_nanos = [](std::int64_t shift) {
     std::string text = shift < 0 ? "-" : "+";  // not "-" + string: GCC 12 at -O3 warns falsely (-Wrestrict)
-    return text += FormatNanos(static_cast<std::uint64_t>(shift < 0 ? -shift : shift));
+    return text += FormatNanos(ShiftMagnitude(shift));
   };
   std::string headline =
       first.adjusted ? "clock skew: " + DescribeSpan(context.view, first.node) + " was shifted by " +

@@ -13,9 +13,24 @@ std::string_view StringAttribute(const model::Attributes& attributes, std::strin
   return text ? std::string_view(*text) : std::string_view();
 }
 
+// Shift arithmetic saturates: corrupt times (near 0 or UINT64_MAX) must not overflow.
 std::uint64_t Shifted(std::uint64_t time, std::int64_t shift) {
-  if (shift < 0 && static_cast<std::uint64_t>(-shift) > time) return 0;
-  return time + static_cast<std::uint64_t>(shift);
+  const std::uint64_t magnitude = ShiftMagnitude(shift);
+  if (shift < 0) return magnitude > time ? 0 : time - magnitude;
+  return magnitude > UINT64_MAX - time ? UINT64_MAX : time + magnitude;
+}
+
+// to - from as a signed shift, clamped to the int64 range.
+std::int64_t SignedDistance(std::uint64_t from, std::uint64_t to) {
+  constexpr auto kMax = static_cast<std::uint64_t>(INT64_MAX);
+  if (to >= from) return static_cast<std::int64_t>(std::min(to - from, kMax));
+  return -static_cast<std::int64_t>(std::min(from - to, kMax));
+}
+
+std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
+  std::int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
 }
 
 // Whether child and parent ran on different clocks: different hosts when both name one, else
@@ -30,7 +45,7 @@ bool AcrossClocks(const SpanNode& child, const SpanNode& parent) {
 std::int64_t CenteringShift(const SpanNode& child, const SpanNode& parent) {
   if (child.start >= parent.start && child.end <= parent.end) return 0;
   const std::uint64_t latency = (parent.Duration() - child.Duration()) / 2;
-  return static_cast<std::int64_t>(parent.start + latency) - static_cast<std::int64_t>(child.start);
+  return SignedDistance(child.start, parent.start + latency);
 }
 
 }  // namespace
@@ -151,7 +166,7 @@ void TraceView::AdjustClockSkew() {
     if (!AcrossClocks(node, parent)) continue;
     std::int64_t own = 0;
     if (node.async) {
-      if (node.start < parent.start) own = static_cast<std::int64_t>(parent.start - node.start);
+      if (node.start < parent.start) own = SignedDistance(node.start, parent.start);
     } else if (node.Duration() > parent.Duration()) {
       if (node.start < parent.start || node.end > parent.end) {
         skew_.push_back({index, node.parent, 0, false});
@@ -161,7 +176,7 @@ void TraceView::AdjustClockSkew() {
       own = CenteringShift(node, parent);
     }
     if (own == 0) continue;
-    shift[index] += own;
+    shift[index] = SaturatingAdd(shift[index], own);
     node.start = Shifted(node.start, own);
     node.end = Shifted(node.end, own);
     skew_.push_back({index, node.parent, own, true});

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "hoptrace/analysis/diagnosis.h"
+#include "hoptrace/analysis/diagnosis_json.h"
 #include "hoptrace/analysis/timing.h"
 #include "trace_builder.h"
 
@@ -130,6 +131,32 @@ TEST(PropertiesTest, DiagnoseNeverFailsOnRandomTrees) {
     const Diagnosis diagnosis = Diagnose(batch);
     EXPECT_FALSE(diagnosis.findings.empty()) << "seed " << seed;
     for (const Finding& finding : diagnosis.findings) EXPECT_LE(finding.share, 1.0) << finding.headline;
+  }
+}
+
+// Corrupt input: parent cycles, self-parents, duplicate IDs, ends before starts, times at the
+// ends of the range. Diagnose and its JSON must finish and stay consistent.
+TEST(PropertiesTest, CorruptTracesNeverCrash) {
+  for (unsigned seed = 1; seed <= 200; ++seed) {
+    std::mt19937_64 random(seed);
+    model::TraceBatch batch;
+    auto& spans = batch.resource_spans.emplace_back().scope_spans.emplace_back().spans;
+    const std::size_t count = 1 + random() % 40;
+    for (std::size_t i = 0; i < count; ++i) {
+      model::Span& span = spans.emplace_back();
+      span.span_id = model::SpanId::FromHighLow(0, 1 + random() % count);      // duplicates
+      span.parent_span_id = model::SpanId::FromHighLow(0, random() % (count + 2));  // cycles, self, missing
+      const std::uint64_t times[] = {0, 1, random(), UINT64_MAX, UINT64_MAX - 1, testing::kTraceStart + random() % 1000};
+      span.start_time_unix_nano = times[random() % 6];
+      span.end_time_unix_nano = times[random() % 6];
+      span.kind = static_cast<model::SpanKind>(random() % 6);
+      if (random() % 3 == 0) span.status.code = model::StatusCode::kError;
+      if (random() % 4 == 0) span.links.push_back({.span_id = span.parent_span_id});
+    }
+    const Diagnosis diagnosis = Diagnose(batch);
+    EXPECT_FALSE(DiagnosisToJson(diagnosis).empty());
+    EXPECT_EQ(diagnosis.view.preorder().size(), diagnosis.view.size()) << "seed " << seed << ": every span reached once";
+    EXPECT_LE(diagnosis.critical_path.total, diagnosis.TopDuration()) << "seed " << seed;
   }
 }
 

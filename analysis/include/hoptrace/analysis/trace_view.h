@@ -41,6 +41,11 @@ struct SkewAdjustment {
   bool adjusted = true;          // false: outside its parent but longer than it, so left as recorded
 };
 
+// |shift| without overflow (INT64_MIN included).
+inline std::uint64_t ShiftMagnitude(std::int64_t shift) {
+  return shift < 0 ? static_cast<std::uint64_t>(-(shift + 1)) + 1 : static_cast<std::uint64_t>(shift);
+}
+
 class TraceView {
  public:
   static TraceView Build(const model::TraceBatch& batch);
