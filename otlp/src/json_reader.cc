@@ -233,35 +233,39 @@ class JsonReader {
     return true;
   }
 
-  bool ReadArrayValue(dom::element value, const Path& path, model::AttributeValue* out) {
-    internal::ArrayValueBuilder array;
+  // `nested_json` receives the plain JSON text of an array or kvlist (see ArrayValueBuilder).
+  bool ReadArrayValue(dom::element value, const Path& path, model::AttributeValue* out, std::string* nested_json) {
+    internal::ArrayValueBuilder array(nested_json != nullptr);
     model::AttributeValue element;
     ValueKind element_kind = ValueKind::kNone;
+    std::string element_json;
     const bool ok = ForEachOfValues(value, path, [&](dom::element item, const Path& at) {
-      if (!ReadAnyValue(item, at, &element, &element_kind)) return false;
-      array.Add(std::move(element));
+      if (!ReadAnyValue(item, at, &element, &element_kind, &element_json)) return false;
+      array.Add(std::move(element), element_kind, element_json);
       return true;
     });
-    array.Finish(out);
+    array.Finish(out, nested_json);
     return ok;
   }
 
-  bool ReadKvlistValue(dom::element value, const Path& path, model::AttributeValue* out) {
+  bool ReadKvlistValue(dom::element value, const Path& path, model::AttributeValue* out, std::string* nested_json) {
     internal::KvlistTextBuilder kvlist;
     std::string key;
     model::AttributeValue element;
     ValueKind element_kind = ValueKind::kNone;
+    std::string element_json;
     const bool ok = ForEachOfValues(value, path, [&](dom::element item, const Path& at) {
-      if (!ReadKeyValue(item, at, &key, &element, &element_kind)) return false;
-      kvlist.Add(key, element, element_kind);
+      if (!ReadKeyValue(item, at, &key, &element, &element_kind, &element_json)) return false;
+      kvlist.Add(key, element, element_kind, element_json);
       return true;
     });
-    kvlist.Finish(out);
+    kvlist.Finish(out, nested_json);
     return ok;
   }
 
   // An AnyValue object; `kind` says which member it held (kNone: none, read as an empty string).
-  bool ReadAnyValue(dom::element value, const Path& path, model::AttributeValue* out, ValueKind* kind) {
+  bool ReadAnyValue(dom::element value, const Path& path, model::AttributeValue* out, ValueKind* kind,
+                    std::string* nested_json) {
     *kind = ValueKind::kNone;
     internal::ResetToString(out);
     return ForEachField(value, path, [&](std::string_view key, dom::element member, const Path& at) {
@@ -272,8 +276,8 @@ class JsonReader {
         case ValueKind::kBool: return ReadScalarValue<bool>(member, at, out);
         case ValueKind::kInt: return ReadScalarValue<std::int64_t>(member, at, out);
         case ValueKind::kDouble: return ReadScalarValue<double>(member, at, out);
-        case ValueKind::kArray: return ReadArrayValue(member, at, out);
-        case ValueKind::kKvlist: return ReadKvlistValue(member, at, out);
+        case ValueKind::kArray: return ReadArrayValue(member, at, out, nested_json);
+        case ValueKind::kKvlist: return ReadKvlistValue(member, at, out, nested_json);
         case ValueKind::kBytes: return ReadBytesValue(member, at, out);
         case ValueKind::kNone: return true;  // an unknown member
       }
@@ -282,13 +286,13 @@ class JsonReader {
   }
 
   bool ReadKeyValue(dom::element value, const Path& path, std::string* key, model::AttributeValue* out,
-                    ValueKind* kind) {
+                    ValueKind* kind, std::string* nested_json = nullptr) {
     key->clear();
     internal::ResetToString(out);  // a KeyValue without "value" holds an empty AnyValue
     *kind = ValueKind::kNone;
     return ForEachField(value, path, [&](std::string_view member_key, dom::element member, const Path& at) {
       if (member_key == "key") return Read(member, at, key);
-      if (member_key == "value") return ReadAnyValue(member, at, out, kind);
+      if (member_key == "value") return ReadAnyValue(member, at, out, kind, nested_json);
       return true;
     });
   }

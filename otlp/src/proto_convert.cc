@@ -89,7 +89,8 @@ void FromProto(const KeyValues& key_values, model::Attributes* out);
 }  // namespace
 
 // Shared with the wire decoder, which converts the rare values the model holds as text through it.
-ValueKind internal::FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeValue* out) {
+ValueKind internal::FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeValue* out,
+                                 std::string* nested_json) {
   const auto kind = static_cast<ValueKind>(value.value_case());
   switch (kind) {
     case ValueKind::kString: internal::ResetToString(out).assign(value.string_value()); break;
@@ -97,23 +98,25 @@ ValueKind internal::FromAnyValue(const pb::common::v1::AnyValue& value, model::A
     case ValueKind::kInt: *out = static_cast<std::int64_t>(value.int_value()); break;
     case ValueKind::kDouble: *out = value.double_value(); break;
     case ValueKind::kArray: {
-      internal::ArrayValueBuilder array;
+      internal::ArrayValueBuilder array(nested_json != nullptr);
+      model::AttributeValue element;
+      std::string element_json;
       for (const auto& item : value.array_value().values()) {
-        model::AttributeValue element;
-        FromAnyValue(item, &element);
-        array.Add(std::move(element));
+        const ValueKind item_kind = FromAnyValue(item, &element, &element_json);
+        array.Add(std::move(element), item_kind, element_json);
       }
-      array.Finish(out);
+      array.Finish(out, nested_json);
       break;
     }
     case ValueKind::kKvlist: {
       internal::KvlistTextBuilder kvlist;
       model::AttributeValue element;
+      std::string element_json;
       for (const auto& entry : value.kvlist_value().values()) {
-        const ValueKind entry_kind = FromAnyValue(entry.value(), &element);
-        kvlist.Add(entry.key(), element, entry_kind);
+        const ValueKind entry_kind = FromAnyValue(entry.value(), &element, &element_json);
+        kvlist.Add(entry.key(), element, entry_kind, element_json);
       }
-      kvlist.Finish(out);
+      kvlist.Finish(out, nested_json);
       break;
     }
     case ValueKind::kBytes: internal::AppendBase64(value.bytes_value(), &internal::ResetToString(out)); break;

@@ -72,12 +72,18 @@ std::string& ResetToString(model::AttributeValue* out) {
   return out->emplace<std::string>();
 }
 
-void ArrayValueBuilder::Add(model::AttributeValue&& element) {
-  if (!IsScalarIndex(element.index())) {  // a nested array: only text can hold it
+void ArrayValueBuilder::Add(model::AttributeValue&& element, ValueKind kind, std::string_view nested_json) {
+  if (want_json_) {
+    if (json_.size() > 1) json_.push_back(',');
+    if (IsNestedKind(kind)) {
+      json_.append(nested_json);
+    } else {
+      AppendPlainJson(element, &json_);
+    }
+  }
+  if (IsNestedKind(kind)) {  // only text can hold a nested array or kvlist
     ConvertToStrings();
-    std::string text;
-    AppendPlainJson(element, &text);
-    std::get<std::vector<std::string>>(array_).push_back(std::move(text));
+    std::get<std::vector<std::string>>(array_).emplace_back(nested_json);
     return;
   }
   std::visit(
@@ -109,21 +115,29 @@ void ArrayValueBuilder::ConvertToStrings() {
   array_ = std::move(strings);
 }
 
-void ArrayValueBuilder::Finish(model::AttributeValue* out) { *out = std::move(array_); }
+void ArrayValueBuilder::Finish(model::AttributeValue* out, std::string* json) {
+  *out = std::move(array_);
+  if (want_json_ && json != nullptr) {
+    json_.push_back(']');
+    *json = std::move(json_);
+  }
+}
 
-void KvlistTextBuilder::Add(std::string_view key, const model::AttributeValue& value, ValueKind kind) {
+void KvlistTextBuilder::Add(std::string_view key, const model::AttributeValue& value, ValueKind kind,
+                            std::string_view nested_json) {
   if (text_.size() > 1) text_.push_back(',');
   AppendJsonString(key, &text_);
   text_.push_back(':');
-  if (kind == ValueKind::kKvlist) {
-    text_.append(std::get<std::string>(value));
+  if (IsNestedKind(kind)) {
+    text_.append(nested_json);
   } else {
     AppendPlainJson(value, &text_);
   }
 }
 
-void KvlistTextBuilder::Finish(model::AttributeValue* out) {
+void KvlistTextBuilder::Finish(model::AttributeValue* out, std::string* json) {
   text_.push_back('}');
+  if (json != nullptr) *json = text_;
   *out = std::move(text_);
 }
 

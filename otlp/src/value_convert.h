@@ -84,31 +84,43 @@ void AppendPlainJson(const model::AttributeValue& value, std::string* out);
 
 // Builds a model array from ArrayValue elements, which OTLP allows to be of mixed kinds. The first
 // element picks the array type; an element of another type or a nested array turns the array into
-// strings. Elements that were kvlist or bytes arrive already as text (see the file comment).
+// strings. Nested arrays and kvlists become their plain JSON text, which an enclosing array or kvlist
+// nests as is: no level escapes another level's text, so the text grows linearly with the input
+// (escaping it again at every level doubles it per level: a small request would never finish).
 class ArrayValueBuilder {
  public:
-  void Add(model::AttributeValue&& element);
-  void Finish(model::AttributeValue* out);
+  // `want_json`: also render the array as plain JSON text (for an enclosing array or kvlist).
+  explicit ArrayValueBuilder(bool want_json) : want_json_(want_json) {}
+  // `nested_json` is the element's plain JSON text when `kind` is kArray or kKvlist.
+  void Add(model::AttributeValue&& element, ValueKind kind, std::string_view nested_json);
+  // `json` receives the array's plain JSON text when the builder was asked for it.
+  void Finish(model::AttributeValue* out, std::string* json);
 
  private:
   void ConvertToStrings();
   model::AttributeValue array_ = std::vector<std::string>();
   bool empty_ = true;
+  bool want_json_;
+  std::string json_ = "[";
 };
 
 // Renders a KeyValueList as compact JSON object text.
 class KvlistTextBuilder {
  public:
-  // `kind` is what the value was in OTLP: a kvlist value holds JSON text already and is nested as is.
-  void Add(std::string_view key, const model::AttributeValue& value, ValueKind kind);
-  void Finish(model::AttributeValue* out);
+  // `nested_json` is the value's plain JSON text when `kind` is kArray or kKvlist (nested as is).
+  void Add(std::string_view key, const model::AttributeValue& value, ValueKind kind, std::string_view nested_json);
+  void Finish(model::AttributeValue* out, std::string* json);
 
  private:
   std::string text_ = "{";
 };
 
-// Converts one protobuf AnyValue as FromProto does; returns what kind it was so kvlist text can nest.
-ValueKind FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeValue* out);
+inline bool IsNestedKind(ValueKind kind) { return kind == ValueKind::kArray || kind == ValueKind::kKvlist; }
+
+// Converts one protobuf AnyValue as FromProto does; returns what kind it was. For arrays and kvlists
+// `nested_json` (when not null) receives their plain JSON text, for an enclosing array or kvlist.
+ValueKind FromAnyValue(const pb::common::v1::AnyValue& value, model::AttributeValue* out,
+                       std::string* nested_json = nullptr);
 
 // Sets `*out` to an empty string, reusing its buffer where it already holds one.
 std::string& ResetToString(model::AttributeValue* out);

@@ -136,6 +136,30 @@ TEST(ProtoConvertTest, ConvertsValuesTheModelCannotHoldToText) {
   EXPECT_EQ(DecodeAnyValue(pb::common::v1::AnyValue()), model::AttributeValue(std::string()));
 }
 
+TEST(ProtoConvertTest, NestedArraysBecomeJsonTextOnceNotEscapedAgainPerLevel) {
+  pb::common::v1::AnyValue inner;
+  *inner.mutable_array_value()->add_values() = StringValue("x\"y");
+  pb::common::v1::AnyValue two_levels;
+  *two_levels.mutable_array_value()->add_values() = inner;
+  *two_levels.mutable_array_value()->add_values() = IntValue(3);
+  pb::common::v1::AnyValue three_levels;
+  *three_levels.mutable_array_value()->add_values() = two_levels;
+  EXPECT_EQ(DecodeAnyValue(three_levels), model::AttributeValue(std::vector<std::string>{R"([["x\"y"],3])"}));
+
+  // Escaping again at every level would double the text per level: 60 levels would never finish.
+  pb::common::v1::AnyValue deep = StringValue(std::string(1000, '"'));
+  for (int level = 0; level < 60; ++level) {
+    pb::common::v1::AnyValue wrapper;
+    *wrapper.mutable_array_value()->add_values() = std::move(deep);
+    deep = std::move(wrapper);
+  }
+  const model::AttributeValue decoded = DecodeAnyValue(deep);
+  const auto* text = std::get_if<std::vector<std::string>>(&decoded);
+  ASSERT_NE(text, nullptr);
+  ASSERT_EQ(text->size(), 1u);
+  EXPECT_EQ(text->front().size(), 2 * 59 + 2 + 2000);  // 59 pairs of brackets, the quoted, escaped string
+}
+
 struct InvalidIdCase {
   const char* name;
   void (*corrupt)(pb::trace::v1::Span*);
