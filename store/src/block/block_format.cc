@@ -368,6 +368,47 @@ bool GetAttributeValue(std::uint8_t type, const std::vector<std::string>& string
   return !values.failed();
 }
 
+void SkipStringRef(Decoder& in) {
+  if (in.GetVarint() == 0) in.GetLengthPrefixed();
+}
+
+namespace {
+
+void SkipScalar(model::AttributeType type, Decoder& values) {
+  switch (type) {
+    case model::AttributeType::kString:
+    case model::AttributeType::kStringArray: SkipStringRef(values); break;
+    case model::AttributeType::kBool:
+    case model::AttributeType::kBoolArray: values.GetByte(); break;
+    case model::AttributeType::kInt:
+    case model::AttributeType::kIntArray: values.GetVarint(); break;
+    default: values.GetBytes(8); break;
+  }
+}
+
+}  // namespace
+
+bool SkipAttributes(std::size_t count, const AttributeDecoders& in) {
+  for (std::size_t i = 0; i < count; ++i) {
+    SkipStringRef(*in.keys);
+    const auto type = static_cast<model::AttributeType>(in.types->GetByte());
+    switch (type) {
+      case model::AttributeType::kString:
+      case model::AttributeType::kBool:
+      case model::AttributeType::kInt:
+      case model::AttributeType::kDouble: SkipScalar(type, *in.values); break;
+      case model::AttributeType::kStringArray:
+      case model::AttributeType::kBoolArray:
+      case model::AttributeType::kIntArray:
+      case model::AttributeType::kDoubleArray:
+        for (std::size_t item = 0, items = in.values->GetCount(); item < items; ++item) SkipScalar(type, *in.values);
+        break;
+      default: in.values->Fail(); return false;
+    }
+  }
+  return !in.keys->failed() && !in.types->failed() && !in.values->failed();
+}
+
 bool GetAttributes(std::size_t count, const std::vector<std::string>& strings, const AttributeDecoders& in,
                    model::Attributes& attributes) {
   for (std::size_t i = 0; i < count; ++i) {

@@ -223,6 +223,10 @@ void PutAttributes(const model::Attributes& attributes, const StringDictionaryBu
 // Appends `count` attributes (read from counts by the caller) to `attributes`.
 bool GetAttributes(std::size_t count, const std::vector<std::string>& strings, const AttributeDecoders& in,
                    model::Attributes& attributes);
+// Pass over a string reference, or `count` attributes, without decoding them (a lookup passes
+// over the traces before its own; search over rows it has decided without attributes).
+void SkipStringRef(Decoder& in);
+bool SkipAttributes(std::size_t count, const AttributeDecoders& in);
 // One attribute value read from the streams, borrowing strings. `key` is the key's reference.
 bool GetAttributeValue(std::uint8_t type, const std::vector<std::string>& strings, Decoder& values,
                        model::AttributeValue& value);

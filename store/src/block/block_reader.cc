@@ -160,6 +160,47 @@ Status RowGroupDecoder::NextTrace(std::vector<DecodedSpan>& spans) {
   return Status::Ok();
 }
 
+Status RowGroupDecoder::SkipTrace() {
+  if (next_trace_ >= traces_->size()) return Corruption("row group holds fewer traces than its meta says");
+  const TraceRow& trace = (*traces_)[next_trace_++];
+  for (std::size_t i = 0; i < trace.span_count; ++i) {
+    if (!SkipSpan()) return Corruption("malformed span columns");
+  }
+  return Status::Ok();
+}
+
+// Reads what DecodeSpan and DecodeDetails read, in the same order, keeping nothing.
+bool RowGroupDecoder::SkipSpan() {
+  for (const std::size_t varint : {kResourceIds, kScopeIds}) intrinsics_[varint].GetVarint();
+  SkipStringRef(intrinsics_[kNames]);
+  for (const std::size_t byte : {kKinds, kStatusCodes}) intrinsics_[byte].GetByte();
+  for (const std::size_t varint : {kStartDeltas, kDurations}) intrinsics_[varint].GetVarint();
+  ids_[kSpanIds].GetBytes(model::SpanId::kSize);
+  if (ids_[kParentRefs].GetVarint() == kParentExplicit) ids_[kExplicitParents].GetBytes(model::SpanId::kSize);
+  ids_[kFlags].GetVarint();
+  SkipStringRef(ids_[kTraceStates]);
+  if (!SkipAttributes(attributes_[kAttributeCounts].GetCount(attributes_[kAttributeTypes]),
+                      {&attributes_[kAttributeKeys], &attributes_[kAttributeTypes], &attributes_[kAttributeValues]})) {
+    return false;
+  }
+  const AttributeDecoders nested{&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]};
+  SkipStringRef(details_[kStatusMessages]);
+  for (int dropped = 0; dropped < 3; ++dropped) details_[kDroppedCounts].GetVarint();
+  for (std::size_t i = 0, events = details_[kEventCounts].GetCount(details_[kEventScalars]); i < events; ++i) {
+    details_[kEventScalars].GetVarint();  // time
+    SkipStringRef(details_[kEventScalars]);
+    details_[kEventScalars].GetVarint();  // dropped attributes
+    if (!SkipAttributes(details_[kNestedCounts].GetCount(details_[kNestedTypes]), nested)) return false;
+  }
+  for (std::size_t i = 0, links = details_[kLinkCounts].GetCount(details_[kLinkIds]); i < links; ++i) {
+    details_[kLinkIds].GetBytes(model::TraceId::kSize + model::SpanId::kSize);
+    SkipStringRef(details_[kLinkScalars]);
+    for (int varint = 0; varint < 2; ++varint) details_[kLinkScalars].GetVarint();  // flags, dropped
+    if (!SkipAttributes(details_[kNestedCounts].GetCount(details_[kNestedTypes]), nested)) return false;
+  }
+  return AllOk(intrinsics_) && AllOk(ids_) && !attributes_[kAttributeCounts].failed() && AllOk(details_);
+}
+
 bool RowGroupDecoder::DecodeSpan(const model::TraceId& trace_id, std::uint64_t& previous_start, DecodedSpan& out) {
   model::Span& span = out.span;
   out.resource = intrinsics_[kResourceIds].GetVarint32();
@@ -365,11 +406,12 @@ Status BlockReader::FindTrace(const model::TraceId& trace_id, std::optional<mode
   }
   RowGroupDecoder decoder(*dict);
   HOPTRACE_RETURN_IF_ERROR(decoder.Init(columns, &traces));
-  std::vector<DecodedSpan> spans;
-  // Earlier traces of the group are decoded and dropped: the columns are read in order.
-  for (std::uint64_t t = state_->meta.row_groups[group].first_trace; t <= ordinal; ++t) {
-    HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spans));
+  // Earlier traces of the group are passed over: the columns are read in order.
+  for (std::uint64_t t = state_->meta.row_groups[group].first_trace; t < ordinal; ++t) {
+    HOPTRACE_RETURN_IF_ERROR(decoder.SkipTrace());
   }
+  std::vector<DecodedSpan> spans;
+  HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spans));
   *trace = ToBatch(spans, *dict);
   return Status::Ok();
 }

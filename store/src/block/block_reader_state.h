@@ -35,8 +35,11 @@ class RowGroupDecoder {
   Status Init(const std::vector<SectionData>& columns, const std::vector<TraceRow>* traces);
   // Decodes the next trace of the group into `spans` (resized; elements are reused).
   Status NextTrace(std::vector<DecodedSpan>& spans);
+  // Passes over the next trace without building its spans.
+  Status SkipTrace();
 
  private:
+  bool SkipSpan();
   bool DecodeSpan(const model::TraceId& trace_id, std::uint64_t& previous_start, DecodedSpan& out);
   bool DecodeDetails(model::Span& span);
   bool ResolveParents(std::vector<DecodedSpan>& spans, std::size_t count);

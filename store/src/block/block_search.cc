@@ -59,36 +59,14 @@ struct ColumnNeeds {
   }
 };
 
-// Passes over a string reference without resolving it.
-void SkipStringRef(Decoder& in) {
-  if (in.GetVarint() == 0) in.GetLengthPrefixed();
-}
-
+// One cell's value; arrays are read (to pass over them) but not kept: they never match.
 bool DecodeAttributeValue(std::uint8_t type, const std::vector<std::string>& strings, Decoder& values,
-                          AttributeCell* cell, model::AttributeValue& array_scratch) {
+                          AttributeCell& cell, model::AttributeValue& array_scratch) {
   switch (static_cast<model::AttributeType>(type)) {
-    case model::AttributeType::kString:
-      if (cell == nullptr) {
-        SkipStringRef(values);
-      } else {
-        cell->text = GetStringRef(values, strings);
-      }
-      break;
-    case model::AttributeType::kBool: {
-      const bool value = values.GetByte() != 0;
-      if (cell != nullptr) cell->boolean = value;
-      break;
-    }
-    case model::AttributeType::kInt: {
-      const std::int64_t value = values.GetSigned();
-      if (cell != nullptr) cell->integer = value;
-      break;
-    }
-    case model::AttributeType::kDouble: {
-      const std::uint64_t bits = values.GetFixed64();
-      if (cell != nullptr) cell->real = std::bit_cast<double>(bits);
-      break;
-    }
+    case model::AttributeType::kString: cell.text = GetStringRef(values, strings); break;
+    case model::AttributeType::kBool: cell.boolean = values.GetByte() != 0; break;
+    case model::AttributeType::kInt: cell.integer = values.GetSigned(); break;
+    case model::AttributeType::kDouble: cell.real = std::bit_cast<double>(values.GetFixed64()); break;
     default: return GetAttributeValue(type, strings, values, array_scratch);
   }
   return true;
@@ -107,16 +85,14 @@ bool DecodeAttributeCells(std::vector<Decoder>& in, const std::vector<std::uint3
     next_wanted += decode ? 1 : 0;
     out.attribute_begin[row] = static_cast<std::uint32_t>(out.cells.size());
     const std::size_t count = in[kAttributeCounts].GetCount(in[kAttributeTypes]);
-    for (std::size_t i = 0; i < count; ++i) {
-      AttributeCell* cell = nullptr;
-      if (decode) {
-        cell = &out.cells.emplace_back();
-        cell->key = GetStringRef(in[kAttributeKeys], strings);
-      } else {
-        SkipStringRef(in[kAttributeKeys]);
-      }
+    if (!decode) {
+      if (!SkipAttributes(count, {&in[kAttributeKeys], &in[kAttributeTypes], &in[kAttributeValues]})) return false;
+    }
+    for (std::size_t i = 0; decode && i < count; ++i) {
+      AttributeCell& cell = out.cells.emplace_back();
+      cell.key = GetStringRef(in[kAttributeKeys], strings);
       const std::uint8_t type = in[kAttributeTypes].GetByte();
-      if (cell != nullptr) cell->type = static_cast<model::AttributeType>(type);
+      cell.type = static_cast<model::AttributeType>(type);
       if (!DecodeAttributeValue(type, strings, in[kAttributeValues], cell, array_scratch)) return false;
     }
     out.attribute_end[row] = static_cast<std::uint32_t>(out.cells.size());
