@@ -137,8 +137,10 @@ Diagnosis Diagnose(const model::TraceBatch& batch, const DiagnoseOptions& option
   diagnosis.subtree_critical = SubtreeCritical(diagnosis.view, diagnosis.critical_path);
   if (diagnosis.view.top() == kNone) return diagnosis;
 
-  const internal::Context context{diagnosis.view, diagnosis.critical_path, diagnosis.self_times, options,
-                                  diagnosis.subtree_critical, top_duration};
+  internal::Context context{diagnosis.view, diagnosis.critical_path, diagnosis.self_times, options,
+                            diagnosis.subtree_critical, top_duration, {}};
+  context.calls.reserve(diagnosis.view.size());
+  for (const SpanNode& node : diagnosis.view.nodes()) context.calls.push_back(ClassifyCall(*node.span));
   std::vector<Finding>& findings = diagnosis.findings;
   internal::FindBrokenPropagation(context, &diagnosis.candidate_parents, &findings);
   internal::FindLatency(context, &findings);

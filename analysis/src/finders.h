@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hoptrace/analysis/diagnosis.h"
+#include "hoptrace/analysis/span_semantics.h"
 
 namespace hoptrace::analysis::internal {
 
@@ -15,6 +16,7 @@ struct Context {
   const DiagnoseOptions& options;
   const std::vector<std::uint64_t>& subtree_critical;  // per span: critical-path time inside its subtree
   std::uint64_t top_duration = 0;
+  std::vector<CallClass> calls;  // per span: a DB call, an HTTP call (classified once)
 
   double Share(std::uint64_t nanos) const {
     return top_duration == 0 ? 0.0 : static_cast<double>(nanos) / static_cast<double>(top_duration);

@@ -43,13 +43,13 @@ std::size_t ValueBytes(const model::AttributeValue& value) {
 }
 
 // One finding for every span matching `problem` (which returns a note, or empty when fine).
-void Collect(const Context& context, FindingKind kind, const std::function<std::string(const SpanNode&)>& problem,
+void Collect(const Context& context, FindingKind kind, const std::function<std::string(std::size_t node)>& problem,
              const std::function<std::string(std::size_t first, std::size_t count)>& headline,
              std::vector<Finding>* out) {
   Finding finding{kind, "", 0, 0, {}};
   std::size_t count = 0;
   for (std::size_t index : context.view.preorder()) {
-    std::string note = problem(context.view.node(index));
+    std::string note = problem(index);
     if (note.empty()) continue;
     if (count++ < context.options.max_evidence) finding.evidence.push_back(context.Cite(index, 0, std::move(note)));
   }
@@ -77,7 +77,8 @@ void FindSecrets(const Context& context, std::vector<Finding>* out) {
   std::string first_key, first_reason;
   Collect(
       context, FindingKind::kSecret,
-      [&](const SpanNode& node) {
+      [&](std::size_t index) {
+        const SpanNode& node = context.view.node(index);
         std::string notes;
         const auto check = [&](const model::Attributes& attributes, std::string_view where) {
           for (const model::Attribute& attribute : attributes) {
@@ -106,20 +107,23 @@ void FindMissingAttributes(const Context& context, std::vector<Finding>* out) {
     };
   };
   Collect(context, FindingKind::kMissingAttributes,
-          [](const SpanNode& node) { return node.span->attributes.empty() ? std::string("no attributes") : std::string(); },
+          [&](std::size_t index) {
+            return context.view.node(index).span->attributes.empty() ? std::string("no attributes") : std::string();
+          },
           headline_for("carry no attributes at all: nothing says what they did"), out);
   Collect(context, FindingKind::kMissingAttributes,
-          [](const SpanNode& node) {
-            return IsDatabaseSpan(*node.span) && DatabaseStatement(*node.span).empty()
+          [&](std::size_t index) {
+            return context.calls[index].database && DatabaseStatement(*context.view.node(index).span).empty()
                        ? std::string("no db.query.text / db.statement")
                        : std::string();
           },
           headline_for("call a database without db.query.text or db.statement"), out);
   Collect(context, FindingKind::kMissingAttributes,
-          [](const SpanNode& node) {
-            const model::SpanKind kind = node.span->kind;
-            if (!IsHttpSpan(*node.span) || (kind != model::SpanKind::kServer && kind != model::SpanKind::kClient)) return std::string();
-            const std::string missing = MissingHttpFields(*node.span);
+          [&](std::size_t index) {
+            const model::Span& span = *context.view.node(index).span;
+            const model::SpanKind kind = span.kind;
+            if (!context.calls[index].http || (kind != model::SpanKind::kServer && kind != model::SpanKind::kClient)) return std::string();
+            const std::string missing = MissingHttpFields(span);
             return missing.empty() ? missing : "HTTP span without " + missing;
           },
           headline_for("are HTTP spans without their method, route/URL or status"), out);
@@ -131,9 +135,9 @@ void FindOversized(const Context& context, std::vector<Finding>* out) {
   std::size_t first_bytes = 0;
   Collect(
       context, FindingKind::kOversizedAttribute,
-      [&](const SpanNode& node) {
+      [&](std::size_t index) {
         std::string notes;
-        for (const model::Attribute& attribute : node.span->attributes) {
+        for (const model::Attribute& attribute : context.view.node(index).span->attributes) {
           const std::size_t bytes = ValueBytes(attribute.value);
           if (bytes <= limit) continue;
           if (first_key.empty()) first_key = attribute.key, first_bytes = bytes;

@@ -30,6 +30,7 @@ void FindNPlusOne(const Context& context, std::size_t parent, std::vector<Findin
   const SpanNode& node = context.view.node(parent);
   std::unordered_map<std::string, std::vector<std::size_t>> by_shape;
   for (std::size_t child : node.children) {
+    if (!context.calls[child].database && !context.calls[child].http) continue;
     std::string shape = CallShape(*context.view.node(child).span);
     if (!shape.empty()) by_shape[std::move(shape)].push_back(child);
   }
@@ -40,8 +41,7 @@ void FindNPlusOne(const Context& context, std::size_t parent, std::vector<Findin
       total += context.view.node(call).Duration();
       on_path += context.subtree_critical[call];
     }
-    const model::Span& first = *context.view.node(calls.front()).span;
-    const bool database = IsDatabaseSpan(first);
+    const bool database = context.calls[calls.front()].database;
     Finding finding{FindingKind::kNPlusOne,
                     DescribeSpan(context.view, parent) + " made " + std::to_string(calls.size()) + " similar " +
                         (database ? "queries" : "HTTP calls") + " (N+1) to " + CallName(context.view, calls.front()) +

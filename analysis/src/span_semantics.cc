@@ -1,5 +1,6 @@
 #include "hoptrace/analysis/span_semantics.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "hoptrace/analysis/secrets.h"
@@ -87,14 +88,22 @@ bool HasAnyAttribute(const model::Span& span, std::initializer_list<std::string_
   return false;
 }
 
-bool IsDatabaseSpan(const model::Span& span) {
-  return HasAnyAttribute(span, {"db.system.name", "db.system", "db.query.text", "db.statement", "db.operation.name",
-                          "db.operation"});
-}
-
-bool IsHttpSpan(const model::Span& span) {
-  return HasAnyAttribute(span, {"http.request.method", "http.method", "http.route", "url.full", "http.url", "http.target",
-                          "url.path", "http.response.status_code", "http.status_code"});
+CallClass ClassifyCall(const model::Span& span) {
+  static constexpr std::string_view kDatabaseKeys[] = {"db.system.name",    "db.system",         "db.query.text",
+                                                       "db.statement",      "db.operation.name", "db.operation"};
+  static constexpr std::string_view kHttpKeys[] = {"http.request.method", "http.method", "http.route",
+                                                   "url.full",            "http.url",    "http.target",
+                                                   "url.path",            "http.response.status_code", "http.status_code"};
+  CallClass call;
+  for (const model::Attribute& attribute : span.attributes) {
+    const std::string_view key = attribute.key;
+    if (key.starts_with("db.")) {
+      call.database |= std::find(std::begin(kDatabaseKeys), std::end(kDatabaseKeys), key) != std::end(kDatabaseKeys);
+    } else if (key.starts_with("http.") || key.starts_with("url.")) {
+      call.http |= std::find(std::begin(kHttpKeys), std::end(kHttpKeys), key) != std::end(kHttpKeys);
+    }
+  }
+  return call;
 }
 
 std::string_view DatabaseStatement(const model::Span& span) {
@@ -171,13 +180,14 @@ std::string NormalizePath(std::string_view path) {
 }
 
 std::string CallShape(const model::Span& span) {
-  if (IsDatabaseSpan(span)) {
+  const CallClass call = ClassifyCall(span);
+  if (call.database) {
     std::string_view what = DatabaseStatement(span);
     if (what.empty()) what = StringAttribute(span, {"db.operation.name", "db.operation"});
     if (what.empty()) what = span.name;
     return "db " + std::string(StringAttribute(span, {"db.system.name", "db.system"})) + " " + NormalizeStatement(what);
   }
-  if (IsHttpSpan(span)) {
+  if (call.http) {
     const std::string_view method = StringAttribute(span, {"http.request.method", "http.method"});
     std::string_view route = StringAttribute(span, {"http.route"});
     std::string path = route.empty() ? NormalizePath(StringAttribute(span, {"url.full", "http.url", "url.path", "http.target"}))

@@ -15,8 +15,14 @@ namespace hoptrace::analysis {
 std::string_view StringAttribute(const model::Span& span, std::initializer_list<std::string_view> keys);
 bool HasAnyAttribute(const model::Span& span, std::initializer_list<std::string_view> keys);
 
-bool IsDatabaseSpan(const model::Span& span);
-bool IsHttpSpan(const model::Span& span);
+struct CallClass {
+  bool database = false;
+  bool http = false;
+};
+// Both in one pass over the attributes (this runs for every span of a trace).
+CallClass ClassifyCall(const model::Span& span);
+inline bool IsDatabaseSpan(const model::Span& span) { return ClassifyCall(span).database; }
+inline bool IsHttpSpan(const model::Span& span) { return ClassifyCall(span).http; }
 std::string_view DatabaseStatement(const model::Span& span);  // db.query.text or db.statement
 
 // Who a CLIENT or PRODUCER span calls: peer.service, the database system, server.address, ...
