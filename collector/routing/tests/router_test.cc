@@ -238,6 +238,20 @@ TEST_F(RouterTest, OverItsInFlightBytesTheRouterRefusesWithResourceExhausted) {
   EXPECT_EQ(inflight.value(), 0);
 }
 
+TEST_F(RouterTest, ANodeThatHangsIsGivenUpOnAfterItsAttemptsAndItsTracesGoElsewhere) {
+  SilentListener silent;
+  RouterOptions options = FastOptions();
+  options.attempt_timeout = 200ms;
+  options.attempts_per_node = 2;
+  StartNodes(1, options);
+  router_->SetNodes({nodes_[0]->address(), silent.address()});
+  const auto sent = store::testing::GenerateSpans(1'000);
+  RouteAll(Requests(sent, 512));
+  EXPECT_EQ(nodes_[0]->Spans().size(), sent.spans.size());
+  EXPECT_FALSE(router_->IsHealthy(silent.address()));
+  EXPECT_GT(Counter("hoptrace_router_spans_rerouted_total", silent.address()), 0u);
+}
+
 TEST_F(RouterTest, MembershipChangesMoveOnlyTheTracesOfTheChangedNode) {
   StartNodes(3);
   const auto sent = store::testing::GenerateSpans(1'500);

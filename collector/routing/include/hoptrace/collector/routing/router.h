@@ -39,8 +39,10 @@ namespace hoptrace::collector::routing {
 
 struct RouterOptions {
   std::size_t virtual_nodes = HashRing::kDefaultVirtualNodes;
-  std::chrono::milliseconds attempt_timeout{5'000};    // one Export call to one node
-  std::chrono::milliseconds delivery_timeout{15'000};  // a whole request: retries and re-routes included
+  // A hung node's attempts (3 × 2 s) and the re-route of its spans fit in the delivery timeout, and
+  // that within the OpenTelemetry SDKs' default 10 s export timeout, so the sender hears the answer.
+  std::chrono::milliseconds attempt_timeout{2'000};   // one Export call to one node
+  std::chrono::milliseconds delivery_timeout{9'000};  // a whole request: retries and re-routes included
   int attempts_per_node = 3;                           // then the node is marked unhealthy
   std::chrono::milliseconds retry_backoff{50};         // before the 2nd attempt; doubles, up to the max
   std::chrono::milliseconds max_retry_backoff{1'000};
