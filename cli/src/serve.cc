@@ -92,6 +92,40 @@ sigset_t BlockStopSignals() {
 
 }  // namespace
 
+std::vector<std::unique_ptr<collector::Receiver>> MakeReceivers(collector::SpanSink& sink, metrics::Registry& registry,
+                                                               const ServeConfig& config) {
+  std::vector<std::unique_ptr<collector::Receiver>> receivers;
+  receivers.push_back(collector::MakeOtlpGrpcReceiver(sink, registry, ReceiverOptionsFor(config, config.otlp_grpc_port)));
+  receivers.push_back(collector::MakeOtlpHttpReceiver(sink, registry, ReceiverOptionsFor(config, config.otlp_http_port)));
+  receivers.push_back(collector::MakeZipkinReceiver(sink, registry, ReceiverOptionsFor(config, config.zipkin_port)));
+  return receivers;
+}
+
+bool StartListening(const std::vector<std::unique_ptr<collector::Receiver>>& receivers, http::Server& server,
+                    std::string* error) {
+  for (const auto& receiver : receivers) {
+    if (!receiver->Start(error)) return false;  // the receiver names itself
+  }
+  if (server.Start(error)) return true;
+  *error = "query API: " + *error;
+  return false;
+}
+
+void ServeUntilStopped(const ServeConfig& config, const std::vector<std::unique_ptr<collector::Receiver>>& receivers,
+                       http::Server& server, std::string_view routes, const sigset_t& stop_signals) {
+  for (const auto& receiver : receivers) {
+    std::cout << "  " << receiver->protocol() << " receiver on " << config.bind_address << ":" << receiver->port()
+              << "\n";
+  }
+  std::cout << "  query API on http://" << config.bind_address << ":" << server.port() << "  (" << routes << ")\n"
+            << "Ctrl-C to stop." << std::endl;
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::cout << "hoptrace serve: stopping (signal " << signal << ")" << std::endl;
+  for (const auto& receiver : receivers) receiver->Stop();  // no new spans; requests in flight are answered
+  server.Stop();
+}
+
 CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
   CLI::App* serve = app.add_subcommand(
       "serve",
@@ -136,6 +170,7 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
   serve->add_option("--max-attribute-value-length", config.max_attribute_value_length,
                     "Longer string values are truncated and counted")
       ->capture_default_str();
+  AddRouterFlags(*serve, config.router);
   return serve;
 }
 
@@ -187,6 +222,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
     return 2;
   }
   const sigset_t stop_signals = BlockStopSignals();
+  if (config.router.role == "router") return RunRouter(config, stop_signals);
 
   metrics::Registry registry;
   store::EmbeddedStoreOptions store_options;
@@ -204,10 +240,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   }
 
   collector::StoreSink sink(*store);
-  std::vector<std::unique_ptr<collector::Receiver>> receivers;
-  receivers.push_back(collector::MakeOtlpGrpcReceiver(sink, registry, ReceiverOptionsFor(config, config.otlp_grpc_port)));
-  receivers.push_back(collector::MakeOtlpHttpReceiver(sink, registry, ReceiverOptionsFor(config, config.otlp_http_port)));
-  receivers.push_back(collector::MakeZipkinReceiver(sink, registry, ReceiverOptionsFor(config, config.zipkin_port)));
+  const auto receivers = MakeReceivers(sink, registry, config);
 
   query::HttpApi api(*store, registry);
   http::Router router;
@@ -218,33 +251,15 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   query_options.worker_threads = 4;
   http::Server query_server(query_options, std::move(router));
 
-  for (auto& receiver : receivers) {
-    if (!receiver->Start(&error)) {
-      std::cerr << "hoptrace serve: " << error << "\n";  // the receiver names itself
-      return 1;
-    }
-  }
-  if (!query_server.Start(&error)) {
-    std::cerr << "hoptrace serve: query API: " << error << "\n";
+  if (!StartListening(receivers, query_server, &error)) {
+    std::cerr << "hoptrace serve: " << error << "\n";
     return 1;
   }
 
   const auto& recovery = store->recovery();
   std::cout << "hoptrace serve: store " << config.data_dir << " (" << recovery.blocks << " blocks, "
             << recovery.spans_replayed << " spans replayed from the WAL)\n";
-  for (const auto& receiver : receivers) {
-    std::cout << "  " << receiver->protocol() << " receiver on " << config.bind_address << ":" << receiver->port()
-              << "\n";
-  }
-  std::cout << "  query API on http://" << config.bind_address << ":" << query_server.port()
-            << "  (/api/traces, /api/search, /metrics)\n"
-            << "Ctrl-C to stop." << std::endl;
-
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  std::cout << "hoptrace serve: stopping (signal " << signal << ")" << std::endl;
-  for (auto& receiver : receivers) receiver->Stop();  // no new spans; requests in flight are answered
-  query_server.Stop();
+  ServeUntilStopped(config, receivers, query_server, "/api/traces, /api/search, /metrics", stop_signals);
   return 0;
 }
 

@@ -5,7 +5,23 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "router_role.h"
+
+namespace hoptrace::collector {
+class Receiver;
+class SpanSink;
+}  // namespace hoptrace::collector
+namespace hoptrace::metrics {
+class Registry;
+}  // namespace hoptrace::metrics
+namespace hoptrace::http {
+class Server;
+}  // namespace hoptrace::http
 
 namespace hoptrace::cli {
 
@@ -26,6 +42,7 @@ struct ServeConfig {
   std::uint64_t max_spans_per_request = 50'000;
   std::uint64_t max_attributes_per_span = 128;
   std::uint64_t max_attribute_value_length = 16 * 1024;
+  RouterConfig router;  // --role router (command line only)
 };
 
 // Adds the subcommand; `config` receives the flags.
@@ -34,6 +51,16 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config);
 // Applies the YAML file named by config.config_file to the fields whose flags were not given.
 // Returns false with `error` naming the line and the problem.
 bool ApplyConfigFile(const CLI::App& serve, ServeConfig& config, std::string* error);
+
+// Shared with the router role: the three receivers feeding `sink`; starting them and then `server`
+// (false with the line to print); then printing where they listen (`routes`: what the server
+// answers), waiting for a stop signal and stopping them (requests in flight are answered).
+std::vector<std::unique_ptr<collector::Receiver>> MakeReceivers(collector::SpanSink& sink, metrics::Registry& registry,
+                                                               const ServeConfig& config);
+bool StartListening(const std::vector<std::unique_ptr<collector::Receiver>>& receivers, http::Server& server,
+                    std::string* error);
+void ServeUntilStopped(const ServeConfig& config, const std::vector<std::unique_ptr<collector::Receiver>>& receivers,
+                       http::Server& server, std::string_view routes, const sigset_t& stop_signals);
 
 // Runs until SIGINT/SIGTERM. Returns the process exit code.
 int RunServe(const CLI::App& serve, ServeConfig config);
