@@ -80,11 +80,11 @@ std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, co
   SummaryBuilder builder(trace_id);
   bool matched = false;
   model::Span indexed;
+  model::Span decoded;  // reused: DecodeSpan resets it
   ForEachDistinctSpan(parts, [&](const HeadSpan& span) {
     IndexedFields(trace_id, span, &indexed);
     builder.Add(indexed, span.origin->service);
     if (!request || !request->range.Contains(span.start_unix_nanos)) return;
-    model::Span decoded;
     if (decode && !otlp::wire::DecodeSpan(span.encoded(), &decoded)) return;
     if (Matches(*request->filter, decode ? decoded : indexed, span.origin->resource.resource)) {
       builder.AddMatch(span.span_id);

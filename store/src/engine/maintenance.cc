@@ -65,9 +65,9 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
   const Status status = WriteBlock(
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
         block::BlockBuilder builder;
+        model::Span decoded;  // reused: DecodeSpan resets it and keeps its buffers
         for (const auto& [id, trace] : frozen->traces) {
           for (const engine::HeadSpan& span : trace.spans) {
-            model::Span decoded;
             if (!otlp::wire::DecodeSpan(span.encoded(), &decoded)) {
               return Status::Error(Status::Code::kCorruption, "a head span of trace " + id.ToHex() + " does not decode");
             }

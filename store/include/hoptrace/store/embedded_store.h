@@ -45,8 +45,10 @@ struct EmbeddedStoreOptions {
 
   // The head is cut into blocks when it holds this many spans or bytes (the memory it holds: span
   // arena chunks, decoded resources and scopes, index) ...
+  // With the backpressure factor below the head holds at most 2 × 256 MiB, and a cut adds one
+  // slice's decoded spans (cut_max_spans): `hoptrace serve` stays under 1 GiB while ingesting.
   std::size_t head_max_spans = 1'000'000;
-  std::size_t head_max_bytes = 512ull << 20;
+  std::size_t head_max_bytes = 256ull << 20;
   // ... and otherwise trace by trace: a trace that received no span for `trace_idle` is cut, and no
   // trace stays longer than `head_max_age`. Waiting for idleness lands most traces in one block.
   std::chrono::milliseconds trace_idle{10'000};
