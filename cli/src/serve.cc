@@ -16,6 +16,7 @@
 #include "hoptrace/query/duration.h"
 #include "hoptrace/query/http_api.h"
 #include "hoptrace/store/embedded_store.h"
+#include "tail_sampling_stage.h"
 
 namespace hoptrace::cli {
 namespace {
@@ -192,6 +193,13 @@ bool ApplyConfigFile(const CLI::App& serve, ServeConfig& config, std::string* er
   auto settings = Settings(staged);
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>();
+    if (key == kTailSamplingKey) {
+      if (!ParseTailSamplingSection(entry.second, &staged.tail_sampling, error)) {
+        *error = config.config_file + ": tail_sampling: " + *error;
+        return false;
+      }
+      continue;
+    }
     auto setting = settings.find(key);
     if (setting == settings.end()) {
       *error = config.config_file + ": " + Where(entry.first) + ": unknown setting '" + key + "'";
@@ -240,7 +248,12 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   }
 
   collector::StoreSink sink(*store);
-  const auto receivers = MakeReceivers(sink, registry, config);
+  std::unique_ptr<TailSamplingStage> sampling;  // between the receivers and the store, when configured
+  if (config.tail_sampling && !(sampling = TailSamplingStage::Start(*config.tail_sampling, sink, registry, &error))) {
+    std::cerr << "hoptrace serve: tail_sampling: " << error << "\n";
+    return 2;
+  }
+  const auto receivers = MakeReceivers(sampling ? sampling->sink() : sink, registry, config);
 
   query::HttpApi api(*store, registry);
   http::Router router;
@@ -259,7 +272,9 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   const auto& recovery = store->recovery();
   std::cout << "hoptrace serve: store " << config.data_dir << " (" << recovery.blocks << " blocks, "
             << recovery.spans_replayed << " spans replayed from the WAL)\n";
+  if (sampling) std::cout << "  " << sampling->Describe() << "\n";
   ServeUntilStopped(config, receivers, query_server, "/api/traces, /api/search, /metrics", stop_signals);
+  if (sampling) sampling->Shutdown();  // after the receivers, before the store: writes the kept traces
   return 0;
 }
 
