@@ -124,9 +124,14 @@ class BlockSearch {
   std::unique_ptr<Impl> impl_;
 };
 
+// zstd levels: a block cut from the head is compressed fast, because the cut shares the core with
+// ingest; compaction rewrites it at the dense level in the background.
+inline constexpr int kFreshBlockZstdLevel = 3;
+inline constexpr int kCompactedBlockZstdLevel = 9;
+
 class BlockBuilder {
  public:
-  BlockBuilder();
+  explicit BlockBuilder(int zstd_level = kCompactedBlockZstdLevel);
   ~BlockBuilder();
   BlockBuilder(const BlockBuilder&) = delete;
   BlockBuilder& operator=(const BlockBuilder&) = delete;

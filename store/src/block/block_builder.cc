@@ -18,9 +18,6 @@
 namespace hoptrace::store::block {
 namespace {
 
-// Blocks are written once and read many times: spend CPU on size.
-constexpr int kZstdLevel = 9;
-
 struct StoredSpan {
   model::Span span;
   std::uint32_t resource = 0;
@@ -222,6 +219,7 @@ class RowGroupEncoder {
 }  // namespace
 
 struct BlockBuilder::State {
+  int zstd_level = kCompactedBlockZstdLevel;
   std::vector<StoredSpan> spans;
   Interner<ResourceEntry> resources;
   Interner<ScopeEntry> scopes;
@@ -402,10 +400,11 @@ StringDictionaryBuilder CountAllStrings(const std::vector<StoredSpan>& spans, co
 // Writes sections into their directory slots and counts their stored bytes.
 class SectionWriter {
  public:
-  SectionWriter(BlockFile& file, std::size_t slots) : file_(file), sections_(slots) {}
+  SectionWriter(BlockFile& file, std::size_t slots, int zstd_level)
+      : file_(file), sections_(slots), zstd_level_(zstd_level) {}
   Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter) {
     std::string stored;
-    sections_[slot] = EncodeSection(raw, kZstdLevel, &stored);
+    sections_[slot] = EncodeSection(raw, zstd_level_, &stored);
     sections_[slot].offset = file_.offset();
     *byte_counter += stored.size();
     return file_.Append(stored);
@@ -415,11 +414,12 @@ class SectionWriter {
  private:
   BlockFile& file_;
   std::vector<SectionHandle> sections_;
+  int zstd_level_;
 };
 
 }  // namespace
 
-BlockBuilder::BlockBuilder() : state_(std::make_unique<State>()) {}
+BlockBuilder::BlockBuilder(int zstd_level) : state_(std::make_unique<State>()) { state_->zstd_level = zstd_level; }
 BlockBuilder::~BlockBuilder() = default;
 
 void BlockBuilder::Add(const model::TraceBatch& batch) {
@@ -456,7 +456,8 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
   BlockFile file(path);
   HOPTRACE_RETURN_IF_ERROR(file.Open());
   BlockMeta& meta = plan.meta.meta;
-  SectionWriter writer(file, kFirstIndexPage + plan.meta.index_pages.size() + plan.row_groups.size() * kColumnCount);
+  SectionWriter writer(file, kFirstIndexPage + plan.meta.index_pages.size() + plan.row_groups.size() * kColumnCount,
+                       state.zstd_level);
   HOPTRACE_RETURN_IF_ERROR(writer.Write(kStringsSection, EncodeStrings(dictionary), &meta.dictionary_bytes));
   HOPTRACE_RETURN_IF_ERROR(writer.Write(kResourcesSection, EncodeResources(state.resources.entries(), strings),
                                         &meta.dictionary_bytes));

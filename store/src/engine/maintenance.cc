@@ -64,7 +64,7 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
   engine::BlockPtr block;
   const Status status = WriteBlock(
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
-        block::BlockBuilder builder;
+        block::BlockBuilder builder(block::kFreshBlockZstdLevel);
         model::Span decoded;  // reused: DecodeSpan resets it and keeps its buffers
         for (const auto& [id, trace] : frozen->traces) {
           for (const engine::HeadSpan& span : trace.spans) {

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <chrono>
 #include <thread>
 
 #include "engine/store_fixture.h"
@@ -481,6 +482,12 @@ TEST_F(EmbeddedStoreTest, ConcurrentWritesQueriesCutsAndCompaction) {
   writing = false;
   threads.back().join();
   EXPECT_GT(queries, 0);
+  // The background thread cuts idle traces every 5 ms; on a loaded machine the writers may finish
+  // first, so wait (bounded) for it rather than race it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (Counter("hoptrace_store_blocks_cut_total") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_GT(Counter("hoptrace_store_blocks_cut_total"), 0u);
 
   SearchRequest everything;
