@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <chrono>
 #include <csignal>
 #include <fstream>
-#include <chrono>
 #include <thread>
 
 #include "engine/store_fixture.h"
