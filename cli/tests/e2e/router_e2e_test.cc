@@ -2,8 +2,8 @@
 // loopback. The spans of each trace are sent half through one router and half through the other; each
 // trace must be stored whole in exactly one sampler. Then one sampler stops: the routers keep
 // acknowledging, and every trace sent after that is whole in one of the two left.
-// (The samplers are plain `hoptrace serve` with the embedded store until the tail sampler is wired
-// into serve; what is checked here is where the spans meet.)
+// The samplers are `hoptrace serve` with tail sampling on (always_sample, so every trace is kept and
+// a split trace would show): a trace is stored only when its sampler decided it, whole or not.
 
 #include <gtest/gtest.h>
 
@@ -66,11 +66,21 @@ std::size_t StoredSpans(const ServeProcess& sampler, const model::TraceId& trace
   return ids ? ids->size() : 0;
 }
 
+// Decided 1 s after the root arrived with nothing since (the test sends a trace's halves back to back).
+const std::string kSamplerConfig = R"(tail_sampling:
+  decision_wait: 5s
+  idle_after_root: 1s
+  policies:
+    - {name: everything, type: always_sample}
+)";
+
 class RouterE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    const auto config = WriteServeConfig(temp_.path(), kSamplerConfig, "sampler.yaml");
     for (int i = 0; i < 3; ++i) {
-      samplers_.push_back(std::make_unique<ServeProcess>(temp_.path() / ("sampler" + std::to_string(i))));
+      samplers_.push_back(std::make_unique<ServeProcess>(temp_.path() / ("sampler" + std::to_string(i)),
+                                                         std::vector<std::string>{"--config", config.string()}));
       std::string error;
       ASSERT_TRUE(samplers_.back()->Start(&error)) << error;
     }

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <fstream>
 #include <regex>
 
 #include "test_client.h"
@@ -33,6 +34,14 @@ std::vector<std::string> ServeCommand(const std::filesystem::path& data_dir,
     argv.insert(argv.end(), {flag, std::to_string(fixed != fixed_ports.end() ? fixed->second : 0)});
   }
   return argv;
+}
+
+std::filesystem::path WriteServeConfig(const std::filesystem::path& dir, const std::string& yaml,
+                                       const std::string& name) {
+  std::filesystem::create_directories(dir);
+  const auto path = dir / name;
+  std::ofstream(path) << yaml;
+  return path;
 }
 
 ServeProcess::ServeProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args)

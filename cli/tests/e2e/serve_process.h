@@ -62,4 +62,8 @@ std::filesystem::path HoptraceBinary();
 std::vector<std::string> ServeCommand(const std::filesystem::path& data_dir,
                                       const std::map<std::string, std::uint16_t>& fixed_ports = {});
 
+// Writes `yaml` as `dir`/`name`, a config file for `hoptrace serve --config`; returns its path.
+std::filesystem::path WriteServeConfig(const std::filesystem::path& dir, const std::string& yaml,
+                                       const std::string& name = "serve.yaml");
+
 }  // namespace hoptrace::cli::e2e

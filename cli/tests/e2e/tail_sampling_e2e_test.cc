@@ -11,7 +11,6 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <random>
 #include <set>
@@ -193,16 +192,10 @@ void CheckStored(http::testing::TestConnection& query, const SentTraceIds& sent,
                                     : std::to_string(answer->status) + " " + answer->body.substr(0, 200)));
 }
 
-std::filesystem::path WriteConfig(const std::filesystem::path& dir, const std::string& yaml) {
-  const auto path = dir / "serve.yaml";
-  std::ofstream(path) << yaml;
-  return path;
-}
-
 TEST(TailSamplingE2eTest, ErrorAndSlowTracesWholeTheRestAtFivePercentWithinTheBufferLimit) {
   const auto test_started = Clock::now();
   TempDir temp;
-  ServeProcess serve(temp.path() / "data", {"--config", WriteConfig(temp.path(), kSamplerConfig).string()});
+  ServeProcess serve(temp.path() / "data", {"--config", WriteServeConfig(temp.path(), kSamplerConfig).string()});
   std::string error;
   ASSERT_TRUE(serve.Start(&error)) << error;
   ASSERT_NE(serve.Output().find("tail sampling on: policies errors, slow, baseline"), std::string::npos)
@@ -299,7 +292,7 @@ TEST(TailSamplingE2eTest, ErrorAndSlowTracesWholeTheRestAtFivePercentWithinTheBu
 // An invalid section stops serve before it listens: exit code 2, the file, the line and the problem.
 TEST(TailSamplingE2eTest, InvalidSectionIsOneErrorWithItsLineAndExitCode2) {
   TempDir temp;
-  const auto config = WriteConfig(temp.path(), R"(fsync: interval
+  const auto config = WriteServeConfig(temp.path(), R"(fsync: interval
 tail_sampling:
   decision_wait: 2s
   policies:
