@@ -229,6 +229,11 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
               << "\n";
     return 2;
   }
+  if (config.router.role == "router" && config.tail_sampling) {
+    std::cerr << "hoptrace serve: a router forwards every span to the samplers; put tail_sampling in the "
+                 "samplers' config, not the router's\n";
+    return 2;
+  }
   const sigset_t stop_signals = BlockStopSignals();
   if (config.router.role == "router") return RunRouter(config, stop_signals);
 

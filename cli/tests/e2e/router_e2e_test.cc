@@ -204,6 +204,9 @@ TEST(RouterFlagsE2eTest, MissingOrMalformedNodesAreRefused) {
       {{"--role", "router"}, "exactly one of --route-to"},
       {{"--role", "router", "--route-to", "127.0.0.1"}, "'127.0.0.1' is not host:port"},
       {{"--role", "router", "--route-dns", "localhost:1", "--route-dns-interval", "soon"}, "--route-dns-interval"},
+      {{"--role", "router", "--route-to", "127.0.0.1:1", "--config",
+        WriteServeConfig(temp.path(), kSamplerConfig, "sampler.yaml").string()},
+       "put tail_sampling in the samplers' config"},
   };
   for (const auto& [flags, message] : cases) {
     auto argv = ServeCommand(temp.path() / "data");
