@@ -45,6 +45,10 @@ std::map<std::string, Setting> Settings(ServeConfig& config) {
       {"max-spans-per-request", {nullptr, nullptr, &config.max_spans_per_request}},
       {"max-attributes-per-span", {nullptr, nullptr, &config.max_attributes_per_span}},
       {"max-attribute-value-length", {nullptr, nullptr, &config.max_attribute_value_length}},
+      {"role", {&config.router.role}},
+      {"route-to", {&config.router.route_to}},
+      {"route-dns", {&config.router.route_dns}},
+      {"route-dns-interval", {&config.router.route_dns_interval}},
   };
 }
 
@@ -227,6 +231,10 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
     std::cerr << "hoptrace serve: " << (!fsync ? "--fsync must be always, interval or never"
                                                 : "--retention-age must be a duration such as 72h")
               << "\n";
+    return 2;
+  }
+  if (config.router.role != "all" && config.router.role != "router") {
+    std::cerr << "hoptrace serve: role must be all or router, not '" << config.router.role << "'\n";
     return 2;
   }
   if (config.router.role == "router" && config.tail_sampling) {

@@ -179,9 +179,12 @@ TEST(RouterDnsE2eTest, ADnsNameResolvesToTheNodes) {
   ServeProcess sampler(temp.path() / "sampler");
   std::string error;
   ASSERT_TRUE(sampler.Start(&error)) << error;
-  ServeProcess router(temp.path() / "router",
-                      {"--role", "router", "--route-dns", "localhost:" + std::to_string(sampler.ports().otlp_grpc),
-                       "--route-dns-interval", "1s"});
+  // Configured by file, as a deployment would: every router flag is also a YAML key.
+  const auto config = WriteServeConfig(temp.path(), "role: router\nroute-dns: localhost:" +
+                                                        std::to_string(sampler.ports().otlp_grpc) +
+                                                        "\nroute-dns-interval: 1s\n",
+                                       "router.yaml");
+  ServeProcess router(temp.path() / "router", {"--config", config.string()});
   ASSERT_TRUE(router.Start(&error)) << error;
   std::mt19937_64 random(7);
   for (int t = 0; t < 5; ++t) {
@@ -207,6 +210,7 @@ TEST(RouterFlagsE2eTest, MissingOrMalformedNodesAreRefused) {
       {{"--role", "router", "--route-to", "127.0.0.1:1", "--config",
         WriteServeConfig(temp.path(), kSamplerConfig, "sampler.yaml").string()},
        "put tail_sampling in the samplers' config"},
+      {{"--config", WriteServeConfig(temp.path(), "role: relay\n", "relay.yaml").string()}, "role must be all or router"},
   };
   for (const auto& [flags, message] : cases) {
     auto argv = ServeCommand(temp.path() / "data");
