@@ -10,7 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libboost-dev libsimdjson-dev libzstd-dev libxxhash-dev zlib1g-dev
-  libcli11-dev libyaml-cpp-dev
+  libcli11-dev libyaml-cpp-dev libsqlite3-dev
+  chromium clickhouse-server clickhouse-client
   nodejs
 )
 
