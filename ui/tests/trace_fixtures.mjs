@@ -1,7 +1,8 @@
 // Traces for the trace view's tests and benchmark, written as OTLP JSON (what an SDK sends to
 // /v1/traces), and their ingestion over real OTLP/HTTP.
 
-const BASE_UNIX_NANOS = 1_764_000_000_000_000_000n;  // 2025-11-24, a fixed instant
+// A minute ago: recent enough for the store's retention (older blocks are deleted at once).
+const BASE_UNIX_NANOS = BigInt(Date.now() - 60_000) * 1_000_000n;
 const MS = 1_000_000;
 
 const str = (value) => ({ stringValue: value });

@@ -70,45 +70,58 @@ function flattenSpans(document) {
   return flat;
 }
 
-function makeSpan({ span, resource, scope, startUnixNano }, index, traceStart) {
-  const kindCode = Number(span.kind ?? 0);
-  const statusCode = Number(span.status?.code ?? 0);
-  const start = Number(startUnixNano - traceStart);
-  // A span ending before it starts (corrupt) lasts 0.
-  const end = Math.max(start, Number(unixNanos(span.endTimeUnixNano) - traceStart));
-  return {
-    index,
-    traceId: span.traceId ?? '',
-    spanId: span.spanId ?? '',
-    parentSpanId: span.parentSpanId ?? '',
-    parent: NO_PARENT,
-    children: [],
-    depth: 0,
-    name: span.name ?? '',
-    kind: SPAN_KINDS[kindCode] ?? `KIND_${kindCode}`,
-    service: resource.service,
-    resource,
-    scope,
-    start,
-    end,
-    duration: end - start,
-    selfTime: 0,
-    childCoverage: [],
-    attributes: typedAttributes(span.attributes),
-    events: (span.events ?? []).map((event) => ({
+const NONE = Object.freeze([]);  // shared by the many spans without children, events or links
+
+// One span. Attributes are converted when first read (the detail panel, find): a large trace's
+// first render should not pay for every attribute of every span.
+class Span {
+  constructor({ span, resource, scope, startUnixNano }, index, traceStart) {
+    const kindCode = Number(span.kind ?? 0);
+    const statusCode = Number(span.status?.code ?? 0);
+    this.index = index;
+    this.traceId = span.traceId ?? '';
+    this.spanId = span.spanId ?? '';
+    this.parentSpanId = span.parentSpanId ?? '';
+    this.parent = NO_PARENT;
+    this.children = NONE;
+    this.depth = 0;
+    this.name = span.name ?? '';
+    this.kind = SPAN_KINDS[kindCode] ?? `KIND_${kindCode}`;
+    this.service = resource.service;
+    this.resource = resource;
+    this.scope = scope;
+    this.start = Number(startUnixNano - traceStart);
+    // A span ending before it starts (corrupt) lasts 0.
+    this.end = Math.max(this.start, Number(unixNanos(span.endTimeUnixNano) - traceStart));
+    this.duration = this.end - this.start;
+    this.selfTime = this.duration;
+    this.childCoverage = NONE;
+    this.rawAttributes = span.attributes ?? NONE;
+    this.typedAttributes = null;
+    this.events = span.events?.length ? span.events.map((event) => ({
       time: Number(unixNanos(event.timeUnixNano) - traceStart),
       name: event.name ?? '',
       attributes: typedAttributes(event.attributes),
-    })),
-    links: (span.links ?? []).map((link) => ({
+    })) : NONE;
+    this.links = span.links?.length ? span.links.map((link) => ({
       traceId: link.traceId ?? '',
       spanId: link.spanId ?? '',
       attributes: typedAttributes(link.attributes),
-    })),
-    status: { code: STATUS_CODES[statusCode] ?? `CODE_${statusCode}`, message: span.status?.message ?? '' },
-    isError: statusCode === STATUS_ERROR,
-    orphan: false,
-  };
+    })) : NONE;
+    this.status = { code: STATUS_CODES[statusCode] ?? `CODE_${statusCode}`, message: span.status?.message ?? '' };
+    this.isError = statusCode === STATUS_ERROR;
+    this.orphan = false;
+  }
+
+  get attributes() {
+    this.typedAttributes ??= typedAttributes(this.rawAttributes);
+    return this.typedAttributes;
+  }
+
+  addChild(index) {
+    if (this.children === NONE) this.children = [];
+    this.children.push(index);
+  }
 }
 
 const byStart = (spans) => (a, b) => spans[a].start - spans[b].start || spans[a].end - spans[b].end;
@@ -126,7 +139,7 @@ function linkTree(spans) {
       roots.push(span.index);
     } else {
       span.parent = parent;
-      spans[parent].children.push(span.index);
+      spans[parent].addChild(span.index);
     }
   }
   const order = depthFirst(spans, roots);
@@ -142,14 +155,13 @@ function depthFirst(spans, roots) {
   const compare = byStart(spans);
   roots.sort(compare);
   const order = [];
-  const stack = roots.map((index) => ({ index, depth: 0 })).reverse();
+  const stack = [...roots].reverse();
   while (stack.length) {
-    const { index, depth } = stack.pop();
-    const span = spans[index];
-    span.depth = depth;
-    order.push(index);
-    span.children.sort(compare);
-    for (let k = span.children.length - 1; k >= 0; k--) stack.push({ index: span.children[k], depth: depth + 1 });
+    const span = spans[stack.pop()];
+    span.depth = span.parent === NO_PARENT ? 0 : spans[span.parent].depth + 1;
+    order.push(span.index);
+    if (span.children.length > 1) span.children.sort(compare);
+    for (let k = span.children.length - 1; k >= 0; k--) stack.push(span.children[k]);
   }
   return order;
 }
@@ -186,10 +198,7 @@ export function coverageOf(span, spans) {
 
 function computeSelfTimes(spans) {
   for (const span of spans) {
-    if (!span.children.length) {
-      span.selfTime = span.duration;
-      continue;
-    }
+    if (!span.children.length) continue;
     span.childCoverage = coverageOf(span, spans);
     const covered = span.childCoverage.reduce((sum, [start, end]) => sum + end - start, 0);
     span.selfTime = span.duration - covered;
@@ -202,7 +211,7 @@ export function parseOtlpTrace(document) {
   const flat = flattenSpans(document);
   let traceStart = flat.length ? flat[0].startUnixNano : 0n;
   for (const entry of flat) if (entry.startUnixNano < traceStart) traceStart = entry.startUnixNano;
-  const spans = flat.map((entry, index) => makeSpan(entry, index, traceStart));
+  const spans = flat.map((entry, index) => new Span(entry, index, traceStart));
   const roots = linkTree(spans);
   computeSelfTimes(spans);
   return summarise(spans, roots, traceStart);

@@ -1,0 +1,303 @@
+// The trace view, route /trace/<traceId>?span=<spanId>: header, minimap, waterfall, span detail,
+// findings, find in trace and keyboard navigation. The shell calls
+//   mountTraceView(root, { traceId, spanId, navigate })
+// and may call the returned unmount() when it leaves the route.
+import { ERROR_COLOUR, serviceColour } from '../palette.js';
+import { el } from './dom.js';
+import { renderFindings } from './findings_panel.js';
+import { Minimap } from './minimap.js';
+import { renderSpanDetail } from './span_detail.js';
+import { loadAnalysis, loadTrace, ServerUnreachableError, TraceNotFoundError } from './trace_api.js';
+import { ancestorsOf, findSpan, formatDuration, matchSpans, visibleRows } from './trace_model.js';
+import { Waterfall } from './waterfall.js';
+
+const STYLESHEET = new URL('./trace_view.css', import.meta.url).href;
+const FIND_DELAY_MS = 150;  // typing in the find box re-matches once the user pauses
+
+function ensureStylesheet() {
+  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
+  document.head.append(el('link', { rel: 'stylesheet', href: STYLESHEET }));
+}
+
+export function mountTraceView(root, { traceId, spanId = '', navigate }) {
+  ensureStylesheet();
+  let view = null;
+  let unmounted = false;
+  const show = (...content) => root.replaceChildren(el('div', { class: 'tv-page' }, ...content));
+
+  async function open() {
+    show(el('p', { class: 'tv-state', role: 'status' }, `Loading trace ${traceId}…`));
+    try {
+      const trace = await loadTrace(traceId);
+      if (unmounted) return;
+      if (!trace.spans.length) throw new TraceNotFoundError('empty trace');
+      view = new TraceView(root, trace, { traceId, navigate });
+      view.start(spanId);
+    } catch (error) {
+      if (!unmounted) showError(error);
+    }
+  }
+
+  function showError(error) {
+    if (error instanceof TraceNotFoundError) {
+      show(el('div', { class: 'tv-state', role: 'alert' }, el('h1', {}, `Trace ${traceId} not found`),
+        el('p', {}, 'No span of this trace is stored: check the ID, or the trace may have been deleted by retention.')));
+      return;
+    }
+    const title = error instanceof ServerUnreachableError ? 'Cannot reach the hoptrace server' : 'Cannot show this trace';
+    show(el('div', { class: 'tv-state', role: 'alert' }, el('h1', {}, title), el('p', {}, error.message),
+      el('button', { type: 'button', class: 'tv-retry', onclick: open }, 'Retry')));
+  }
+
+  open();
+  return {
+    unmount() {
+      unmounted = true;
+      view?.destroy();
+    },
+  };
+}
+
+// One loaded trace on screen and everything the user changed about it.
+class TraceView {
+  constructor(root, trace, { traceId, navigate }) {
+    this.root = root;
+    this.trace = trace;
+    this.traceId = traceId;
+    this.navigate = navigate;
+    this.collapsed = new Set();
+    this.selected = -1;
+    this.detailOpen = false;
+    this.matches = [];
+    this.matchAt = -1;
+    this.findingsState = {};
+    this.order = visibleRows(trace, this.collapsed);  // every span, tree order
+    this.rows = this.order;
+    this.waterfall = new Waterfall({
+      trace, collapsed: this.collapsed, colourOf: serviceColour, errorColour: ERROR_COLOUR,
+      onSelect: (index, options) => this.select(index, options), onToggle: (index) => this.toggle(index),
+    });
+    this.minimap = new Minimap({
+      trace, order: this.order, colourOf: serviceColour, errorColour: ERROR_COLOUR,
+      onWindow: (start, end) => this.zoom([start, end]),
+    });
+    this.onKeyDown = (event) => this.handleKey(event);
+    this.build();
+  }
+
+  build() {
+    // Two slots, so selecting a span redraws the detail without resetting the findings' state.
+    this.detailSlot = el('div', { class: 'tv-detail-slot' });
+    this.findingsSlot = el('div', { class: 'tv-findings-slot' });
+    this.aside = el('aside', { class: 'tv-aside', 'aria-label': 'Span detail and findings' }, this.detailSlot, this.findingsSlot);
+    this.findCount = el('span', { class: 'tv-find-count', 'aria-live': 'polite' });
+    this.findInput = el('input', { type: 'search', class: 'tv-find', 'aria-label': 'Find in trace', placeholder: 'Find: name, service, key=value  ( / )' });
+    this.resetZoom = el('button', { type: 'button', class: 'tv-reset-zoom', disabled: true, onclick: () => this.zoom(null) }, 'Reset zoom');
+    this.root.replaceChildren(el('div', { class: 'tv-page' },
+      this.header(),
+      this.toolbar(),
+      el('div', { class: 'tv-minimap-row' }, this.minimap.element, this.resetZoom),
+      el('div', { class: 'tv-main' }, this.waterfall.element, this.aside)));
+    document.addEventListener('keydown', this.onKeyDown);
+  }
+
+  header() {
+    const { trace } = this;
+    const root = trace.root;
+    const started = new Date(Number(trace.startUnixNano / 1_000_000n));
+    const fact = (label, value, name) => el('div', { class: 'tv-fact', 'data-fact': name }, el('dt', {}, label), el('dd', {}, value));
+    return el('header', { class: 'tv-header' },
+      el('h1', {}, el('span', { class: 'tv-service-chip', style: `--tv-service-colour:${serviceColour(root.service)}` }, root.service), ' ', root.name),
+      el('dl', { class: 'tv-facts' },
+        fact('Trace', el('code', {}, this.traceId), 'trace'),
+        fact('Start', started.toISOString().replace('T', ' ').replace('Z', ' UTC'), 'start'),
+        fact('Duration', formatDuration(trace.duration), 'duration'),
+        fact('Spans', String(trace.spans.length), 'spans'),
+        fact('Services', `${trace.services.length}: ${trace.services.join(', ')}`, 'services'),
+        fact('Depth', String(trace.depth), 'depth'),
+        fact('Errors', trace.errorCount ? `⚠ ${trace.errorCount}` : '0', 'errors')));
+  }
+
+  toolbar() {
+    let findTimer = 0;
+    this.findInput.addEventListener('input', () => {
+      clearTimeout(findTimer);
+      findTimer = setTimeout(() => this.find(this.findInput.value), FIND_DELAY_MS);
+    });
+    this.findInput.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      clearTimeout(findTimer);
+      if (this.findInput.value !== this.findQuery) this.find(this.findInput.value);
+      else this.stepMatch(event.shiftKey ? -1 : 1);
+    });
+    const otherTrace = el('input', { type: 'text', class: 'tv-compare-id', 'aria-label': 'Trace ID to compare with', placeholder: 'other trace ID', spellcheck: 'false' });
+    const compare = (event) => {
+      event.preventDefault();
+      const other = otherTrace.value.trim();
+      if (other) this.navigate(`/compare/${this.traceId}/${encodeURIComponent(other)}`);
+    };
+    return el('div', { class: 'tv-toolbar' },
+      el('div', { class: 'tv-find-box', role: 'search' },
+        this.findInput,
+        el('button', { type: 'button', 'aria-label': 'Previous match', onclick: () => this.stepMatch(-1) }, '↑'),
+        el('button', { type: 'button', 'aria-label': 'Next match', onclick: () => this.stepMatch(1) }, '↓'),
+        this.findCount),
+      el('button', { type: 'button', onclick: () => this.setAllCollapsed(true) }, 'Collapse all'),
+      el('button', { type: 'button', onclick: () => this.setAllCollapsed(false) }, 'Expand all'),
+      el('form', { class: 'tv-compare', onsubmit: compare }, otherTrace, el('button', { type: 'submit' }, 'Compare')));
+  }
+
+  start(spanId) {
+    this.waterfall.setRows(this.rows);
+    this.showFindings();
+    const initial = spanId ? findSpan(this.trace, spanId) : null;
+    if (initial) this.select(initial.index, { open: true });
+    this.loadFindings();
+  }
+
+  async loadFindings() {
+    const topStart = (topSpanId) => findSpan(this.trace, topSpanId)?.start ?? 0;
+    try {
+      const analysis = await loadAnalysis(this.traceId, topStart);
+      this.findingsState = { analysis };
+      this.waterfall.setCritical(analysis.critical, analysis.segmentsBySpan);
+    } catch (error) {
+      this.findingsState = { error: error.message };
+    }
+    if (!this.destroyed) this.showFindings();
+  }
+
+  destroy() {
+    this.destroyed = true;
+    document.removeEventListener('keydown', this.onKeyDown);
+    this.waterfall.destroy();
+    this.minimap.destroy();
+  }
+
+  renderDetail() {
+    const open = this.detailOpen && this.selected >= 0;
+    this.detailSlot.replaceChildren(...(open
+      ? [renderSpanDetail(this.trace.spans[this.selected], { onClose: () => this.closeDetail(), navigate: this.navigate })]
+      : []));
+  }
+
+  showFindings() {
+    this.findingsSlot.replaceChildren(renderFindings(this.findingsState, { onPick: (finding) => this.showFinding(finding) }));
+  }
+
+  select(index, { open = this.detailOpen } = {}) {
+    this.selected = index;
+    this.detailOpen = open;
+    this.revealSpan(index);
+    this.waterfall.setMarks({ selected: index });
+    this.renderDetail();
+    const { spanId } = this.trace.spans[index];
+    history.replaceState(history.state, '', `/trace/${this.traceId}?span=${spanId}`);
+  }
+
+  closeDetail() {
+    this.detailOpen = false;
+    this.renderDetail();
+    this.waterfall.body.focus();
+  }
+
+  // Expands the span's collapsed ancestors and scrolls its row into view.
+  revealSpan(index) {
+    const hidden = ancestorsOf(this.trace, index).filter((ancestor) => this.collapsed.has(ancestor));
+    if (hidden.length) {
+      for (const ancestor of hidden) this.collapsed.delete(ancestor);
+      this.refreshRows();
+    }
+    this.waterfall.reveal(index);
+  }
+
+  toggle(index) {
+    if (!this.trace.spans[index].children.length) return;
+    if (this.collapsed.has(index)) this.collapsed.delete(index);
+    else this.collapsed.add(index);
+    this.refreshRows();
+  }
+
+  setAllCollapsed(collapse) {
+    this.collapsed.clear();
+    if (collapse) for (const span of this.trace.spans) if (span.children.length && span.parent >= 0) this.collapsed.add(span.index);
+    this.refreshRows();
+  }
+
+  refreshRows() {
+    this.rows = this.collapsed.size ? visibleRows(this.trace, this.collapsed) : this.order;
+    this.waterfall.setRows(this.rows);
+  }
+
+  zoom(window) {
+    this.minimap.setWindow(window);
+    this.resetZoom.disabled = !window;
+    this.waterfall.setWindow(...(window ?? [0, this.trace.duration]));
+  }
+
+  find(query) {
+    this.findQuery = query;
+    this.matches = matchSpans(this.trace, query, this.order);
+    this.matchAt = -1;
+    this.waterfall.setMarks({ matches: new Set(this.matches), currentMatch: -1 });
+    if (this.matches.length) this.stepMatch(1);
+    else this.findCount.textContent = query.trim() ? 'no match' : '';
+  }
+
+  stepMatch(step) {
+    if (!this.matches.length) return;
+    this.matchAt = (this.matchAt + step + this.matches.length) % this.matches.length;
+    const index = this.matches[this.matchAt];
+    this.findCount.textContent = `${this.matchAt + 1} of ${this.matches.length}`;
+    this.waterfall.setMarks({ currentMatch: index });
+    this.select(index);
+  }
+
+  showFinding(finding) {
+    const indices = finding.spanIds.map((id) => findSpan(this.trace, id)).filter(Boolean).map((span) => span.index);
+    this.waterfall.setMarks({ highlighted: new Set(indices) });
+    for (const index of indices.slice(1)) this.revealSpan(index);
+    if (indices.length) this.select(indices[0]);
+  }
+
+  handleKey(event) {
+    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
+    if (event.key === '/' && !typing) {
+      event.preventDefault();
+      this.findInput.focus();
+      return;
+    }
+    if (event.key === 'Escape') {
+      if (this.detailOpen) this.closeDetail();
+      return;
+    }
+    // Navigation keys act when the tree (or nothing in particular) has the focus, never on a button.
+    const inTree = event.target === this.waterfall.body || event.target === document.body;
+    if (!inTree || event.altKey || event.ctrlKey || event.metaKey) return;
+    const action = this.keyAction(event.key);
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
+
+  keyAction(key) {
+    const position = this.waterfall.rowPosition.get(this.selected) ?? -1;
+    const span = this.selected >= 0 ? this.trace.spans[this.selected] : null;
+    const moveTo = (at) => () => this.select(this.rows[Math.min(Math.max(at, 0), this.rows.length - 1)]);
+    switch (key) {
+      case 'ArrowDown': return moveTo(position + 1);
+      case 'ArrowUp': return moveTo(position < 0 ? 0 : position - 1);
+      case 'Home': return moveTo(0);
+      case 'End': return moveTo(this.rows.length - 1);
+      case 'ArrowLeft':
+        if (!span) return null;
+        if (span.children.length && !this.collapsed.has(span.index)) return () => this.toggle(span.index);
+        return span.parent >= 0 ? () => this.select(span.parent) : null;
+      case 'ArrowRight':
+        if (!span || !span.children.length) return null;
+        return this.collapsed.has(span.index) ? () => this.toggle(span.index) : () => this.select(span.children[0]);
+      case 'Enter': return span ? () => this.select(span.index, { open: true }) : null;
+      default: return null;
+    }
+  }
+}
