@@ -16,3 +16,6 @@ if [[ -x "$loadgen" ]]; then
   echo "== backend_loadgen"
   "$loadgen" --query-spans "${HOPTRACE_BENCH_SPANS:-1000000}"
 fi
+
+# The web UI's first render of a 10,000- and a 50,000-span trace in headless Chromium (bench/ui).
+if [[ -d ui/tests/node_modules ]]; then echo "== ui first_render"; node bench/ui/first_render.mjs "$build_dir"; fi

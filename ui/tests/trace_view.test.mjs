@@ -10,12 +10,24 @@ import { openLargeTrace } from './trace_render_timing.mjs';
 
 const id = (suffix) => `a00000000000000${suffix}`;
 const row = (page, spanId) => page.locator(`.tv-row[data-span-id="${spanId}"]`);
+// Waits for the span's row to match `selector` (e.g. '[aria-selected="true"]'): rows redraw on the
+// next animation frame, so state is awaited, never read right after a key press.
+const rowWhere = (page, spanId, selector) => page.locator(`.tv-row[data-span-id="${spanId}"]${selector}`).waitFor();
 const FIRST_RENDER_BOUND_MS = 5000;  // the issue asks for 1 s; the bound is generous for a loaded CI machine
 const MAX_DOM_ROWS = 120;            // virtualised: a viewport's rows plus overscan, whatever the trace size
 
 async function openTrace(ui, path) {
   await ui.open(path);
   await ui.page.locator('.tv-row').first().waitFor();
+}
+
+// Polls `check` (bounded): the view redraws on the next animation frame, not within the click.
+async function eventually(check, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function waitForFindings(page) {
@@ -47,6 +59,7 @@ describe('trace view', () => {
     assert.ok(await indent(id(8)) > await indent(id(7)) && await indent(id(7)) > await indent(id(1)));
 
     await waitForFindings(page);
+    await page.locator('.tv-row.is-critical').first().waitFor();
     const critical = await page.locator('.tv-row[data-critical="true"]').evaluateAll((rows) => rows.map((node) => node.dataset.spanId).sort());
     assert.deepEqual(critical, [1, 2, 3, 4, 6, 7, 8, 'a'].map(id));
     assert.equal(await page.locator('.tv-row.is-critical .tv-critical-mark').first().isVisible(), true);
@@ -78,8 +91,7 @@ describe('trace view', () => {
 
     await detail.locator('.tv-link').click();
     await page.waitForURL(`**/trace/${LINKED_TRACE_ID}?span=b000000000000001`);
-    await row(page, 'b000000000000001').waitFor();
-    assert.equal(await row(page, 'b000000000000001').getAttribute('aria-selected'), 'true');
+    await rowWhere(page, 'b000000000000001', '[aria-selected="true"]');
   });
 
   test('clicking a finding expands, scrolls to and highlights its span', async () => {
@@ -91,9 +103,7 @@ describe('trace view', () => {
     const finding = page.locator('.tv-finding[data-kind="error_origin"]');
     assert.match(await finding.textContent(), /payments POST \/charge/);
     await finding.click();
-    await row(page, id(7)).waitFor();
-    assert.match(await row(page, id(7)).getAttribute('class'), /is-highlighted/);
-    assert.equal(await row(page, id(7)).getAttribute('aria-selected'), 'true');
+    await rowWhere(page, id(7), '.is-highlighted[aria-selected="true"]');
     assert.equal(await finding.getAttribute('aria-pressed'), 'true');
     await ui.screenshot('trace_finding');
   });
@@ -101,8 +111,10 @@ describe('trace view', () => {
   test('a deep link with ?span= selects that span and opens its detail', async () => {
     await openTrace(ui, `/trace/${KNOWN_TRACE_ID}?span=${id(8)}`);
     const { page } = ui;
-    assert.equal(await row(page, id(8)).getAttribute('aria-selected'), 'true');
+    await rowWhere(page, id(8), '[aria-selected="true"]');
     assert.equal(await page.locator('.tv-detail h2').textContent(), 'fraud check');
+    await openTrace(ui, `/trace/${KNOWN_TRACE_ID}?span=ffffffffffffffff`);
+    assert.equal(await page.locator('.tv-notice').textContent(), 'Span ffffffffffffffff is not in this trace.');
   });
 
   test('keyboard: arrows move and fold, Enter opens, Escape closes, / finds', async () => {
@@ -113,14 +125,15 @@ describe('trace view', () => {
     assert.equal(await page.locator('.tv-detail').count(), 0);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
-    assert.equal(await row(page, id(2)).getAttribute('aria-selected'), 'true');  // after 'audit log'
+    await rowWhere(page, id(2), '[aria-selected="true"]');  // after 'audit log'
     await page.keyboard.press('ArrowLeft');
-    assert.equal(await row(page, id(2)).getAttribute('aria-expanded'), 'false');
+    await rowWhere(page, id(2), '[aria-expanded="false"]');
     assert.equal(await page.locator('.tv-row').count(), 4);
     await page.keyboard.press('ArrowRight');
+    await rowWhere(page, id(8), '');
     assert.equal(await page.locator('.tv-row').count(), 10);
     await page.keyboard.press('ArrowRight');
-    assert.equal(await row(page, id(3)).getAttribute('aria-selected'), 'true');
+    await rowWhere(page, id(3), '[aria-selected="true"]');
     await page.keyboard.press('Enter');
     assert.equal(await page.locator('.tv-detail .tv-fields dd').first().textContent(), 'orders');
     await page.keyboard.press('Escape');
@@ -131,13 +144,33 @@ describe('trace view', () => {
     assert.equal(await page.evaluate(() => document.activeElement.className), 'tv-find');
     await page.keyboard.type('db.system=redis');
     await page.locator('.tv-find-count', { hasText: '1 of 1' }).waitFor();
-    assert.match(await row(page, id(5)).getAttribute('class'), /is-current-match/);
+    await rowWhere(page, id(5), '.is-current-match');
     await page.locator('.tv-find').fill('charge');
     await page.locator('.tv-find-count', { hasText: '1 of 2' }).waitFor();
     await page.keyboard.press('Enter');
     await page.locator('.tv-find-count', { hasText: '2 of 2' }).waitFor();
-    assert.match(await row(page, id(7)).getAttribute('class'), /is-current-match/);
+    await rowWhere(page, id(7), '.is-current-match');
     await ui.screenshot('trace_keyboard_find');
+  });
+
+  test('dragging across the minimap zooms the waterfall to that window; reset zooms out', async () => {
+    await openTrace(ui, `/trace/${KNOWN_TRACE_ID}`);
+    const { page } = ui;
+    const ticks = () => page.locator('.tv-tick').allTextContents();
+    assert.deepEqual((await ticks()).at(-1), '100 ms');
+    const box = await page.locator('.tv-minimap').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    const inWindow = (labels) => labels.every((label) => parseFloat(label) >= 20 && parseFloat(label) <= 35);
+    await eventually(async () => inWindow(await ticks()), 'the axis of the 20..35 ms window');
+    assert.equal(await page.locator('.tv-reset-zoom').isEnabled(), true);
+    assert.equal(await row(page, id(1)).locator('.tv-duration').textContent(), '100 ms');
+    await ui.screenshot('trace_zoomed');
+    await page.locator('.tv-reset-zoom').click();
+    await eventually(async () => (await ticks()).at(-1) === '100 ms', 'the whole trace on the axis');
+    assert.equal(await page.locator('.tv-reset-zoom').isDisabled(), true);
   });
 
   test('an unknown trace ID says so', async () => {

@@ -20,7 +20,8 @@ export class Minimap {
       'aria-label': 'Overview of the whole trace; drag across it to zoom the waterfall to a time window',
     }, this.canvas, this.selection);
     this.element.addEventListener('pointerdown', (event) => this.startDrag(event));
-    this.resizeObserver = new ResizeObserver(() => this.draw());
+    // Drawn a frame later: the waterfall's first rows are painted before the strip's 50,000 lines.
+    this.resizeObserver = new ResizeObserver(() => requestAnimationFrame(() => this.draw()));
     this.resizeObserver.observe(this.element);
   }
 

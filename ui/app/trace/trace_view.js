@@ -90,12 +90,14 @@ class TraceView {
     this.detailSlot = el('div', { class: 'tv-detail-slot' });
     this.findingsSlot = el('div', { class: 'tv-findings-slot' });
     this.aside = el('aside', { class: 'tv-aside', 'aria-label': 'Span detail and findings' }, this.detailSlot, this.findingsSlot);
+    this.notice = el('p', { class: 'tv-notice', role: 'status' });
     this.findCount = el('span', { class: 'tv-find-count', 'aria-live': 'polite' });
     this.findInput = el('input', { type: 'search', class: 'tv-find', 'aria-label': 'Find in trace', placeholder: 'Find: name, service, key=value  ( / )' });
     this.resetZoom = el('button', { type: 'button', class: 'tv-reset-zoom', disabled: true, onclick: () => this.zoom(null) }, 'Reset zoom');
     this.root.replaceChildren(el('div', { class: 'tv-page' },
       this.header(),
       this.toolbar(),
+      this.notice,
       el('div', { class: 'tv-minimap-row' }, this.minimap.element, this.resetZoom),
       el('div', { class: 'tv-main' }, this.waterfall.element, this.aside)));
     document.addEventListener('keydown', this.onKeyDown);
@@ -152,6 +154,7 @@ class TraceView {
     this.showFindings();
     const initial = spanId ? findSpan(this.trace, spanId) : null;
     if (initial) this.select(initial.index, { open: true });
+    else if (spanId) this.notice.textContent = `Span ${spanId} is not in this trace.`;
     this.loadFindings();
   }
 
@@ -188,7 +191,7 @@ class TraceView {
   select(index, { open = this.detailOpen } = {}) {
     this.selected = index;
     this.detailOpen = open;
-    this.revealSpan(index);
+    this.revealSpans([index]);
     this.waterfall.setMarks({ selected: index });
     this.renderDetail();
     const { spanId } = this.trace.spans[index];
@@ -201,14 +204,15 @@ class TraceView {
     this.waterfall.body.focus();
   }
 
-  // Expands the span's collapsed ancestors and scrolls its row into view.
-  revealSpan(index) {
-    const hidden = ancestorsOf(this.trace, index).filter((ancestor) => this.collapsed.has(ancestor));
+  // Expands the collapsed ancestors of the spans (one row refresh for all) and scrolls the first
+  // one's row into view.
+  revealSpans(indices) {
+    const hidden = indices.flatMap((index) => ancestorsOf(this.trace, index)).filter((ancestor) => this.collapsed.has(ancestor));
     if (hidden.length) {
       for (const ancestor of hidden) this.collapsed.delete(ancestor);
       this.refreshRows();
     }
-    this.waterfall.reveal(index);
+    if (indices.length) this.waterfall.reveal(indices[0]);
   }
 
   toggle(index) {
@@ -256,7 +260,7 @@ class TraceView {
   showFinding(finding) {
     const indices = finding.spanIds.map((id) => findSpan(this.trace, id)).filter(Boolean).map((span) => span.index);
     this.waterfall.setMarks({ highlighted: new Set(indices) });
-    for (const index of indices.slice(1)) this.revealSpan(index);
+    this.revealSpans(indices);
     if (indices.length) this.select(indices[0]);
   }
 
