@@ -13,7 +13,7 @@ const row = (page, spanId) => page.locator(`.tv-row[data-span-id="${spanId}"]`);
 // Waits for the span's row to match `selector` (e.g. '[aria-selected="true"]'): rows redraw on the
 // next animation frame, so state is awaited, never read right after a key press.
 const rowWhere = (page, spanId, selector) => page.locator(`.tv-row[data-span-id="${spanId}"]${selector}`).waitFor();
-const FIRST_RENDER_BOUND_MS = 5000;  // the issue asks for 1 s; the bound is generous for a loaded CI machine
+const FIRST_RENDER_BOUND_MS = 10_000;  // the issue asks for 1 s (bench/ui measures it); generous here: the machine is shared
 const MAX_DOM_ROWS = 120;            // virtualised: a viewport's rows plus overscan, whatever the trace size
 
 async function openTrace(ui, path) {

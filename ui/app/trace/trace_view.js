@@ -94,12 +94,13 @@ class TraceView {
     this.findCount = el('span', { class: 'tv-find-count', 'aria-live': 'polite' });
     this.findInput = el('input', { type: 'search', class: 'tv-find', 'aria-label': 'Find in trace', placeholder: 'Find: name, service, key=value  ( / )' });
     this.resetZoom = el('button', { type: 'button', class: 'tv-reset-zoom', disabled: true, onclick: () => this.zoom(null) }, 'Reset zoom');
-    this.root.replaceChildren(el('div', { class: 'tv-page' },
+    this.page = el('div', { class: 'tv-page' },
       this.header(),
       this.toolbar(),
       this.notice,
       el('div', { class: 'tv-minimap-row' }, this.minimap.element, this.resetZoom),
-      el('div', { class: 'tv-main' }, this.waterfall.element, this.aside)));
+      el('div', { class: 'tv-main' }, this.waterfall.element, this.aside));
+    this.root.replaceChildren(this.page);
     document.addEventListener('keydown', this.onKeyDown);
   }
 
@@ -265,6 +266,10 @@ class TraceView {
   }
 
   handleKey(event) {
+    if (!this.page.isConnected) {  // the shell replaced the page without unmounting it
+      this.destroy();
+      return;
+    }
     const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
     if (event.key === '/' && !typing) {
       event.preventDefault();
