@@ -117,13 +117,13 @@ test('analysis: findings in rank order, critical spans and segments', () => {
   assert.deepEqual(analysis.segmentsBySpan.get('x'), [[110, 115]]);
 });
 
-test('a 50,000-span trace parses in linear time (seconds, not minutes)', () => {
-  const document = otlpDocument(KNOWN_TRACE_ID, largeSpans(50_000));
+test('a 20,000-span trace parses in linear time (seconds, not minutes)', () => {
+  const document = otlpDocument(KNOWN_TRACE_ID, largeSpans(20_000));
   const started = performance.now();
   const trace = parseOtlpTrace(JSON.parse(JSON.stringify(document)));
   const elapsed = performance.now() - started;
-  console.log(`parse of 50,000 spans: ${elapsed.toFixed(0)} ms`);
-  assert.equal(visibleRows(trace, new Set()).length, 50_000);
+  console.log(`parse of 20,000 spans: ${elapsed.toFixed(0)} ms`);
+  assert.equal(visibleRows(trace, new Set()).length, 20_000);
   assert.ok(trace.depth <= 14, `depth ${trace.depth}`);
   assert.ok(elapsed < 10_000, `${elapsed} ms`);  // generous: the machine is shared; quadratic work would take minutes
 });

@@ -173,6 +173,13 @@ describe('trace view', () => {
     assert.equal(await page.locator('.tv-reset-zoom').isDisabled(), true);
   });
 
+  test('the compare box opens /compare/<this>/<other>', async () => {
+    await openTrace(ui, `/trace/${KNOWN_TRACE_ID}`);
+    await ui.page.getByLabel('Trace ID to compare with').fill(LINKED_TRACE_ID);
+    await ui.page.getByRole('button', { name: 'Compare' }).click();
+    await ui.page.waitForURL(`**/compare/${KNOWN_TRACE_ID}/${LINKED_TRACE_ID}`);
+  });
+
   test('an unknown trace ID says so', async () => {
     await ui.open('/trace/ffffffffffffffffffffffffffffffff');
     await ui.page.getByRole('heading', { name: 'Trace ffffffffffffffffffffffffffffffff not found' }).waitFor();

@@ -12,14 +12,13 @@ async function fetchJson(url) {
   try {
     response = await fetch(url, { headers: { accept: 'application/json' } });
   } catch (error) {
-    throw new ServerUnreachableError(`the hoptrace server did not answer (${error.message})`);
+    throw new ServerUnreachableError(`The hoptrace server did not answer (${error.message})`);
   }
   if (response.status === 404) throw new TraceNotFoundError(`${url} answered 404`);
-  if (response.status >= 500) throw new ServerUnreachableError(`the hoptrace server answered ${response.status}`);
-  const text = await response.text();
+  if (response.status >= 500) throw new ServerUnreachableError(`The hoptrace server answered ${response.status}`);
   let body;
   try {
-    body = JSON.parse(text);
+    body = await response.json();
   } catch {
     throw new Error(`${url} answered ${response.status} with a body that is not JSON`);
   }
