@@ -115,6 +115,8 @@ class BlockSearch {
   // Searches that group and appends its hits (any order).
   Status SearchNextGroup(std::vector<TraceHit>* hits);
   std::size_t groups_searched() const;
+  // The index of the row group SearchNextGroup reads next; nullopt once no group is left.
+  std::optional<std::size_t> next_group() const;
 
   struct Impl;
 
@@ -190,6 +192,15 @@ class BlockReader {
   Status Search(const SearchRequest& request, std::vector<TraceHit>* hits);
   // The same search, group by group under the caller's control (request.limit is not applied).
   Status StartSearch(const SearchRequest& request, std::unique_ptr<BlockSearch>* search);
+
+  // Whether the block holds the trace: the bloom filter, then its index page (no span is read).
+  Status Contains(const model::TraceId& trace_id, bool* found);
+  // Every trace with a span that satisfies request.filter and starts inside request.range
+  // (request.limit is not applied), with all of this block's spans of it, grouped as FindTrace
+  // returns them. Row group by row group, each decoded once; traces no span of which matched are
+  // passed over without building their spans. `visit` returns false to stop.
+  using TraceVisitor = std::function<bool(const model::TraceId& trace_id, model::TraceBatch& trace)>;
+  Status ScanTraces(const SearchRequest& request, const TraceVisitor& visit);
 
   // From the block's dictionaries (kept in memory since Open): sorted, unique.
   const std::vector<std::string>& Services() const;

@@ -123,6 +123,45 @@ Status BlockReader::State::DecodeTraces(std::size_t group, const SectionData& tr
   return Status::Ok();
 }
 
+Status BlockReader::State::OpenRowGroup(std::size_t group, const Dictionaries& dict, LoadedRowGroup* loaded,
+                                        RowGroupDecoder* decoder) {
+  HOPTRACE_RETURN_IF_ERROR(LoadRowGroup(group, &loaded->columns));
+  HOPTRACE_RETURN_IF_ERROR(DecodeTraces(group, loaded->columns[kTracesColumn], dict, &loaded->traces));
+  return decoder->Init(loaded->columns, &loaded->traces);
+}
+
+Status BlockReader::State::LocateTrace(const model::TraceId& trace_id, std::optional<std::uint64_t>* ordinal) {
+  ordinal->reset();
+  if (!BloomMayContain(bloom, trace_id) || meta.index_pages.empty()) return Status::Ok();
+  const auto& pages = meta.index_pages;
+  const auto page_it = std::upper_bound(pages.begin(), pages.end(), trace_id,
+                                        [](const model::TraceId& id, const IndexPageInfo& p) { return id < p.first_trace; });
+  if (page_it == pages.begin()) return Status::Ok();
+  const auto page = static_cast<std::size_t>(page_it - pages.begin() - 1);
+  SectionData data;
+  HOPTRACE_RETURN_IF_ERROR(ReadSection(kFirstIndexPage + page, &data));
+  const std::size_t count = pages[page].trace_count;
+  if (data->size() != count * kIndexEntryBytes) return Corruption("index page size mismatch");
+  const auto* ids = reinterpret_cast<const std::uint8_t*>(data->data());
+  std::size_t low = 0, high = count;  // first position whose id is >= trace_id
+  while (low < high) {
+    const std::size_t mid = (low + high) / 2;
+    if (std::memcmp(ids + mid * model::TraceId::kSize, trace_id.data(), model::TraceId::kSize) < 0) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  if (low == count || std::memcmp(ids + low * model::TraceId::kSize, trace_id.data(), model::TraceId::kSize) != 0) {
+    return Status::Ok();  // a bloom false positive
+  }
+  const std::uint8_t* ordinal_bytes = ids + count * model::TraceId::kSize + low * 4;
+  *ordinal = ordinal_bytes[0] | (ordinal_bytes[1] << 8) | (ordinal_bytes[2] << 16) |
+             (std::uint64_t{ordinal_bytes[3]} << 24);
+  if (**ordinal >= meta.meta.trace_count) return Corruption("trace ordinal out of range");
+  return Status::Ok();
+}
+
 std::size_t BlockReader::State::GroupOf(std::uint64_t trace_ordinal) const {
   const auto it = std::upper_bound(meta.row_groups.begin(), meta.row_groups.end(), trace_ordinal,
                                    [](std::uint64_t t, const RowGroupInfo& g) { return t < g.first_trace; });
@@ -337,9 +376,6 @@ std::vector<Operation> BlockReader::Operations(std::string_view service) const {
   return operations;  // sorted: the builder writes them ordered by (service, name, kind)
 }
 
-namespace {
-
-// Groups decoded spans by resource and scope, in order of first appearance.
 model::TraceBatch ToBatch(const std::vector<DecodedSpan>& spans, const Dictionaries& dict) {
   model::TraceBatch batch;
   std::map<std::uint32_t, std::size_t> resource_positions;
@@ -363,56 +399,31 @@ model::TraceBatch ToBatch(const std::vector<DecodedSpan>& spans, const Dictionar
   return batch;
 }
 
-}  // namespace
-
 Status BlockReader::FindTrace(const model::TraceId& trace_id, std::optional<model::TraceBatch>* trace) {
   trace->reset();
-  if (!MayContain(trace_id) || state_->meta.index_pages.empty()) return Status::Ok();
-  const auto& pages = state_->meta.index_pages;
-  const auto page_it = std::upper_bound(pages.begin(), pages.end(), trace_id,
-                                        [](const model::TraceId& id, const IndexPageInfo& p) { return id < p.first_trace; });
-  if (page_it == pages.begin()) return Status::Ok();
-  const auto page = static_cast<std::size_t>(page_it - pages.begin() - 1);
-  SectionData data;
-  HOPTRACE_RETURN_IF_ERROR(state_->ReadSection(kFirstIndexPage + page, &data));
-  const std::size_t count = pages[page].trace_count;
-  if (data->size() != count * kIndexEntryBytes) return Corruption("index page size mismatch");
-  const auto* ids = reinterpret_cast<const std::uint8_t*>(data->data());
-  std::size_t low = 0, high = count;  // first position whose id is >= trace_id
-  while (low < high) {
-    const std::size_t mid = (low + high) / 2;
-    if (std::memcmp(ids + mid * model::TraceId::kSize, trace_id.data(), model::TraceId::kSize) < 0) {
-      low = mid + 1;
-    } else {
-      high = mid;
-    }
-  }
-  if (low == count || std::memcmp(ids + low * model::TraceId::kSize, trace_id.data(), model::TraceId::kSize) != 0) {
-    return Status::Ok();  // a bloom false positive
-  }
-  const std::uint8_t* ordinal_bytes = ids + count * model::TraceId::kSize + low * 4;
-  const std::uint64_t ordinal = ordinal_bytes[0] | (ordinal_bytes[1] << 8) | (ordinal_bytes[2] << 16) |
-                                (std::uint64_t{ordinal_bytes[3]} << 24);
-  if (ordinal >= state_->meta.meta.trace_count) return Corruption("trace ordinal out of range");
+  std::optional<std::uint64_t> ordinal;
+  HOPTRACE_RETURN_IF_ERROR(state_->LocateTrace(trace_id, &ordinal));
+  if (!ordinal) return Status::Ok();
   std::shared_ptr<const Dictionaries> dict;
   HOPTRACE_RETURN_IF_ERROR(state_->LoadDictionaries(&dict));
-  const std::size_t group = state_->GroupOf(ordinal);
-  std::vector<SectionData> columns;
-  HOPTRACE_RETURN_IF_ERROR(state_->LoadRowGroup(group, &columns));
-  std::vector<TraceRow> traces;
-  HOPTRACE_RETURN_IF_ERROR(state_->DecodeTraces(group, columns[kTracesColumn], *dict, &traces));
-  if (traces[ordinal - state_->meta.row_groups[group].first_trace].trace_id != trace_id) {
-    return Corruption("index page points at another trace");
-  }
+  const std::size_t group = state_->GroupOf(*ordinal);
+  LoadedRowGroup loaded;
   RowGroupDecoder decoder(*dict);
-  HOPTRACE_RETURN_IF_ERROR(decoder.Init(columns, &traces));
+  HOPTRACE_RETURN_IF_ERROR(state_->OpenRowGroup(group, *dict, &loaded, &decoder));
+  const std::uint64_t first_trace = state_->meta.row_groups[group].first_trace;
+  if (loaded.traces[*ordinal - first_trace].trace_id != trace_id) return Corruption("index page points at another trace");
   // Earlier traces of the group are passed over: the columns are read in order.
-  for (std::uint64_t t = state_->meta.row_groups[group].first_trace; t < ordinal; ++t) {
-    HOPTRACE_RETURN_IF_ERROR(decoder.SkipTrace());
-  }
+  for (std::uint64_t t = first_trace; t < *ordinal; ++t) HOPTRACE_RETURN_IF_ERROR(decoder.SkipTrace());
   std::vector<DecodedSpan> spans;
   HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spans));
   *trace = ToBatch(spans, *dict);
+  return Status::Ok();
+}
+
+Status BlockReader::Contains(const model::TraceId& trace_id, bool* found) {
+  std::optional<std::uint64_t> ordinal;
+  HOPTRACE_RETURN_IF_ERROR(state_->LocateTrace(trace_id, &ordinal));
+  *found = ordinal.has_value();
   return Status::Ok();
 }
 
@@ -422,14 +433,10 @@ Status BlockReader::ForEachSpan(const SpanVisitor& visitor) {
   HOPTRACE_RETURN_IF_ERROR(state_->LoadDictionaries(&dict));
   std::vector<DecodedSpan> spans;
   for (std::size_t group = 0; group < state_->meta.row_groups.size(); ++group) {
-    const RowGroupInfo& info = state_->meta.row_groups[group];
-    std::vector<SectionData> columns;
-    HOPTRACE_RETURN_IF_ERROR(state_->LoadRowGroup(group, &columns));
-    std::vector<TraceRow> traces;
-    HOPTRACE_RETURN_IF_ERROR(state_->DecodeTraces(group, columns[kTracesColumn], *dict, &traces));
+    LoadedRowGroup loaded;
     RowGroupDecoder decoder(*dict);
-    HOPTRACE_RETURN_IF_ERROR(decoder.Init(columns, &traces));
-    for (std::uint64_t t = info.first_trace; t < info.first_trace + info.trace_count; ++t) {
+    HOPTRACE_RETURN_IF_ERROR(state_->OpenRowGroup(group, *dict, &loaded, &decoder));
+    for (std::size_t t = 0; t < loaded.traces.size(); ++t) {
       HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spans));
       for (const DecodedSpan& decoded : spans) {
         if (!visitor(decoded.span, dict->resources[decoded.resource], dict->scopes[decoded.scope])) return Status::Ok();

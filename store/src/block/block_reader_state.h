@@ -27,6 +27,15 @@ struct DecodedSpan {
   std::uint32_t scope = 0;
 };
 
+// Groups decoded spans by resource and scope, in order of first appearance.
+model::TraceBatch ToBatch(const std::vector<DecodedSpan>& spans, const Dictionaries& dict);
+
+// One row group's columns and trace rows, loaded for a RowGroupDecoder (which reads them in place).
+struct LoadedRowGroup {
+  std::vector<SectionData> columns;
+  std::vector<TraceRow> traces;
+};
+
 // Decodes the spans of one row group, trace by trace, from its columns.
 class RowGroupDecoder {
  public:
@@ -65,6 +74,10 @@ struct BlockReader::State {
   Status LoadDictionaries(std::shared_ptr<const Dictionaries>* out);
   Status LoadColumn(std::size_t group, Column column, SectionData* data);
   Status LoadRowGroup(std::size_t group, std::vector<SectionData>* columns);  // every column
+  // Every column and the trace rows of `group`, and `decoder` initialised on them.
+  Status OpenRowGroup(std::size_t group, const Dictionaries& dict, LoadedRowGroup* loaded, RowGroupDecoder* decoder);
+  // The trace's ordinal in this block; nullopt when the block does not hold it (bloom, index page).
+  Status LocateTrace(const model::TraceId& trace_id, std::optional<std::uint64_t>* ordinal);
   // The group's trace rows from its traces column.
   Status DecodeTraces(std::size_t group, const SectionData& traces_column, const Dictionaries& dict,
                       std::vector<TraceRow>* rows) const;

@@ -400,6 +400,11 @@ std::optional<std::uint64_t> BlockSearch::next_group_latest_start() const {
 
 std::size_t BlockSearch::groups_searched() const { return impl_->next; }
 
+std::optional<std::size_t> BlockSearch::next_group() const {
+  if (impl_->next == impl_->groups.size()) return std::nullopt;
+  return impl_->groups[impl_->next];
+}
+
 Status BlockSearch::SearchNextGroup(std::vector<TraceHit>* hits) {
   if (impl_->next == impl_->groups.size()) return Status::Ok();
   return impl_->SearchGroup(impl_->groups[impl_->next++], hits);

@@ -103,6 +103,9 @@ std::vector<Operation> EmbeddedStore::Operations(std::string_view service, const
   return impl_->Operations(service, range);
 }
 std::vector<DependencyLink> EmbeddedStore::Dependencies(const TimeRange& range) { return impl_->Dependencies(range); }
+Status EmbeddedStore::ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) {
+  return impl_->ForEachTrace(scan, visit);
+}
 Status EmbeddedStore::CutHead(bool everything) { return impl_->CutHead(everything); }
 Status EmbeddedStore::Compact() { return impl_->Compact(); }
 Status EmbeddedStore::ApplyRetention() { return impl_->ApplyRetention(); }

@@ -35,6 +35,7 @@ class EmbeddedStore::Impl {
   std::vector<std::string> Services(const TimeRange& range);
   std::vector<Operation> Operations(std::string_view service, const TimeRange& range);
   std::vector<DependencyLink> Dependencies(const TimeRange& range);
+  Status ForEachTrace(const TraceScan& scan, const TraceVisitor& visit);  // trace_scan.cc
 
   // maintenance.cc
   Status CutHead(bool everything);
@@ -64,6 +65,10 @@ class EmbeddedStore::Impl {
   // queries.cc
   static void SortMostRecentFirst(std::vector<TraceSummary>& summaries, std::size_t limit);
   void CompleteSummary(TraceSummary& summary, const std::vector<engine::BlockPtr>& blocks);
+
+  // trace_scan.cc
+  bool StoredElsewhere(const model::TraceId& trace_id, const engine::BlockHandle& scanned,
+                       const std::vector<engine::BlockPtr>& blocks);
 
   // write_path.cc
   Status CommitGroup(const std::vector<Writer*>& group);

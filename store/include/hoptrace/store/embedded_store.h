@@ -120,6 +120,9 @@ class EmbeddedStore final : public Store {
   std::vector<std::string> Services(const TimeRange& range = {}) override;
   std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) override;
   std::vector<DependencyLink> Dependencies(const TimeRange& range) override;
+  // One pass over the blocks in the range (each row group decoded once); traces with spans in the
+  // head or in several blocks are assembled by GetTrace.
+  Status ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) override;
 
   // Maintenance, also run by the background thread. CutHead cuts the traces that are idle or too
   // old (all of them when `everything`, or when the head is over its limits) into blocks of at most

@@ -4,6 +4,7 @@
 // Implementations are thread-safe.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,16 @@ struct DependencyLink {
   friend bool operator==(const DependencyLink&, const DependencyLink&) = default;
 };
 
+// A bulk read for aggregate analysis: every trace with at least one span that matches `filter` and
+// starts inside `range` (as a search without a limit), each assembled from all its stored spans.
+struct TraceScan {
+  SpanFilterPtr filter = SpanFilter::True();
+  TimeRange range;
+};
+// Gets each scanned trace once, grouped by resource and scope as GetTrace returns it, in no
+// particular order. Returns false to stop the scan. The trace is only valid during the call.
+using TraceVisitor = std::function<bool(const model::TraceBatch& trace)>;
+
 // Spans in their OTLP protobuf wire form, as the receivers hand them on: the request's bytes and
 // their otlp::wire::Scan. Both must outlive the call they are passed to.
 struct OtlpSpans {
@@ -122,6 +133,12 @@ class Store {
 
   // Summaries of matching traces, most recent first, at most request.limit.
   virtual std::vector<TraceSummary> Search(const SearchRequest& request) = 0;
+
+  // Visits every trace `scan` selects (see TraceScan). The default is Search without a limit and a
+  // GetTrace per hit (it holds every hit's summary); a backend that can read many traces in one pass
+  // overrides it (the embedded store decodes each block's row groups once). An error the backend
+  // cannot read past stops the scan and is returned; traces visited before it stand.
+  virtual Status ForEachTrace(const TraceScan& scan, const TraceVisitor& visit);
 
   virtual std::vector<std::string> Services(const TimeRange& range = {}) = 0;  // sorted
   virtual std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) = 0;  // sorted
