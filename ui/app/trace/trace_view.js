@@ -12,7 +12,8 @@ import { ancestorsOf, findSpan, formatDuration, matchSpans, visibleRows } from '
 import { Waterfall } from './waterfall.js';
 
 const STYLESHEET = new URL('./trace_view.css', import.meta.url).href;
-const FIND_DELAY_MS = 150;  // typing in the find box re-matches once the user pauses
+const FIND_DELAY_MS = 150;
+const MIN_PAGE_HEIGHT = 420;  // px: header, minimap and a dozen rows  // typing in the find box re-matches once the user pauses
 
 function ensureStylesheet() {
   if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
@@ -82,6 +83,7 @@ class TraceView {
       onWindow: (start, end) => this.zoom([start, end]),
     });
     this.onKeyDown = (event) => this.handleKey(event);
+    this.onResize = () => this.fitToWindow();
     this.build();
   }
 
@@ -102,6 +104,18 @@ class TraceView {
       el('div', { class: 'tv-main' }, this.waterfall.element, this.aside));
     this.root.replaceChildren(this.page);
     document.addEventListener('keydown', this.onKeyDown);
+    this.fitToWindow();
+    window.addEventListener('resize', this.onResize);
+  }
+
+  // The page fills the window below the shell's header, so the waterfall (not the document) scrolls:
+  // the shell's page container has no height of its own.
+  fitToWindow() {
+    const setHeight = (height) => { this.page.style.height = `${Math.max(MIN_PAGE_HEIGHT, Math.floor(height))}px`; };
+    const height = window.innerHeight - this.page.getBoundingClientRect().top - window.scrollY;
+    setHeight(height);
+    // Whatever the containers add below the page (padding, a footer) would still scroll the document.
+    setHeight(height - Math.max(0, document.documentElement.scrollHeight - window.innerHeight));
   }
 
   header() {
@@ -174,6 +188,7 @@ class TraceView {
   destroy() {
     this.destroyed = true;
     document.removeEventListener('keydown', this.onKeyDown);
+    window.removeEventListener('resize', this.onResize);
     this.waterfall.destroy();
     this.minimap.destroy();
   }
