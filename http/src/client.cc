@@ -45,16 +45,21 @@ Client::Client(std::string_view base_url, std::chrono::milliseconds timeout)
 Client::~Client() = default;
 
 std::optional<Response> Client::Get(std::string_view target, std::string* error) {
-  return Send("GET", target, {}, {}, error);
+  return Send("GET", target, {}, {}, {}, error);
 }
 
 std::optional<Response> Client::Post(std::string_view target, std::string_view body, std::string_view content_type,
                                      std::string* error) {
-  return Send("POST", target, body, content_type, error);
+  return Send("POST", target, body, content_type, {}, error);
+}
+
+std::optional<Response> Client::Post(std::string_view target, std::string_view body, std::string_view content_type,
+                                     const Headers& headers, std::string* error) {
+  return Send("POST", target, body, content_type, headers, error);
 }
 
 std::optional<Response> Client::Send(std::string_view method, std::string_view target, std::string_view body,
-                                     std::string_view content_type, std::string* error) {
+                                     std::string_view content_type, const Headers& headers, std::string* error) {
   if (!base_) {
     *error = "not an http://host:port URL";
     return std::nullopt;
@@ -79,6 +84,7 @@ std::optional<Response> Client::Send(std::string_view method, std::string_view t
     request.set(bhttp::field::host, base_->host);
     request.set(bhttp::field::user_agent, "hoptrace-cli");
     if (!content_type.empty()) request.set(bhttp::field::content_type, std::string(content_type));
+    for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = std::string(body);
     request.prepare_payload();
     connection.stream.expires_after(timeout_);

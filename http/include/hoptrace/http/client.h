@@ -33,10 +33,13 @@ class Client {
   std::optional<Response> Get(std::string_view target, std::string* error);
   std::optional<Response> Post(std::string_view target, std::string_view body, std::string_view content_type,
                                std::string* error);
+  // The same with extra request headers (e.g. Content-Encoding of a compressed body).
+  std::optional<Response> Post(std::string_view target, std::string_view body, std::string_view content_type,
+                               const Headers& headers, std::string* error);
 
  private:
   std::optional<Response> Send(std::string_view method, std::string_view target, std::string_view body,
-                               std::string_view content_type, std::string* error);
+                               std::string_view content_type, const Headers& headers, std::string* error);
   struct Connection;
   std::optional<Url> base_;
   std::chrono::milliseconds timeout_;

@@ -1,0 +1,86 @@
+// Schema migrations and retention: statements run on every node, because the tables that hold rows
+// are per node and ClickHouse's ON CLUSTER DDL would need ZooKeeper.
+
+#include <sstream>
+
+#include "clickhouse_store_impl.h"
+
+namespace hoptrace::store {
+namespace {
+
+using clickhouse::ClickHouseNode;
+
+Status Run(ClickHouseNode& node, const std::string& sql, bool use_database = true) {
+  return node.Execute(sql, {}, use_database).status;
+}
+
+Status MigrateNode(ClickHouseNode& node, const ClickHouseOptions& options, std::vector<int>* applied) {
+  const clickhouse::SchemaLayout layout{options.database, options.cluster};
+  Status status = Run(node, "CREATE DATABASE IF NOT EXISTS " + options.database, false);
+  if (status.ok()) {
+    status = Run(node, std::string("CREATE TABLE IF NOT EXISTS ") + clickhouse::kVersionTable +
+                           " (version UInt32, applied_unix UInt64) ENGINE = MergeTree ORDER BY version");
+  }
+  if (!status.ok()) return status;
+  const clickhouse::ClickHouseReply current = node.Execute(std::string("SELECT max(version) FROM ") + clickhouse::kVersionTable);
+  if (!current.status.ok()) return current.status;
+  const int version = std::atoi(current.body.c_str());
+  for (const clickhouse::Migration& migration : clickhouse::Migrations(layout)) {
+    if (migration.version <= version) continue;
+    for (const std::string& statement : migration.statements) {
+      if (status = Run(node, statement); !status.ok()) return status;
+    }
+    status = Run(node, std::string("INSERT INTO ") + clickhouse::kVersionTable + " VALUES (" +
+                           std::to_string(migration.version) + ", toUInt64(now()))");
+    if (!status.ok()) return status;
+    if (applied) applied->push_back(migration.version);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+Status InitClickHouseSchema(const ClickHouseOptions& options, std::vector<int>* applied) {
+  for (const std::string& url : options.urls) {
+    ClickHouseNode node(url, options.database, options.request_timeout);
+    std::vector<int> on_node;
+    Status status = MigrateNode(node, options, &on_node);
+    if (!status.ok()) return status;
+    if (applied && applied->empty()) *applied = on_node;
+  }
+  return Status::Ok();
+}
+
+// Drops every day partition that ended before now - retention_age, in both tables of every node.
+Status ClickHouseStore::Impl::ApplyRetention() {
+  if (options_.retention_age.count() == 0) return Status::Ok();
+  const std::uint64_t age = static_cast<std::uint64_t>(options_.retention_age.count());
+  const std::uint64_t now_seconds = NowNanos() / 1'000'000'000ull;
+  const std::uint64_t cutoff = now_seconds > age ? now_seconds - age : 0;
+  return OnEveryNode([&](ClickHouseNode& node) {
+    for (const std::string& table : {layout_.spans_local(), layout_.trace_index_local()}) {
+      const clickhouse::ClickHouseReply old = node.Execute(
+          "SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
+          clickhouse::QuoteSql(options_.database) + " AND table = " + clickhouse::QuoteSql(table) +
+          " AND toDate(partition) < toDate(toDateTime(" + std::to_string(cutoff) + ")) FORMAT TSV");
+      if (!old.status.ok()) return old.status;
+      for (const std::string& partition : Lines(old.body)) {
+        Status status = Run(node, "ALTER TABLE " + table + " DROP PARTITION " + clickhouse::QuoteSql(partition));
+        if (!status.ok()) return status;
+        Log("retention dropped " + table + " partition " + partition + " on " + node.url());
+      }
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace hoptrace::store

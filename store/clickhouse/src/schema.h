@@ -1,0 +1,47 @@
+#pragma once
+// The schema hoptrace keeps in ClickHouse, as numbered migrations. Version 1:
+//
+//   spans        one row per span (span_rows.h), ReplacingMergeTree partitioned by day of start,
+//                ordered by (service, name, start_ns, trace_id, span_id): searches by service and
+//                operation read a narrow key range, and a re-sent span collapses with its copy.
+//   trace_index  one row per trace per insert block (trace_id, start_min, end_max), MergeTree
+//                ordered by trace_id, filled by the materialized view trace_index_mv: a lookup by ID
+//                reads one granule per day partition and learns which days of `spans` to read.
+//   hoptrace_schema_version  the versions applied.
+//
+// On a cluster the two tables are spans_local / trace_index_local on every node, and spans /
+// trace_index are Distributed tables over them sharded by cityHash64(trace_id): a trace's rows all
+// land on one shard, so per-trace work (lookups, summaries, dependencies) runs shard-locally.
+
+#include <string>
+#include <vector>
+
+namespace hoptrace::store::clickhouse {
+
+struct SchemaLayout {
+  std::string database;
+  std::string cluster;  // empty: a single node
+  bool clustered() const { return !cluster.empty(); }
+  // The tables that hold the rows on each node (what retention drops partitions of).
+  std::string spans_local() const { return clustered() ? "spans_local" : "spans"; }
+  std::string trace_index_local() const { return clustered() ? "trace_index_local" : "trace_index"; }
+};
+
+// The tables queries and inserts name (Distributed ones on a cluster).
+inline constexpr const char* kSpansTable = "spans";
+inline constexpr const char* kTraceIndexTable = "trace_index";
+inline constexpr const char* kVersionTable = "hoptrace_schema_version";
+
+struct Migration {
+  int version = 0;
+  std::vector<std::string> statements;  // each idempotent (IF NOT EXISTS)
+};
+
+// Every migration, oldest first. CREATE DATABASE is not among them (it runs without a database).
+std::vector<Migration> Migrations(const SchemaLayout& layout);
+int LatestSchemaVersion();
+
+// toDate of a nanosecond column, as the partition keys use it.
+std::string DayOfNanos(const std::string& column);
+
+}  // namespace hoptrace::store::clickhouse

@@ -1,0 +1,39 @@
+#pragma once
+// One ClickHouse row per span: the spans table's columns (kSpanColumns, in table order), and the
+// RowBinary encoding of spans into rows (for INSERT) and back (for SELECT ... FORMAT RowBinary).
+//
+// Span and resource attributes are parallel key/value arrays split by value type, so filters run as
+// SQL on typed values: *_str_*, *_int_*, *_dbl_*, *_bool_*, and *_arr_* for array values (encoded,
+// not searchable, as in span_filter.h). Scope, event and link attributes are only shown, never
+// searched, so each list is one encoded String.
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hoptrace/model/span.h"
+
+namespace hoptrace::store::clickhouse {
+
+struct Column {
+  std::string_view name;
+  std::string_view type;
+};
+
+// Every column of the spans table, in the order RowBinary rows carry them.
+std::span<const Column> SpanColumns();
+// "trace_id, span_id, ...": the column list for INSERT and SELECT.
+std::string SpanColumnList();
+
+// The service a resource names (service.name when it is a string, else "").
+std::string_view ServiceOf(const model::Resource& resource);
+
+// Appends one row per span of `batch` to `out`.
+void AppendSpanRows(const model::TraceBatch& batch, std::string* out);
+
+// Decodes rows (all columns, in order) into spans grouped by resource and scope. False when the
+// rows are cut short or garbled; `out` then holds the spans decoded before the damage.
+bool DecodeSpanRows(std::string_view rows, model::TraceBatch* out);
+
+}  // namespace hoptrace::store::clickhouse

@@ -1,0 +1,57 @@
+#pragma once
+// Real clickhouse-server processes for tests and benchmarks: each in its own directory (config,
+// data, logs) on free loopback ports; a two-shard cluster is two of them with a remote_servers
+// section naming both. Needs /usr/sbin/clickhouse-server (scripts/setup.sh installs it).
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hoptrace::store::testing {
+
+// Whether clickhouse-server is installed (tests skip, with a message, when it is not).
+bool ClickHouseInstalled();
+
+class ClickHouseServer {
+ public:
+  struct Ports {
+    int http = 0;
+    int tcp = 0;
+  };
+  // Writes the config into `dir` and starts the server; `remote_servers` is the inner XML of a
+  // <remote_servers> element (empty: none). Waits until it answers /ping.
+  static std::unique_ptr<ClickHouseServer> Start(const std::filesystem::path& dir, Ports ports,
+                                                 const std::string& remote_servers, std::string* error);
+  ~ClickHouseServer();
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(ports_.http); }
+  const Ports& ports() const { return ports_; }
+
+  void Stop();     // SIGTERM, then SIGKILL after a few seconds; the data stays
+  bool Restart(std::string* error);  // the same config and data
+
+ private:
+  ClickHouseServer(std::filesystem::path dir, Ports ports) : dir_(std::move(dir)), ports_(ports) {}
+  bool Launch(std::string* error);
+
+  std::filesystem::path dir_;
+  Ports ports_;
+  pid_t pid_ = -1;
+};
+
+// Free TCP ports on 127.0.0.1 (bound and released: another process could take one meanwhile).
+std::vector<int> FreePorts(std::size_t count);
+
+// Two servers in `dir`/shard1 and `dir`/shard2 forming cluster `name`, one shard each.
+struct ClickHouseCluster {
+  std::string name;
+  std::vector<std::unique_ptr<ClickHouseServer>> shards;
+  static std::unique_ptr<ClickHouseCluster> Start(const std::filesystem::path& dir, const std::string& name,
+                                                  std::string* error);
+  std::vector<std::string> urls() const;
+};
+
+}  // namespace hoptrace::store::testing

@@ -1,0 +1,277 @@
+// One suite, every backend: what the embedded store does is what ClickHouse must do. Each test binary
+// links one harness (store_harness.h) and runs these tests against it unchanged.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "store_harness.h"
+
+namespace hoptrace::store::conformance {
+namespace {
+
+using model::SpanKind;
+using model::StatusCode;
+
+constexpr std::uint64_t kSecond = 1'000'000'000ull;
+constexpr std::uint64_t kMinute = 60 * kSecond;
+
+std::uint64_t Now() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+model::TraceId TraceIdOf(std::uint64_t n) { return model::TraceId::FromHighLow(0x1000 + n, n); }
+model::SpanId SpanIdOf(std::uint64_t n) { return model::SpanId::FromHighLow(0, 0x100 + n); }
+
+struct SpanSpec {
+  std::uint64_t trace = 0;
+  std::uint64_t id = 0;
+  std::uint64_t parent = 0;  // 0: root
+  std::string name;
+  SpanKind kind = SpanKind::kServer;
+  std::uint64_t start = 0;
+  std::uint64_t duration = 0;
+  StatusCode status = StatusCode::kUnset;
+};
+
+model::Span MakeSpan(const SpanSpec& spec) {
+  model::Span span;
+  span.trace_id = TraceIdOf(spec.trace);
+  span.span_id = SpanIdOf(spec.id);
+  if (spec.parent != 0) span.parent_span_id = SpanIdOf(spec.parent);
+  span.name = spec.name;
+  span.kind = spec.kind;
+  span.start_time_unix_nano = spec.start;
+  span.end_time_unix_nano = spec.start + spec.duration;
+  span.status.code = spec.status;
+  return span;
+}
+
+// One resource (service `service`, deployment.environment `environment`) holding `spans`.
+model::TraceBatch BatchOf(const std::string& service, const std::string& environment, std::vector<model::Span> spans) {
+  model::TraceBatch batch;
+  model::ResourceSpans& resource = batch.resource_spans.emplace_back();
+  model::SetAttribute(resource.resource.attributes, model::kServiceNameKey, std::string_view(service));
+  model::SetAttribute(resource.resource.attributes, "deployment.environment", std::string_view(environment));
+  model::ScopeSpans& scope = resource.scope_spans.emplace_back();
+  scope.scope.name = "conformance";
+  scope.scope.version = "1.0";
+  scope.spans = std::move(spans);
+  return batch;
+}
+
+SpanFilterPtr Where(Field field, CompareOp op, Literal value) {
+  return SpanFilter::Compare({std::move(field), op, std::move(value)});
+}
+Field Intrinsic(Intrinsic intrinsic) { return {.intrinsic = intrinsic}; }
+Field SpanAttribute(std::string key) { return {.scope = AttributeScope::kSpan, .attribute = std::move(key)}; }
+Field ResourceAttribute(std::string key) { return {.scope = AttributeScope::kResource, .attribute = std::move(key)}; }
+Field AnyAttribute(std::string key) { return {.scope = AttributeScope::kAny, .attribute = std::move(key)}; }
+
+class StoreConformance : public ::testing::TestWithParam<HarnessFactory> {
+ protected:
+  void SetUp() override { harness_ = GetParam().make(); }
+  Store& store() { return harness_->store(); }
+
+  void Write(const model::TraceBatch& batch) {
+    const Status status = store().Write(batch);
+    ASSERT_TRUE(status.ok()) << status.message();
+  }
+
+  // Trace 1 (checkout, an hour ago): frontend SERVER span with http.status_code=200, calling
+  // backend's failing CLIENT span with db.system, retry=true and ratio=0.5, in prod.
+  // Trace 2 (home, later): one fast frontend span with http.status_code=404, in staging.
+  void WriteTwoTraces() {
+    model::Span checkout = MakeSpan({1, 1, 0, "GET /checkout", SpanKind::kServer, base_, 200'000'000, StatusCode::kOk});
+    model::SetAttribute(checkout.attributes, "http.status_code", std::int64_t{200});
+    model::Span query = MakeSpan({1, 2, 1, "SELECT", SpanKind::kClient, base_ + 10'000'000, 50'000'000, StatusCode::kError});
+    query.status.message = "deadlock";
+    model::SetAttribute(query.attributes, "db.system", std::string_view("postgres"));
+    model::SetAttribute(query.attributes, "retry", true);
+    model::SetAttribute(query.attributes, "ratio", 0.5);
+    model::Event event;
+    event.time_unix_nano = base_ + 20'000'000;
+    event.name = "exception";
+    model::SetAttribute(event.attributes, "exception.type", std::string_view("Deadlock"));
+    query.events.push_back(event);
+    model::Link link;
+    link.trace_id = TraceIdOf(2);
+    link.span_id = SpanIdOf(3);
+    query.links.push_back(link);
+    model::Span home = MakeSpan({2, 3, 0, "GET /home", SpanKind::kServer, base_ + kMinute, 10'000'000, StatusCode::kUnset});
+    model::SetAttribute(home.attributes, "http.status_code", std::int64_t{404});
+    Write(BatchOf("frontend", "prod", {checkout}));
+    Write(BatchOf("backend", "prod", {query}));
+    Write(BatchOf("frontend", "staging", {home}));
+    harness_->Settle();
+  }
+
+  // The trace IDs (as their numbers) a search returns, in its order.
+  std::vector<std::uint64_t> Found(SpanFilterPtr filter, TimeRange range = {}, std::size_t limit = 20) {
+    std::vector<std::uint64_t> found;
+    for (const TraceSummary& summary : store().Search({std::move(filter), range, limit})) {
+      for (std::uint64_t n = 1; n <= 9; ++n) {
+        if (summary.trace_id == TraceIdOf(n)) found.push_back(n);
+      }
+    }
+    return found;
+  }
+
+  std::set<std::string> SpanNames(const model::TraceBatch& trace) {
+    std::set<std::string> names;
+    for (const auto& resource : trace.resource_spans) {
+      for (const auto& scope : resource.scope_spans) {
+        for (const auto& span : scope.spans) names.insert(span.name);
+      }
+    }
+    return names;
+  }
+
+  std::unique_ptr<StoreHarness> harness_;
+  const std::uint64_t base_ = Now() - 3600 * kSecond;
+};
+
+TEST_P(StoreConformance, SpansOfOneTraceWrittenMinutesApartComeBackTogether) {
+  model::Span root = MakeSpan({7, 1, 0, "root", SpanKind::kServer, base_, 10 * kMinute, StatusCode::kOk});
+  Write(BatchOf("frontend", "prod", {root}));
+  harness_->Settle();
+  model::Span late = MakeSpan({7, 2, 1, "late child", SpanKind::kClient, base_ + 5 * kMinute, kSecond, StatusCode::kUnset});
+  const std::string_view tags[] = {"a", "b"};
+  model::SetAttribute(late.attributes, "tags", std::span<const std::string_view>(tags));
+  Write(BatchOf("backend", "prod", {late}));
+  harness_->Settle();
+
+  const std::optional<model::TraceBatch> trace = store().GetTrace(TraceIdOf(7));
+  ASSERT_TRUE(trace.has_value());
+  EXPECT_EQ(trace->SpanCount(), 2u);
+  EXPECT_EQ(SpanNames(*trace), (std::set<std::string>{"root", "late child"}));
+  // Lossless: each span, with its resource and scope, is what was written.
+  for (const auto& resource : trace->resource_spans) {
+    ASSERT_EQ(resource.scope_spans.size(), 1u);
+    const model::Span& span = resource.scope_spans[0].spans.at(0);
+    EXPECT_EQ(resource.resource, BatchOf(span.name == "root" ? "frontend" : "backend", "prod", {}).resource_spans[0].resource);
+    EXPECT_EQ(resource.scope_spans[0].scope.name, "conformance");
+    EXPECT_EQ(span, span.name == "root" ? root : late);
+  }
+  EXPECT_FALSE(store().GetTrace(TraceIdOf(8)).has_value());
+}
+
+TEST_P(StoreConformance, EventsLinksAndStatusSurviveTheRoundTrip) {
+  WriteTwoTraces();
+  const std::optional<model::TraceBatch> trace = store().GetTrace(TraceIdOf(1));
+  ASSERT_TRUE(trace.has_value());
+  ASSERT_EQ(trace->SpanCount(), 2u);
+  for (const auto& resource : trace->resource_spans) {
+    for (const model::Span& span : resource.scope_spans.at(0).spans) {
+      if (span.name != "SELECT") continue;
+      EXPECT_EQ(span.status.message, "deadlock");
+      ASSERT_EQ(span.events.size(), 1u);
+      EXPECT_EQ(span.events[0].name, "exception");
+      ASSERT_EQ(span.links.size(), 1u);
+      EXPECT_EQ(span.links[0].trace_id, TraceIdOf(2));
+      EXPECT_EQ(span.parent_span_id, SpanIdOf(1));
+    }
+  }
+}
+
+TEST_P(StoreConformance, SearchByEveryFilter) {
+  WriteTwoTraces();
+  using V = std::vector<std::uint64_t>;
+  EXPECT_EQ(Found(SpanFilter::True()), (V{2, 1}));  // most recent first
+  EXPECT_EQ(Found(SpanFilter::True(), {}, 1), (V{2}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kServiceName), CompareOp::kEq, std::string("backend"))), (V{1}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kName), CompareOp::kEq, std::string("GET /home"))), (V{2}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kName), CompareOp::kRegex, std::string("^GET"))), (V{2, 1}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kName), CompareOp::kNotRegex, std::string("home"))), (V{1}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kKind), CompareOp::kEq, SpanKind::kClient)), (V{1}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kStatus), CompareOp::kEq, StatusCode::kError)), (V{1}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kStatusMessage), CompareOp::kEq, std::string("deadlock"))), (V{1}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kDuration), CompareOp::kGt, std::int64_t{100'000'000})), (V{1}));
+  EXPECT_EQ(Found(Where(Intrinsic(Intrinsic::kDuration), CompareOp::kLe, 0.02)), V{});
+  EXPECT_EQ(Found(Where(SpanAttribute("http.status_code"), CompareOp::kEq, std::int64_t{404})), (V{2}));
+  EXPECT_EQ(Found(Where(SpanAttribute("http.status_code"), CompareOp::kGe, 200.0)), (V{2, 1}));
+  EXPECT_EQ(Found(Where(SpanAttribute("http.status_code"), CompareOp::kEq, std::string("404"))), V{});
+  EXPECT_EQ(Found(Where(SpanAttribute("ratio"), CompareOp::kGt, 0.4)), (V{1}));
+  EXPECT_EQ(Found(Where(SpanAttribute("retry"), CompareOp::kEq, true)), (V{1}));
+  EXPECT_EQ(Found(Where(SpanAttribute("db.system"), CompareOp::kExists, {})), (V{1}));
+  EXPECT_EQ(Found(Where(ResourceAttribute("deployment.environment"), CompareOp::kEq, std::string("staging"))), (V{2}));
+  EXPECT_EQ(Found(Where(AnyAttribute("deployment.environment"), CompareOp::kEq, std::string("prod"))), (V{1}));
+  EXPECT_EQ(Found(Where(SpanAttribute("deployment.environment"), CompareOp::kEq, std::string("prod"))), V{});
+  EXPECT_EQ(Found(SpanFilter::And({Where(Intrinsic(Intrinsic::kServiceName), CompareOp::kEq, std::string("frontend")),
+                                   Where(SpanAttribute("http.status_code"), CompareOp::kEq, std::int64_t{200})})),
+            (V{1}));
+  EXPECT_EQ(Found(SpanFilter::Or({Where(Intrinsic(Intrinsic::kName), CompareOp::kEq, std::string("SELECT")),
+                                  Where(Intrinsic(Intrinsic::kName), CompareOp::kEq, std::string("GET /home"))})),
+            (V{2, 1}));
+  EXPECT_EQ(Found(SpanFilter::True(), {base_ + 30 * kSecond, base_ + 2 * kMinute}), (V{2}));
+}
+
+TEST_P(StoreConformance, SummariesCoverTheWholeTraceAndNameTheMatchedSpans) {
+  WriteTwoTraces();
+  const std::vector<TraceSummary> found =
+      store().Search({Where(Intrinsic(Intrinsic::kServiceName), CompareOp::kEq, std::string("backend")), {}, 20});
+  ASSERT_EQ(found.size(), 1u);
+  const TraceSummary& summary = found[0];
+  EXPECT_EQ(summary.root_service, "frontend");
+  EXPECT_EQ(summary.root_name, "GET /checkout");
+  EXPECT_EQ(summary.start_unix_nano, base_);
+  EXPECT_EQ(summary.duration_nanos, 200'000'000u);
+  EXPECT_EQ(summary.span_count, 2u);
+  EXPECT_EQ(summary.error_count, 1u);
+  EXPECT_EQ(summary.services, (std::vector<std::string>{"backend", "frontend"}));
+  EXPECT_EQ(summary.matched_spans, (std::vector<model::SpanId>{SpanIdOf(2)}));
+}
+
+TEST_P(StoreConformance, AResentBatchIsStoredOnce) {
+  model::Span span = MakeSpan({5, 1, 0, "retried", SpanKind::kServer, base_, kSecond, StatusCode::kUnset});
+  Write(BatchOf("frontend", "prod", {span}));
+  harness_->Settle();
+  Write(BatchOf("frontend", "prod", {span}));  // the sender did not see the first acknowledgement
+  harness_->Settle();
+  const std::optional<model::TraceBatch> trace = store().GetTrace(TraceIdOf(5));
+  ASSERT_TRUE(trace.has_value());
+  EXPECT_EQ(trace->SpanCount(), 1u);
+  const std::vector<TraceSummary> found = store().Search({SpanFilter::True(), {}, 20});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].span_count, 1u);
+}
+
+TEST_P(StoreConformance, ServicesAndOperations) {
+  WriteTwoTraces();
+  EXPECT_EQ(store().Services(), (std::vector<std::string>{"backend", "frontend"}));
+  EXPECT_EQ(store().Operations("frontend"),
+            (std::vector<Operation>{{"GET /checkout", SpanKind::kServer}, {"GET /home", SpanKind::kServer}}));
+  EXPECT_EQ(store().Operations("backend"), (std::vector<Operation>{{"SELECT", SpanKind::kClient}}));
+  EXPECT_TRUE(store().Operations("nobody").empty());
+}
+
+TEST_P(StoreConformance, Dependencies) {
+  WriteTwoTraces();
+  const std::vector<DependencyLink> links = store().Dependencies({base_ - kMinute, base_ + 10 * kMinute});
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].parent, "frontend");
+  EXPECT_EQ(links[0].child, "backend");
+  EXPECT_EQ(links[0].call_count, 1u);
+  EXPECT_EQ(links[0].error_count, 1u);
+}
+
+TEST_P(StoreConformance, RetentionDropsOldDataOnly) {
+  const std::uint64_t now = Now();
+  Write(BatchOf("old", "prod", {MakeSpan({3, 1, 0, "old", SpanKind::kServer, now - 10 * 24 * 3600 * kSecond, kSecond})}));
+  harness_->Settle();
+  Write(BatchOf("new", "prod", {MakeSpan({4, 1, 0, "new", SpanKind::kServer, now - 3600 * kSecond, kSecond})}));
+  harness_->Settle();
+  harness_->ApplyRetention(now, std::chrono::hours(24 * 7));
+  EXPECT_FALSE(store().GetTrace(TraceIdOf(3)).has_value());
+  EXPECT_TRUE(store().GetTrace(TraceIdOf(4)).has_value());
+  EXPECT_EQ(store().Services(), (std::vector<std::string>{"new"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backend, StoreConformance, ::testing::Values(ConformanceFactory()),
+                         [](const ::testing::TestParamInfo<HarnessFactory>& param) { return param.param.name; });
+
+}  // namespace
+}  // namespace hoptrace::store::conformance
