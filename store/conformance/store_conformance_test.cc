@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "store_harness.h"
@@ -223,6 +224,24 @@ TEST_P(StoreConformance, SummariesCoverTheWholeTraceAndNameTheMatchedSpans) {
   EXPECT_EQ(summary.error_count, 1u);
   EXPECT_EQ(summary.services, (std::vector<std::string>{"backend", "frontend"}));
   EXPECT_EQ(summary.matched_spans, (std::vector<model::SpanId>{SpanIdOf(2)}));
+}
+
+TEST_P(StoreConformance, ForEachTraceVisitsEveryMatchingTraceWholeOnce) {
+  WriteTwoTraces();
+  std::map<std::uint64_t, std::size_t> spans_of;
+  const Status status = store().ForEachTrace(
+      {Where(Intrinsic(Intrinsic::kKind), CompareOp::kEq, SpanKind::kServer), {}}, [&](const model::TraceBatch& trace) {
+        for (std::uint64_t n = 1; n <= 2; ++n) {
+          const auto& first = trace.resource_spans.at(0).scope_spans.at(0).spans.at(0);
+          if (first.trace_id == TraceIdOf(n)) spans_of[n] += trace.SpanCount();
+        }
+        return true;
+      });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(spans_of, (std::map<std::uint64_t, std::size_t>{{1, 2}, {2, 1}}));
+  std::size_t visited = 0;
+  EXPECT_TRUE(store().ForEachTrace({SpanFilter::True(), {}}, [&](const model::TraceBatch&) { return ++visited < 1; }).ok());
+  EXPECT_EQ(visited, 1u);  // the visitor stops the scan
 }
 
 TEST_P(StoreConformance, AResentBatchIsStoredOnce) {

@@ -51,6 +51,42 @@ struct IndexedTrace {
   std::uint64_t end = 0;
 };
 
+// The condition a span meets to select its trace: the filter, and a start inside the range.
+std::string MatchesSql(const SpanFilter& filter, const TimeRange& range) {
+  std::string matches = "(";
+  matches.append(RangeSql(range)).append(" AND ").append(clickhouse::FilterToSql(filter)).append(")");
+  return matches;
+}
+
+// Traces selected by `matches`, with their time spans from the index, after `order` and `limit`.
+std::string SelectIndexedTraces(const std::string& matches, const std::string& more_conditions,
+                                const std::string& order_and_limit) {
+  return "SELECT trace_id, min(start_min) AS trace_start, max(end_max) FROM " +
+         std::string(clickhouse::kTraceIndexTable) + " WHERE trace_id IN (SELECT trace_id FROM " +
+         clickhouse::kSpansTable + " WHERE " + matches + ")" + more_conditions + " GROUP BY trace_id " +
+         order_and_limit + " FORMAT RowBinary";
+}
+
+bool ReadIndexedTrace(RowBinaryReader& in, IndexedTrace& trace) {
+  return ReadFixedId(in, &trace.id) && in.Number(&trace.start) && in.Number(&trace.end);
+}
+
+// "trace_id IN (...) AND start_ns in the traces' combined time span": their rows, from their days only.
+std::string RowsOfSql(const std::vector<IndexedTrace>& traces) {
+  TimeRange spanned{UINT64_MAX, 0};
+  std::string ids;
+  for (const IndexedTrace& trace : traces) {
+    spanned.start_unix_nano = std::min(spanned.start_unix_nano, trace.start);
+    spanned.end_unix_nano = std::max(spanned.end_unix_nano, trace.end);
+    if (!ids.empty()) ids.append(", ");
+    ids.append(IdSql(trace.id));
+  }
+  return RangeSql(spanned) + " AND trace_id IN (" + ids + ")";
+}
+
+// ForEachTrace reads traces in pages of this many: bounds the memory one answer takes.
+constexpr std::size_t kScanPageTraces = 1000;
+
 }  // namespace
 
 std::optional<model::TraceBatch> ClickHouseStore::GetTrace(const model::TraceId& trace_id, const TimeRange&) {
@@ -70,43 +106,35 @@ std::optional<model::TraceBatch> ClickHouseStore::GetTrace(const model::TraceId&
                        RangeSql(span_of_trace) + " AND trace_id = " + IdSql(trace_id) +
                        " ORDER BY start_ns LIMIT 1 BY span_id FORMAT RowBinary");
   if (!rows.status.ok()) return std::nullopt;
-  model::TraceBatch trace;
-  if (!clickhouse::DecodeSpanRows(rows.body, &trace)) impl_->Log("a trace's rows did not decode: " + trace_id.ToHex());
-  if (trace.resource_spans.empty()) return std::nullopt;
+  std::optional<model::TraceBatch> trace;
+  bool stopped = false;
+  if (!clickhouse::DecodeTraces(rows.body, [&](const model::TraceBatch& found) {
+        trace = found;
+        return true;
+      }, &stopped)) {
+    impl_->counters().query_errors.Increment();
+    impl_->Log("the rows of trace " + trace_id.ToHex() + " did not decode");
+  }
   return trace;
 }
 
 std::vector<TraceSummary> ClickHouseStore::Search(const SearchRequest& request) {
-  std::string matches = "(";
-  matches.append(RangeSql(request.range)).append(" AND ").append(clickhouse::FilterToSql(*request.filter)).append(")");
+  const std::string matches = MatchesSql(*request.filter, request.range);
   // 1. The latest-starting matching traces, ranked by the whole trace's start (from the index).
   const clickhouse::ClickHouseReply ranked = impl_->Query(
-      "search_rank", "SELECT trace_id, min(start_min) AS trace_start, max(end_max) FROM " +
-                         std::string(clickhouse::kTraceIndexTable) + " WHERE trace_id IN (SELECT trace_id FROM " +
-                         clickhouse::kSpansTable + " WHERE " + matches +
-                         ") GROUP BY trace_id ORDER BY trace_start DESC, trace_id LIMIT " +
-                         std::to_string(request.limit) + " FORMAT RowBinary");
-  const std::vector<IndexedTrace> traces = ReadRows<IndexedTrace>(ranked, impl_->counters(), [](RowBinaryReader& in, IndexedTrace& trace) {
-    return ReadFixedId(in, &trace.id) && in.Number(&trace.start) && in.Number(&trace.end);
-  });
+      "search_rank",
+      SelectIndexedTraces(matches, "", "ORDER BY trace_start DESC, trace_id LIMIT " + std::to_string(request.limit)));
+  const std::vector<IndexedTrace> traces = ReadRows<IndexedTrace>(ranked, impl_->counters(), ReadIndexedTrace);
   if (traces.empty()) return {};
 
   // 2. Their summaries, over each trace's spans once (a re-sent span counts once).
-  TimeRange spanned{UINT64_MAX, 0};
-  std::string ids;
-  for (const IndexedTrace& trace : traces) {
-    spanned.start_unix_nano = std::min(spanned.start_unix_nano, trace.start);
-    spanned.end_unix_nano = std::max(spanned.end_unix_nano, trace.end);
-    if (!ids.empty()) ids.append(", ");
-    ids.append(IdSql(trace.id));
-  }
   const clickhouse::ClickHouseReply summarized = impl_->Query(
       "search_summaries",
       "SELECT trace_id, min(start_ns), max(greatest(start_ns, end_ns)), count(), countIf(status_code = 2), "
       "arraySort(groupUniqArray(service)), argMin((service, name), (parent_span_id != unhex('0000000000000000'), "
       "start_ns)), groupArrayIf(span_id, matched) FROM (SELECT trace_id, span_id, parent_span_id, service, name, "
       "start_ns, end_ns, status_code, " + matches + " AS matched FROM " + clickhouse::kSpansTable + " WHERE " +
-          RangeSql(spanned) + " AND trace_id IN (" + ids + ") LIMIT 1 BY trace_id, span_id) GROUP BY trace_id "
+          RowsOfSql(traces) + " LIMIT 1 BY trace_id, span_id) GROUP BY trace_id "
           "FORMAT RowBinary");
   std::vector<TraceSummary> summaries = ReadRows<TraceSummary>(summarized, impl_->counters(), [](RowBinaryReader& in, TraceSummary& summary) {
     std::uint64_t end = 0, span_count = 0, error_count = 0, services = 0, matched = 0;
@@ -132,6 +160,29 @@ std::vector<TraceSummary> ClickHouseStore::Search(const SearchRequest& request) 
     return a.start_unix_nano != b.start_unix_nano ? a.start_unix_nano > b.start_unix_nano : a.trace_id < b.trace_id;
   });
   return summaries;
+}
+
+Status ClickHouseStore::ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) {
+  const std::string matches = MatchesSql(*scan.filter, scan.range);
+  std::string after;  // the page's trace IDs follow this one
+  for (;;) {
+    const clickhouse::ClickHouseReply page = impl_->Query(
+        "scan_page", SelectIndexedTraces(matches, after, "ORDER BY trace_id LIMIT " + std::to_string(kScanPageTraces)));
+    if (!page.status.ok()) return page.status;
+    const std::vector<IndexedTrace> traces = ReadRows<IndexedTrace>(page, impl_->counters(), ReadIndexedTrace);
+    if (traces.empty()) return Status::Ok();
+    const clickhouse::ClickHouseReply rows = impl_->Query(
+        "scan_traces", "SELECT " + clickhouse::SpanColumnList() + " FROM " + clickhouse::kSpansTable + " WHERE " +
+                           RowsOfSql(traces) + " ORDER BY trace_id LIMIT 1 BY trace_id, span_id FORMAT RowBinary");
+    if (!rows.status.ok()) return rows.status;
+    bool stopped = false;
+    if (!clickhouse::DecodeTraces(rows.body, visit, &stopped)) {
+      impl_->counters().query_errors.Increment();
+      return Status::Error(Status::Code::kCorruption, "ClickHouse's rows of a trace scan did not decode");
+    }
+    if (stopped || traces.size() < kScanPageTraces) return Status::Ok();
+    after = " AND trace_id > " + IdSql(traces.back().id);
+  }
 }
 
 std::vector<std::string> ClickHouseStore::Services(const TimeRange& range) {

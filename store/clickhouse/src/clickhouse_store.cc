@@ -12,6 +12,8 @@ namespace {
 
 // An INSERT is sent once it holds this much, whatever batch_max_spans says: bounds the shipper's memory.
 constexpr std::size_t kBatchMaxBytes = 32u << 20;
+// Retention drops whole days, so checking hourly is plenty.
+constexpr auto kRetentionInterval = std::chrono::hours(1);
 
 }  // namespace
 
@@ -231,8 +233,13 @@ Status ClickHouseStore::Impl::ShipOnce(bool retry) {
 }
 
 void ClickHouseStore::Impl::ShipLoop() {
+  auto next_retention = std::chrono::steady_clock::now();
   do {
     ShipOnce(/*retry=*/true);
+    if (std::chrono::steady_clock::now() >= next_retention) {
+      if (Status status = ApplyRetention(); !status.ok()) Log("retention failed: " + status.message());
+      next_retention = std::chrono::steady_clock::now() + kRetentionInterval;
+    }
   } while (SleepUnlessStopping(options_.flush_interval));
 }
 

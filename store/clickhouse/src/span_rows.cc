@@ -465,13 +465,28 @@ void AppendSpanRows(const model::TraceBatch& batch, std::string* out) {
   }
 }
 
-bool DecodeSpanRows(std::string_view rows, model::TraceBatch* out) {
+bool DecodeTraces(std::string_view rows, const std::function<bool(const model::TraceBatch&)>& visit, bool* stopped) {
+  *stopped = false;
   RowBinaryReader in(rows);
+  model::TraceBatch trace;
+  model::TraceId current;
+  const auto flush = [&] {
+    if (trace.resource_spans.empty()) return true;
+    const bool go_on = visit(trace);
+    trace = {};
+    return go_on;
+  };
   while (!in.AtEnd()) {
     SpanRow row;
     if (!ReadSpanRow(in, &row)) return false;
-    GroupFor(row, out).spans.push_back(std::move(row.span));
+    if (row.span.trace_id != current && !flush()) {
+      *stopped = true;
+      return true;
+    }
+    current = row.span.trace_id;
+    GroupFor(row, &trace).spans.push_back(std::move(row.span));
   }
+  *stopped = !flush();
   return true;
 }
 

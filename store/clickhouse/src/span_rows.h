@@ -7,6 +7,7 @@
 // not searchable, as in span_filter.h). Scope, event and link attributes are only shown, never
 // searched, so each list is one encoded String.
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,8 +33,9 @@ std::string_view ServiceOf(const model::Resource& resource);
 // Appends one row per span of `batch` to `out`.
 void AppendSpanRows(const model::TraceBatch& batch, std::string* out);
 
-// Decodes rows (all columns, in order) into spans grouped by resource and scope. False when the
-// rows are cut short or garbled; `out` then holds the spans decoded before the damage.
-bool DecodeSpanRows(std::string_view rows, model::TraceBatch* out);
+// Decodes rows (all columns, in order, ordered by trace ID) into traces, each grouped by resource
+// and scope: `visit` gets each trace whole, until it returns false (`stopped`). False when the rows
+// are cut short or garbled.
+bool DecodeTraces(std::string_view rows, const std::function<bool(const model::TraceBatch&)>& visit, bool* stopped);
 
 }  // namespace hoptrace::store::clickhouse

@@ -68,6 +68,8 @@ class ClickHouseStore final : public Store {
   Status WriteOtlp(const OtlpSpans& spans) override;
   std::optional<model::TraceBatch> GetTrace(const model::TraceId& trace_id, const TimeRange& range = {}) override;
   std::vector<TraceSummary> Search(const SearchRequest& request) override;
+  // Matching trace IDs in pages of 1,000 (by ID), each page's spans in one query.
+  Status ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) override;
   std::vector<std::string> Services(const TimeRange& range = {}) override;
   std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) override;
   std::vector<DependencyLink> Dependencies(const TimeRange& range) override;
