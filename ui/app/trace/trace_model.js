@@ -228,7 +228,8 @@ function summarise(spans, roots, traceStart) {
     maxDepth = Math.max(maxDepth, span.depth);
     if (span.isError) errorCount++;
   }
-  const root = roots.length ? spans[roots[0]] : null;
+  // The first real root; a trace whose root is missing is named after its first orphan.
+  const root = roots.map((index) => spans[index]).find((span) => !span.orphan) ?? spans[roots[0]] ?? null;
   return {
     traceId: root?.traceId ?? '',
     spans,
