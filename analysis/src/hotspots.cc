@@ -176,7 +176,7 @@ bool HotspotAggregator::Add(const model::TraceBatch& trace) {
     const TraceView scoped = TraceView::Build(subtree);
     state.AddTrace(scoped, ComputeCriticalPath(scoped), trace_id);
   }
-  return state.traces.size() < state.options.max_traces;
+  return true;
 }
 
 void HotspotAggregator::State::AddTrace(const TraceView& view, const CriticalPath& path, const model::TraceId& trace_id) {

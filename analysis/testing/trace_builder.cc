@@ -94,4 +94,19 @@ model::TraceBatch LargeTrace(std::size_t span_count, std::uint64_t* culprit) {
   return trace.Build();
 }
 
+model::TraceBatch CheckoutTrace(std::uint64_t seed, bool slow, std::string region) {
+  TraceBuilder trace(seed);
+  const double jitter = static_cast<double>(seed % 7);
+  const double fraud_ms = slow ? 2000 : 10 + jitter;
+  const double pay_end = 62 + jitter + fraud_ms + 5;
+  const auto root = trace.Add("checkout", "POST /checkout", 0, 0, pay_end + 2, model::SpanKind::kServer);
+  trace.Attr(root, "region", std::move(region));
+  const auto stock = trace.Add("checkout", "GET /stock", root, 2, 60 + jitter, model::SpanKind::kClient);
+  trace.Add("inventory", "GET /stock", stock, 3, 59 + jitter, model::SpanKind::kServer);
+  const auto pay = trace.Add("checkout", "POST /pay", root, 61 + jitter, pay_end, model::SpanKind::kClient);
+  const auto pay_server = trace.Add("payments", "POST /pay", pay, 62 + jitter, pay_end - 1, model::SpanKind::kServer);
+  trace.Add("fraud-api", "POST /score", pay_server, 64 + jitter, 64 + jitter + fraud_ms, model::SpanKind::kServer);
+  return trace.Build();
+}
+
 }  // namespace hoptrace::analysis::testing

@@ -48,4 +48,9 @@ class TraceBuilder {
 // holds up the whole trace. Returns that span's ID in `culprit`.
 model::TraceBatch LargeTrace(std::size_t span_count, std::uint64_t* culprit);
 
+// For the aggregate view (hotspots): checkout POST /checkout (span attribute region=`region`) →
+// inventory GET /stock, then payments POST /pay → fraud-api POST /score. Inventory takes most of a
+// typical trace (about 60 of 80 ms); in a `slow` trace fraud-api takes 2 s. Trace ID from `seed`.
+model::TraceBatch CheckoutTrace(std::uint64_t seed, bool slow, std::string region = "us-east");
+
 }  // namespace hoptrace::analysis::testing

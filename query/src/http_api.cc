@@ -7,6 +7,7 @@
 #include "hoptrace/analysis/diagnosis_json.h"
 #include "hoptrace/http/url.h"
 #include "hoptrace/query/analysis_api.h"
+#include "hoptrace/query/hotspots_api.h"
 #include "hoptrace/query/jaeger_api.h"
 #include "hoptrace/query/native_api.h"
 
@@ -85,6 +86,7 @@ void HttpApi::RegisterRoutes(http::Router& router) {
   router.Get("/api/v2/traces/{traceID}", Instrument("get_trace_otlp", false, bind(&HttpApi::TraceOtlp)));
   router.Get("/api/v2/traces/{traceID}/analysis", Instrument("trace_analysis", false, bind(&HttpApi::TraceAnalysis)));
   router.Get("/api/search", Instrument("search", false, bind(&HttpApi::Search)));
+  router.Get("/api/v2/hotspots", Instrument("hotspots", false, [this](const http::Request& r) { return HotspotsResponse(store_, r, NowUnixNano()); }));
 
   router.Get("/metrics", [this](http::Request&) {
     return http::Response::Make(200, "text/plain; version=0.0.4; charset=utf-8", registry_.Render());

@@ -130,8 +130,8 @@ class HotspotAggregator {
   HotspotAggregator(HotspotAggregator&&) noexcept;
   HotspotAggregator& operator=(HotspotAggregator&&) noexcept;
 
-  // One trace's spans (any grouping). Returns false once max_traces traces are aggregated: the
-  // caller may stop feeding (the report says it was truncated).
+  // One trace's spans (any grouping). Returns false when the trace was refused because max_traces
+  // traces are aggregated already (the report then says it was truncated): the caller may stop.
   bool Add(const model::TraceBatch& trace);
   HotspotReport Finish() &&;
 
