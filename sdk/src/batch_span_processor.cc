@@ -20,6 +20,19 @@ std::size_t StripeCount(const BatchSpanProcessorOptions& options) {
                                  internal::DefaultStripeCount());
 }
 
+// Gives exported records back to their pool. Where a record goes back to is on its last cache line,
+// which, when the exporter did not read the whole record, is still on the core of the thread that
+// recorded the span: fetching the lines a few records ahead lets those misses overlap instead of each
+// costing a full round trip between cores.
+void ReleaseExported(std::vector<SpanRecordPtr>& batch) {
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i + kAhead < batch.size()) __builtin_prefetch(&batch[i + kAhead]->pool);
+    batch[i].reset();
+  }
+  batch.clear();
+}
+
 }  // namespace
 
 BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
@@ -49,16 +62,16 @@ void BatchSpanProcessor::OnEnd(SpanRecordPtr record) {
     return;  // `record` goes back to the pool
   }
   record.release();  // now owned by the queue
-  if (BatchReady(stripe)) WakeWorker();
+  if (queue_->SizeAtLeast(stripe, BatchSize(stripe))) WakeWorker();
 }
 
-bool BatchSpanProcessor::BatchReady(std::size_t stripe) const {
-  return queue_->SizeApprox(stripe) >= std::min(options_.max_export_batch_size, queue_->limit(stripe));
+std::size_t BatchSpanProcessor::BatchSize(std::size_t stripe) const {
+  return std::min(options_.max_export_batch_size, queue_->limit(stripe));
 }
 
 bool BatchSpanProcessor::AnyBatchReady() const {
   for (std::size_t stripe = 0; stripe < queue_->stripe_count(); ++stripe) {
-    if (BatchReady(stripe)) return true;
+    if (queue_->SizeApprox(stripe) >= BatchSize(stripe)) return true;
   }
   return false;
 }
@@ -85,7 +98,7 @@ std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecordPtr>& batc
   if (count == 0) return 0;
   const ExportResult result = exporter_->Export(batch);
   (result == ExportResult::kSuccess ? exported_ : failed_).fetch_add(count, std::memory_order_relaxed);
-  batch.clear();  // records go back to their pool
+  ReleaseExported(batch);
   return count;
 }
 

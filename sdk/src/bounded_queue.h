@@ -40,7 +40,7 @@ class BoundedQueue {
       const auto difference = static_cast<std::ptrdiff_t>(sequence) - static_cast<std::ptrdiff_t>(position);
       if (difference == 0) {
         if (tail_.compare_exchange_weak(position, position + 1, std::memory_order_relaxed)) {
-          cell.item = item;
+          cell.item.store(item, std::memory_order_relaxed);
           cell.sequence.store(position + 1, std::memory_order_release);
           return true;
         }
@@ -62,7 +62,7 @@ class BoundedQueue {
           static_cast<std::ptrdiff_t>(sequence) - static_cast<std::ptrdiff_t>(position + 1);
       if (difference == 0) {
         if (head_.compare_exchange_weak(position, position + 1, std::memory_order_relaxed)) {
-          T* item = cell.item;
+          T* item = cell.item.load(std::memory_order_relaxed);
           cell.sequence.store(position + mask_ + 1, std::memory_order_release);
           return item;
         }
@@ -74,9 +74,32 @@ class BoundedQueue {
     }
   }
 
+  // The item the next TryPop would return if nothing happened in between, or null: only a hint, for
+  // prefetching what it points to (by the time it is popped it may have been taken by another thread).
+  T* PeekApprox() const {
+    const std::size_t position = head_.load(std::memory_order_relaxed);
+    const Cell& cell = cells_[position & mask_];
+    return cell.sequence.load(std::memory_order_relaxed) == position + 1 ? cell.item.load(std::memory_order_relaxed)
+                                                                          : nullptr;
+  }
+
   // Successful pushes so far (the tail position): a count the queue keeps anyway, so callers need no
   // counter of their own on a contended cache line.
   std::size_t PushCount() const { return tail_.load(std::memory_order_relaxed); }
+
+  // Whether `n` or more items are queued, for the pushing side: it remembers the head it last read
+  // (on the tail's cache line), and reads the head again, a line the popping side writes, only when
+  // that remembered head no longer rules the answer out. Approximate under concurrency, like
+  // SizeApprox, but never false when a push that returned before the call brought the size to `n`
+  // and nothing was popped since.
+  bool SizeAtLeast(std::size_t n) {
+    const std::size_t tail = tail_.load(std::memory_order_relaxed);
+    const std::size_t known_head = known_head_.load(std::memory_order_relaxed);
+    if (tail < known_head || tail - known_head < n) return false;  // the head only grows
+    const std::size_t head = head_.load(std::memory_order_relaxed);
+    known_head_.store(head, std::memory_order_relaxed);
+    return tail >= head && tail - head >= n;
+  }
 
   // Approximate under concurrency.
   std::size_t SizeApprox() const {
@@ -89,12 +112,13 @@ class BoundedQueue {
   static constexpr std::size_t kCacheLine = 64;
   struct Cell {
     std::atomic<std::size_t> sequence;
-    T* item = nullptr;
+    std::atomic<T*> item{nullptr};  // atomic only so that PeekApprox may read it while a push writes it
   };
 
   const std::size_t mask_;
   std::unique_ptr<Cell[]> cells_;
   alignas(kCacheLine) std::atomic<std::size_t> tail_{0};
+  std::atomic<std::size_t> known_head_{0};  // a head SizeAtLeast read: at most the current one
   alignas(kCacheLine) std::atomic<std::size_t> head_{0};
 };
 

@@ -28,12 +28,13 @@ class SpanRecordPool {
 
   // A cleared record: reused when one is free, else newly allocated.
   SpanRecordPtr Acquire();
-  // Clears a record and takes it back; deletes it when the pool is full.
+  // Takes a record back; deletes it when the pool is full.
   void Release(SpanRecord* record);
 
   std::size_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
 
  private:
+  void PrefetchNext(std::size_t stripe) const;
   SpanRecord* PopOverflow();
   bool PushOverflow(SpanRecord* record);
 

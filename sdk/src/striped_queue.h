@@ -34,8 +34,9 @@ class StripedQueue {
   // sets `stripe` to the one that took the item. False when every stripe is at its limit.
   bool TryPush(T* item, std::size_t& stripe) {
     return ForEachStripeFrom(stripe, [&](Stripe& s) {
-      // The size check reads the ring's head, a line the popping thread writes: only when needed.
-      return (s.limit >= s.queue.capacity() || s.queue.SizeApprox() < s.limit) && s.queue.TryPush(item);
+      // A ring of the stripe's limit needs no size check; other rings check without reading the
+      // popping thread's line on every push.
+      return (s.limit >= s.queue.capacity() || !s.queue.SizeAtLeast(s.limit)) && s.queue.TryPush(item);
     });
   }
 
@@ -46,7 +47,14 @@ class StripedQueue {
     return item;
   }
 
+  // A hint at what TryPop(stripe) would return first (see BoundedQueue::PeekApprox).
+  T* PeekApprox(std::size_t stripe) const {
+    return stripes_[stripe < stripes_.size() ? stripe : stripe % stripes_.size()]->queue.PeekApprox();
+  }
+
   std::size_t SizeApprox(std::size_t stripe) const { return stripes_[stripe]->queue.SizeApprox(); }
+  // For pushing threads (see BoundedQueue::SizeAtLeast); the popping side uses SizeApprox.
+  bool SizeAtLeast(std::size_t stripe, std::size_t n) { return stripes_[stripe]->queue.SizeAtLeast(n); }
 
   // Successful pushes so far, over all stripes.
   std::size_t PushCount() const {

@@ -72,7 +72,7 @@ class BatchSpanProcessor final : public SpanProcessor {
  private:
   class Queue;
   void Run();
-  bool BatchReady(std::size_t stripe) const;
+  std::size_t BatchSize(std::size_t stripe) const;  // what makes a stripe worth waking the worker for
   bool AnyBatchReady() const;
   void WakeWorker();
   void WaitForWork(std::unique_lock<std::mutex>& lock);  // returns with worker_idle_ still set
