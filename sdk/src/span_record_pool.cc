@@ -1,5 +1,7 @@
 #include "span_record_pool.h"
 
+#include <algorithm>
+
 #include "thread_index.h"
 
 namespace hoptrace::sdk {
@@ -14,6 +16,13 @@ void ClearForReuse(model::Span& span) {
   span.links.clear();
   span.status.message.clear();
 }
+
+// What a ring starts with: more than a thread has in flight while the export thread keeps up (its
+// share of the default queue up to a batch of the default size, plus a batch being exported), so that
+// the records it takes and those the export thread gives back are far apart in the ring.
+constexpr std::size_t kStartingRecordsPerRing = 2048;
+// What a dry ring takes from the reserve at once, under one lock.
+constexpr std::size_t kRefillRecords = 256;
 
 // Each stripe's ring is a whole power of two, so that a stripe's limit is its ring's capacity and
 // giving a record back needs no size check (which would read the taking thread's cache line).
@@ -33,30 +42,32 @@ void SpanRecordRelease::operator()(SpanRecord* record) const {
 
 SpanRecordPool::SpanRecordPool(std::size_t capacity, std::size_t stripes)
     : free_(StripeCapacity(capacity, stripes) * stripes, stripes), capacity_(capacity) {
-  overflow_.reserve(capacity);
+  const std::size_t per_ring = std::min(kStartingRecordsPerRing, (capacity + stripes - 1) / stripes);
+  reserve_.reserve(capacity);
   for (std::size_t i = 0; i < capacity; ++i) {
-    // Each stripe gets a run of records allocated one after the other: a thread going through them in
+    // Each ring gets a run of records allocated one after the other: a thread going through them in
     // order walks memory in order, which the hardware prefetchers follow.
-    std::size_t stripe = i * free_.stripe_count() / capacity;
-    if (!free_.TryPush(new SpanRecord(), stripe)) break;
+    auto* record = new SpanRecord();
     allocated_.fetch_add(1, std::memory_order_relaxed);
+    std::size_t stripe = i / per_ring;
+    if (stripe >= free_.stripe_count() || !free_.TryPush(record, stripe)) reserve_.push_back(record);
   }
+  std::reverse(reserve_.begin(), reserve_.end());  // handed out in the order they were allocated
+  reserve_size_.store(reserve_.size(), std::memory_order_relaxed);
 }
 
 SpanRecordPool::~SpanRecordPool() {
   std::size_t stripe = 0;
   while (SpanRecord* record = free_.TryPop(stripe)) delete record;
-  for (SpanRecord* record : overflow_) delete record;
+  for (SpanRecord* record : reserve_) delete record;
 }
 
 SpanRecordPtr SpanRecordPool::Acquire() {
   const std::size_t home = internal::ThisThreadIndex();
-  // Records parked in the overflow list go back into circulation first, so it stays short and
-  // records are not deleted and allocated again.
-  SpanRecord* record = overflow_size_.load(std::memory_order_relaxed) > 0 ? PopOverflow() : nullptr;
   std::size_t stripe = home;
-  if (record == nullptr) record = free_.TryPop(stripe);
-  if (record == nullptr) record = PopOverflow();
+  SpanRecord* record = free_.TryPopOwn(stripe);
+  if (record == nullptr) record = TakeFromReserve(stripe);
+  if (record == nullptr) record = free_.TryPop(stripe);  // other threads' rings: their records move here
   if (record == nullptr) {
     record = new SpanRecord();
     allocated_.fetch_add(1, std::memory_order_relaxed);
@@ -83,26 +94,33 @@ void SpanRecordPool::PrefetchNext(std::size_t stripe) const {
 
 void SpanRecordPool::Release(SpanRecord* record) {
   std::size_t stripe = record->pool_stripe;
-  if (!free_.TryPush(record, stripe) && !PushOverflow(record)) {
+  if (!free_.TryPush(record, stripe) && !PutInReserve(record)) {
     delete record;
     allocated_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
-SpanRecord* SpanRecordPool::PopOverflow() {
-  std::lock_guard lock(overflow_mutex_);
-  if (overflow_.empty()) return nullptr;
-  SpanRecord* record = overflow_.back();
-  overflow_.pop_back();
-  overflow_size_.store(overflow_.size(), std::memory_order_relaxed);
-  return record;
+// One record for the caller, and a handful more into the ring of `stripe`, so that a thread whose
+// records are all in flight takes the lock once per handful, not on every span.
+SpanRecord* SpanRecordPool::TakeFromReserve(std::size_t stripe) {
+  if (reserve_size_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard lock(reserve_mutex_);
+  if (reserve_.empty()) return nullptr;
+  SpanRecord* taken = reserve_.back();
+  reserve_.pop_back();
+  for (std::size_t moved = 0; moved < kRefillRecords && !reserve_.empty(); ++moved) {
+    if (!free_.TryPushOwn(reserve_.back(), stripe)) break;
+    reserve_.pop_back();
+  }
+  reserve_size_.store(reserve_.size(), std::memory_order_relaxed);
+  return taken;
 }
 
-bool SpanRecordPool::PushOverflow(SpanRecord* record) {
-  std::lock_guard lock(overflow_mutex_);
-  if (overflow_.size() >= capacity_) return false;  // the pool keeps at most its rings plus its capacity
-  overflow_.push_back(record);
-  overflow_size_.store(overflow_.size(), std::memory_order_relaxed);
+bool SpanRecordPool::PutInReserve(SpanRecord* record) {
+  std::lock_guard lock(reserve_mutex_);
+  if (reserve_.size() >= capacity_) return false;  // the pool keeps at most its rings plus its capacity
+  reserve_.push_back(record);
+  reserve_size_.store(reserve_.size(), std::memory_order_relaxed);
   return true;
 }
 

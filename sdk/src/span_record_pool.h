@@ -6,6 +6,13 @@
 // to the stripe of the thread that took it: threads recording spans at the same time each take from
 // their own ring, which only the export thread gives back to, instead of taking turns on one shared
 // head (docs/architecture.md, "The SDK's hot path").
+//
+// A ring hands out the record given back longest ago, so every record in it is used in turn: a ring
+// holding a large pool (one that covers a large queue: tens of megabytes with the records' attribute
+// buffers) would stream all of it through the caches, several lines per span, on each core. So the
+// rings start with a few records each and the rest wait in a reserve; a thread takes a handful from
+// the reserve only when its ring runs dry, i.e. when it has more spans in flight than ever before (the
+// export thread fell behind). What a thread cycles through is what it needs, not what the pool holds.
 
 #include <atomic>
 #include <cstddef>
@@ -35,17 +42,16 @@ class SpanRecordPool {
 
  private:
   void PrefetchNext(std::size_t stripe) const;
-  SpanRecord* PopOverflow();
-  bool PushOverflow(SpanRecord* record);
+  SpanRecord* TakeFromReserve(std::size_t stripe);
+  bool PutInReserve(SpanRecord* record);
 
-  internal::StripedQueue<SpanRecord> free_;
-  // A ring can report "empty" or "full" while another thread that claimed a slot is preempted before
-  // finishing with it. Rather than allocating or deleting records then, those rare cases go through
-  // this locked list.
-  alignas(64) std::mutex overflow_mutex_;
-  std::vector<SpanRecord*> overflow_;
+  internal::StripedQueue<SpanRecord> free_;  // each ring can hold the whole pool
+  // Records not yet in circulation, and those given back while a ring reported "full" because a thread
+  // that claimed a slot in it was preempted (rather than deleting them).
+  alignas(64) std::mutex reserve_mutex_;
+  std::vector<SpanRecord*> reserve_;  // taken from the back
   const std::size_t capacity_;
-  alignas(64) std::atomic<std::size_t> overflow_size_{0};  // read without the lock: is it worth taking?
+  alignas(64) std::atomic<std::size_t> reserve_size_{0};  // read without the lock: is it worth taking?
   std::atomic<std::size_t> allocated_{0};
 };
 

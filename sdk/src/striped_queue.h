@@ -47,10 +47,12 @@ class StripedQueue {
     return item;
   }
 
+  // Like TryPush and TryPop, but only `stripe` (taken modulo the stripe count): nothing spills over.
+  bool TryPushOwn(T* item, std::size_t stripe) { return At(stripe).queue.TryPush(item); }
+  T* TryPopOwn(std::size_t stripe) { return At(stripe).queue.TryPop(); }
+
   // A hint at what TryPop(stripe) would return first (see BoundedQueue::PeekApprox).
-  T* PeekApprox(std::size_t stripe) const {
-    return stripes_[stripe < stripes_.size() ? stripe : stripe % stripes_.size()]->queue.PeekApprox();
-  }
+  T* PeekApprox(std::size_t stripe) const { return At(stripe).queue.PeekApprox(); }
 
   std::size_t SizeApprox(std::size_t stripe) const { return stripes_[stripe]->queue.SizeApprox(); }
   // For pushing threads (see BoundedQueue::SizeAtLeast); the popping side uses SizeApprox.
@@ -69,6 +71,10 @@ class StripedQueue {
     const std::size_t limit;  // the ring's capacity is rounded up to a power of two
     BoundedQueue<T> queue;
   };
+
+  Stripe& At(std::size_t stripe) const {
+    return *stripes_[stripe < stripes_.size() ? stripe : stripe % stripes_.size()];  // mostly no division
+  }
 
   // Calls `attempt` on each stripe from `stripe` on until it returns true; leaves `stripe` there.
   template <typename Attempt>

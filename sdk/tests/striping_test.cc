@@ -97,6 +97,28 @@ TEST(SpanRecordPoolTest, RecordsOfThreadsThatCameAndWentAreReusedWithoutAllocati
   EXPECT_EQ(pool.allocated(), 64u);
 }
 
+TEST(SpanRecordPoolTest, AThreadCyclesThroughTheRecordsItNeedsNotThroughTheWholePool) {
+  constexpr std::size_t kCapacity = 1 << 16;
+  SpanRecordPool pool(kCapacity, 2);
+  std::set<SpanRecord*> seen;
+  for (int i = 0; i < 100000; ++i) seen.insert(pool.Acquire().get());  // one in flight at a time
+  EXPECT_LE(seen.size(), 4096u) << "a thread with one span in flight walked through the whole pool";
+  EXPECT_EQ(pool.allocated(), kCapacity);
+}
+
+TEST(SpanRecordPoolTest, AThreadWithMoreInFlightThanItsRingHoldsTakesFromTheReserveWithoutAllocating) {
+  constexpr std::size_t kCapacity = 1 << 15;
+  SpanRecordPool pool(kCapacity, 2);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<SpanRecordPtr> in_flight;
+    for (std::size_t i = 0; i < kCapacity; ++i) in_flight.push_back(pool.Acquire());
+    EXPECT_EQ(pool.allocated(), kCapacity) << "round " << round;
+  }
+  std::vector<SpanRecordPtr> one_more;
+  for (std::size_t i = 0; i <= kCapacity; ++i) one_more.push_back(pool.Acquire());
+  EXPECT_EQ(pool.allocated(), kCapacity + 1);
+}
+
 TEST(SpanRecordPoolTest, ManyThreadsTakingAndGivingBackLoseNoRecord) {
   constexpr int kThreads = 8;
   constexpr int kRounds = 2000;
