@@ -28,7 +28,7 @@ async function measure(serve, browser, count) {
     }
     await page.close();
     firstRows.push(firstRowsMs);
-    console.log(`${count} spans, run ${run}: first rows ${firstRowsMs} ms (fetched ${marks['trace-fetched']}, parsed ${marks['trace-parsed']})`);
+    console.log(`${count} spans, run ${run}: first rows ${firstRowsMs} ms (app loaded, trace requested ${marks['trace-requested']}; fetched ${marks['trace-fetched']}; parsed ${marks['trace-parsed']})`);
   }
   console.log(`${count} spans: first render median ${median(firstRows)} ms, min ${Math.min(...firstRows)} ms over ${RUNS} runs`);
 }

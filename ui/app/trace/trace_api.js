@@ -28,8 +28,10 @@ async function fetchJson(url) {
 
 const tracePath = (traceId) => `/api/v2/traces/${encodeURIComponent(traceId)}`;
 
-// The performance marks let the first-render benchmark tell fetching from parsing from drawing.
+// The performance marks let the first-render benchmark tell loading the app, fetching, parsing and
+// drawing apart.
 export async function loadTrace(traceId) {
+  performance.mark('hoptrace:trace-requested');
   const document = await fetchJson(tracePath(traceId));
   performance.mark('hoptrace:trace-fetched');
   const trace = parseOtlpTrace(document);
