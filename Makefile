@@ -36,8 +36,10 @@ test-asan: build-asan
 test-release: build
 	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
+# The checkout demo as processes (demo/README.md); flags through DEMO_ARGS, e.g. DEMO_ARGS="--base-port 28080".
+DEMO_ARGS ?=
 demo: build
-	./$(RELEASE_DIR)/examples/hoptrace-example-checkout
+	./$(RELEASE_DIR)/demo/hoptrace-demo --run-dir $(RELEASE_DIR)/demo-run $(DEMO_ARGS)
 
 bench: build
 	bash bench/run.sh $(RELEASE_DIR)

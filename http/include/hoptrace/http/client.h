@@ -36,10 +36,11 @@ class Client {
   // The same with extra request headers (e.g. Content-Encoding of a compressed body).
   std::optional<Response> Post(std::string_view target, std::string_view body, std::string_view content_type,
                                const Headers& headers, std::string* error);
-
- private:
+  // Any method, with extra request headers (e.g. traceparent).
   std::optional<Response> Send(std::string_view method, std::string_view target, std::string_view body,
                                std::string_view content_type, const Headers& headers, std::string* error);
+
+ private:
   struct Connection;
   std::optional<Url> base_;
   std::chrono::milliseconds timeout_;
