@@ -87,13 +87,11 @@ void BatchSpanProcessor::WakeWorker() {
   }
 }
 
-std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecordPtr>& batch) {
+std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecord*>& taken, std::vector<SpanRecordPtr>& batch) {
   std::size_t stripe = 0;
-  while (batch.size() < options_.max_export_batch_size) {
-    SpanRecord* record = queue_->TryPop(stripe);
-    if (record == nullptr) break;
-    batch.emplace_back(record);
-  }
+  taken.resize(options_.max_export_batch_size);  // within its reserved capacity: no allocation
+  taken.resize(queue_->TryPopMany(taken, stripe));
+  for (SpanRecord* record : taken) batch.emplace_back(record);
   const std::size_t count = batch.size();
   if (count == 0) return 0;
   const ExportResult result = exporter_->Export(batch);
@@ -118,6 +116,8 @@ void BatchSpanProcessor::WaitForWork(std::unique_lock<std::mutex>& lock) {
 }
 
 void BatchSpanProcessor::Run() {
+  std::vector<SpanRecord*> taken;  // what a batch is popped into, before the records are owned again
+  taken.reserve(options_.max_export_batch_size);
   std::vector<SpanRecordPtr> batch;
   batch.reserve(options_.max_export_batch_size);
   for (;;) {
@@ -130,7 +130,7 @@ void BatchSpanProcessor::Run() {
       stop = stopping_;
       flush_target = flush_requests_;
     }
-    while (ExportAvailable(batch) == options_.max_export_batch_size) {
+    while (ExportAvailable(taken, batch) == options_.max_export_batch_size) {
     }
     {
       std::lock_guard lock(mutex_);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <span>
 
 namespace hoptrace::sdk::internal {
 
@@ -34,6 +35,9 @@ class BoundedQueue {
   // False when full.
   bool TryPush(T* item) {
     std::size_t position = tail_.load(std::memory_order_relaxed);
+    // The cells a few pushes ahead were last written by a pop one lap ago and have usually left this
+    // core's caches; the popping side is far behind them, so fetching them now takes nothing from it.
+    __builtin_prefetch(&cells_[(position + kPrefetchCells) & mask_], 1);
     for (;;) {
       Cell& cell = cells_[position & mask_];
       const std::size_t sequence = cell.sequence.load(std::memory_order_acquire);
@@ -74,6 +78,33 @@ class BoundedQueue {
     }
   }
 
+  // Pops up to `out.size()` items in order with one compare-and-swap, for a consumer that takes a batch
+  // (no locked instruction per item); returns how many. Zero when empty.
+  std::size_t TryPopMany(std::span<T*> out) {
+    std::size_t position = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      const auto difference = static_cast<std::ptrdiff_t>(SequenceAt(position)) -
+                              static_cast<std::ptrdiff_t>(position + 1);
+      if (difference < 0) return 0;
+      if (difference > 0) {  // another consumer took it: start again from the current head
+        position = head_.load(std::memory_order_relaxed);
+        continue;
+      }
+      std::size_t ready = 1;
+      while (ready < out.size() && ready <= mask_ && SequenceAt(position + ready) == position + ready + 1) ++ready;
+      // Only consumers empty a full cell, and they move the head first: if it has not moved, the
+      // `ready` cells are still full and now ours.
+      if (head_.compare_exchange_weak(position, position + ready, std::memory_order_relaxed)) {
+        for (std::size_t i = 0; i < ready; ++i) {
+          Cell& cell = cells_[(position + i) & mask_];
+          out[i] = cell.item.load(std::memory_order_relaxed);
+          cell.sequence.store(position + i + mask_ + 1, std::memory_order_release);
+        }
+        return ready;
+      }
+    }
+  }
+
   // The item the next TryPop would return if nothing happened in between, or null: only a hint, for
   // prefetching what it points to (by the time it is popped it may have been taken by another thread).
   T* PeekApprox() const {
@@ -110,10 +141,15 @@ class BoundedQueue {
 
  private:
   static constexpr std::size_t kCacheLine = 64;
+  static constexpr std::size_t kPrefetchCells = 8;  // two cache lines ahead
   struct Cell {
     std::atomic<std::size_t> sequence;
     std::atomic<T*> item{nullptr};  // atomic only so that PeekApprox may read it while a push writes it
   };
+
+  std::size_t SequenceAt(std::size_t position) const {
+    return cells_[position & mask_].sequence.load(std::memory_order_acquire);
+  }
 
   const std::size_t mask_;
   std::unique_ptr<Cell[]> cells_;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "bounded_queue.h"
@@ -45,6 +46,17 @@ class StripedQueue {
     T* item = nullptr;
     ForEachStripeFrom(stripe, [&](Stripe& s) { return (item = s.queue.TryPop()) != nullptr; });
     return item;
+  }
+
+  // Fills `out` from the stripes from `stripe` on, a batch per stripe (BoundedQueue::TryPopMany);
+  // returns how many items it took.
+  std::size_t TryPopMany(std::span<T*> out, std::size_t& stripe) {
+    std::size_t taken = 0;
+    ForEachStripeFrom(stripe, [&](Stripe& s) {
+      taken += s.queue.TryPopMany(out.subspan(taken));
+      return taken == out.size();
+    });
+    return taken;
   }
 
   // Like TryPush and TryPop, but only `stripe` (taken modulo the stripe count): nothing spills over.

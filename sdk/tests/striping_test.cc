@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <latch>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "bounded_queue.h"
 #include "span_record_pool.h"
 #include "striped_queue.h"
 #include "thread_index.h"
@@ -69,6 +72,57 @@ TEST(StripedQueueTest, NeverMoreStripesThanItems) {
   EXPECT_TRUE(queue.TryPush(&a, stripe));
   EXPECT_TRUE(queue.TryPush(&b, stripe));
   EXPECT_FALSE(queue.TryPush(&c, stripe));
+}
+
+TEST(BoundedQueueTest, PopManyTakesABatchInOrderAndStopsAtTheEnd) {
+  internal::BoundedQueue<int> queue(8);
+  std::vector<int> items(6);
+  for (int& item : items) ASSERT_TRUE(queue.TryPush(&item));
+  std::vector<int*> out(4);
+  ASSERT_EQ(queue.TryPopMany(out), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(out[i], &items[i]);
+  EXPECT_EQ(queue.TryPopMany(out), 2u);
+  EXPECT_EQ(out[0], &items[4]);
+  EXPECT_EQ(out[1], &items[5]);
+  EXPECT_EQ(queue.TryPopMany(out), 0u);
+  for (int& item : items) EXPECT_TRUE(queue.TryPush(&item)) << "popped cells are free again";
+}
+
+TEST(BoundedQueueTest, ConsumersPoppingOneAndManyTakeEveryItemExactlyOnce) {
+  constexpr int kPerProducer = 50000;
+  constexpr int kProducers = 2;
+  internal::BoundedQueue<int> queue(256);
+  std::vector<int> items(kProducers * kPerProducer);
+  std::vector<std::atomic<int>> popped(items.size());
+  std::atomic<int> remaining(static_cast<int>(items.size()));
+  const auto count = [&](int* item) {
+    popped[static_cast<std::size_t>(item - items.data())].fetch_add(1);
+    remaining.fetch_sub(1);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::vector<std::thread> threads;
+  for (int p = 0; p < kProducers; ++p) {
+    threads.emplace_back([&, p] {
+      for (int i = 0; i < kPerProducer && std::chrono::steady_clock::now() < deadline;) {
+        if (queue.TryPush(&items[static_cast<std::size_t>(p * kPerProducer + i)])) ++i;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    std::vector<int*> out(64);
+    while (remaining.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      const std::size_t n = queue.TryPopMany(out);
+      for (std::size_t i = 0; i < n; ++i) count(out[i]);
+    }
+  });
+  threads.emplace_back([&] {
+    while (remaining.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      if (int* item = queue.TryPop()) count(item);
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  ASSERT_EQ(remaining.load(), 0);
+  for (const auto& times : popped) ASSERT_EQ(times.load(), 1);
 }
 
 TEST(SpanRecordPoolTest, ARecordGivenBackIsReusedClearedWithoutAllocating) {

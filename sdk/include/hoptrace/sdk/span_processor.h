@@ -76,7 +76,7 @@ class BatchSpanProcessor final : public SpanProcessor {
   bool AnyBatchReady() const;
   void WakeWorker();
   void WaitForWork(std::unique_lock<std::mutex>& lock);  // returns with worker_idle_ still set
-  std::size_t ExportAvailable(std::vector<SpanRecordPtr>& batch);
+  std::size_t ExportAvailable(std::vector<SpanRecord*>& taken, std::vector<SpanRecordPtr>& batch);
 
   // Read on every span and written at most once: kept off the cache lines the worker and the
   // counters write, which would otherwise be pulled away from every application thread's core.
