@@ -10,6 +10,7 @@
 #include "hoptrace/query/hotspots_api.h"
 #include "hoptrace/query/jaeger_api.h"
 #include "hoptrace/query/native_api.h"
+#include "hoptrace/query/service_graph_api.h"
 
 namespace hoptrace::query {
 namespace {
@@ -87,6 +88,9 @@ void HttpApi::RegisterRoutes(http::Router& router) {
   router.Get("/api/v2/traces/{traceID}/analysis", Instrument("trace_analysis", false, bind(&HttpApi::TraceAnalysis)));
   router.Get("/api/search", Instrument("search", false, bind(&HttpApi::Search)));
   router.Get("/api/v2/hotspots", Instrument("hotspots", false, [this](const http::Request& r) { return HotspotsResponse(store_, r, NowUnixNano()); }));
+  router.Get("/api/v2/dependencies", Instrument("service_graph", false, [this](const http::Request& request) {
+    return ServiceGraphResponse(store_, request);
+  }));
 
   router.Get("/metrics", [this](http::Request&) {
     return http::Response::Make(200, "text/plain; version=0.0.4; charset=utf-8", registry_.Render());

@@ -11,6 +11,7 @@
 //   GET /api/v2/traces/{traceID}/analysis          the trace's diagnosis (analysis/diagnosis_json.h)
 //   GET /api/search?q=&start=&end=&limit=          native search with the query language
 //   GET /api/v2/hotspots?service=&operation=&...   aggregate critical path and attribute comparison (hotspots_api.h)
+//   GET /api/v2/dependencies?start=&end=&limit=    the UI's service graph (service_graph_api.h)
 //   GET /metrics, /healthz, /readyz
 //
 // Every API request is timed in hoptrace_query_duration_seconds{endpoint}; requests answered with a
