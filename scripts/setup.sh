@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package hoptrace needs to build, test and benchmark, and the npm packages of
-# the interop tests (cli/tests/interop). Idempotent: apt and npm are only touched when something is missing.
+# the interop and UI tests (cli/tests/interop, ui/tests). Idempotent: apt and npm are only touched when something is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,15 +38,15 @@ install_debian_packages() {
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The OpenTelemetry JS SDK for cli/tests/e2e: `npm ci` from the committed lock, only when node_modules
-# is missing or was installed from another version of the lock.
-install_interop_node_modules() {
-  local dir=cli/tests/interop
+# `npm ci` from a folder's committed lock, only when node_modules is missing or was installed from
+# another version of the lock: the OpenTelemetry JS SDK for cli/tests/e2e, playwright-core for ui/tests.
+install_node_modules() {
+  local dir=$1
   local stamp="$dir/node_modules/.installed-from-lock.sha256"
   local want
   want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    echo "setup: interop node modules present"
+    echo "setup: node modules of $dir present"
     return 0
   fi
   echo "setup: npm ci in $dir"
@@ -55,4 +55,5 @@ install_interop_node_modules() {
 }
 
 install_debian_packages
-install_interop_node_modules
+install_node_modules cli/tests/interop
+install_node_modules ui/tests

@@ -15,6 +15,7 @@
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/query/duration.h"
 #include "hoptrace/query/http_api.h"
+#include "hoptrace/ui/ui_routes.h"
 #include "hoptrace/store/embedded_store.h"
 #include "tail_sampling_stage.h"
 
@@ -271,6 +272,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   query::HttpApi api(*store, registry);
   http::Router router;
   api.RegisterRoutes(router);
+  ui::RegisterRoutes(router, registry);  // the web UI at /, below the API routes
   http::ServerOptions query_options;
   query_options.bind_address = config.bind_address;
   query_options.port = config.query_port;
@@ -286,7 +288,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   std::cout << "hoptrace serve: store " << config.data_dir << " (" << recovery.blocks << " blocks, "
             << recovery.spans_replayed << " spans replayed from the WAL)\n";
   if (sampling) std::cout << "  " << sampling->Describe() << "\n";
-  ServeUntilStopped(config, receivers, query_server, "/api/traces, /api/search, /metrics", stop_signals);
+  ServeUntilStopped(config, receivers, query_server, "UI /, /api/traces, /api/search, /metrics", stop_signals);
   if (sampling) sampling->Shutdown();  // after the receivers, before the store: writes the kept traces
   return 0;
 }
