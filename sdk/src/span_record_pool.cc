@@ -42,7 +42,8 @@ void SpanRecordRelease::operator()(SpanRecord* record) const {
 
 SpanRecordPool::SpanRecordPool(std::size_t capacity, std::size_t stripes)
     : free_(StripeCapacity(capacity, stripes) * stripes, stripes), capacity_(capacity) {
-  const std::size_t per_ring = std::min(kStartingRecordsPerRing, (capacity + stripes - 1) / stripes);
+  const std::size_t rings = free_.stripe_count();
+  const std::size_t per_ring = std::min(kStartingRecordsPerRing, (capacity + rings - 1) / rings);
   reserve_.reserve(capacity);
   for (std::size_t i = 0; i < capacity; ++i) {
     // Each ring gets a run of records allocated one after the other: a thread going through them in
@@ -50,7 +51,7 @@ SpanRecordPool::SpanRecordPool(std::size_t capacity, std::size_t stripes)
     auto* record = new SpanRecord();
     allocated_.fetch_add(1, std::memory_order_relaxed);
     std::size_t stripe = i / per_ring;
-    if (stripe >= free_.stripe_count() || !free_.TryPush(record, stripe)) reserve_.push_back(record);
+    if (stripe >= rings || !free_.TryPush(record, stripe)) reserve_.push_back(record);
   }
   std::reverse(reserve_.begin(), reserve_.end());  // handed out in the order they were allocated
   reserve_size_.store(reserve_.size(), std::memory_order_relaxed);
