@@ -50,3 +50,13 @@ test('the time range is a lookback from now or a custom range', () => {
   assert.throws(() => searchRequest({ ...DEFAULT_STATE, lookback: 'custom', start: '2026-11-25T12:00', end: '2026-11-25T11:00' }, now),
     /after/);
 });
+
+test('the duration axis ends on a round value above the longest trace', async () => {
+  const { durationAxisTop } = await import('../app/search/scatter_plot.js');
+  assert.equal(durationAxisTop(380), 400);
+  assert.equal(durationAxisTop(120), 200);
+  assert.equal(durationAxisTop(4), 4);
+  assert.equal(durationAxisTop(4.1), 8);
+  assert.equal(durationAxisTop(0), 2);
+  assert.equal(durationAxisTop(61_000), 80_000);
+});

@@ -20,6 +20,15 @@ function ticks([min, max]) {
   return Array.from({ length: TICKS + 1 }, (_, i) => min + ((max - min) * i) / TICKS);
 }
 
+// The top of the duration axis: the smallest 1, 2 or 5 × 10^n step that fits the longest trace in
+// TICKS steps, so the ticks read 0, 50, 100, 150, 200 ms rather than 0, 104.5, 209 ms.
+export function durationAxisTop(longestMs) {
+  const rough = Math.max(longestMs, 1) / TICKS;  // at least 1 ms: search results count whole ms
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= rough);
+  return step * TICKS;
+}
+
 function axes(x, y, timeDomain, durationDomain) {
   const bottom = HEIGHT - MARGIN.bottom;
   return [
@@ -48,8 +57,7 @@ function dot(trace, x, y) {
 
 // `traces`: search results with `startMs` added. `timeDomain`: [startMs, endMs] of the searched range.
 export function scatterPlot(traces, timeDomain) {
-  const maxDuration = Math.max(1, ...traces.map((trace) => trace.durationMs));
-  const durationDomain = [0, maxDuration * 1.1];
+  const durationDomain = [0, durationAxisTop(Math.max(0, ...traces.map((trace) => trace.durationMs)))];
   const x = scale(timeDomain, [MARGIN.left, WIDTH - MARGIN.right]);
   const y = scale(durationDomain, [HEIGHT - MARGIN.bottom, MARGIN.top]);
   return svg('svg', {
