@@ -230,6 +230,9 @@ TEST_F(DemoEndToEnd, TheBrokenHopProducedASplitTraceThatExplainReports) {
   std::string headline;
   EXPECT_EQ(FirstFindingKind(Get("/api/v2/traces/" + summary_.split_fragment + "/analysis"), &headline), "split_trace");
   EXPECT_NE(headline.find("inventory"), std::string::npos) << headline;
+  // explain searches the store for the caller: orders' call in the broken-propagation checkout.
+  EXPECT_NE(headline.find("likeliest caller: orders GET in trace " + TraceOf("broken-propagation")), std::string::npos)
+      << headline;
   EXPECT_NE(Explain(summary_.split_fragment).find("split trace"), std::string::npos);
 }
 

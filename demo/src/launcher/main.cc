@@ -156,7 +156,7 @@ class Demo {
                              "http://127.0.0.1:" + std::to_string(otlp_http_port_));
     const std::size_t first_round = options_.requests > 0 ? options_.requests : 20;
     std::cout << "Running " << first_round << " checkouts (every scenario once, then normal ones)...\n" << std::flush;
-    const std::vector<CheckoutResult> results = traffic.Run(FixedPlan(first_round), kSteadyConcurrency);
+    const std::vector<CheckoutResult> results = traffic.FirstRound(first_round);
     traffic.Flush();
     const QueryApi api("http://127.0.0.1:" + std::to_string(query_port_));
     const Report report = CollectReport(api, results, options_.hoptrace, std::chrono::seconds(60),
