@@ -99,15 +99,15 @@ class Orders {
 
  private:
   bool CheckStock(Scenario scenario) {
-    static constexpr std::array<std::string_view, 5> kSkus = {"sku-1", "sku-2", "sku-3", "sku-4", "sku-5"};
-    if (scenario == Scenario::kStaircase) {  // one call after another, each waiting for the last
-      for (std::string_view sku : kSkus) {
-        if (!service_.Call("inventory", "GET", "/stock/" + std::string(sku), "").ok()) return false;
-      }
-      return true;
-    }
     const std::string target = "/stock?skus=sku-1,sku-2,sku-3,sku-4,sku-5";
-    if (scenario != Scenario::kBrokenPropagation) return service_.Call("inventory", "GET", target, "").ok();
+    if (scenario == Scenario::kStaircase) {  // independent checks, yet one after another
+      for (const char* check : {"/warehouses/nearest", "/shipping/estimate", "/holds"}) {
+        if (!service_.Call("inventory", "GET", check, "", Propagation::kInject, {}, check).ok()) return false;
+      }
+    }
+    if (scenario != Scenario::kBrokenPropagation) {
+      return service_.Call("inventory", "GET", target, "", Propagation::kInject, {}, "/stock").ok();
+    }
     // The legacy client forgets to inject our context; its bundled tracer sends a traceparent of
     // its own, from a span nobody exports. Inventory's spans land in a trace of their own.
     sdk::Span legacy = legacy_tracing_->GetTracer("legacy-stock-client")
@@ -115,7 +115,7 @@ class Orders {
     http::Headers legacy_headers;
     sdk::HeaderCarrier<http::Headers> carrier(legacy_headers);
     sdk::TraceContextPropagator().Inject(legacy.context(), carrier);
-    return service_.Call("inventory", "GET", target, "", Propagation::kForget, legacy_headers).ok();
+    return service_.Call("inventory", "GET", target, "", Propagation::kForget, legacy_headers, "/stock").ok();
   }
 
   // order-placed goes to the queue as {"headers": {...}, "body": {...}}; the worker continues the

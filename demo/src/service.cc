@@ -162,7 +162,7 @@ CallResult Service::Send(std::string_view peer, std::string_view method, std::st
 }
 
 CallResult Service::Call(std::string_view peer, std::string_view method, std::string_view target, std::string_view body,
-                         Propagation propagation, const http::Headers& extra) {
+                         Propagation propagation, const http::Headers& extra, std::string_view url_template) {
   http::Headers headers = ScenarioHeaders();
   headers.insert(headers.end(), extra.begin(), extra.end());
   sdk::HeaderCarrier<http::Headers> outgoing(headers);
@@ -172,6 +172,10 @@ CallResult Service::Call(std::string_view peer, std::string_view method, std::st
       *tracer_, propagator(),
       {.method = method, .url = url, .headers = propagation == Propagation::kInject ? &outgoing : nullptr});
   span.span().SetAttribute("peer.service", peer);
+  if (!url_template.empty()) {
+    span.span().SetAttribute("url.template", url_template);
+    span.span().UpdateName(std::string(method) + " " + std::string(url_template));
+  }
   CallResult result = Send(peer, method, target, body, headers);
   if (result.status == 0) {
     span.FinishWithError("connection_error", result.error);

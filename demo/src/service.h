@@ -69,9 +69,11 @@ class Service {
 
   // Calls peer `peer` from a CLIENT span (child of the current context) and injects the span's
   // context into the request, unless told to forget. The current scenario and `extra` headers
-  // travel along.
+  // travel along. With a `url_template` (e.g. "/stock") the span is named "{method} {url.template}",
+  // as the HTTP conventions ask when the template is known; otherwise "{method}".
   CallResult Call(std::string_view peer, std::string_view method, std::string_view target, std::string_view body,
-                  Propagation propagation = Propagation::kInject, const http::Headers& extra = {});
+                  Propagation propagation = Propagation::kInject, const http::Headers& extra = {},
+                  std::string_view url_template = {});
   // The raw call without a span, for callers that make their own span (database, messaging).
   CallResult Send(std::string_view peer, std::string_view method, std::string_view target, std::string_view body,
                   const http::Headers& headers);

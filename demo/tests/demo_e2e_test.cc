@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -231,7 +232,7 @@ TEST_F(DemoEndToEnd, TheBrokenHopProducedASplitTraceThatExplainReports) {
   EXPECT_EQ(FirstFindingKind(Get("/api/v2/traces/" + summary_.split_fragment + "/analysis"), &headline), "split_trace");
   EXPECT_NE(headline.find("inventory"), std::string::npos) << headline;
   // explain searches the store for the caller: orders' call in the broken-propagation checkout.
-  EXPECT_NE(headline.find("likeliest caller: orders GET in trace " + TraceOf("broken-propagation")), std::string::npos)
+  EXPECT_NE(headline.find("likeliest caller: orders GET /stock in trace " + TraceOf("broken-propagation")), std::string::npos)
       << headline;
   EXPECT_NE(Explain(summary_.split_fragment).find("split trace"), std::string::npos);
 }
@@ -251,16 +252,26 @@ TEST_F(DemoEndToEnd, TheTailSamplerKeptEveryErrorTrace) {
 }
 
 TEST_F(DemoEndToEnd, ScenarioFindingsAreThere) {
+  // "kind: headline" of every finding, so a check can ask for both.
   const auto kinds_of = [](const std::string& analysis) {
     std::set<std::string> kinds;
     simdjson::dom::parser parser;
     simdjson::dom::array findings;
     if (parser.parse(analysis)["findings"].get_array().get(findings) != simdjson::SUCCESS) return kinds;
-    for (simdjson::dom::element finding : findings) kinds.insert(std::string(finding["kind"].get_string().value()));
+    for (simdjson::dom::element finding : findings) {
+      kinds.insert(std::string(finding["kind"].get_string().value()));
+      kinds.insert(std::string(finding["kind"].get_string().value()) + ": " + std::string(finding["headline"].get_string().value()));
+    }
     return kinds;
   };
+  const auto has_finding = [](const std::set<std::string>& findings, const std::string& prefix) {
+    return std::any_of(findings.begin(), findings.end(), [&](const std::string& f) { return f.starts_with(prefix); });
+  };
   EXPECT_TRUE(kinds_of(Get("/api/v2/traces/" + TraceOf("n-plus-one") + "/analysis")).contains("n_plus_one"));
-  EXPECT_TRUE(kinds_of(Get("/api/v2/traces/" + TraceOf("staircase") + "/analysis")).contains("serial_calls"));
+  // The staircase: orders' four inventory checks, one after another.
+  EXPECT_TRUE(has_finding(kinds_of(Get("/api/v2/traces/" + TraceOf("staircase") + "/analysis")),
+                          "serial_calls: gateway → orders POST /orders calls inventory GET /warehouses/nearest, "
+                          "inventory GET /shipping/estimate, inventory GET /holds, inventory GET /stock"));
   EXPECT_TRUE(kinds_of(Get("/api/v2/traces/" + TraceOf("payment-error") + "/analysis")).contains("error_origin"));
   EXPECT_TRUE(kinds_of(Get("/api/v2/traces/" + TraceOf("no-attributes") + "/analysis")).contains("missing_attributes"));
 }
