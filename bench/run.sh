@@ -19,3 +19,11 @@ fi
 
 # The web UI's first render of a 10,000- and a 50,000-span trace in headless Chromium (bench/ui).
 if [[ -d ui/tests/node_modules ]]; then echo "== ui first_render"; node bench/ui/first_render.mjs "$build_dir"; fi
+
+# Issue #8: the embedded store against ClickHouse, one node and two shards (real clickhouse-server
+# processes), on the same spans; HOPTRACE_BENCH_CLICKHOUSE_SPANS of them (1,000,000 by default).
+clickhouse_bench="$build_dir/bench/clickhouse_store_bench"
+if [[ -x "$clickhouse_bench" && -x /usr/sbin/clickhouse-server ]]; then
+  echo "== clickhouse_store_bench"
+  "$clickhouse_bench" --spans "${HOPTRACE_BENCH_CLICKHOUSE_SPANS:-1000000}"
+fi

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "client_commands.h"
+#include "clickhouse_store_config.h"
 #include "explain_command.h"
 #include "serve.h"
 
@@ -19,9 +20,11 @@ int main(int argc, char** argv) {
   CLI::App* serve = hoptrace::cli::AddServeCommand(app, serve_config);
   hoptrace::cli::ClientCommands client(app);
   hoptrace::cli::ExplainCommand explain(app);
+  hoptrace::cli::StoreCommand store(app);
 
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return hoptrace::cli::RunServe(*serve, serve_config);
   if (explain.parsed()) return explain.Run();
+  if (store.parsed()) return store.Run();
   return client.Run();
 }

@@ -50,6 +50,11 @@ std::map<std::string, Setting> Settings(ServeConfig& config) {
       {"route-to", {&config.router.route_to}},
       {"route-dns", {&config.router.route_dns}},
       {"route-dns-interval", {&config.router.route_dns_interval}},
+      {"store", {&config.store}},
+      {"clickhouse-url", {&config.clickhouse.urls}},
+      {"clickhouse-cluster", {&config.clickhouse.cluster}},
+      {"clickhouse-database", {&config.clickhouse.database}},
+      {"clickhouse-max-backlog-bytes", {nullptr, nullptr, &config.clickhouse.max_backlog_bytes}},
   };
 }
 
@@ -177,6 +182,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
                     "Longer string values are truncated and counted")
       ->capture_default_str();
   AddRouterFlags(*serve, config.router);
+  serve->add_option("--store", config.store, "embedded (local disk) or clickhouse (see --clickhouse-*)")
+      ->check(CLI::IsMember({"embedded", "clickhouse"}))
+      ->capture_default_str();
+  AddClickHouseFlags(*serve, config.clickhouse, /*backlog=*/true);
   return serve;
 }
 
@@ -247,18 +256,33 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   if (config.router.role == "router") return RunRouter(config, stop_signals);
 
   metrics::Registry registry;
-  store::EmbeddedStoreOptions store_options;
-  store_options.data_dir = config.data_dir;
-  store_options.fsync = *fsync;
-  store_options.retention_age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(*retention_age));
-  store_options.retention_max_bytes = config.retention_max_bytes;
-  store_options.compaction_target_bytes = config.compaction_target_bytes;
-  store_options.metrics = &registry;
-  store_options.log = [](std::string_view line) { std::clog << "store: " << line << std::endl; };
-  std::unique_ptr<store::EmbeddedStore> store;
-  if (store::Status status = store::EmbeddedStore::Open(store_options, &store); !status.ok()) {
-    std::cerr << "hoptrace serve: cannot open the store in " << config.data_dir << ": " << status.message() << "\n";
-    return 1;
+  std::unique_ptr<store::Store> store;
+  std::string store_description;  // for the startup line
+  if (config.store == "clickhouse") {
+    store = OpenClickHouseStore(config.clickhouse, config.data_dir, *fsync == store::FsyncPolicy::kEveryWrite,
+                                std::chrono::nanoseconds(*retention_age), registry, &store_description, &error);
+    if (!store) {
+      std::cerr << "hoptrace serve: " << error << "\n";
+      return 1;
+    }
+  } else {
+    store::EmbeddedStoreOptions store_options;
+    store_options.data_dir = config.data_dir;
+    store_options.fsync = *fsync;
+    store_options.retention_age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(*retention_age));
+    store_options.retention_max_bytes = config.retention_max_bytes;
+    store_options.compaction_target_bytes = config.compaction_target_bytes;
+    store_options.metrics = &registry;
+    store_options.log = [](std::string_view line) { std::clog << "store: " << line << std::endl; };
+    std::unique_ptr<store::EmbeddedStore> embedded;
+    if (store::Status status = store::EmbeddedStore::Open(store_options, &embedded); !status.ok()) {
+      std::cerr << "hoptrace serve: cannot open the store in " << config.data_dir << ": " << status.message() << "\n";
+      return 1;
+    }
+    const auto& recovery = embedded->recovery();
+    store_description = "store " + config.data_dir + " (" + std::to_string(recovery.blocks) + " blocks, " +
+                        std::to_string(recovery.spans_replayed) + " spans replayed from the WAL)";
+    store = std::move(embedded);
   }
 
   collector::StoreSink sink(*store);
@@ -284,9 +308,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
     return 1;
   }
 
-  const auto& recovery = store->recovery();
-  std::cout << "hoptrace serve: store " << config.data_dir << " (" << recovery.blocks << " blocks, "
-            << recovery.spans_replayed << " spans replayed from the WAL)\n";
+  std::cout << "hoptrace serve: " << store_description << "\n";
   if (sampling) std::cout << "  " << sampling->Describe() << "\n";
   ServeUntilStopped(config, receivers, query_server, "UI /, /api/traces, /api/search, /metrics", stop_signals);
   if (sampling) sampling->Shutdown();  // after the receivers, before the store: writes the kept traces

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clickhouse_store_config.h"
 #include "router_role.h"
 
 namespace hoptrace::collector {
@@ -49,6 +50,8 @@ struct ServeConfig {
   // The config file's `tail_sampling:` section (collector/sampling/README.md); null: no tail sampling.
   std::shared_ptr<const collector::sampling::TailSamplingConfig> tail_sampling;
   RouterConfig router;  // --role router (command line only)
+  std::string store = "embedded";  // embedded | clickhouse
+  ClickHouseConfig clickhouse;     // --store clickhouse
 };
 
 // Adds the subcommand; `config` receives the flags.
