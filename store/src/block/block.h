@@ -141,6 +141,12 @@ class BlockBuilder {
   // Copies the spans in. Resources and scopes are interned: equal ones are stored once.
   void Add(const model::TraceBatch& batch);
   void Add(const model::Span& span, const ResourceEntry& resource, const ScopeEntry& scope);
+  // The same in two steps, for callers that see the same resource and scope objects again and again
+  // (the head's origins, a block's dictionaries): intern each once, then hand over spans with their
+  // ids. Interning compares and encodes whole entries, too costly per span.
+  std::uint32_t InternResource(const ResourceEntry& resource);
+  std::uint32_t InternScope(const ScopeEntry& scope);
+  void Add(model::Span&& span, std::uint32_t resource, std::uint32_t scope);  // ids from Intern*
 
   std::size_t span_count() const;  // spans added so far (before dropping duplicates)
   // Rough memory held by the added spans, so the caller can cut blocks by size.

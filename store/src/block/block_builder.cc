@@ -22,8 +22,10 @@ struct StoredSpan {
   model::Span span;
   std::uint32_t resource = 0;
   std::uint32_t scope = 0;
-  std::uint64_t sequence = 0;  // order of Add, so the first of duplicates wins
 };
+
+// The stored spans in block order (sorting pointers, not the spans, keeps Finish cheap).
+using SpanList = std::vector<const StoredSpan*>;
 
 // Spans [begin, end) of the sorted span list share a trace ID.
 struct TraceRange {
@@ -131,13 +133,13 @@ class RowGroupEncoder {
  public:
   explicit RowGroupEncoder(const StringDictionaryBuilder& strings) : strings_(strings) {}
 
-  void AddTrace(const std::vector<StoredSpan>& spans, TraceRange trace) {
-    const std::uint64_t trace_start = spans[trace.begin].span.start_time_unix_nano;
+  void AddTrace(const SpanList& spans, TraceRange trace) {
+    const std::uint64_t trace_start = spans[trace.begin]->span.start_time_unix_nano;
     std::unordered_map<model::SpanId, std::size_t, model::IdHash> positions;
-    for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i].span.span_id, i - trace.begin);
+    for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i]->span.span_id, i - trace.begin);
     std::uint64_t previous_start = trace_start;
     for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const StoredSpan& stored = spans[i];
+      const StoredSpan& stored = *spans[i];
       AddIntrinsics(stored, previous_start);
       previous_start = stored.span.start_time_unix_nano;
       AddIds(stored.span, positions, i - trace.begin);
@@ -225,9 +227,9 @@ struct BlockBuilder::State {
   Interner<ScopeEntry> scopes;
   std::size_t bytes = 0;
 
-  void Add(const model::Span& span, std::uint32_t resource, std::uint32_t scope) {
-    spans.push_back({span, resource, scope, spans.size()});
+  void Add(model::Span span, std::uint32_t resource, std::uint32_t scope) {
     bytes += ApproximateBytes(span);
+    spans.push_back({std::move(span), resource, scope});
   }
 };
 
@@ -243,40 +245,54 @@ struct BlockPlan {
   MetaSection meta;
 };
 
-void SortAndDeduplicate(std::vector<StoredSpan>& spans) {
-  std::sort(spans.begin(), spans.end(), [](const StoredSpan& a, const StoredSpan& b) {
-    if (a.span.trace_id != b.span.trace_id) return a.span.trace_id < b.span.trace_id;
-    if (a.span.span_id != b.span.span_id) return a.span.span_id < b.span.span_id;
-    return a.sequence < b.sequence;
+// The spans grouped by trace, a trace's spans by start time; of spans with the same trace and span
+// ID only the first added is kept. Sorts compact keys: the spans themselves are large and scattered.
+SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
+  struct Key {
+    model::TraceId trace_id;
+    model::SpanId span_id;
+    std::uint64_t start = 0;
+    std::uint32_t index = 0;  // order of Add
+  };
+  std::vector<Key> keys;
+  keys.reserve(stored.size());
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    const model::Span& span = stored[i].span;
+    keys.push_back({span.trace_id, span.span_id, span.start_time_unix_nano, static_cast<std::uint32_t>(i)});
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
+    if (a.span_id != b.span_id) return a.span_id < b.span_id;
+    return a.index < b.index;
   });
-  spans.erase(std::unique(spans.begin(), spans.end(),
-                          [](const StoredSpan& a, const StoredSpan& b) {
-                            return a.span.trace_id == b.span.trace_id && a.span.span_id == b.span.span_id;
-                          }),
-              spans.end());
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [](const Key& a, const Key& b) { return a.trace_id == b.trace_id && a.span_id == b.span_id; }),
+             keys.end());
   // Within a trace by start time: start deltas stay small and parents usually come first.
-  std::sort(spans.begin(), spans.end(), [](const StoredSpan& a, const StoredSpan& b) {
-    if (a.span.trace_id != b.span.trace_id) return a.span.trace_id < b.span.trace_id;
-    if (a.span.start_time_unix_nano != b.span.start_time_unix_nano) {
-      return a.span.start_time_unix_nano < b.span.start_time_unix_nano;
-    }
-    return a.span.span_id < b.span.span_id;
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
+    if (a.start != b.start) return a.start < b.start;
+    return a.span_id < b.span_id;
   });
+  SpanList spans;
+  spans.reserve(keys.size());
+  for (const Key& key : keys) spans.push_back(&stored[key.index]);
+  return spans;
 }
 
 // The traces of the spans (sorted by trace ID), put in block order: by start time, then ID, so that
 // a row group covers one stretch of time and a search for the latest traces reads the last groups.
-void PlanTraces(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
+void PlanTraces(const SpanList& spans, BlockPlan& plan) {
   std::vector<TraceRange> by_id;
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (i == 0 || spans[i].span.trace_id != spans[i - 1].span.trace_id) by_id.push_back({i, i});
+    if (i == 0 || spans[i]->span.trace_id != spans[i - 1]->span.trace_id) by_id.push_back({i, i});
     by_id.back().end = i + 1;
   }
   std::vector<std::size_t> order(by_id.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Positions in ID order, so equal starts keep ID order.
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return spans[by_id[a].begin].span.start_time_unix_nano < spans[by_id[b].begin].span.start_time_unix_nano;
+    return spans[by_id[a].begin]->span.start_time_unix_nano < spans[by_id[b].begin]->span.start_time_unix_nano;
   });
   plan.traces.resize(by_id.size());
   plan.ordinals_by_id.resize(by_id.size());
@@ -297,19 +313,19 @@ void PlanServices(const std::vector<ResourceEntry>& resources, BlockPlan& plan) 
 }
 
 // Trace rows (summaries), operations and dependency edges, one pass over each trace.
-void PlanSummaries(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
+void PlanSummaries(const SpanList& spans, BlockPlan& plan) {
   std::set<std::tuple<std::uint32_t, std::string_view, model::SpanKind>> operations;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges;
   for (const TraceRange& trace : plan.traces) {
     TraceRow row;
-    row.trace_id = spans[trace.begin].span.trace_id;
-    row.start = spans[trace.begin].span.start_time_unix_nano;
+    row.trace_id = spans[trace.begin]->span.trace_id;
+    row.start = spans[trace.begin]->span.start_time_unix_nano;
     std::uint64_t end = 0;
     std::unordered_map<model::SpanId, std::uint32_t, model::IdHash> span_services;
     std::size_t root = trace.begin;  // the earliest span unless a real root exists
     for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const model::Span& span = spans[i].span;
-      const std::uint32_t service = plan.resource_services[spans[i].resource];
+      const model::Span& span = spans[i]->span;
+      const std::uint32_t service = plan.resource_services[spans[i]->resource];
       end = std::max(end, span.end_time_unix_nano);
       row.error_count += span.status.code == model::StatusCode::kError ? 1 : 0;
       if (span.IsRoot() && !row.root_found) {
@@ -321,17 +337,17 @@ void PlanSummaries(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
       operations.emplace(service, span.name, span.kind);
     }
     for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const auto parent = span_services.find(spans[i].span.parent_span_id);
-      const std::uint32_t child = plan.resource_services[spans[i].resource];
+      const auto parent = span_services.find(spans[i]->span.parent_span_id);
+      const std::uint32_t child = plan.resource_services[spans[i]->resource];
       if (parent == span_services.end() || parent->second == child) continue;
       auto& [calls, errors] = edges[{parent->second, child}];
       ++calls;
-      errors += spans[i].span.status.code == model::StatusCode::kError ? 1 : 0;
+      errors += spans[i]->span.status.code == model::StatusCode::kError ? 1 : 0;
     }
     row.duration = end > row.start ? end - row.start : 0;
     row.span_count = static_cast<std::uint32_t>(trace.end - trace.begin);
-    row.root_service = plan.resource_services[spans[root].resource];
-    row.root_name = spans[root].span.name;
+    row.root_service = plan.resource_services[spans[root]->resource];
+    row.root_name = spans[root]->span.name;
     std::sort(row.services.begin(), row.services.end());
     row.services.erase(std::unique(row.services.begin(), row.services.end()), row.services.end());
     plan.trace_rows.push_back(std::move(row));
@@ -343,7 +359,7 @@ void PlanSummaries(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
   }
 }
 
-void PlanLayout(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
+void PlanLayout(const SpanList& spans, BlockPlan& plan) {
   BlockMeta& meta = plan.meta.meta;
   meta.format_version = kFormatVersion;
   meta.span_count = spans.size();
@@ -365,7 +381,7 @@ void PlanLayout(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
     ++group.trace_count;
     group.span_count += static_cast<std::uint32_t>(trace_spans);
     for (std::size_t i = plan.traces[t].begin; i < plan.traces[t].end; ++i) {
-      const model::Span& span = spans[i].span;
+      const model::Span& span = spans[i]->span;
       group.min_start = std::min(group.min_start, span.start_time_unix_nano);
       group.max_start = std::max(group.max_start, span.start_time_unix_nano);
       meta.max_end_unix_nano = std::max(meta.max_end_unix_nano, span.end_time_unix_nano);
@@ -380,10 +396,10 @@ void PlanLayout(const std::vector<StoredSpan>& spans, BlockPlan& plan) {
   }
 }
 
-StringDictionaryBuilder CountAllStrings(const std::vector<StoredSpan>& spans, const std::vector<ResourceEntry>& resources,
+StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
                                         const std::vector<ScopeEntry>& scopes) {
   StringDictionaryBuilder strings;
-  for (const StoredSpan& stored : spans) CountStrings(stored.span, strings);
+  for (const StoredSpan* stored : spans) CountStrings(stored->span, strings);
   for (const ResourceEntry& entry : resources) {
     CountStrings(entry.resource.attributes, strings);
     strings.Count(entry.schema_url);
@@ -436,14 +452,20 @@ void BlockBuilder::Add(const model::Span& span, const ResourceEntry& resource, c
   state_->Add(span, state_->resources.Intern(resource), state_->scopes.Intern(scope));
 }
 
+std::uint32_t BlockBuilder::InternResource(const ResourceEntry& resource) { return state_->resources.Intern(resource); }
+std::uint32_t BlockBuilder::InternScope(const ScopeEntry& scope) { return state_->scopes.Intern(scope); }
+
+void BlockBuilder::Add(model::Span&& span, std::uint32_t resource, std::uint32_t scope) {
+  state_->Add(std::move(span), resource, scope);
+}
+
 std::size_t BlockBuilder::span_count() const { return state_->spans.size(); }
 std::size_t BlockBuilder::approximate_bytes() const { return state_->bytes; }
 
 Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_out) {
   State state = std::move(*state_);
   *state_ = State();
-  std::vector<StoredSpan>& spans = state.spans;
-  SortAndDeduplicate(spans);
+  const SpanList spans = SortAndDeduplicate(state.spans);
 
   BlockPlan plan;
   PlanTraces(spans, plan);

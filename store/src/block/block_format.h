@@ -183,13 +183,14 @@ Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<Se
 // (inline) or varint id+1.
 class StringDictionaryBuilder {
  public:
-  void Count(std::string_view text) { ++counts_[std::string(text)]; }
+  // `text` must stay valid until Build (the builder counts views of the block's spans).
+  void Count(std::string_view text) { ++counts_[text]; }
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
   void PutRef(Encoder& out, std::string_view text) const;
 
  private:
-  std::unordered_map<std::string, std::uint64_t> counts_;
+  std::unordered_map<std::string_view, std::uint64_t> counts_;
   std::vector<std::string> strings_;
   std::unordered_map<std::string_view, std::uint32_t> ids_;
 };

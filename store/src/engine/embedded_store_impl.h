@@ -7,8 +7,10 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "engine/block_set.h"
+#include "engine/cut_record.h"
 #include "engine/head.h"
 #include "engine/store_metrics.h"
 #include "hoptrace/metrics/registry.h"
@@ -77,13 +79,16 @@ class EmbeddedStore::Impl {
   // recovery.cc
   Status LockDataDir();
   void ReplayWal();
-  void DropReplayedSpansInBlocks();
+  // A replayed cut record, repeated on the head; `cuts` holds the frozen, not yet finished ones.
+  void ReplayCut(std::string_view payload,
+                 std::unordered_map<std::uint64_t, std::shared_ptr<const engine::FrozenTraces>>& cuts);
 
   // maintenance.cc
   // Freezes one slice of the head (at most cut_max_spans) and writes it as a block. Sets `*cut` to
   // whether there was anything to cut.
   Status CutSlice(bool everything, bool* cut);
   void DeleteCoveredSegments();
+  Status AppendCutRecordLocked(const engine::CutRecord& record);  // holding wal_mutex_
   Status WriteBlock(const std::function<Status(const std::filesystem::path&, block::BlockMeta*)>& build,
                     engine::BlockPtr* block);
   void BackgroundLoop();   // cut checks and interval fsyncs
@@ -105,12 +110,16 @@ class EmbeddedStore::Impl {
   mutable std::mutex wal_mutex_;
   wal::Wal wal_;
   std::uint64_t last_sync_nanos_ = 0;
+  std::uint64_t next_cut_ = 1;  // the number of the next cut record (past every replayed one)
 
   engine::Head head_;
   engine::BlockSet blocks_;
 
   std::mutex cut_mutex_;         // one cut at a time
   std::mutex compaction_mutex_;  // compaction and retention, one at a time
+  // Held while a block builder holds spans (a cut slice or a merge): one at a time, so their memory
+  // does not add up.
+  std::mutex builder_mutex_;
 
   std::mutex background_mutex_;
   std::condition_variable background_wake_;

@@ -238,9 +238,28 @@ std::shared_ptr<const FrozenTraces> Head::Freeze(const CutPolicy& policy) {
     // The oldest traces first: their chunks are the first ones freed.
     std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   }
-  auto frozen = std::make_shared<FrozenTraces>();
+  std::vector<TraceMap::iterator> taken;
+  std::size_t taken_spans = 0;
   for (const auto& [arrival, it] : chosen) {
-    if (frozen->span_count >= policy.max_spans) break;
+    if (taken_spans >= policy.max_spans) break;
+    taken_spans += it->second.spans.size();
+    taken.push_back(it);
+  }
+  return FreezeLocked(taken);
+}
+
+std::shared_ptr<const FrozenTraces> Head::FreezeTraces(const std::vector<model::TraceId>& trace_ids) {
+  std::unique_lock lock(mutex_);
+  std::vector<TraceMap::iterator> taken;
+  for (const model::TraceId& id : trace_ids) {
+    if (auto it = live_.find(id); it != live_.end()) taken.push_back(it);
+  }
+  return FreezeLocked(taken);
+}
+
+std::shared_ptr<const FrozenTraces> Head::FreezeLocked(const std::vector<TraceMap::iterator>& traces) {
+  auto frozen = std::make_shared<FrozenTraces>();
+  for (const TraceMap::iterator& it : traces) {
     const HeadTrace& trace = it->second;
     frozen->span_count += trace.spans.size();
     frozen->index_bytes += trace.index_bytes;
@@ -306,37 +325,6 @@ HeadStats Head::stats() const {
     stats.memory_bytes += frozen->index_bytes;
   }
   return stats;
-}
-
-std::size_t Head::RemoveSpansIn(const model::TraceId& trace_id,
-                                const std::unordered_set<model::SpanId, model::IdHash>& ids) {
-  std::unique_lock lock(mutex_);
-  auto it = live_.find(trace_id);
-  if (it == live_.end()) return 0;
-  HeadTrace& trace = it->second;
-  const std::size_t before = trace.spans.size();
-  std::erase_if(trace.spans, [&](const HeadSpan& span) {
-    if (!ids.contains(span.span_id)) return false;
-    trace.span_bytes -= span.encoded_size;
-    live_span_bytes_ -= span.encoded_size;
-    if (trace.span_ids) trace.span_ids->erase(span.span_id);
-    return true;
-  });
-  const std::size_t removed = before - trace.spans.size();
-  live_spans_ -= removed;
-  if (trace.spans.empty()) {
-    live_index_bytes_ -= trace.index_bytes;
-    live_.erase(it);
-  }
-  return removed;
-}
-
-std::vector<model::TraceId> Head::LiveTraceIds() const {
-  std::shared_lock lock(mutex_);
-  std::vector<model::TraceId> ids;
-  ids.reserve(live_.size());
-  for (const auto& [id, trace] : live_) ids.push_back(id);
-  return ids;
 }
 
 std::vector<const HeadTrace*> Head::PartsOf(const model::TraceId& trace_id) const {

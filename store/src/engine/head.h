@@ -150,6 +150,8 @@ class Head {
 
   // Moves the traces the policy selects into a new frozen set; null when none qualifies.
   std::shared_ptr<const FrozenTraces> Freeze(const CutPolicy& policy);
+  // Recovery: freezes the live traces among `trace_ids`, as a replayed cut record says (never null).
+  std::shared_ptr<const FrozenTraces> FreezeTraces(const std::vector<model::TraceId>& trace_ids);
   void DropFrozen(const FrozenTraces* frozen);
   // A cut failed: the frozen traces become live again (merged with spans that arrived meanwhile).
   void Thaw(const FrozenTraces* frozen);
@@ -157,10 +159,6 @@ class Head {
   std::uint64_t OldestSegment(std::uint64_t none) const;
   HeadStats stats() const;
 
-  // Recovery: removes spans that a block already holds (the WAL outlives the cut of some traces).
-  // Returns the number of spans removed.
-  std::size_t RemoveSpansIn(const model::TraceId& trace_id, const std::unordered_set<model::SpanId, model::IdHash>& ids);
-  std::vector<model::TraceId> LiveTraceIds() const;
 
   // Queries, over live and frozen spans.
   bool Contains(const model::TraceId& trace_id) const;
@@ -176,6 +174,7 @@ class Head {
  private:
   // Adds `span` unless the trace holds its ID already; keeps the byte counts.
   void InsertLocked(HeadTrace& trace, const HeadSpan& span);
+  std::shared_ptr<const FrozenTraces> FreezeLocked(const std::vector<TraceMap::iterator>& traces);
   void AddChunkRef(HeadTrace& trace, const std::shared_ptr<const Chunk>& chunk);
   void StartChunk(std::size_t at_least);
   // Every part (live, frozen sets) of a trace's head spans.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "engine/embedded_store_impl.h"
 #include "hoptrace/otlp/wire.h"
@@ -57,38 +58,78 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
       .max_age_nanos = Nanos(options_.head_max_age),
       .everything = everything || head.live_spans >= options_.head_max_spans || head.memory_bytes >= options_.head_max_bytes,
       .max_spans = std::max<std::size_t>(1, options_.cut_max_spans)};
-  const std::shared_ptr<const engine::FrozenTraces> frozen = head_.Freeze(policy);
-  *cut = frozen != nullptr;
-  if (!frozen) return Status::Ok();
+  std::shared_ptr<const engine::FrozenTraces> frozen;
+  std::uint64_t cut_number = 0;
+  {
+    std::lock_guard wal_lock(wal_mutex_);  // the freeze and its record sit between the same two writes
+    frozen = head_.Freeze(policy);
+    *cut = frozen != nullptr;
+    if (!frozen) return Status::Ok();
+    cut_number = next_cut_++;
+    engine::CutRecord record{.event = engine::CutEvent::kFrozen, .cut = cut_number};
+    record.traces.reserve(frozen->traces.size());
+    for (const auto& [id, trace] : frozen->traces) record.traces.push_back(id);
+    if (const Status status = AppendCutRecordLocked(record); !status.ok()) {
+      head_.Thaw(frozen.get());
+      return status;
+    }
+  }
 
   engine::BlockPtr block;
+  std::unique_lock builder_lock(builder_mutex_);
   const Status status = WriteBlock(
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
         block::BlockBuilder builder(block::kFreshBlockZstdLevel);
-        model::Span decoded;  // reused: DecodeSpan resets it and keeps its buffers
+        // Each origin (a chunk's resource and scope) is interned once.
+        std::unordered_map<const engine::Origin*, std::pair<std::uint32_t, std::uint32_t>> origin_ids;
         for (const auto& [id, trace] : frozen->traces) {
           for (const engine::HeadSpan& span : trace.spans) {
+            model::Span decoded;  // moved into the builder
             if (!otlp::wire::DecodeSpan(span.encoded(), &decoded)) {
               return Status::Error(Status::Code::kCorruption, "a head span of trace " + id.ToHex() + " does not decode");
             }
-            builder.Add(decoded, span.origin->resource, span.origin->scope);
+            auto [ids, added] = origin_ids.try_emplace(span.origin);
+            if (added) {
+              ids->second = {builder.InternResource(span.origin->resource), builder.InternScope(span.origin->scope)};
+            }
+            builder.Add(std::move(decoded), ids->second.first, ids->second.second);
           }
         }
         return builder.Finish(path, meta);
       },
       &block);
+  builder_lock.unlock();
   if (!status.ok()) {
+    std::lock_guard wal_lock(wal_mutex_);
     head_.Thaw(frozen.get());  // still in the WAL; the next cut tries again
+    AppendCutRecordLocked({.event = engine::CutEvent::kAbandoned, .cut = cut_number});
     return status;
   }
   blocks_.Update({block}, {}, [&] { head_.DropFrozen(frozen.get()); });
   metrics_.blocks_cut.Increment();
   {
     std::lock_guard wal_lock(wal_mutex_);
+    // Synced unless the policy never syncs: a lost commit record would make recovery cut these spans twice.
+    if (AppendCutRecordLocked({.event = engine::CutEvent::kCommitted, .cut = cut_number}).ok()) {
+      SyncWalLocked(options_.fsync != FsyncPolicy::kNever);
+    }
     wal_.RequestNewSegment();
   }
   DeleteCoveredSegments();
   return Status::Ok();
+}
+
+Status EmbeddedStore::Impl::AppendCutRecordLocked(const engine::CutRecord& record) {
+  const std::string payload = engine::EncodeCutRecord(record);
+  const std::string_view view = payload;
+  std::uint64_t bytes = 0;
+  const Status status = wal_.Append(wal::RecordType::kCut, {&view, 1}, &bytes);
+  if (status.ok()) {
+    metrics_.wal_bytes.Increment(bytes);
+  } else {
+    Log("appending a cut record to the WAL failed: " + status.message());
+  }
+  return status;
 }
 
 void EmbeddedStore::Impl::DeleteCoveredSegments() {
@@ -109,8 +150,10 @@ Status EmbeddedStore::Impl::Compact() {
   Status result;
   std::vector<engine::BlockPtr> run;
   std::uint64_t run_bytes = 0;
+  std::uint64_t run_spans = 0;
   auto merge_run = [&] {
     if (run.size() >= 2) {
+      std::lock_guard builder_lock(builder_mutex_);
       std::vector<block::BlockReader*> inputs;
       for (const engine::BlockPtr& input : run) inputs.push_back(&input->reader());
       engine::BlockPtr merged;
@@ -126,13 +169,18 @@ Status EmbeddedStore::Impl::Compact() {
     }
     run.clear();
     run_bytes = 0;
+    run_spans = 0;
   };
   for (const engine::BlockPtr& block : blocks) {
     const std::uint64_t bytes = block->meta().file_bytes;
-    if (run_bytes + bytes > options_.compaction_target_bytes) merge_run();
-    if (bytes >= options_.compaction_target_bytes) continue;  // big enough already
+    const std::uint64_t spans = block->meta().span_count;
+    if (run_bytes + bytes > options_.compaction_target_bytes || run_spans + spans > options_.compaction_max_spans) {
+      merge_run();
+    }
+    if (bytes >= options_.compaction_target_bytes || spans >= options_.compaction_max_spans) continue;  // big enough
     run.push_back(block);
     run_bytes += bytes;
+    run_spans += spans;
   }
   merge_run();
   UpdateGauges();

@@ -1,10 +1,12 @@
 // Opening the store: lock the directory, open the blocks (quarantining bad ones), replay the WAL
-// into the head (skipping and reporting damage), and drop replayed spans that a block already holds.
+// into the head (skipping and reporting damage) and repeat the cuts its cut records describe, so
+// replayed spans that a block already holds are dropped without a lookup (engine/cut_record.h).
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -35,7 +37,6 @@ Status EmbeddedStore::Impl::Open() {
   status = wal::Wal::Open((root / "wal").string(), {.segment_bytes = options_.wal_segment_bytes}, &wal_);
   if (!status.ok()) return status;
   ReplayWal();
-  DropReplayedSpansInBlocks();
   recovery_.spans_replayed = head_.stats().live_spans;
   UpdateGauges();
   Log("opened " + options_.data_dir + ": " + std::to_string(recovery_.blocks) + " blocks (" +
@@ -65,10 +66,15 @@ void EmbeddedStore::Impl::ReplayWal() {
   std::string error;
   std::uint64_t old_encoding = 0;
   const std::uint64_t now = Now();
+  std::unordered_map<std::uint64_t, std::shared_ptr<const engine::FrozenTraces>> cuts;
   const wal::ReplayReport report =
       wal_.Replay([&](std::uint64_t segment, wal::RecordType type, std::string_view payload) {
         if (type == wal::RecordType::kModelBatch) {
           ++old_encoding;
+          return;
+        }
+        if (type == wal::RecordType::kCut) {
+          ReplayCut(payload, cuts);
           return;
         }
         decode_report = {};
@@ -86,6 +92,12 @@ void EmbeddedStore::Impl::ReplayWal() {
         "reads WAL records written as OTLP requests only. To keep those spans, open the directory with the "
         "previous version until its head has been cut into blocks (trace_idle), then upgrade.");
   }
+  // Cuts the previous process did not finish: their spans stay in the head, and the WAL says so
+  // before anything else is appended, so that a later replay gives them back at the same point.
+  for (const auto& [cut, frozen] : cuts) {
+    head_.Thaw(frozen.get());
+    AppendCutRecordLocked({.event = engine::CutEvent::kAbandoned, .cut = cut});
+  }
   for (const std::string& problem : report.damage.problems) Log("WAL " + problem);
   recovery_.wal_segments = report.segments;
   recovery_.wal_records = report.records;
@@ -95,25 +107,28 @@ void EmbeddedStore::Impl::ReplayWal() {
   metrics_.wal_bytes_skipped.Increment(recovery_.skipped_bytes);
 }
 
-// A WAL segment is deleted only once every span in it is in a block, so a segment can still hold
-// spans of traces cut before the crash. Those are dropped here instead of being cut a second time.
-void EmbeddedStore::Impl::DropReplayedSpansInBlocks() {
-  const std::vector<engine::BlockPtr> blocks = blocks_.Snapshot();
-  if (blocks.empty()) return;
-  for (const model::TraceId& trace_id : head_.LiveTraceIds()) {
-    std::unordered_set<model::SpanId, model::IdHash> in_blocks;
-    for (const engine::BlockPtr& block : blocks) {
-      if (!block->reader().MayContain(trace_id)) continue;
-      std::optional<model::TraceBatch> trace;
-      if (!block->reader().FindTrace(trace_id, &trace).ok() || !trace) continue;
-      for (const auto& resource_spans : trace->resource_spans) {
-        for (const auto& scope_spans : resource_spans.scope_spans) {
-          for (const model::Span& span : scope_spans.spans) in_blocks.insert(span.span_id);
-        }
-      }
-    }
-    if (!in_blocks.empty()) recovery_.spans_already_in_blocks += head_.RemoveSpansIn(trace_id, in_blocks);
+void EmbeddedStore::Impl::ReplayCut(
+    std::string_view payload, std::unordered_map<std::uint64_t, std::shared_ptr<const engine::FrozenTraces>>& cuts) {
+  engine::CutRecord record;
+  if (!engine::DecodeCutRecord(payload, &record)) {
+    ++recovery_.undecodable_records;
+    Log("skipped a WAL cut record that does not decode");
+    return;
   }
+  next_cut_ = std::max(next_cut_, record.cut + 1);
+  if (record.event == engine::CutEvent::kFrozen) {
+    cuts[record.cut] = head_.FreezeTraces(record.traces);
+    return;
+  }
+  const auto it = cuts.find(record.cut);
+  if (it == cuts.end()) return;  // its kFrozen record was in a deleted segment or damaged
+  if (record.event == engine::CutEvent::kCommitted) {
+    recovery_.spans_already_in_blocks += it->second->span_count;
+    head_.DropFrozen(it->second.get());
+  } else {
+    head_.Thaw(it->second.get());
+  }
+  cuts.erase(it);
 }
 
 }  // namespace hoptrace::store

@@ -13,7 +13,7 @@ std::uint32_t RecordChecksum(RecordType type, std::string_view payload) {
 }
 
 bool IsKnownRecordType(RecordType type) {
-  return type == RecordType::kModelBatch || type == RecordType::kOtlpRequest;
+  return type == RecordType::kModelBatch || type == RecordType::kOtlpRequest || type == RecordType::kCut;
 }
 
 std::string SegmentFileName(std::uint64_t number) {

@@ -30,6 +30,9 @@ enum class RecordType : std::uint8_t {
   // One write: a serialized OTLP ExportTraceServiceRequest holding exactly the spans acknowledged
   // (the request as received, or rebuilt from the written spans' encoded bytes).
   kOtlpRequest = 2,
+  // A cut's progress (store/src/engine/cut_record.h), so replay repeats the cuts instead of looking
+  // replayed spans up in the blocks.
+  kCut = 3,
 };
 bool IsKnownRecordType(RecordType type);
 

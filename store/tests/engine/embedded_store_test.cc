@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "engine/cut_record.h"
 #include "engine/store_fixture.h"
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/otlp/wire.h"
@@ -409,6 +410,59 @@ TEST_F(EmbeddedStoreTest, WalRecordsInTheOldModelEncodingAreRefusedWithAMessage)
   EXPECT_EQ(store_->recovery().wal_records, 1u);
   EXPECT_TRUE(Logged("1 WAL records in the first WAL encoding"));
   WriteOk(BatchOf("svc", SpansOf(1, 1, kEpoch)));  // the store works on
+}
+
+// Recovery repeats the cuts the WAL's cut records describe: a committed cut's spans are in a block
+// (dropped from the replayed head without a lookup), spans that arrived during a cut and the spans
+// of an unfinished cut stay.
+TEST_F(EmbeddedStoreTest, ReplayRepeatsCommittedCutsAndGivesBackUnfinishedOnes) {
+  {
+    wal::Wal wal;
+    ASSERT_TRUE(wal::Wal::Open((dir_.path() / "wal").string(), {}, &wal).ok());
+    auto append = [&](wal::RecordType type, const std::string& payload) {
+      const std::string_view view = payload;
+      std::uint64_t bytes = 0;
+      ASSERT_TRUE(wal.Append(type, {&view, 1}, &bytes).ok());
+    };
+    auto cut = [&](engine::CutEvent event, std::uint64_t number, std::vector<model::TraceId> traces = {}) {
+      append(wal::RecordType::kCut, engine::EncodeCutRecord({.event = event, .cut = number, .traces = std::move(traces)}));
+    };
+    append(wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(1, 3, kEpoch))));
+    append(wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(2, 2, kEpoch))));
+    cut(engine::CutEvent::kFrozen, 7, {TraceIdOf(1)});
+    append(wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(1, 1, kEpoch, 4))));
+    cut(engine::CutEvent::kCommitted, 7);
+    cut(engine::CutEvent::kFrozen, 8, {TraceIdOf(2)});  // the process died before its block was done
+    ASSERT_TRUE(wal.Sync().ok());
+  }
+  for (int open = 0; open < 2; ++open) {  // the second replay also reads the abandon record the first wrote
+    Reopen();
+    EXPECT_EQ(store_->recovery().spans_already_in_blocks, 3u);
+    EXPECT_EQ(store_->recovery().spans_replayed, 3u);
+    EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), 1u);
+    EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(2))), 2u);
+  }
+  ASSERT_TRUE(store_->CutHead(true).ok());  // numbered past the replayed cuts: 8 stays abandoned
+  Reopen();
+  EXPECT_EQ(store_->recovery().spans_replayed, 0u);
+  EXPECT_EQ(store_->recovery().undecodable_records, 0u);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), 1u);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(2))), 2u);
+}
+
+TEST_F(EmbeddedStoreTest, AMalformedCutRecordIsSkippedAndCounted) {
+  {
+    wal::Wal wal;
+    ASSERT_TRUE(wal::Wal::Open((dir_.path() / "wal").string(), {}, &wal).ok());
+    const std::string_view garbage = "\x09 not a cut";
+    std::uint64_t bytes = 0;
+    ASSERT_TRUE(wal.Append(wal::RecordType::kCut, {&garbage, 1}, &bytes).ok());
+    ASSERT_TRUE(wal.Sync().ok());
+  }
+  Open();
+  EXPECT_EQ(store_->recovery().undecodable_records, 1u);
+  EXPECT_TRUE(Logged("cut record that does not decode"));
+  WriteOk(BatchOf("svc", SpansOf(1, 1, kEpoch)));
 }
 
 TEST_F(EmbeddedStoreTest, WriteOtlpOfPartOfARequestLogsAndReplaysOnlyThatPart) {

@@ -45,10 +45,11 @@ struct EmbeddedStoreOptions {
 
   // The head is cut into blocks when it holds this many spans or bytes (the memory it holds: span
   // arena chunks, decoded resources and scopes, index) ...
-  // With the backpressure factor below the head holds at most 2 × 256 MiB, and a cut adds one
-  // slice's decoded spans (cut_max_spans): `hoptrace serve` stays under 1 GiB while ingesting.
+  // With the backpressure factor below the head holds at most 2 × 128 MiB; one block builder (a cut
+  // slice, cut_max_spans, or a merge, compaction_max_spans) adds its decoded spans: `hoptrace serve`
+  // stays under 1 GiB while ingesting, cutting and compacting.
   std::size_t head_max_spans = 1'000'000;
-  std::size_t head_max_bytes = 256ull << 20;
+  std::size_t head_max_bytes = 128ull << 20;
   // ... and otherwise trace by trace: a trace that received no span for `trace_idle` is cut, and no
   // trace stays longer than `head_max_age`. Waiting for idleness lands most traces in one block.
   std::chrono::milliseconds trace_idle{10'000};
@@ -63,6 +64,10 @@ struct EmbeddedStoreOptions {
   // Compaction merges runs of adjacent (by time) blocks smaller than the target, up to the target.
   bool compaction = true;
   std::uint64_t compaction_target_bytes = 256ull << 20;
+  // ... and up to this many spans: a merge holds its spans decoded until the block is written (about
+  // 1.5–2 KB each), so this bounds compaction's memory. Cuts and merges take turns (one builder at a
+  // time), so the store's memory is about the head's hard limit plus the larger of the two.
+  std::size_t compaction_max_spans = 250'000;
 
   // Retention deletes whole blocks: those whose newest span ended before now - retention_age, then
   // the oldest while blocks take more than retention_max_bytes. Zero: no limit.
