@@ -33,7 +33,20 @@ std::vector<model::TraceId> IdsOf(const std::vector<TraceSummary>& summaries) {
   return ids;
 }
 
-using EmbeddedStoreTest = StoreTest;
+class EmbeddedStoreTest : public StoreTest {
+ protected:
+  // Writes records into the WAL directory as an earlier process would have left them.
+  void AppendToWal(const std::vector<std::pair<wal::RecordType, std::string>>& records) {
+    wal::Wal wal;
+    ASSERT_TRUE(wal::Wal::Open((dir_.path() / "wal").string(), {}, &wal).ok());
+    for (const auto& [type, payload] : records) {
+      const std::string_view view = payload;
+      std::uint64_t bytes = 0;
+      ASSERT_TRUE(wal.Append(type, {&view, 1}, &bytes).ok());
+    }
+    ASSERT_TRUE(wal.Sync().ok());
+  }
+};
 
 TEST_F(EmbeddedStoreTest, TraceReadsBackTheSameFromHeadBlockAndAfterReopen) {
   Open();
@@ -397,14 +410,7 @@ TEST_F(EmbeddedStoreTest, BackpressureWhenCuttingFallsBehind) {
 }
 
 TEST_F(EmbeddedStoreTest, WalRecordsInTheOldModelEncodingAreRefusedWithAMessage) {
-  {
-    wal::Wal wal;
-    ASSERT_TRUE(wal::Wal::Open((dir_.path() / "wal").string(), {}, &wal).ok());
-    const std::string_view old_record = "\x01 a batch in the first encoding";
-    std::uint64_t bytes = 0;
-    ASSERT_TRUE(wal.Append(wal::RecordType::kModelBatch, {&old_record, 1}, &bytes).ok());
-    ASSERT_TRUE(wal.Sync().ok());
-  }
+  AppendToWal({{wal::RecordType::kModelBatch, "\x01 a batch in the first encoding"}});
   Open();
   EXPECT_EQ(store_->recovery().undecodable_records, 1u);
   EXPECT_EQ(store_->recovery().wal_records, 1u);
@@ -416,25 +422,17 @@ TEST_F(EmbeddedStoreTest, WalRecordsInTheOldModelEncodingAreRefusedWithAMessage)
 // (dropped from the replayed head without a lookup), spans that arrived during a cut and the spans
 // of an unfinished cut stay.
 TEST_F(EmbeddedStoreTest, ReplayRepeatsCommittedCutsAndGivesBackUnfinishedOnes) {
-  {
-    wal::Wal wal;
-    ASSERT_TRUE(wal::Wal::Open((dir_.path() / "wal").string(), {}, &wal).ok());
-    auto append = [&](wal::RecordType type, const std::string& payload) {
-      const std::string_view view = payload;
-      std::uint64_t bytes = 0;
-      ASSERT_TRUE(wal.Append(type, {&view, 1}, &bytes).ok());
-    };
-    auto cut = [&](engine::CutEvent event, std::uint64_t number, std::vector<model::TraceId> traces = {}) {
-      append(wal::RecordType::kCut, engine::EncodeCutRecord({.event = event, .cut = number, .traces = std::move(traces)}));
-    };
-    append(wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(1, 3, kEpoch))));
-    append(wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(2, 2, kEpoch))));
-    cut(engine::CutEvent::kFrozen, 7, {TraceIdOf(1)});
-    append(wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(1, 1, kEpoch, 4))));
-    cut(engine::CutEvent::kCommitted, 7);
-    cut(engine::CutEvent::kFrozen, 8, {TraceIdOf(2)});  // the process died before its block was done
-    ASSERT_TRUE(wal.Sync().ok());
-  }
+  auto request = [](std::uint64_t trace, std::uint64_t count, std::uint64_t first = 1) {
+    return std::pair{wal::RecordType::kOtlpRequest,
+                     otlp::SerializeExportRequest(BatchOf("svc", SpansOf(trace, count, kEpoch, first)))};
+  };
+  auto cut = [](engine::CutEvent event, std::uint64_t number, std::vector<model::TraceId> traces = {}) {
+    return std::pair{wal::RecordType::kCut,
+                     engine::EncodeCutRecord({.event = event, .cut = number, .traces = std::move(traces)})};
+  };
+  AppendToWal({request(1, 3), request(2, 2), cut(engine::CutEvent::kFrozen, 7, {TraceIdOf(1)}), request(1, 1, 4),
+               cut(engine::CutEvent::kCommitted, 7),
+               cut(engine::CutEvent::kFrozen, 8, {TraceIdOf(2)})});  // the process died before its block was done
   for (int open = 0; open < 2; ++open) {  // the second replay also reads the abandon record the first wrote
     Reopen();
     EXPECT_EQ(store_->recovery().spans_already_in_blocks, 3u);
@@ -451,14 +449,7 @@ TEST_F(EmbeddedStoreTest, ReplayRepeatsCommittedCutsAndGivesBackUnfinishedOnes) 
 }
 
 TEST_F(EmbeddedStoreTest, AMalformedCutRecordIsSkippedAndCounted) {
-  {
-    wal::Wal wal;
-    ASSERT_TRUE(wal::Wal::Open((dir_.path() / "wal").string(), {}, &wal).ok());
-    const std::string_view garbage = "\x09 not a cut";
-    std::uint64_t bytes = 0;
-    ASSERT_TRUE(wal.Append(wal::RecordType::kCut, {&garbage, 1}, &bytes).ok());
-    ASSERT_TRUE(wal.Sync().ok());
-  }
+  AppendToWal({{wal::RecordType::kCut, "\x09 not a cut"}});
   Open();
   EXPECT_EQ(store_->recovery().undecodable_records, 1u);
   EXPECT_TRUE(Logged("cut record that does not decode"));
