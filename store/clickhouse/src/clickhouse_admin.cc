@@ -60,14 +60,14 @@ Status InitClickHouseSchema(const ClickHouseOptions& options, std::vector<int>* 
   return Status::Ok();
 }
 
-// Drops every day partition that ended before now - retention_age, in both tables of every node.
+// Drops every day partition that ended before now - retention_age, in every table of every node.
 Status ClickHouseStore::Impl::ApplyRetention() {
   if (options_.retention_age.count() == 0) return Status::Ok();
   const std::uint64_t age = static_cast<std::uint64_t>(options_.retention_age.count());
   const std::uint64_t now_seconds = NowNanos() / 1'000'000'000ull;
   const std::uint64_t cutoff = now_seconds > age ? now_seconds - age : 0;
   return OnEveryNode([&](ClickHouseNode& node) {
-    for (const std::string& table : {layout_.spans_local(), layout_.trace_index_local()}) {
+    for (const std::string& table : layout_.row_tables()) {
       const clickhouse::ClickHouseReply old = node.Execute(
           "SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
           clickhouse::QuoteSql(options_.database) + " AND table = " + clickhouse::QuoteSql(table) +

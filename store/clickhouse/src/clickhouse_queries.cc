@@ -102,7 +102,7 @@ std::optional<model::TraceBatch> ClickHouseStore::GetTrace(const model::TraceId&
     return std::nullopt;
   }
   const clickhouse::ClickHouseReply rows = impl_->Query(
-      "get_trace", "SELECT " + clickhouse::SpanColumnList() + " FROM " + clickhouse::kSpansTable + " WHERE " +
+      "get_trace", "SELECT " + clickhouse::SpanColumnList() + " FROM " + clickhouse::kSpansByTraceTable + " WHERE " +
                        RangeSql(span_of_trace) + " AND trace_id = " + IdSql(trace_id) +
                        " ORDER BY start_ns LIMIT 1 BY span_id FORMAT RowBinary");
   if (!rows.status.ok()) return std::nullopt;
@@ -133,7 +133,7 @@ std::vector<TraceSummary> ClickHouseStore::Search(const SearchRequest& request) 
       "SELECT trace_id, min(start_ns), max(greatest(start_ns, end_ns)), count(), countIf(status_code = 2), "
       "arraySort(groupUniqArray(service)), argMin((service, name), (parent_span_id != unhex('0000000000000000'), "
       "start_ns)), groupArrayIf(span_id, matched) FROM (SELECT trace_id, span_id, parent_span_id, service, name, "
-      "start_ns, end_ns, status_code, " + matches + " AS matched FROM " + clickhouse::kSpansTable + " WHERE " +
+      "start_ns, end_ns, status_code, " + matches + " AS matched FROM " + clickhouse::kSpansByTraceTable + " WHERE " +
           RowsOfSql(traces) + " LIMIT 1 BY trace_id, span_id) GROUP BY trace_id "
           "FORMAT RowBinary");
   std::vector<TraceSummary> summaries = ReadRows<TraceSummary>(summarized, impl_->counters(), [](RowBinaryReader& in, TraceSummary& summary) {
@@ -172,7 +172,7 @@ Status ClickHouseStore::ForEachTrace(const TraceScan& scan, const TraceVisitor& 
     const std::vector<IndexedTrace> traces = ReadRows<IndexedTrace>(page, impl_->counters(), ReadIndexedTrace);
     if (traces.empty()) return Status::Ok();
     const clickhouse::ClickHouseReply rows = impl_->Query(
-        "scan_traces", "SELECT " + clickhouse::SpanColumnList() + " FROM " + clickhouse::kSpansTable + " WHERE " +
+        "scan_traces", "SELECT " + clickhouse::SpanColumnList() + " FROM " + clickhouse::kSpansByTraceTable + " WHERE " +
                            RowsOfSql(traces) + " ORDER BY trace_id LIMIT 1 BY trace_id, span_id FORMAT RowBinary");
     if (!rows.status.ok()) return rows.status;
     bool stopped = false;

@@ -40,13 +40,29 @@ std::vector<std::string> Version1(const SchemaLayout& layout) {
   return statements;
 }
 
+std::vector<std::string> Version2(const SchemaLayout& layout) {
+  const std::string spans = layout.spans_local();
+  const std::string by_trace = layout.spans_by_trace_local();
+  std::vector<std::string> statements = {
+      "CREATE TABLE IF NOT EXISTS " + by_trace + " AS " + spans + " ENGINE = ReplacingMergeTree PARTITION BY " +
+          DayOfNanos("start_ns") + " ORDER BY (trace_id, span_id)",
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS spans_by_trace_mv TO " + by_trace + " AS SELECT * FROM " + spans,
+      // Rows stored before this version (the view only sees new inserts). Runs once: the version is recorded after.
+      "INSERT INTO " + by_trace + " SELECT * FROM " + spans,
+  };
+  if (layout.clustered()) statements.push_back(Distributed(layout, kSpansByTraceTable, by_trace));
+  return statements;
+}
+
 }  // namespace
 
 std::string DayOfNanos(const std::string& column) {
   return "toDate(toDateTime(intDiv(" + column + ", 1000000000)))";
 }
 
-std::vector<Migration> Migrations(const SchemaLayout& layout) { return {{1, Version1(layout)}}; }
+std::vector<Migration> Migrations(const SchemaLayout& layout) {
+  return {{1, Version1(layout)}, {2, Version2(layout)}};
+}
 
 int LatestSchemaVersion() { return Migrations({}).back().version; }
 

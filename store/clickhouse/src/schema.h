@@ -8,6 +8,10 @@
 //                ordered by trace_id, filled by the materialized view trace_index_mv: a lookup by ID
 //                reads one granule per day partition and learns which days of `spans` to read.
 //   hoptrace_schema_version  the versions applied.
+// Version 2:
+//   spans_by_trace  the same rows ordered by (trace_id, span_id), filled by spans_by_trace_mv (and,
+//                once, from what `spans` held): reading a trace's or a page of traces' rows touches
+//                a few granules instead of scanning the trace_id column of whole days.
 //
 // On a cluster the two tables are spans_local / trace_index_local on every node, and spans /
 // trace_index are Distributed tables over them sharded by cityHash64(trace_id): a trace's rows all
@@ -25,11 +29,14 @@ struct SchemaLayout {
   // The tables that hold the rows on each node (what retention drops partitions of).
   std::string spans_local() const { return clustered() ? "spans_local" : "spans"; }
   std::string trace_index_local() const { return clustered() ? "trace_index_local" : "trace_index"; }
+  std::string spans_by_trace_local() const { return clustered() ? "spans_by_trace_local" : "spans_by_trace"; }
+  std::vector<std::string> row_tables() const { return {spans_local(), trace_index_local(), spans_by_trace_local()}; }
 };
 
 // The tables queries and inserts name (Distributed ones on a cluster).
 inline constexpr const char* kSpansTable = "spans";
 inline constexpr const char* kTraceIndexTable = "trace_index";
+inline constexpr const char* kSpansByTraceTable = "spans_by_trace";
 inline constexpr const char* kVersionTable = "hoptrace_schema_version";
 
 struct Migration {
