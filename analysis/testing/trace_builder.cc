@@ -109,4 +109,15 @@ model::TraceBatch CheckoutTrace(std::uint64_t seed, bool slow, std::string regio
   return trace.Build();
 }
 
+void MoveTraceStart(model::TraceBatch& batch, std::uint64_t start_unix_nano) {
+  for (auto& resource_spans : batch.resource_spans) {
+    for (auto& scope_spans : resource_spans.scope_spans) {
+      for (auto& span : scope_spans.spans) {
+        span.start_time_unix_nano = span.start_time_unix_nano - kTraceStart + start_unix_nano;
+        span.end_time_unix_nano = span.end_time_unix_nano - kTraceStart + start_unix_nano;
+      }
+    }
+  }
+}
+
 }  // namespace hoptrace::analysis::testing

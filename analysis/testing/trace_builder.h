@@ -53,4 +53,7 @@ model::TraceBatch LargeTrace(std::size_t span_count, std::uint64_t* culprit);
 // typical trace (about 60 of 80 ms); in a `slow` trace fraud-api takes 2 s. Trace ID from `seed`.
 model::TraceBatch CheckoutTrace(std::uint64_t seed, bool slow, std::string region = "us-east");
 
+// Moves every span of a fixture trace so that the trace start (kTraceStart) lands on `start_unix_nano`.
+void MoveTraceStart(model::TraceBatch& batch, std::uint64_t start_unix_nano);
+
 }  // namespace hoptrace::analysis::testing

@@ -7,6 +7,7 @@
 #include "client_commands.h"
 #include "clickhouse_store_config.h"
 #include "explain_command.h"
+#include "hotspots_command.h"
 #include "serve.h"
 
 int main(int argc, char** argv) {
@@ -21,10 +22,12 @@ int main(int argc, char** argv) {
   hoptrace::cli::ClientCommands client(app);
   hoptrace::cli::ExplainCommand explain(app);
   hoptrace::cli::StoreCommand store(app);
+  hoptrace::cli::HotspotsCommand hotspots(app);
 
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return hoptrace::cli::RunServe(*serve, serve_config);
   if (explain.parsed()) return explain.Run();
   if (store.parsed()) return store.Run();
+  if (hotspots.parsed()) return hotspots.Run();
   return client.Run();
 }

@@ -9,9 +9,9 @@
 
 #include <filesystem>
 
-#include "hoptrace/http/server.h"
 #include "hoptrace/query/http_api.h"
 #include "hoptrace/store/embedded_store.h"
+#include "api_test_server.h"
 #include "test_client.h"
 #include "trace_builder.h"
 
@@ -47,18 +47,13 @@ class HotspotsApiTest : public ::testing::Test {
         ASSERT_TRUE(store_->CutHead(/*everything=*/true).ok());
       }
     }
-    api_ = std::make_unique<HttpApi>(*store_, registry_);
-    http::Router router;
-    api_->RegisterRoutes(router);
-    server_ = std::make_unique<http::Server>(http::ServerOptions{}, std::move(router));
+    server_ = std::make_unique<testing::ApiTestServer>(*store_, registry_);
     std::string error;
     ASSERT_TRUE(server_->Start(&error)) << error;
   }
 
   void TearDown() override {
-    if (server_) server_->Stop();
     server_.reset();
-    api_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -81,8 +76,7 @@ class HotspotsApiTest : public ::testing::Test {
   std::string dir_;
   metrics::Registry registry_;
   std::unique_ptr<store::EmbeddedStore> store_;
-  std::unique_ptr<HttpApi> api_;
-  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<testing::ApiTestServer> server_;
   simdjson::dom::parser parser_;
   std::string body_;
 };

@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <set>
 
-#include "hoptrace/http/server.h"
 #include "hoptrace/http/url.h"
 #include "hoptrace/otlp/json_convert.h"
 #include "hoptrace/query/jaeger_api.h"
 #include "hoptrace/store/embedded_store.h"
+#include "api_test_server.h"
 #include "test_client.h"
 
 namespace hoptrace::query {
@@ -84,18 +84,14 @@ class HttpApiTest : public ::testing::TestWithParam<bool> {
       ASSERT_EQ(store_->stats().blocks, 1u);
     }
 
-    api_ = std::make_unique<HttpApi>(*store_, registry_, HttpApi::Options{.ready = [this] { return ready_.load(); }});
-    http::Router router;
-    api_->RegisterRoutes(router);
-    server_ = std::make_unique<http::Server>(http::ServerOptions{}, std::move(router));
+    server_ = std::make_unique<testing::ApiTestServer>(*store_, registry_,
+                                                        HttpApi::Options{.ready = [this] { return ready_.load(); }});
     std::string error;
     ASSERT_TRUE(server_->Start(&error)) << error;
   }
 
   void TearDown() override {
-    if (server_) server_->Stop();
     server_.reset();
-    api_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -142,8 +138,7 @@ class HttpApiTest : public ::testing::TestWithParam<bool> {
   metrics::Registry registry_;
   std::unique_ptr<store::EmbeddedStore> store_;
   std::atomic<bool> ready_{true};
-  std::unique_ptr<HttpApi> api_;
-  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<testing::ApiTestServer> server_;
   simdjson::dom::parser parser_;
 };
 

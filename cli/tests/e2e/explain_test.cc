@@ -34,16 +34,8 @@ struct SlowHopTrace {
   model::SpanId culprit;
 };
 
-// Moves a fixture trace's times so that it ended 10 s ago.
-void MoveToNow(model::TraceBatch& batch) {
-  const std::uint64_t shift = NowUnixNano() - 10'000'000'000ULL - analysis::testing::kTraceStart;
-  for (auto& resource_spans : batch.resource_spans) {
-    for (auto& span : resource_spans.scope_spans[0].spans) {
-      span.start_time_unix_nano += shift;
-      span.end_time_unix_nano += shift;
-    }
-  }
-}
+// Moves a fixture trace's times so that it starts 10 s ago.
+void MoveToNow(model::TraceBatch& batch) { analysis::testing::MoveTraceStart(batch, NowUnixNano() - 10'000'000'000ULL); }
 
 SlowHopTrace MakeSlowHopTrace() {
   TraceBuilder trace(static_cast<std::uint64_t>(NowUnixNano()));
