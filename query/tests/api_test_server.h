@@ -1,14 +1,32 @@
 #pragma once
-// The query HTTP API on a real server (127.0.0.1, an ephemeral port) for the tests, stopped when
-// it goes out of scope.
+// For the API tests: the real embedded store in a fresh temp dir, and the query HTTP API on a real
+// server (127.0.0.1, an ephemeral port), stopped when it goes out of scope.
+
+#include <stdlib.h>
 
 #include <memory>
 #include <string>
 
 #include "hoptrace/http/server.h"
 #include "hoptrace/query/http_api.h"
+#include "hoptrace/store/embedded_store.h"
 
 namespace hoptrace::query::testing {
+
+// Opens an embedded store (no fsync, no background thread: the tests cut explicitly) in a new
+// directory made from `dir_template` (ends in XXXXXX); `dir` gets its path.
+inline store::Status OpenTestStore(std::string dir_template, metrics::Registry& registry, std::string* dir,
+                                   std::unique_ptr<store::EmbeddedStore>* store) {
+  if (mkdtemp(dir_template.data()) == nullptr) return store::Status::Error(store::Status::Code::kIoError, "mkdtemp failed");
+  *dir = dir_template;
+  store::EmbeddedStoreOptions options;
+  options.data_dir = *dir;
+  options.fsync = store::FsyncPolicy::kNever;
+  options.background = false;
+  options.metrics = &registry;
+  options.log = [](std::string_view) {};
+  return store::EmbeddedStore::Open(options, store);
+}
 
 class ApiTestServer {
  public:

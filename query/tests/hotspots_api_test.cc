@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <stdlib.h>
 
 #include <filesystem>
 
@@ -28,16 +27,7 @@ const std::string kWindow = "&start=" + std::to_string(kTraceStart / kSecond - 6
 class HotspotsApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir_template[] = "/tmp/hoptrace_hotspots_api_XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-    store::EmbeddedStoreOptions options;
-    options.data_dir = dir_;
-    options.fsync = store::FsyncPolicy::kNever;
-    options.background = false;
-    options.metrics = &registry_;
-    options.log = [](std::string_view) {};
-    const store::Status opened = store::EmbeddedStore::Open(options, &store_);
+    const store::Status opened = testing::OpenTestStore("/tmp/hoptrace_hotspots_api_XXXXXX", registry_, &dir_, &store_);
     ASSERT_TRUE(opened.ok()) << opened.message();
     // 200 traces; every 50th waits 2 s for fraud-api; the slow ones and every 5th other are eu-west.
     for (std::uint64_t i = 1; i <= 200; ++i) {

@@ -5,7 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -65,17 +64,7 @@ class HttpApiTest : public ::testing::TestWithParam<bool> {
   const std::uint64_t start_ = NowUnixNano() - 10 * 60'000 * kMs;  // ten minutes ago
 
   void SetUp() override {
-    char dir_template[] = "/tmp/hoptrace_query_http_XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-
-    store::EmbeddedStoreOptions options;
-    options.data_dir = dir_;
-    options.fsync = store::FsyncPolicy::kNever;
-    options.background = false;
-    options.metrics = &registry_;
-    options.log = [](std::string_view) {};
-    const store::Status opened = store::EmbeddedStore::Open(options, &store_);
+    const store::Status opened = testing::OpenTestStore("/tmp/hoptrace_query_http_XXXXXX", registry_, &dir_, &store_);
     ASSERT_TRUE(opened.ok()) << opened.message();
     ASSERT_TRUE(store_->Write(Traces()).ok());
     if (GetParam()) {
