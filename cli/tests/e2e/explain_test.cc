@@ -20,8 +20,6 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using analysis::testing::TraceBuilder;
 
-constexpr auto kCommandTimeout = std::chrono::seconds(60);
-
 std::uint64_t NowUnixNano() {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
@@ -50,12 +48,6 @@ SlowHopTrace MakeSlowHopTrace() {
 
 class ExplainTest : public ServeFixture {
  protected:
-  RunResult Hoptrace(std::vector<std::string> args) {
-    args.insert(args.begin(), HoptraceBinary().string());
-    return RunToCompletion(args, scratch(), kCommandTimeout);
-  }
-  std::string QueryUrl() const { return "http://127.0.0.1:" + std::to_string(serve().ports().query); }
-
   // Writes the spans as an exported OTLP JSON file and imports it into the server.
   std::string ImportTrace(const model::TraceBatch& batch, const std::string& name) {
     const std::string file = (scratch() / name).string();

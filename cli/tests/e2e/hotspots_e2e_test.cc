@@ -15,16 +15,8 @@
 namespace hoptrace::cli::e2e {
 namespace {
 
-constexpr auto kCommandTimeout = std::chrono::seconds(60);
-
 class HotspotsTest : public ServeFixture {
  protected:
-  RunResult Hoptrace(std::vector<std::string> args) {
-    args.insert(args.begin(), HoptraceBinary().string());
-    return RunToCompletion(args, scratch(), kCommandTimeout);
-  }
-  std::string QueryUrl() const { return "http://127.0.0.1:" + std::to_string(serve().ports().query); }
-
   // The fixture traces, started a minute ago, as OTLP JSON lines imported into the server.
   void ImportCheckoutTraces() {
     const auto now = static_cast<std::uint64_t>(

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "child_process.h"
 #include "serve_process.h"
@@ -20,6 +22,14 @@ class ServeFixture : public ::testing::Test {
 
   static ServeProcess& serve() { return *serve_; }
   static const std::filesystem::path& scratch() { return temp_->path(); }
+
+  // Runs a `hoptrace` command (explain, hotspots, ...) to completion in the suite's scratch directory.
+  static RunResult Hoptrace(std::vector<std::string> args) {
+    args.insert(args.begin(), HoptraceBinary().string());
+    return RunToCompletion(args, scratch(), std::chrono::seconds(60));
+  }
+  // The suite's query API, for commands that take --server.
+  static std::string QueryUrl() { return "http://127.0.0.1:" + std::to_string(serve().ports().query); }
 
  private:
   static std::unique_ptr<TempDir> temp_;
