@@ -1,5 +1,5 @@
 // The diagnosis' findings beside the waterfall, in their rank order; picking one shows its spans.
-import { el } from './dom.js';
+import { h } from '../dom.js';
 import { formatDuration } from './trace_model.js';
 
 const KIND_LABELS = {
@@ -16,25 +16,25 @@ function explained(finding) {
 
 // `state`: { analysis } once loaded, { error } when the analysis failed, {} while loading.
 export function renderFindings(state, { onPick }) {
-  const heading = el('h2', {}, 'Findings');
-  if (state.error) return el('section', { class: 'tv-findings' }, heading, el('p', { class: 'tv-empty' }, `Analysis unavailable: ${state.error}`));
-  if (!state.analysis) return el('section', { class: 'tv-findings' }, heading, el('p', { class: 'tv-empty' }, 'Analysing…'));
+  const heading = h('h2', {}, 'Findings');
+  if (state.error) return h('section', { class: 'tv-findings' }, heading, h('p', { class: 'tv-empty' }, `Analysis unavailable: ${state.error}`));
+  if (!state.analysis) return h('section', { class: 'tv-findings' }, heading, h('p', { class: 'tv-empty' }, 'Analysing…'));
   const { findings } = state.analysis;
-  if (!findings.length) return el('section', { class: 'tv-findings' }, heading, el('p', { class: 'tv-empty' }, 'Nothing to report.'));
+  if (!findings.length) return h('section', { class: 'tv-findings' }, heading, h('p', { class: 'tv-empty' }, 'Nothing to report.'));
   const buttons = findings.map((finding) => {
-    const button = el('button', {
+    const button = h('button', {
       type: 'button', class: 'tv-finding', 'data-kind': finding.kind, 'aria-pressed': 'false',
       disabled: !finding.spanIds.length,
     },
-    el('span', { class: 'tv-finding-rank' }, `#${finding.rank}`),
-    el('span', { class: 'tv-finding-kind' }, KIND_LABELS[finding.kind] ?? finding.kind),
-    el('span', { class: 'tv-finding-headline' }, finding.headline),
-    el('span', { class: 'tv-finding-explained' }, explained(finding)));
+    h('span', { class: 'tv-finding-rank' }, `#${finding.rank}`),
+    h('span', { class: 'tv-finding-kind' }, KIND_LABELS[finding.kind] ?? finding.kind),
+    h('span', { class: 'tv-finding-headline' }, finding.headline),
+    h('span', { class: 'tv-finding-explained' }, explained(finding)));
     button.addEventListener('click', () => {
       for (const other of buttons) other.setAttribute('aria-pressed', String(other === button));
       onPick(finding);
     });
     return button;
   });
-  return el('section', { class: 'tv-findings' }, heading, el('ol', {}, buttons.map((button) => el('li', {}, button))));
+  return h('section', { class: 'tv-findings' }, heading, h('ol', {}, buttons.map((button) => h('li', {}, button))));
 }

@@ -1,6 +1,6 @@
 // The whole trace in a strip: every span a line (rows squeezed to the strip's height), the zoomed
 // window outlined. Dragging across it picks the time window the waterfall shows.
-import { el } from './dom.js';
+import { h } from '../dom.js';
 
 const HEIGHT = 56;
 const MIN_DRAG_PIXELS = 4;  // less is a click, not a selection
@@ -13,9 +13,9 @@ export class Minimap {
     this.errorColour = errorColour;
     this.onWindow = onWindow;
     this.window = null;
-    this.canvas = el('canvas', { class: 'tv-minimap-canvas', height: HEIGHT });
-    this.selection = el('div', { class: 'tv-minimap-window', hidden: true });
-    this.element = el('div', {
+    this.canvas = h('canvas', { class: 'tv-minimap-canvas', height: HEIGHT });
+    this.selection = h('div', { class: 'tv-minimap-window', hidden: true });
+    this.element = h('div', {
       class: 'tv-minimap', role: 'img',
       'aria-label': 'Overview of the whole trace; drag across it to zoom the waterfall to a time window',
     }, this.canvas, this.selection);

@@ -3,7 +3,7 @@
 //   mountTraceView(root, { traceId, spanId, navigate })
 // and may call the returned unmount() when it leaves the route.
 import { ERROR_COLOUR, serviceColour } from '../palette.js';
-import { el } from './dom.js';
+import { h } from '../dom.js';
 import { renderFindings } from './findings_panel.js';
 import { Minimap } from './minimap.js';
 import { renderSpanDetail } from './span_detail.js';
@@ -17,17 +17,17 @@ const MIN_PAGE_HEIGHT = 420;  // px: header, minimap and a dozen rows  // typing
 
 function ensureStylesheet() {
   if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
-  document.head.append(el('link', { rel: 'stylesheet', href: STYLESHEET }));
+  document.head.append(h('link', { rel: 'stylesheet', href: STYLESHEET }));
 }
 
 export function mountTraceView(root, { traceId, spanId = '', navigate }) {
   ensureStylesheet();
   let view = null;
   let unmounted = false;
-  const show = (...content) => root.replaceChildren(el('div', { class: 'tv-page' }, ...content));
+  const show = (...content) => root.replaceChildren(h('div', { class: 'tv-page' }, ...content));
 
   async function open() {
-    show(el('p', { class: 'tv-state', role: 'status' }, `Loading trace ${traceId}…`));
+    show(h('p', { class: 'tv-state', role: 'status' }, `Loading trace ${traceId}…`));
     try {
       const trace = await loadTrace(traceId);
       if (unmounted) return;
@@ -41,13 +41,13 @@ export function mountTraceView(root, { traceId, spanId = '', navigate }) {
 
   function showError(error) {
     if (error instanceof TraceNotFoundError) {
-      show(el('div', { class: 'tv-state', role: 'alert' }, el('h1', {}, `Trace ${traceId} not found`),
-        el('p', {}, 'No span of this trace is stored: check the ID, or the trace may have been deleted by retention.')));
+      show(h('div', { class: 'tv-state', role: 'alert' }, h('h1', {}, `Trace ${traceId} not found`),
+        h('p', {}, 'No span of this trace is stored: check the ID, or the trace may have been deleted by retention.')));
       return;
     }
     const title = error instanceof ServerUnreachableError ? 'Cannot reach the hoptrace server' : 'Cannot show this trace';
-    show(el('div', { class: 'tv-state', role: 'alert' }, el('h1', {}, title), el('p', {}, error.message),
-      el('button', { type: 'button', class: 'tv-retry', onclick: open }, 'Retry')));
+    show(h('div', { class: 'tv-state', role: 'alert' }, h('h1', {}, title), h('p', {}, error.message),
+      h('button', { type: 'button', class: 'tv-retry', onclick: open }, 'Retry')));
   }
 
   open();
@@ -89,19 +89,19 @@ class TraceView {
 
   build() {
     // Two slots, so selecting a span redraws the detail without resetting the findings' state.
-    this.detailSlot = el('div', { class: 'tv-detail-slot' });
-    this.findingsSlot = el('div', { class: 'tv-findings-slot' });
-    this.aside = el('aside', { class: 'tv-aside', 'aria-label': 'Span detail and findings' }, this.detailSlot, this.findingsSlot);
-    this.notice = el('p', { class: 'tv-notice', role: 'status' });
-    this.findCount = el('span', { class: 'tv-find-count', 'aria-live': 'polite' });
-    this.findInput = el('input', { type: 'search', class: 'tv-find', 'aria-label': 'Find in trace', placeholder: 'Find: name, service, key=value  ( / )' });
-    this.resetZoom = el('button', { type: 'button', class: 'tv-reset-zoom', disabled: true, onclick: () => this.zoom(null) }, 'Reset zoom');
-    this.page = el('div', { class: 'tv-page' },
+    this.detailSlot = h('div', { class: 'tv-detail-slot' });
+    this.findingsSlot = h('div', { class: 'tv-findings-slot' });
+    this.aside = h('aside', { class: 'tv-aside', 'aria-label': 'Span detail and findings' }, this.detailSlot, this.findingsSlot);
+    this.notice = h('p', { class: 'tv-notice', role: 'status' });
+    this.findCount = h('span', { class: 'tv-find-count', 'aria-live': 'polite' });
+    this.findInput = h('input', { type: 'search', class: 'tv-find', 'aria-label': 'Find in trace', placeholder: 'Find: name, service, key=value  ( / )' });
+    this.resetZoom = h('button', { type: 'button', class: 'tv-reset-zoom', disabled: true, onclick: () => this.zoom(null) }, 'Reset zoom');
+    this.page = h('div', { class: 'tv-page' },
       this.header(),
       this.toolbar(),
       this.notice,
-      el('div', { class: 'tv-minimap-row' }, this.minimap.element, this.resetZoom),
-      el('div', { class: 'tv-main' }, this.waterfall.element, this.aside));
+      h('div', { class: 'tv-minimap-row' }, this.minimap.element, this.resetZoom),
+      h('div', { class: 'tv-main' }, this.waterfall.element, this.aside));
     this.root.replaceChildren(this.page);
     document.addEventListener('keydown', this.onKeyDown);
     this.fitToWindow();
@@ -122,11 +122,11 @@ class TraceView {
     const { trace } = this;
     const root = trace.root;
     const started = new Date(Number(trace.startUnixNano / 1_000_000n));
-    const fact = (label, value, name) => el('div', { class: 'tv-fact', 'data-fact': name }, el('dt', {}, label), el('dd', {}, value));
-    return el('header', { class: 'tv-header' },
-      el('h1', {}, el('span', { class: 'tv-service-chip', style: `--tv-service-colour:${serviceColour(root.service)}` }, root.service), ' ', root.name),
-      el('dl', { class: 'tv-facts' },
-        fact('Trace', el('code', {}, this.traceId), 'trace'),
+    const fact = (label, value, name) => h('div', { class: 'tv-fact', 'data-fact': name }, h('dt', {}, label), h('dd', {}, value));
+    return h('header', { class: 'tv-header' },
+      h('h1', {}, h('span', { class: 'tv-service-chip', style: `--tv-service-colour:${serviceColour(root.service)}` }, root.service), ' ', root.name),
+      h('dl', { class: 'tv-facts' },
+        fact('Trace', h('code', {}, this.traceId), 'trace'),
         fact('Start', started.toISOString().replace('T', ' ').replace('Z', ' UTC'), 'start'),
         fact('Duration', formatDuration(trace.duration), 'duration'),
         fact('Spans', String(trace.spans.length), 'spans'),
@@ -147,21 +147,21 @@ class TraceView {
       if (this.findInput.value !== this.findQuery) this.find(this.findInput.value);
       else this.stepMatch(event.shiftKey ? -1 : 1);
     });
-    const otherTrace = el('input', { type: 'text', class: 'tv-compare-id', 'aria-label': 'Trace ID to compare with', placeholder: 'other trace ID', spellcheck: 'false' });
+    const otherTrace = h('input', { type: 'text', class: 'tv-compare-id', 'aria-label': 'Trace ID to compare with', placeholder: 'other trace ID', spellcheck: 'false' });
     const compare = (event) => {
       event.preventDefault();
       const other = otherTrace.value.trim();
       if (other) this.navigate(`/compare/${this.traceId}/${encodeURIComponent(other)}`);
     };
-    return el('div', { class: 'tv-toolbar' },
-      el('div', { class: 'tv-find-box', role: 'search' },
+    return h('div', { class: 'tv-toolbar' },
+      h('div', { class: 'tv-find-box', role: 'search' },
         this.findInput,
-        el('button', { type: 'button', 'aria-label': 'Previous match', onclick: () => this.stepMatch(-1) }, '↑'),
-        el('button', { type: 'button', 'aria-label': 'Next match', onclick: () => this.stepMatch(1) }, '↓'),
+        h('button', { type: 'button', 'aria-label': 'Previous match', onclick: () => this.stepMatch(-1) }, '↑'),
+        h('button', { type: 'button', 'aria-label': 'Next match', onclick: () => this.stepMatch(1) }, '↓'),
         this.findCount),
-      el('button', { type: 'button', onclick: () => this.setAllCollapsed(true) }, 'Collapse all'),
-      el('button', { type: 'button', onclick: () => this.setAllCollapsed(false) }, 'Expand all'),
-      el('form', { class: 'tv-compare', onsubmit: compare }, otherTrace, el('button', { type: 'submit' }, 'Compare')));
+      h('button', { type: 'button', onclick: () => this.setAllCollapsed(true) }, 'Collapse all'),
+      h('button', { type: 'button', onclick: () => this.setAllCollapsed(false) }, 'Expand all'),
+      h('form', { class: 'tv-compare', onsubmit: compare }, otherTrace, h('button', { type: 'submit' }, 'Compare')));
   }
 
   start(spanId) {

@@ -1,7 +1,7 @@
 // The waterfall: one row per visible span, indented under its parent, bars on a shared time axis.
 // Rows are virtualised: only the rows in (or near) the viewport exist in the DOM, taken from a pool
 // and moved with transforms, so a 50,000-span trace costs as much DOM as a 50-span one.
-import { el } from './dom.js';
+import { h } from '../dom.js';
 import { formatDuration, timeTicks } from './trace_model.js';
 
 export const ROW_HEIGHT = 24;
@@ -29,17 +29,17 @@ function coverageGradient(span) {
 }
 
 function createRow() {
-  const toggle = el('button', { class: 'tv-toggle', type: 'button', tabindex: '-1' });
-  const errorMark = el('span', { class: 'tv-error-mark', title: 'error' }, '⚠', el('span', { class: 'tv-sr' }, ' error'));
-  const criticalMark = el('span', { class: 'tv-critical-mark', title: 'on the critical path' }, '◆', el('span', { class: 'tv-sr' }, ' on the critical path'));
-  const service = el('span', { class: 'tv-service' });
-  const operation = el('span', { class: 'tv-operation' });
-  const name = el('div', { class: 'tv-name' }, toggle, errorMark, criticalMark, service, operation);
-  const bar = el('div', { class: 'tv-bar' });
-  const marks = el('div', { class: 'tv-marks' });
-  const label = el('span', { class: 'tv-duration' });
-  const timeline = el('div', { class: 'tv-timeline' }, bar, marks, label);
-  const element = el('div', { class: 'tv-row', role: 'treeitem' }, name, timeline);
+  const toggle = h('button', { class: 'tv-toggle', type: 'button', tabindex: '-1' });
+  const errorMark = h('span', { class: 'tv-error-mark', title: 'error' }, '⚠', h('span', { class: 'tv-sr' }, ' error'));
+  const criticalMark = h('span', { class: 'tv-critical-mark', title: 'on the critical path' }, '◆', h('span', { class: 'tv-sr' }, ' on the critical path'));
+  const service = h('span', { class: 'tv-service' });
+  const operation = h('span', { class: 'tv-operation' });
+  const name = h('div', { class: 'tv-name' }, toggle, errorMark, criticalMark, service, operation);
+  const bar = h('div', { class: 'tv-bar' });
+  const marks = h('div', { class: 'tv-marks' });
+  const label = h('span', { class: 'tv-duration' });
+  const timeline = h('div', { class: 'tv-timeline' }, bar, marks, label);
+  const element = h('div', { class: 'tv-row', role: 'treeitem' }, name, timeline);
   return { element, toggle, service, operation, name, bar, marks, label, index: -1, version: -1 };
 }
 
@@ -64,13 +64,13 @@ export class Waterfall {
   }
 
   build(onSelect, onToggle) {
-    this.spacer = el('div', { class: 'tv-spacer' });
-    this.body = el('div', { class: 'tv-rows', role: 'tree', 'aria-label': 'Spans of the trace', tabindex: '0' }, this.spacer);
-    this.axis = el('div', { class: 'tv-axis', 'aria-hidden': 'true' });
-    this.grid = el('div', { class: 'tv-grid', 'aria-hidden': 'true' });
-    this.element = el('div', { class: 'tv-waterfall' },
-      el('div', { class: 'tv-axis-row' }, el('div', { class: 'tv-name-header' }, 'Service · operation'), this.axis),
-      el('div', { class: 'tv-body-wrap' }, this.grid, this.body));
+    this.spacer = h('div', { class: 'tv-spacer' });
+    this.body = h('div', { class: 'tv-rows', role: 'tree', 'aria-label': 'Spans of the trace', tabindex: '0' }, this.spacer);
+    this.axis = h('div', { class: 'tv-axis', 'aria-hidden': 'true' });
+    this.grid = h('div', { class: 'tv-grid', 'aria-hidden': 'true' });
+    this.element = h('div', { class: 'tv-waterfall' },
+      h('div', { class: 'tv-axis-row' }, h('div', { class: 'tv-name-header' }, 'Service · operation'), this.axis),
+      h('div', { class: 'tv-body-wrap' }, this.grid, this.body));
     this.body.addEventListener('scroll', () => this.schedule());
     this.body.addEventListener('click', (event) => {
       const row = event.target.closest('.tv-row');
@@ -163,8 +163,8 @@ export class Waterfall {
     const at = (time) => `${((time - start) / (end - start)) * 100}%`;
     // A label near the right end is drawn left of its tick, so it is not cut off.
     const tickClass = (tick) => ((tick.time - start) / (end - start) > 0.9 ? 'tv-tick is-last' : 'tv-tick');
-    this.axis.replaceChildren(...ticks.map((tick) => el('span', { class: tickClass(tick), style: `left:${at(tick.time)}` }, tick.label)));
-    this.grid.replaceChildren(...ticks.map((tick) => el('span', { class: 'tv-gridline', style: `left:${at(tick.time)}` })));
+    this.axis.replaceChildren(...ticks.map((tick) => h('span', { class: tickClass(tick), style: `left:${at(tick.time)}` }, tick.label)));
+    this.grid.replaceChildren(...ticks.map((tick) => h('span', { class: 'tv-gridline', style: `left:${at(tick.time)}` })));
   }
 
   fillRow(row, index, position) {
@@ -222,9 +222,9 @@ export class Waterfall {
     row.bar.style.backgroundColor = span.isError ? this.errorColour : this.colourOf(span.service);
     row.bar.style.backgroundImage = this.gradientOf(span);
     const marks = (this.segments.get(span.spanId) ?? []).map(([from, to]) =>
-      el('span', { class: 'tv-critical-segment', style: `left:${fraction(from) * 100}%;width:${(fraction(to) - fraction(from)) * 100}%` }));
+      h('span', { class: 'tv-critical-segment', style: `left:${fraction(from) * 100}%;width:${(fraction(to) - fraction(from)) * 100}%` }));
     for (const event of span.events.slice(0, MAX_EVENT_MARKS)) {
-      marks.push(el('span', { class: 'tv-event', style: `left:${fraction(event.time) * 100}%`, title: `${event.name} at +${formatDuration(event.time - span.start)}` }));
+      marks.push(h('span', { class: 'tv-event', style: `left:${fraction(event.time) * 100}%`, title: `${event.name} at +${formatDuration(event.time - span.start)}` }));
     }
     row.marks.replaceChildren(...marks);
     this.placeLabel(row.label, span, left, right);
