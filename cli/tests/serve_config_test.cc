@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "serve.h"
 
@@ -11,7 +14,9 @@ namespace {
 class ServeConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = ::testing::TempDir() + "/serve_config_test.yaml";
+    // CTest runs each test as its own process, in parallel: one file per test and process.
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = ::testing::TempDir() + "/serve_config_" + test->name() + "_" + std::to_string(::getpid()) + ".yaml";
     serve_ = AddServeCommand(app_, config_);
   }
   void TearDown() override { std::remove(path_.c_str()); }
