@@ -26,8 +26,9 @@ namespace hoptrace::sdk {
 
 class SpanRecordPool {
  public:
-  // Starts with `capacity` records so that, while no more than that are in flight, spans never allocate
-  // records (only each record's buffers grow, once, on first use).
+  // Starts with `capacity` records, each with buffers for a span of several attributes, so that while
+  // no more than that are in flight, spans with such attributes never allocate (a record's buffers grow
+  // only for a span larger than any it carried before).
   SpanRecordPool(std::size_t capacity, std::size_t stripes);
   ~SpanRecordPool();
   SpanRecordPool(const SpanRecordPool&) = delete;

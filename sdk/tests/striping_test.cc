@@ -8,6 +8,7 @@
 #include <chrono>
 #include <latch>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -171,6 +172,20 @@ TEST(SpanRecordPoolTest, AThreadWithMoreInFlightThanItsRingHoldsTakesFromTheRese
   std::vector<SpanRecordPtr> one_more;
   for (std::size_t i = 0; i <= kCapacity; ++i) one_more.push_back(pool.Acquire());
   EXPECT_EQ(pool.allocated(), kCapacity + 1);
+}
+
+TEST(SpanRecordPoolTest, RecordsFirstUsedLongAfterStartUpAlreadyHoldAttributeBuffers) {
+  constexpr std::size_t kCapacity = 1 << 13;
+  SpanRecordPool pool(kCapacity, 1);
+  std::vector<SpanRecordPtr> in_flight;
+  for (std::size_t i = 0; i < kCapacity; ++i) in_flight.push_back(pool.Acquire());
+  // The last ones came from the reserve and were never used: their slots and keys were made with the pool.
+  model::Attributes& attributes = in_flight.back()->span.attributes;
+  ASSERT_TRUE(attributes.empty());
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_GE(attributes.emplace_slot().key.capacity(), std::string_view("http.response.status_code").size()) << i;
+  }
+  EXPECT_EQ(pool.allocated(), kCapacity);
 }
 
 TEST(SpanRecordPoolTest, ManyThreadsTakingAndGivingBackLoseNoRecord) {
