@@ -1,8 +1,9 @@
 #include "hoptrace/query/service_graph_api.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
@@ -19,10 +20,9 @@ using EdgeKey = std::pair<std::string, std::string>;  // parent service, child s
 
 constexpr double kNanosPerMs = 1e6;
 
-// Appends the duration of every call (a span whose parent is in another service) of `trace` that
-// starts inside `range` to its edge's samples: the same spans Store::Dependencies counts.
-void CollectCallDurations(const model::TraceBatch& trace, const store::TimeRange& range,
-                          std::map<EdgeKey, std::vector<std::uint64_t>>* durations) {
+// Adds every call (a span whose parent is in another service) of `trace` that starts inside `range`
+// to its edge: the same spans Store::Dependencies counts.
+void AddCalls(const model::TraceBatch& trace, const store::TimeRange& range, std::map<EdgeKey, ServiceGraphEdge>* edges) {
   std::unordered_map<model::SpanId, std::string_view, model::IdHash> service_of;
   for (const model::ResourceSpans& resource_spans : trace.resource_spans) {
     const std::string_view service = model::ServiceName(resource_spans.resource);
@@ -37,24 +37,18 @@ void CollectCallDurations(const model::TraceBatch& trace, const store::TimeRange
         if (span.IsRoot() || !range.Contains(span.start_time_unix_nano)) continue;
         const auto parent = service_of.find(span.parent_span_id);
         if (parent == service_of.end() || parent->second == service) continue;
-        std::vector<std::uint64_t>& samples = (*durations)[{std::string(parent->second), std::string(service)}];
-        if (samples.size() < kMaxLatencySamplesPerEdge) {
-          samples.push_back(span.end_time_unix_nano - std::min(span.start_time_unix_nano, span.end_time_unix_nano));
-        }
+        ServiceGraphEdge& edge = (*edges)[{std::string(parent->second), std::string(service)}];
+        ++edge.link.call_count;
+        if (span.status.code == model::StatusCode::kError) ++edge.link.error_count;
+        edge.latency.Add(span.end_time_unix_nano - std::min(span.start_time_unix_nano, span.end_time_unix_nano));
       }
     }
   }
 }
 
-// Nearest-rank percentile of sorted, non-empty `values`.
-std::uint64_t Percentile(const std::vector<std::uint64_t>& sorted, double fraction) {
-  const auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
-void WriteOptionalMs(JsonWriter& json, std::string_view key, const std::optional<std::uint64_t>& nanos) {
+void WriteQuantileMs(JsonWriter& json, std::string_view key, const LatencySketch& latency, double fraction) {
   json.Key(key);
-  if (nanos) {
+  if (const std::optional<std::uint64_t> nanos = latency.Quantile(fraction)) {
     json.Double(static_cast<double>(*nanos) / kNanosPerMs);
   } else {
     json.Null();
@@ -63,33 +57,22 @@ void WriteOptionalMs(JsonWriter& json, std::string_view key, const std::optional
 
 }  // namespace
 
-ServiceGraph BuildServiceGraph(store::Store& store, const store::TimeRange& range, std::size_t sample_limit) {
+ServiceGraph BuildServiceGraph(store::Store& store, const store::TimeRange& range) {
   ServiceGraph graph;
   graph.services = store.Services(range);
-  graph.sample_limit = sample_limit;
-
-  std::map<EdgeKey, std::vector<std::uint64_t>> durations;
-  for (const store::TraceSummary& summary : store.Search({.range = range, .limit = sample_limit})) {
-    if (auto trace = store.GetTrace(summary.trace_id, range)) {
-      CollectCallDurations(*trace, range, &durations);
-      ++graph.sampled_traces;
-    }
-  }
-
-  for (store::DependencyLink& link : store.Dependencies(range)) {
-    ServiceGraphEdge edge{.link = std::move(link)};
-    if (auto found = durations.find({edge.link.parent, edge.link.child}); found != durations.end()) {
-      std::vector<std::uint64_t>& samples = found->second;
-      std::sort(samples.begin(), samples.end());
-      edge.latency_samples = samples.size();
-      edge.p50_nanos = Percentile(samples, 0.50);
-      edge.p99_nanos = Percentile(samples, 0.99);
-    }
+  std::map<EdgeKey, ServiceGraphEdge> edges;
+  const store::Status status = store.ForEachTrace({.range = range}, [&](const model::TraceBatch& trace) {
+    AddCalls(trace, range, &edges);
+    ++graph.traces;
+    return true;
+  });
+  // The API's instrumentation answers 500 and counts it in hoptrace_query_failed_total.
+  if (!status.ok()) throw std::runtime_error("scanning the store: " + status.message());
+  for (auto& [key, edge] : edges) {  // the map's order: by parent, then child
+    edge.link.parent = key.first;
+    edge.link.child = key.second;
     graph.edges.push_back(std::move(edge));
   }
-  std::sort(graph.edges.begin(), graph.edges.end(), [](const ServiceGraphEdge& a, const ServiceGraphEdge& b) {
-    return std::tie(a.link.parent, a.link.child) < std::tie(b.link.parent, b.link.child);
-  });
   return graph;
 }
 
@@ -105,16 +88,12 @@ std::string ServiceGraphJson(const ServiceGraph& graph) {
         .Member("child", link.child)
         .Member("callCount", link.call_count)
         .Member("errorCount", link.error_count)
-        .Member("errorRate", link.call_count ? static_cast<double>(link.error_count) / static_cast<double>(link.call_count) : 0.0)
-        .Member("latencySamples", edge.latency_samples);
-    WriteOptionalMs(json, "p50Ms", edge.p50_nanos);
-    WriteOptionalMs(json, "p99Ms", edge.p99_nanos);
+        .Member("errorRate", link.call_count ? static_cast<double>(link.error_count) / static_cast<double>(link.call_count) : 0.0);
+    WriteQuantileMs(json, "p50Ms", edge.latency, 0.50);
+    WriteQuantileMs(json, "p99Ms", edge.latency, 0.99);
     json.EndObject();
   }
-  json.EndArray()
-      .Member("sampledTraces", graph.sampled_traces)
-      .Member("sampleLimit", graph.sample_limit)
-      .EndObject();
+  json.EndArray().Member("traces", graph.traces).EndObject();
   return json.Take();
 }
 
@@ -122,12 +101,16 @@ http::Response ServiceGraphResponse(store::Store& store, const http::Request& re
   NativeSearchError error;
   const auto params = http::QueryParams::Parse(request.query, &error.message);
   NativeSearchParams parsed;
-  if (params && FindParam(params->items(), "q").has_value()) {
-    error.message = "parameter 'q' is not supported here: the graph covers every trace of the range";
-  } else if (params && ParseNativeSearchParams(params->items(), &parsed, &error)) {
-    const bool limit_given = FindParam(params->items(), "limit").value_or("") != "";
-    const std::size_t sample_limit = limit_given ? parsed.request.limit : kDefaultServiceGraphSample;
-    return http::Response::Json(200, ServiceGraphJson(BuildServiceGraph(store, parsed.request.range, sample_limit)));
+  if (params) {
+    for (const std::string_view refused : {"q", "limit"}) {
+      if (FindParam(params->items(), refused).has_value()) {
+        error.message = "parameter '" + std::string(refused) + "' is not supported here: the graph covers every trace of the range";
+        return http::Response::Json(400, NativeErrorJson(error));
+      }
+    }
+    if (ParseNativeSearchParams(params->items(), &parsed, &error)) {
+      return http::Response::Json(200, ServiceGraphJson(BuildServiceGraph(store, parsed.request.range)));
+    }
   }
   return http::Response::Json(400, NativeErrorJson(error));
 }

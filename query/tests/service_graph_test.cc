@@ -78,44 +78,56 @@ class ServiceGraphTest : public ::testing::Test {
   std::unique_ptr<store::EmbeddedStore> store_;
 };
 
+// Within the sketch's 1 % of `exact` nanoseconds.
+void ExpectNear(const std::optional<std::uint64_t>& nanos, std::uint64_t exact) {
+  ASSERT_TRUE(nanos.has_value());
+  EXPECT_NEAR(static_cast<double>(*nanos), static_cast<double>(exact), LatencySketch::kRelativeError * static_cast<double>(exact));
+}
+
 TEST_F(ServiceGraphTest, EdgesCarryCountsErrorsAndLatencyPercentiles) {
-  const ServiceGraph graph = BuildServiceGraph(*store_, {}, kDefaultServiceGraphSample);
+  const ServiceGraph graph = BuildServiceGraph(*store_, {});
   EXPECT_EQ(graph.services, (std::vector<std::string>{"cron", "frontend", "orders", "payments"}));
-  EXPECT_EQ(graph.sampled_traces, 5u);
+  EXPECT_EQ(graph.traces, 5u);
   ASSERT_EQ(graph.edges.size(), 2u);
   const ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
   ASSERT_NE(orders, nullptr);
   EXPECT_EQ(orders->link.call_count, 4u);
   EXPECT_EQ(orders->link.error_count, 1u);
-  EXPECT_EQ(orders->latency_samples, 4u);
-  EXPECT_EQ(orders->p50_nanos, 20 * kMs);  // nearest rank of 10, 20, 30, 40
-  EXPECT_EQ(orders->p99_nanos, 40 * kMs);
+  EXPECT_EQ(orders->latency.count(), 4u);
+  ExpectNear(orders->latency.Quantile(0.5), 20 * kMs);  // nearest rank of 10, 20, 30, 40
+  EXPECT_EQ(orders->latency.Quantile(0.99), 40 * kMs);  // rank 4 of 4: the largest, kept exactly
   const ServiceGraphEdge* payments = Edge(graph, "orders", "payments");
   ASSERT_NE(payments, nullptr);
-  EXPECT_EQ(payments->p99_nanos, 5 * kMs);
+  EXPECT_EQ(payments->latency.Quantile(0.99), 5 * kMs);
 }
 
-TEST_F(ServiceGraphTest, LatencyComesFromTheSampleWhileCountsStayExact) {
-  // The two most recent traces (4: 40 ms, 3: 20 ms) — cron's lone span is older than both.
-  const ServiceGraph graph = BuildServiceGraph(*store_, {}, 2);
+TEST_F(ServiceGraphTest, EveryTraceOfTheRangeCountsNotARecentSample) {
+  // 1,000 more traces (five times the old sample of 200), the slowest ones the oldest: frontend →
+  // orders takes 1000 - i ms in trace 100 + i, and every tenth fails.
+  std::vector<CallSpec> calls;
+  for (std::uint64_t i = 0; i < 1000; ++i) calls.push_back({100 + i, 1000 - i, i % 10 == 0});
+  ASSERT_TRUE(store_->Write(Calls(calls)).ok());
+  const ServiceGraph graph = BuildServiceGraph(*store_, {});
+  EXPECT_EQ(graph.traces, 1005u);
   const ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
   ASSERT_NE(orders, nullptr);
-  EXPECT_EQ(graph.sampled_traces, 2u);
-  EXPECT_EQ(orders->link.call_count, 4u);
-  EXPECT_EQ(orders->latency_samples, 2u);
-  EXPECT_EQ(orders->p50_nanos, 20 * kMs);
-  EXPECT_EQ(orders->p99_nanos, 40 * kMs);
+  EXPECT_EQ(orders->link.call_count, 1004u);
+  EXPECT_EQ(orders->link.error_count, 101u);
+  // 1..1000 ms and the fixture's 10, 20, 30, 40: rank 502 is 498 ms, rank 994 is 990 ms.
+  ExpectNear(orders->latency.Quantile(0.5), 498 * kMs);
+  ExpectNear(orders->latency.Quantile(0.99), 990 * kMs);
 }
 
 TEST_F(ServiceGraphTest, RangeLimitsEdgesAndLatencies) {
   // Only trace 2 (starts at kBase + 2 s) is inside [kBase + 1.5 s, kBase + 2.5 s].
   const ServiceGraph graph =
-      BuildServiceGraph(*store_, {.start_unix_nano = kBase + 1500 * kMs, .end_unix_nano = kBase + 2500 * kMs}, 10);
+      BuildServiceGraph(*store_, {.start_unix_nano = kBase + 1500 * kMs, .end_unix_nano = kBase + 2500 * kMs});
+  EXPECT_EQ(graph.traces, 1u);
   const ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
   ASSERT_NE(orders, nullptr);
   EXPECT_EQ(orders->link.call_count, 1u);
   EXPECT_EQ(orders->link.error_count, 1u);
-  EXPECT_EQ(orders->p99_nanos, 30 * kMs);
+  EXPECT_EQ(orders->latency.Quantile(0.99), 30 * kMs);
 }
 
 TEST_F(ServiceGraphTest, ServedAsJsonWithNativeErrors) {
@@ -140,10 +152,10 @@ TEST_F(ServiceGraphTest, ServedAsJsonWithNativeErrors) {
   EXPECT_EQ(std::uint64_t(first["callCount"]), 4u);
   EXPECT_DOUBLE_EQ(double(first["errorRate"]), 0.25);
   EXPECT_DOUBLE_EQ(double(first["p99Ms"]), 40.0);
-  EXPECT_EQ(std::uint64_t(root["sampleLimit"]), kDefaultServiceGraphSample);
+  EXPECT_EQ(std::uint64_t(root["traces"]), 5u);
 
   for (const std::string target : {"/api/v2/dependencies?q=%7B%7D", "/api/v2/dependencies?start=yesterday",
-                                   "/api/v2/dependencies?limit=0"}) {
+                                   "/api/v2/dependencies?limit=20"}) {
     const auto refused = http::testing::Fetch(server.port(), "GET", target);
     ASSERT_TRUE(refused.has_value());
     EXPECT_EQ(refused->status, 400u) << target;

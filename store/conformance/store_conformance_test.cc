@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "hoptrace/model/trace_tree.h"
 #include "store_harness.h"
 
 namespace hoptrace::store::conformance {
@@ -275,6 +276,41 @@ TEST_P(StoreConformance, Dependencies) {
   EXPECT_EQ(links[0].child, "backend");
   EXPECT_EQ(links[0].call_count, 1u);
   EXPECT_EQ(links[0].error_count, 1u);
+}
+
+// What the service graph reads over a range: 1,200 frontend → backend calls (more than a search page
+// or a ClickHouse scan page holds), written in two parts so they land in two parts of the backend.
+// Dependencies counts every call, and a scan of the range visits every trace once with its call.
+TEST_P(StoreConformance, DependenciesAndTheTraceScanCoverEveryTraceOfTheRange) {
+  constexpr std::uint64_t kTraces = 1200;
+  for (std::uint64_t first : {std::uint64_t{100}, 100 + kTraces / 2}) {
+    std::vector<model::Span> frontend;
+    std::vector<model::Span> backend;
+    for (std::uint64_t n = first; n < first + kTraces / 2; ++n) {
+      const std::uint64_t start = base_ + n * kSecond;
+      frontend.push_back(MakeSpan({n, 1, 0, "GET /cart", SpanKind::kServer, start, 30'000'000}));
+      backend.push_back(MakeSpan({n, 2, 1, "SELECT", SpanKind::kClient, start + 1'000'000, 20'000'000,
+                                  n % 3 == 0 ? StatusCode::kError : StatusCode::kOk}));
+    }
+    Write(BatchOf("frontend", "prod", std::move(frontend)));
+    Write(BatchOf("backend", "prod", std::move(backend)));
+    harness_->Settle();
+  }
+  const TimeRange range{base_, base_ + (100 + kTraces) * kSecond};
+  EXPECT_EQ(store().Dependencies(range), (std::vector<DependencyLink>{{"frontend", "backend", kTraces, kTraces / 3}}));
+
+  std::set<model::TraceId> visited;
+  std::size_t calls = 0;
+  const Status status = store().ForEachTrace({SpanFilter::True(), range}, [&](const model::TraceBatch& trace) {
+    visited.insert(trace.resource_spans.at(0).scope_spans.at(0).spans.at(0).trace_id);
+    for (const auto& resource : trace.resource_spans) {
+      if (model::ServiceName(resource.resource) == "backend") calls += resource.scope_spans.at(0).spans.size();
+    }
+    return true;
+  });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(visited.size(), kTraces);
+  EXPECT_EQ(calls, kTraces);
 }
 
 TEST_P(StoreConformance, RetentionDropsOldDataOnly) {

@@ -101,8 +101,8 @@ async function renderGraph(container, lookback, signal) {
       return;
     }
     replaceContent(container, graphDrawing(layeredLayout(graph.services, graph.edges)),
-      h('p', { class: 'graph-note' }, `Calls and errors count every trace of the range; latencies come from the ${
-        plural(graph.sampledTraces, 'most recent trace')} (at most ${graph.sampleLimit}).`),
+      h('p', { class: 'graph-note' }, `Calls, errors and latencies cover all ${plural(graph.traces, 'trace')
+      } of the range; p50 and p99 are within 1 %.`),
       graph.edges.length ? edgeTable(graph.edges) : emptyState('No calls between services', 'Each service handled its requests alone.'));
   } catch (error) {
     if (error.name === 'AbortError') return;
