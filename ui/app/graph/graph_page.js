@@ -8,38 +8,19 @@ import { formatDurationMs, formatPercent, plural } from '../format.js';
 import { serviceColour, textColourOn } from '../palette.js';
 import { LOOKBACKS } from '../search/search_query.js';
 import { emptyState, errorState, loadingState } from '../states.js';
+import { canvasSize, edgeGeometry, NODE, nodePosition } from './graph_geometry.js';
 import { layeredLayout } from './graph_layout.js';
 
 const RANGES = LOOKBACKS.filter((option) => option.seconds);
 const DEFAULT_LOOKBACK = '1h';
-const NODE = { width: 150, height: 36 };
-const GAP = { column: 320, row: 90 };
-const PAD = 30;
-
-const position = (node) => ({ x: PAD + node.column * GAP.column, y: PAD + node.row * GAP.row });
 
 // Two short lines, so a label fits between two columns.
 function edgeLabelLines(edge) {
   return [`${plural(edge.callCount, 'call')} · ${formatPercent(edge.errorRate)} err`, `p99 ${formatDurationMs(edge.p99Ms ?? NaN)}`];
 }
 
-function edgePath(from, to, back) {
-  const start = { x: from.x + NODE.width, y: from.y + NODE.height / 2 };
-  const end = { x: to.x, y: to.y + NODE.height / 2 };
-  if (back) {
-    // Against the flow: leave and enter below the boxes, so the arrow does not cross them.
-    const below = Math.max(from.y, to.y) + NODE.height + GAP.row / 2;
-    return { d: `M${from.x + NODE.width / 2},${from.y + NODE.height} C${from.x + NODE.width / 2},${below} ${
-      to.x + NODE.width / 2},${below} ${to.x + NODE.width / 2},${to.y + NODE.height}`,
-    label: { x: (from.x + to.x + NODE.width) / 2, y: below - 6 } };
-  }
-  const bend = (end.x - start.x) / 2;
-  return { d: `M${start.x},${start.y} C${start.x + bend},${start.y} ${end.x - bend},${end.y} ${end.x},${end.y}`,
-    label: { x: (start.x + end.x) / 2, y: (start.y + end.y) / 2 - 18 } };
-}
-
-function graphEdge(edge, at) {
-  const { d, label } = edgePath(at.get(edge.parent), at.get(edge.child), edge.back);
+function graphEdge(edge, layout) {
+  const { d, label } = edgeGeometry(edge, layout);
   const lines = edgeLabelLines(edge);
   const text = `${edge.parent} → ${edge.child}: ${lines.join(' · ')}`;
   return svg('g', { class: edge.errorCount ? 'graph-edge edge-error' : 'graph-edge', 'data-parent': edge.parent,
@@ -49,8 +30,8 @@ function graphEdge(edge, at) {
     lines.map((line, i) => svg('tspan', { x: label.x, dy: i ? '1.2em' : 0 }, line))));
 }
 
-function graphNode(node, at) {
-  const { x, y } = at.get(node.name);
+function graphNode(node) {
+  const { x, y } = nodePosition(node);
   const colour = serviceColour(node.name);
   return svg('a', { href: `/search?service=${encodeURIComponent(node.name)}`, class: 'graph-node',
     'data-service': node.name, 'aria-label': `${node.name}: search its traces` },
@@ -60,15 +41,13 @@ function graphNode(node, at) {
 }
 
 function graphDrawing(layout) {
-  const at = new Map(layout.nodes.map((node) => [node.name, position(node)]));
-  const width = PAD * 2 + (layout.columns - 1) * GAP.column + NODE.width;
-  const height = PAD * 2 + (layout.rows - 1) * GAP.row + NODE.height + GAP.row / 2;
+  const { width, height } = canvasSize(layout);
   return svg('svg', { class: 'graph-canvas', viewBox: `0 0 ${width} ${height}`, role: 'group',
     'aria-label': `Service graph: ${plural(layout.nodes.length, 'service')}, ${plural(layout.edges.length, 'call edge')}` },
   svg('defs', null, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7,
     orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#7d8791' }))),
-  layout.edges.map((edge) => graphEdge(edge, at)),
-  layout.nodes.map((node) => graphNode(node, at)));
+  layout.edges.map((edge) => graphEdge(edge, layout)),
+  layout.nodes.map(graphNode));
 }
 
 function edgeTable(edges) {
