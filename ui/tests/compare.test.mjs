@@ -48,3 +48,11 @@ test('an unknown trace ID says the trace is not found', TEST_TIMEOUT, async () =
   assert.match(await ui.page.locator('.state-empty').innerText(), new RegExp(`Trace not found[\\s\\S]*${unknown}`));
   await ui.screenshot('compare-not-found');
 });
+
+test('a malformed trace ID shows the server\'s message without a Retry', TEST_TIMEOUT, async () => {
+  await ui.open(`/compare/${fast.traceId}/not-a-trace-id`);
+  const alert = ui.page.locator('.state-error');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /Something went wrong[\s\S]*trace ID/i);
+  assert.equal(await alert.getByRole('button', { name: 'Retry' }).count(), 0);
+});

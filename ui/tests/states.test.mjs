@@ -36,6 +36,33 @@ test('a server that went away gets a message and Retry, which recovers once it i
   }
 });
 
+test('the compare page says when the server went away, and Retry loads both traces once it is back', TEST_TIMEOUT, async () => {
+  let serve = await startServe();
+  const { page } = browser;
+  const queryPort = Number(new URL(serve.queryUrl).port);
+  const traces = [checkoutTrace({ startMs: Date.now() - 60_000 }), checkoutTrace({ startMs: Date.now() - 30_000, chargeMs: 90 })];
+  const [idA, idB] = traces.map((trace) => trace.traceId);
+  try {
+    await sendTraces(serve.otlpHttpUrl, traces);
+    await page.goto(`${serve.queryUrl}/compare/${idA}/${idB}`, { waitUntil: 'networkidle' });
+    await page.waitForSelector('.diff-table');
+    await serve.stop();
+
+    await page.getByRole('link', { name: 'Swap A and B' }).click();  // in-app: the page stays, the fetches fail
+    const alert = page.locator('.state-error');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Server unreachable[\s\S]*cannot be reached/);
+
+    serve = await startServe({ queryPort });
+    await sendTraces(serve.otlpHttpUrl, traces);
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForSelector('.diff-table');
+    assert.equal(new URL(page.url()).pathname, `/compare/${idB}/${idA}`);
+  } finally {
+    await serve.stop();
+  }
+});
+
 test('an unknown app path says so; the header navigates between the pages', TEST_TIMEOUT, async () => {
   const serve = await startServe();
   const { page } = browser;

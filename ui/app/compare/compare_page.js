@@ -1,12 +1,11 @@
 // /compare/<traceIdA>/<traceIdB>: two traces side by side as a structural diff (trace_diff.js): spans
 // only in B (added), only in A (missing), and each matched span's duration change, largest first.
 
-import { getJson } from '../api.js';
 import { h, replaceContent } from '../dom.js';
 import { formatDeltaMs, formatDurationMs, plural } from '../format.js';
 import { serviceChip } from '../search/result_list.js';
 import { emptyState, errorState, loadingState } from '../states.js';
-import { parseOtlpTrace } from '../trace/trace_model.js';
+import { loadTrace } from '../trace/trace_api.js';
 import { diffTraces } from './trace_diff.js';
 
 const FIRST_ROWS = 200;  // a 50,000-span diff would otherwise build a 50,000-row table up front
@@ -14,9 +13,10 @@ const NANOS_PER_MS = 1e6;
 
 class TraceNotFound extends Error {}
 
-async function loadTrace(traceId, signal) {
+// A trace by ID; an unknown one is a TraceNotFound naming it (which of the two was unknown).
+async function loadSide(traceId, signal) {
   try {
-    return parseOtlpTrace(await getJson(`/api/v2/traces/${encodeURIComponent(traceId)}`, { signal }));
+    return await loadTrace(traceId, { signal });
   } catch (error) {
     if (error.notFound) throw new TraceNotFound(traceId);
     throw error;
@@ -89,7 +89,7 @@ export async function mountComparePage(root, { match, signal }) {
   replaceContent(root, title, loadingState('both traces'));
   let traces;
   try {
-    traces = await Promise.all([loadTrace(idA, signal), loadTrace(idB, signal)]);
+    traces = await Promise.all([loadSide(idA, signal), loadSide(idB, signal)]);
   } catch (error) {
     if (error instanceof TraceNotFound) {
       replaceContent(root, title, emptyState('Trace not found', `No trace with ID ${error.message} is stored.`));

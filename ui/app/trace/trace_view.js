@@ -7,7 +7,7 @@ import { h } from '../dom.js';
 import { renderFindings } from './findings_panel.js';
 import { Minimap } from './minimap.js';
 import { renderSpanDetail } from './span_detail.js';
-import { loadAnalysis, loadTrace, ServerUnreachableError, TraceNotFoundError } from './trace_api.js';
+import { loadAnalysis, loadTrace } from './trace_api.js';
 import { ancestorsOf, findSpan, formatDuration, matchSpans, visibleRows } from './trace_model.js';
 import { Waterfall } from './waterfall.js';
 
@@ -31,7 +31,10 @@ export function mountTraceView(root, { traceId, spanId = '', navigate }) {
     try {
       const trace = await loadTrace(traceId);
       if (unmounted) return;
-      if (!trace.spans.length) throw new TraceNotFoundError('empty trace');
+      if (!trace.spans.length) {
+        showNotFound();
+        return;
+      }
       view = new TraceView(root, trace, { traceId, navigate });
       view.start(spanId);
     } catch (error) {
@@ -39,13 +42,17 @@ export function mountTraceView(root, { traceId, spanId = '', navigate }) {
     }
   }
 
+  function showNotFound() {
+    show(h('div', { class: 'tv-state', role: 'alert' }, h('h1', {}, `Trace ${traceId} not found`),
+      h('p', {}, 'No span of this trace is stored: check the ID, or the trace may have been deleted by retention.')));
+  }
+
   function showError(error) {
-    if (error instanceof TraceNotFoundError) {
-      show(h('div', { class: 'tv-state', role: 'alert' }, h('h1', {}, `Trace ${traceId} not found`),
-        h('p', {}, 'No span of this trace is stored: check the ID, or the trace may have been deleted by retention.')));
+    if (error.notFound) {
+      showNotFound();
       return;
     }
-    const title = error instanceof ServerUnreachableError ? 'Cannot reach the hoptrace server' : 'Cannot show this trace';
+    const title = error.unreachable || error.status >= 500 ? 'Cannot reach the hoptrace server' : 'Cannot show this trace';
     show(h('div', { class: 'tv-state', role: 'alert' }, h('h1', {}, title), h('p', {}, error.message),
       h('button', { type: 'button', class: 'tv-retry', onclick: open }, 'Retry')));
   }
