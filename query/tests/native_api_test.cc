@@ -53,7 +53,7 @@ TEST(NativeApiTest, SearchResultsJson) {
   summary.matched_spans = {model::SpanId::FromHighLow(0, 0x1)};
   EXPECT_EQ(SearchResultsJson({summary}),
             R"({"traces":[{"traceID":"00000000000000000000000000000abc","rootServiceName":"frontend",)"
-            R"("rootTraceName":"GET /","startTimeUnixNano":"1700000000000000001","durationMs":12,"spanCount":4,)"
+            R"("rootTraceName":"GET /","startTimeUnixNano":"1700000000000000001","durationMs":12.9,"spanCount":4,)"
             R"("errorCount":1,"services":["frontend","payments"],"matchedSpans":["0000000000000001"]}]})");
   EXPECT_EQ(SearchResultsJson({}), R"({"traces":[]})");
 }

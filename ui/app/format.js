@@ -3,7 +3,8 @@
 export function formatDurationMs(ms) {
   if (!Number.isFinite(ms)) return '–';
   if (ms === 0) return '0 ms';
-  if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+  if (ms < 0.001) return `${Math.round(ms * 1e6)} ns`;
+  if (ms < 1) return `${+(ms * 1000).toPrecision(3)} µs`;
   if (ms < 1000) return `${+ms.toFixed(ms < 10 ? 2 : 1)} ms`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(2)} s`;
   return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;

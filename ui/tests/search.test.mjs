@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { checkoutTrace, startUi } from './lib/harness.mjs';
+import { buildTrace, checkoutTrace, span, startUi } from './lib/harness.mjs';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 let ui;
@@ -77,4 +77,13 @@ test('no match shows the empty state; a malformed query shows the server error',
   await error.waitFor();
   assert.match(await error.innerText(), /column \d+/);
   assert.deepEqual(ui.errors.filter((line) => !line.includes('400')), []);
+});
+
+test('a trace shorter than a millisecond reads in µs, not "0 ms"', TEST_TIMEOUT, async () => {
+  const ping = buildTrace(span('health', 'GET /ping', { ms: 0.25, kind: 'server' }), { startMs: now - 30_000 });
+  await ui.send([ping]);
+  await ui.open('/search?service=health');
+  assert.deepEqual(await resultIds(ui.page), [ping.traceId]);
+  const row = ui.page.locator(`.result[data-trace-id="${ping.traceId}"]`);
+  assert.equal(await row.locator('.duration-text').innerText(), '250 µs');
 });
