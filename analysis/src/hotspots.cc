@@ -9,7 +9,6 @@
 #include <cmath>
 #include <span>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "hoptrace/analysis/secrets.h"
 #include "hoptrace/analysis/timing.h"
@@ -83,6 +82,13 @@ model::TraceBatch SubtreeBatch(const TraceView& view, std::size_t entry) {
   return batch;
 }
 
+// "<scope><key length><key><value>": unambiguous whatever bytes the key holds.
+void ScopedValueKey(bool resource, std::string_view key, std::string_view value, std::string& out) {
+  const auto key_size = static_cast<std::uint32_t>(key.size());
+  out.assign(1, resource ? 'r' : 's').append(reinterpret_cast<const char*>(&key_size), sizeof key_size);
+  out.append(key).append(value);
+}
+
 // Scalar values as text (into `buffer` for numbers); arrays are not compared.
 std::optional<std::string_view> ValueText(const model::AttributeValue& value, std::array<char, 32>& buffer) {
   if (const auto* text = std::get_if<std::string>(&value)) return *text;
@@ -115,7 +121,7 @@ struct OperationTime {
 
 struct KeyState {
   std::string name;  // with its scope prefix
-  TextMap<std::uint32_t> values;  // raw value -> value ID
+  std::size_t values = 0;          // distinct values with an ID of their own (the rest overflow)
   std::uint32_t overflow = 0;     // the value ID standing for "a value over the cap"
 };
 
@@ -140,13 +146,22 @@ struct HotspotAggregator::State {
   TextMap<std::uint32_t> key_ids[2];  // [0] span attributes, [1] resource attributes
   std::vector<KeyState> keys;
   std::vector<ValueEntry> value_entries;
+  std::vector<std::size_t> value_last_trace;  // per value ID: the last trace (index + 1) holding it
+  // Value IDs (those below their key's cap) by ScopedValueKey: one lookup for the common case.
+  TextMap<std::uint32_t> scoped_value_ids;
   std::size_t uncompared_values = 0;
+
+  // Scratch reused from trace to trace (no allocation per trace once warm).
+  std::string lookup_key;
+  std::vector<const model::Resource*> trace_resources;
 
   void AddTrace(const TraceView& view, const CriticalPath& path, const model::TraceId& trace_id);
   std::uint32_t OperationId(std::string_view service, std::string_view name);
   std::optional<std::uint32_t> KeyId(bool resource, std::string_view key);
   std::optional<std::uint32_t> ValueId(bool resource, const model::Attribute& attribute, std::array<char, 32>& buffer);
-  void CollectValues(const model::Attributes& attributes, bool resource, std::vector<std::uint32_t>& out);
+  std::optional<std::uint32_t> NewValueId(bool resource, const model::Attribute& attribute, std::string_view text);
+  std::uint32_t AddValueEntry(ValueEntry entry);
+  void CollectValues(const model::Attributes& attributes, bool resource);
 };
 
 HotspotAggregator::HotspotAggregator(HotspotOptions options) : state_(std::make_unique<State>()) {
@@ -185,8 +200,8 @@ void HotspotAggregator::State::AddTrace(const TraceView& view, const CriticalPat
   record.latency = view.node(view.top()).Duration();
   record.critical = path.total;
   record.first_time = static_cast<std::uint32_t>(times.size());
-  std::unordered_set<const model::Resource*> resources;
-  std::vector<std::uint32_t> trace_values;
+  record.first_value = static_cast<std::uint32_t>(values.size());
+  trace_resources.clear();
   for (std::size_t node = 0; node < view.size(); ++node) {
     const SpanNode& span = view.node(node);
     record.failed |= span.span->status.code == model::StatusCode::kError;
@@ -197,22 +212,20 @@ void HotspotAggregator::State::AddTrace(const TraceView& view, const CriticalPat
       if (it == times.end()) it = times.insert(times.end(), {operation, 0});
       it->nanos += path.contribution[node];
     }
-    if (resources.insert(span.resource).second) CollectValues(span.resource->attributes, true, trace_values);
-    CollectValues(span.span->attributes, false, trace_values);
+    // A trace has a handful of resources: a linear search beats a hash set built per trace.
+    if (std::find(trace_resources.begin(), trace_resources.end(), span.resource) == trace_resources.end()) {
+      trace_resources.push_back(span.resource);
+      CollectValues(span.resource->attributes, true);
+    }
+    CollectValues(span.span->attributes, false);
   }
   record.time_count = static_cast<std::uint32_t>(times.size() - record.first_time);
-  std::sort(trace_values.begin(), trace_values.end());
-  trace_values.erase(std::unique(trace_values.begin(), trace_values.end()), trace_values.end());
-  record.first_value = static_cast<std::uint32_t>(values.size());
-  record.value_count = static_cast<std::uint32_t>(trace_values.size());
-  values.insert(values.end(), trace_values.begin(), trace_values.end());
+  record.value_count = static_cast<std::uint32_t>(values.size() - record.first_value);
 }
 
 std::uint32_t HotspotAggregator::State::OperationId(std::string_view service, std::string_view name) {
-  std::string key;
-  key.reserve(service.size() + 1 + name.size());
-  key.append(service).append(1, '\0').append(name);
-  if (const auto it = operation_ids.find(key); it != operation_ids.end()) return it->second;
+  lookup_key.assign(service).append(1, '\0').append(name);
+  if (const auto it = operation_ids.find(lookup_key); it != operation_ids.end()) return it->second;
   if (operations.size() >= options.max_operations) {
     if (other_operation == UINT32_MAX) {
       other_operation = static_cast<std::uint32_t>(operations.size());
@@ -222,7 +235,7 @@ std::uint32_t HotspotAggregator::State::OperationId(std::string_view service, st
   }
   const auto id = static_cast<std::uint32_t>(operations.size());
   operations.emplace_back(service, name);
-  operation_ids.emplace(std::move(key), id);
+  operation_ids.emplace(lookup_key, id);
   return id;
 }
 
@@ -233,8 +246,7 @@ std::optional<std::uint32_t> HotspotAggregator::State::KeyId(bool resource, std:
   const auto id = static_cast<std::uint32_t>(keys.size());
   KeyState& state = keys.emplace_back();
   state.name = std::string(resource ? "resource." : "span.") + std::string(key);
-  state.overflow = static_cast<std::uint32_t>(value_entries.size());
-  value_entries.push_back({id, {}, true});
+  state.overflow = AddValueEntry({id, {}, true});
   ids.emplace(std::string(key), id);
   return id;
 }
@@ -243,32 +255,49 @@ std::optional<std::uint32_t> HotspotAggregator::State::ValueId(bool resource, co
                                                                std::array<char, 32>& buffer) {
   const std::optional<std::string_view> text = ValueText(attribute.value, buffer);
   if (!text) return std::nullopt;
+  ScopedValueKey(resource, attribute.key, *text, lookup_key);
+  if (const auto it = scoped_value_ids.find(lookup_key); it != scoped_value_ids.end()) return it->second;
+  return NewValueId(resource, attribute, *text);
+}
+
+// A value not seen yet (or over its key's cap): through its key, with the caps applied.
+std::optional<std::uint32_t> HotspotAggregator::State::NewValueId(bool resource, const model::Attribute& attribute,
+                                                                  std::string_view text) {
   const std::optional<std::uint32_t> key = KeyId(resource, attribute.key);
   if (!key) {
     ++uncompared_values;
     return std::nullopt;
   }
   KeyState& state = keys[*key];
-  if (const auto it = state.values.find(*text); it != state.values.end()) return it->second;
-  if (state.values.size() >= options.max_values_per_key) return state.overflow;
-  const auto id = static_cast<std::uint32_t>(value_entries.size());
-  std::string shown(*text);
+  if (state.values >= options.max_values_per_key) return state.overflow;
+  std::string shown(text);
   if (IsSecretKey(attribute.key) || SecretInValue(shown)) shown = Redact(shown);
   if (shown.size() > options.max_value_bytes) {
     std::size_t cut = options.max_value_bytes;
     while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
     shown = shown.substr(0, cut) + "…";
   }
-  value_entries.push_back({*key, std::move(shown), false});
-  state.values.emplace(std::string(*text), id);
+  const std::uint32_t id = AddValueEntry({*key, std::move(shown), false});
+  ++state.values;
+  scoped_value_ids.emplace(lookup_key, id);
   return id;
 }
 
-void HotspotAggregator::State::CollectValues(const model::Attributes& attributes, bool resource,
-                                             std::vector<std::uint32_t>& out) {
+std::uint32_t HotspotAggregator::State::AddValueEntry(ValueEntry entry) {
+  const auto id = static_cast<std::uint32_t>(value_entries.size());
+  value_entries.push_back(std::move(entry));
+  value_last_trace.push_back(0);
+  return id;
+}
+
+// Appends the trace's values to `values`, each once per trace (the trace being traces.back()).
+void HotspotAggregator::State::CollectValues(const model::Attributes& attributes, bool resource) {
   std::array<char, 32> buffer;
   for (const model::Attribute& attribute : attributes) {
-    if (const std::optional<std::uint32_t> id = ValueId(resource, attribute, buffer)) out.push_back(*id);
+    const std::optional<std::uint32_t> id = ValueId(resource, attribute, buffer);
+    if (!id || value_last_trace[*id] == traces.size()) continue;
+    value_last_trace[*id] = traces.size();
+    values.push_back(*id);
   }
 }
 

@@ -376,11 +376,11 @@ std::vector<Operation> BlockReader::Operations(std::string_view service) const {
   return operations;  // sorted: the builder writes them ordered by (service, name, kind)
 }
 
-model::TraceBatch ToBatch(const std::vector<DecodedSpan>& spans, const Dictionaries& dict) {
+model::TraceBatch ToBatch(std::vector<DecodedSpan>& spans, const Dictionaries& dict) {
   model::TraceBatch batch;
   std::map<std::uint32_t, std::size_t> resource_positions;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> scope_positions;
-  for (const DecodedSpan& decoded : spans) {
+  for (DecodedSpan& decoded : spans) {
     const auto [resource_it, new_resource] =
         resource_positions.try_emplace(decoded.resource, batch.resource_spans.size());
     if (new_resource) {
@@ -394,7 +394,7 @@ model::TraceBatch ToBatch(const std::vector<DecodedSpan>& spans, const Dictionar
       const ScopeEntry& entry = dict.scopes[decoded.scope];
       resource_spans.scope_spans.push_back({entry.scope, {}, entry.schema_url});
     }
-    resource_spans.scope_spans[scope_it->second].spans.push_back(decoded.span);
+    resource_spans.scope_spans[scope_it->second].spans.push_back(std::move(decoded.span));
   }
   return batch;
 }

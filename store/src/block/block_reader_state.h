@@ -27,8 +27,9 @@ struct DecodedSpan {
   std::uint32_t scope = 0;
 };
 
-// Groups decoded spans by resource and scope, in order of first appearance.
-model::TraceBatch ToBatch(const std::vector<DecodedSpan>& spans, const Dictionaries& dict);
+// Groups decoded spans by resource and scope, in order of first appearance. The spans are moved
+// into the batch: a copy cost as much as the decode.
+model::TraceBatch ToBatch(std::vector<DecodedSpan>& spans, const Dictionaries& dict);
 
 // One row group's columns and trace rows, loaded for a RowGroupDecoder (which reads them in place).
 struct LoadedRowGroup {
