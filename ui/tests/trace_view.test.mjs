@@ -72,6 +72,25 @@ describe('trace view', () => {
     assert.deepEqual(ui.errors, []);
   });
 
+  test('each duration label sits beside its bar, the root\'s too, never on a bar or its marks', async () => {
+    await openTrace(ui, `/trace/${KNOWN_TRACE_ID}`);
+    const { page } = ui;
+    await waitForFindings(page);
+    await page.locator('.tv-row.is-critical').first().waitFor();
+    const overlaps = await page.locator('.tv-row').evaluateAll((rows) => rows.flatMap((row) => {
+      const label = row.querySelector('.tv-duration').getBoundingClientRect();
+      const rowBox = row.getBoundingClientRect();
+      const hits = [...row.querySelectorAll('.tv-bar, .tv-critical-segment, .tv-event')].filter((mark) => {
+        const box = mark.getBoundingClientRect();
+        return box.left < label.right && label.left < box.right && box.top < label.bottom && label.top < box.bottom;
+      });
+      const offRow = label.right > rowBox.right;
+      return hits.length || offRow ? [`${row.dataset.spanId}: ${hits.map((mark) => mark.className).join(', ')}${offRow ? ' off the row' : ''}`] : [];
+    }));
+    assert.deepEqual(overlaps, []);
+    assert.match(await row(page, id(1)).locator('.tv-duration').getAttribute('class'), /is-after/);
+  });
+
   test('clicking a span shows its typed attributes, status, events; a link opens the linked trace', async () => {
     await openTrace(ui, `/trace/${KNOWN_TRACE_ID}`);
     const { page } = ui;

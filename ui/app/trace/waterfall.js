@@ -9,7 +9,7 @@ const INDENT = 14;
 const OVERSCAN_ROWS = 8;
 const MAX_EVENT_MARKS = 20;
 const COVERAGE_BUCKETS = 200;  // child coverage drawn at 0.5 % of the bar: finer cannot be seen
-const LABEL_ROOM = 0.12;       // share of the axis a duration label needs beside its bar
+const LABEL_ROOM = 0.12;       // share of the axis a duration label needs left of its bar
 
 // CSS gradient over a bar: the stretches children cover are lighter, the span's own time solid, so
 // self time and a parent's gaps show inside the bar.
@@ -38,7 +38,7 @@ function createRow() {
   const bar = h('div', { class: 'tv-bar' });
   const marks = h('div', { class: 'tv-marks' });
   const label = h('span', { class: 'tv-duration' });
-  const timeline = h('div', { class: 'tv-timeline' }, bar, marks, label);
+  const timeline = h('div', { class: 'tv-timeline' }, h('div', { class: 'tv-lane' }, bar, marks), label);
   const element = h('div', { class: 'tv-row', role: 'treeitem' }, name, timeline);
   return { element, toggle, service, operation, name, bar, marks, label, index: -1, version: -1 };
 }
@@ -230,11 +230,12 @@ export class Waterfall {
     this.placeLabel(row.label, span, left, right);
   }
 
-  // The duration label goes after the bar, before it when the axis ends too soon, inside it when
-  // neither side has room.
+  // The duration label goes after the bar (the gutter right of the axis holds it when the bar ends
+  // there, so a root's label never covers its bar), before it when the bar runs past a zoomed window,
+  // inside it only when it fills the window.
   placeLabel(label, span, left, right) {
     label.textContent = formatDuration(span.duration);
-    const side = right < 1 - LABEL_ROOM ? 'after' : left > LABEL_ROOM ? 'before' : 'inside';
+    const side = right <= 1 ? 'after' : left > LABEL_ROOM ? 'before' : 'inside';
     label.className = `tv-duration is-${side}`;
     label.style.left = side === 'after' ? `calc(${right * 100}% + 4px)` : '';
     label.style.right = side === 'after' ? '' : `calc(${(1 - (side === 'before' ? left : right)) * 100}% + 4px)`;
