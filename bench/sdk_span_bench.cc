@@ -11,11 +11,13 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "allocation_counter.h"
 #include "hoptrace/sdk/tracer_provider.h"
@@ -83,6 +85,9 @@ void RecordSpan(sdk::Tracer& tracer) {
   span.End();
 }
 
+// How many times thread 0 has read the allocation count at the end of a timed loop.
+std::atomic<std::uint64_t> allocation_counts_read{0};
+
 // Reports allocations, process CPU time and dropped spans per iteration, measured over the timed loop
 // only, after a warm-up.
 template <typename Body>
@@ -99,9 +104,11 @@ void MeasureWithAllocations(benchmark::State& state, const Sdk& sdk, Body body) 
   std::uint64_t allocations_before = 0;
   std::uint64_t cpu_before = 0;
   std::uint64_t dropped_before = 0;
+  std::uint64_t counts_read_before = 0;
   bool first = true;
   for (auto _ : state) {
     if (first) {
+      counts_read_before = allocation_counts_read.load();
       allocations_before = hoptrace::bench::AllocationCount();
       cpu_before = ProcessCpuNanos();
       dropped_before = sdk.processor->stats().dropped;
@@ -111,13 +118,19 @@ void MeasureWithAllocations(benchmark::State& state, const Sdk& sdk, Body body) 
   }
   // The loop ends behind a barrier too: every thread has finished its spans here.
   const std::uint64_t allocations = hoptrace::bench::AllocationCount() - allocations_before;
+  // The other threads wait until thread 0 has read the count: what follows (SetItemsProcessed, the
+  // library's bookkeeping) allocates, and was counted when thread 0 got to its read later.
+  if (state.thread_index() == 0) {
+    allocation_counts_read.fetch_add(1);
+  } else {
+    while (allocation_counts_read.load() == counts_read_before) std::this_thread::yield();
+  }
   const auto spans = static_cast<double>(state.iterations() * state.threads());
   state.SetItemsProcessed(state.iterations());
-  // Process-wide count (all threads, the export worker included) divided by all threads' spans.
-  state.counters["allocs_per_span"] =
-      benchmark::Counter(static_cast<double>(allocations) / spans, benchmark::Counter::kAvgThreads);
-  // Process-wide too: only thread 0 reports (counters of all threads are summed).
+  // Process-wide figures (all threads, the export worker included) per span of all threads: only thread
+  // 0 reports them (counters of all threads are summed).
   if (state.thread_index() == 0) {
+    state.counters["allocs_per_span"] = static_cast<double>(allocations) / spans;
     state.counters["process_cpu_ns"] = static_cast<double>(ProcessCpuNanos() - cpu_before) / spans;
     state.counters["dropped"] = static_cast<double>(sdk.processor->stats().dropped - dropped_before) / spans;
   }
