@@ -1,10 +1,12 @@
 #include "recording_sink.h"
 
+#include "hoptrace/otlp/wire.h"
+
 namespace hoptrace::collector::testing {
 
 store::Status RecordingSink::Consume(const OtlpSpans& spans) {
   model::TraceBatch batch;
-  if (!store::DecodeOtlpSpans(spans, &batch)) {
+  if (!otlp::wire::DecodeSpans(spans.scan, &batch)) {
     return store::Status::Error(store::Status::Code::kInvalidArgument, "a scanned span does not decode");
   }
   std::lock_guard lock(mutex_);

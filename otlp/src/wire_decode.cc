@@ -1,7 +1,10 @@
-// One scanned span, resource or scope to the model, field for field as FromProto converts them.
+// One scanned span, resource or scope (or a whole scan) to the model, field for field as FromProto
+// converts them.
 // Model records are reused: strings and SlotVector slots keep their buffers.
 
+#include <cstddef>
 #include <variant>
+#include <vector>
 
 #include "hoptrace/otlp/wire.h"
 #include "value_convert.h"
@@ -225,6 +228,34 @@ bool DecodeScope(std::string_view encoded_scope, model::InstrumentationScope* ou
     if (IsVarint(field, 4)) out->dropped_attributes_count = AsUint32(field.value);
     return true;
   });
+}
+
+bool DecodeSpans(const ScannedRequest& scan, model::TraceBatch* out) {
+  // Where each of the request's resources and scopes went in `out` (-1: not yet).
+  std::vector<std::ptrdiff_t> resource_slot(scan.resources.size(), -1);
+  std::vector<std::ptrdiff_t> scope_slot(scan.scopes.size(), -1);
+  for (const SpanRef& span : scan.spans) {
+    const ScopeRef& scope = scan.scopes[span.scope];
+    std::ptrdiff_t& resource_index = resource_slot[scope.resource];
+    if (resource_index < 0) {
+      const ResourceRef& resource = scan.resources[scope.resource];
+      resource_index = static_cast<std::ptrdiff_t>(out->resource_spans.size());
+      model::ResourceSpans& added = out->resource_spans.emplace_back();
+      added.schema_url = resource.schema_url;
+      if (!DecodeResource(resource.encoded, &added.resource)) return false;
+    }
+    model::ResourceSpans& resource_spans = out->resource_spans[static_cast<std::size_t>(resource_index)];
+    std::ptrdiff_t& scope_index = scope_slot[span.scope];
+    if (scope_index < 0) {
+      scope_index = static_cast<std::ptrdiff_t>(resource_spans.scope_spans.size());
+      model::ScopeSpans& added = resource_spans.scope_spans.emplace_back();
+      added.schema_url = scope.schema_url;
+      if (!DecodeScope(scope.encoded, &added.scope)) return false;
+    }
+    model::ScopeSpans& scope_spans = resource_spans.scope_spans[static_cast<std::size_t>(scope_index)];
+    if (!DecodeSpan(span.encoded, &scope_spans.spans.emplace_back())) return false;
+  }
+  return true;
 }
 
 }  // namespace hoptrace::otlp::wire

@@ -481,6 +481,10 @@ TEST(WireDifferentialTest, RandomBatchesScanDecodeAndRewriteLikeTheReference) {
     model::TraceBatch rewritten;
     ASSERT_TRUE(ParseExportRequest(WriteSpans(scan, AllIndexes(scan.spans.size())), &rewritten, &report, &error));
     EXPECT_EQ(Canonical(rewritten), Canonical(reference));
+    model::TraceBatch decoded;
+    ASSERT_TRUE(DecodeSpans(scan, &decoded));
+    const std::vector<std::size_t> all = AllIndexes(scan.spans.size());
+    EXPECT_EQ(Canonical(decoded), Canonical(Subset(reference, {all.begin(), all.end()})));
 
     std::set<std::size_t> keep;
     for (std::size_t i = 0; i < scan.spans.size(); ++i) {

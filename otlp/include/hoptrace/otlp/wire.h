@@ -144,6 +144,11 @@ bool DecodeSpan(std::string_view encoded_span, model::Span* out);
 bool DecodeResource(std::string_view encoded_resource, model::Resource* out);
 bool DecodeScope(std::string_view encoded_scope, model::InstrumentationScope* out);
 
+// Every span of `scan` decoded into `out`, grouped by resource and scope as in the request (groups
+// without a scanned span are left out). False when a span, resource or scope fails to decode (never
+// for a successful scan's spans); `out` then holds the spans decoded so far.
+bool DecodeSpans(const ScannedRequest& scan, model::TraceBatch* out);
+
 // Builds an ExportTraceServiceRequest from encoded spans. Spans are grouped under their resource and
 // scope (equal encoded bytes and schema URLs form one group, in first-seen order; all scopes of one
 // resource go into one ResourceSpans) and copied as bytes. The views must stay valid until Finish.

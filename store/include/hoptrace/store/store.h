@@ -109,11 +109,6 @@ struct OtlpSpans {
   bool request_is_exact = false;
 };
 
-// The spans of `spans.scan` decoded into the model (otlp::wire::Decode*), grouped by resource and
-// scope as in the request. False when a span, resource or scope fails to decode (never for a
-// successful scan's spans); `out` then holds the spans decoded so far.
-bool DecodeOtlpSpans(const OtlpSpans& spans, model::TraceBatch* out);
-
 class Store {
  public:
   virtual ~Store() = default;
