@@ -1,14 +1,16 @@
 // OTLP/gRPC: opentelemetry.proto.collector.trace.v1.TraceService/Export on a grpc++ callback
 // server. grpc decompresses gzip itself and enforces the receive size limit (on the decompressed
 // message); refused spans come back as partial_success, throttling as RESOURCE_EXHAUSTED / UNAVAILABLE
-// with a google.rpc.RetryInfo detail.
+// with a google.rpc.RetryInfo detail, and so are calls over max_queued_requests.
 #include <grpcpp/grpcpp.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
+#include <string>
 
 #include "hoptrace/collector/receiver.h"
 #include "ingest.h"
@@ -62,11 +64,17 @@ class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (queued_.fetch_add(1) >= options_.max_queued_requests) {
+      queued_.fetch_sub(1);
+      RefuseQueueFull(*request, reactor);
+      return reactor;
+    }
     boost::asio::post(workers_, [this, reactor, request, response] {
       const auto started = std::chrono::steady_clock::now();
       std::size_t bytes = 0;
       const Outcome outcome = Handle(*request, response, &bytes);
       metrics_.RequestDone(GrpcCodeName(outcome.code), bytes, std::chrono::steady_clock::now() - started);
+      queued_.fetch_sub(1);  // before Finish: a client that saw the answer may send again at once
       reactor->Finish(StatusOf(outcome));
     });
     return reactor;
@@ -96,6 +104,16 @@ class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export
     return outcome;
   }
 
+  // Answered on grpc's thread without touching the request: the point is to spend nothing on it.
+  void RefuseQueueFull(const grpc::ByteBuffer& request, grpc::ServerUnaryReactor* reactor) {
+    const Outcome outcome = Outcome::Error(
+        OutcomeCode::kResourceExhausted,
+        "too many export requests in progress (" + std::to_string(options_.max_queued_requests) + "); retry later");
+    metrics_.RequestRefused("queue_full");
+    metrics_.RequestDone(GrpcCodeName(outcome.code), request.Length(), std::chrono::nanoseconds(0));
+    reactor->Finish(StatusOf(outcome));
+  }
+
   static grpc::ByteBuffer SerializeResponse(const Outcome& outcome) {
     otlp::ExportResponse message;
     if (outcome.rejected_spans > 0) {
@@ -118,6 +136,7 @@ class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export
   internal::ReceiverMetrics metrics_;
   internal::Ingestor ingestor_;
   boost::asio::thread_pool workers_;
+  std::atomic<std::size_t> queued_{0};  // calls taken and not yet answered, bounded by max_queued_requests
 };
 
 class GrpcReceiver final : public Receiver {

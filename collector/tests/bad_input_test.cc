@@ -3,8 +3,12 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
+#include <future>
+#include <optional>
+#include <vector>
 
 #include "hoptrace/otlp/json_convert.h"
 #include "hoptrace/otlp/proto_convert.h"
@@ -354,6 +358,47 @@ TEST_F(OverloadTest, UnavailableSinkIs503AndUnavailable) {
 
 TEST_F(OverloadTest, FailingDiskIs503AndUnavailable) {
   ExpectRetryLater(store::Status::Code::kIoError, 503, grpc::StatusCode::UNAVAILABLE);
+}
+
+// grpc takes every call a client opens; the receiver answers those beyond max_queued_requests at once
+// instead of queueing them behind a slow sink.
+TEST_F(OverloadTest, GrpcCallsBeyondTheQueueBoundAreResourceExhaustedAtOnce) {
+  const std::size_t bound = options_.max_queued_requests;
+  sink_.Hold();  // every call taken stays in progress
+  std::vector<std::future<grpc::Status>> calls;
+  for (std::size_t i = 0; i <= bound; ++i) {
+    calls.push_back(std::async(std::launch::async, [this, i] {
+      ExportResponse response;
+      return CallGrpc(RequestOf(MakeBatch(2, 10 * i + 1)), &response);
+    }));
+  }
+  // While the sink holds the others, exactly one call is answered: the one over the bound.
+  std::optional<std::size_t> answered;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!answered && std::chrono::steady_clock::now() < deadline) {
+    for (std::size_t i = 0; i < calls.size() && !answered; ++i) {
+      if (calls[i].wait_for(std::chrono::milliseconds(10)) == std::future_status::ready) answered = i;
+    }
+  }
+  const bool others_were_waiting = std::none_of(calls.begin(), calls.end(), [&](auto& call) {
+    return &call != &calls[answered.value_or(0)] && call.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  });
+  sink_.Release();
+  ASSERT_TRUE(answered) << "no call was refused within 30 s";
+  EXPECT_TRUE(others_were_waiting);
+  const grpc::Status refused = calls[*answered].get();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_details().find("google.rpc.RetryInfo"), std::string::npos) << "no retry hint";
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (i == *answered) continue;
+    EXPECT_TRUE(calls[i].get().ok()) << "call " << i;
+  }
+  EXPECT_EQ(sink_.span_count(), 2 * bound);
+  EXPECT_EQ(Metric("hoptrace_receiver_requests_refused_total", R"(protocol="otlp_grpc",reason="queue_full")"), 1);
+  EXPECT_EQ(Metric("hoptrace_receiver_requests_total", R"(protocol="otlp_grpc",code="RESOURCE_EXHAUSTED")"), 1);
+
+  ExportResponse response;  // the answered calls left the queue
+  EXPECT_TRUE(CallGrpc(RequestOf(MakeBatch(2, 1000)), &response).ok());
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ ReceiverOptions TestReceiverOptions() {
   ReceiverOptions options;
   options.port = 0;
   options.worker_threads = 2;
+  options.max_queued_requests = 3;
   options.retry_after = std::chrono::seconds(7);
   options.limits.max_body_bytes = 2 << 20;
   options.limits.max_decompressed_bytes = 8 << 20;

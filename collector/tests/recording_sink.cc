@@ -1,5 +1,7 @@
 #include "recording_sink.h"
 
+#include <chrono>
+
 #include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::collector::testing {
@@ -9,7 +11,8 @@ store::Status RecordingSink::Consume(const OtlpSpans& spans) {
   if (!otlp::wire::DecodeSpans(spans.scan, &batch)) {
     return store::Status::Error(store::Status::Code::kInvalidArgument, "a scanned span does not decode");
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  released_.wait_for(lock, std::chrono::minutes(1), [this] { return !held_; });
   ++calls_;
   if (answer_.ok()) batches_.push_back(std::move(batch));
   return answer_;
@@ -18,6 +21,19 @@ store::Status RecordingSink::Consume(const OtlpSpans& spans) {
 void RecordingSink::AnswerWith(store::Status status) {
   std::lock_guard lock(mutex_);
   answer_ = std::move(status);
+}
+
+void RecordingSink::Hold() {
+  std::lock_guard lock(mutex_);
+  held_ = true;
+}
+
+void RecordingSink::Release() {
+  {
+    std::lock_guard lock(mutex_);
+    held_ = false;
+  }
+  released_.notify_all();
 }
 
 std::vector<model::TraceBatch> RecordingSink::batches() const {

@@ -27,6 +27,11 @@ struct ReceiverOptions {
   std::optional<std::uint16_t> port;
   ReceiverLimits limits;
   int worker_threads = 4;  // threads that decode and wait for the sink
+  // OTLP/gRPC: Export calls taken and not yet answered (running or waiting for a worker). grpc takes
+  // every call a client opens, so without this bound a flood of senders queues requests (up to
+  // max_decompressed_bytes each) without limit; beyond it a call is answered RESOURCE_EXHAUSTED with
+  // the retry hint at once. (OTLP/HTTP is bounded by its server's connections and workers.)
+  std::size_t max_queued_requests = 64;
   std::chrono::seconds retry_after{1};  // Retry-After / retry hint when the sink is overloaded
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
