@@ -37,6 +37,7 @@ Status BlockReader::ScanTraces(const SearchRequest& request, const TraceVisitor&
       HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spans));
       model::TraceBatch trace = ToBatch(spans, *dict);
       if (!visit(row.trace_id, trace)) return Status::Ok();
+      ReturnSpans(trace, spans);
     }
   }
   return Status::Ok();
