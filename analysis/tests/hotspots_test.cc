@@ -119,6 +119,34 @@ TEST(HotspotsTest, FailedSelectionComparesTracesWithAnErrorSpan) {
   EXPECT_EQ(report.attributes[0].baseline_traces, 0u);
 }
 
+TEST(HotspotsTest, AValueCountsOncePerTraceAndResourceAndSpanKeysStayApart) {
+  std::vector<model::TraceBatch> traces;
+  for (std::uint64_t i = 1; i <= 40; ++i) {
+    const bool failed = i % 4 == 0;
+    const std::string host = failed ? "db-2" : "db-1";
+    TraceBuilder trace(i);
+    const auto root = trace.Add("api", "GET /x", 0, 0, 10);
+    trace.Host("db", host);
+    for (int call = 0; call < 3; ++call) {
+      const auto query = trace.Add("db", "SELECT", root, 1 + call * 3, 3 + call * 3);
+      trace.Attr(query, "host.name", host);  // the same key and value as the resource's
+      if (failed) trace.Fail(query, "timeout");
+    }
+    traces.push_back(trace.Build());
+  }
+  const HotspotReport report = Aggregate({.service = "api", .selection = Selection::kFailed}, traces);
+  ASSERT_EQ(report.selection_traces, 10u);
+  std::vector<std::string> keys;
+  for (const AttributeDifference& difference : report.attributes) {
+    if (difference.value != "db-2") continue;
+    keys.push_back(difference.key);
+    EXPECT_EQ(difference.selection_traces, 10u);  // three spans and a resource per trace, counted once
+    EXPECT_EQ(difference.baseline_traces, 0u);
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"resource.host.name", "span.host.name"}));
+}
+
 TEST(HotspotsTest, MemoryCapsCountWhatTheyLeaveOut) {
   std::vector<model::TraceBatch> traces;
   for (std::uint64_t i = 1; i <= 50; ++i) {
