@@ -11,11 +11,13 @@
 #include "hoptrace/query/jaeger_api.h"
 #include "hoptrace/query/native_api.h"
 #include "hoptrace/query/service_graph_api.h"
+#include "hoptrace/store/store_error.h"
 
 namespace hoptrace::query {
 namespace {
 
 constexpr std::string_view kTraceNotFound = "trace not found";
+constexpr int kStoreRetryAfterSeconds = 5;
 
 std::uint64_t NowUnixNano() {
   return static_cast<std::uint64_t>(
@@ -28,6 +30,16 @@ http::Response JaegerError(unsigned status, std::string_view message) {
 
 http::Response NativeError(unsigned status, std::string message) {
   return http::Response::Json(status, NativeErrorJson({.message = std::move(message)}));
+}
+
+// A store that could not answer: 503 with Retry-After when trying again may help (its database is
+// down), else 500; the message says what the store said.
+http::Response StoreErrorResponse(const store::StoreError& error, bool jaeger_errors) {
+  const unsigned status = error.transient() ? 503 : 500;
+  const std::string message = std::string("the trace store could not answer: ") + error.what();
+  http::Response response = jaeger_errors ? JaegerError(status, message) : NativeError(status, message);
+  if (error.transient()) response.SetHeader("Retry-After", std::to_string(kStoreRetryAfterSeconds));
+  return response;
 }
 
 // The request's query parameters; nullopt (with `error`) when an escape is malformed.
@@ -63,6 +75,9 @@ http::Handler HttpApi::Instrument(std::string_view endpoint_name, bool jaeger_er
     http::Response response;
     try {
       response = handle(request);
+    } catch (const store::StoreError& e) {
+      endpoint.failed.Increment();
+      response = StoreErrorResponse(e, jaeger_errors);
     } catch (const std::exception& e) {
       endpoint.failed.Increment();
       const std::string message = std::string("query failed: ") + e.what();

@@ -1,9 +1,10 @@
-// ClickHouseStore's queries: each one SQL statement (two for a lookup by ID and a search), answered
-// in RowBinary; every filter, range, limit, dedupe and aggregate runs in ClickHouse.
+// ClickHouseStore's queries: one SQL statement each (two for a search), answered in RowBinary; every
+// filter, range, limit, dedupe and aggregate runs in ClickHouse. A failed query throws StoreError.
 
 #include <algorithm>
 
 #include "clickhouse_store_impl.h"
+#include "hoptrace/store/store_error.h"
 #include "row_binary.h"
 #include "span_rows.h"
 #include "sql_filter.h"
@@ -29,16 +30,17 @@ bool ReadFixedId(RowBinaryReader& in, T* id) {
   return in.Fixed(id->mutable_bytes().data(), T::kSize);
 }
 
-// The rows of a RowBinary answer, each parsed by `parse_row(in, T&)`.
+// The rows of a RowBinary answer, each parsed by `parse_row(in, T&)`. An answer cut short or garbled
+// is an error, not fewer rows.
 template <typename T, typename Parse>
-std::vector<T> ReadRows(const clickhouse::ClickHouseReply& reply, ClickHouseMetrics& metrics, Parse parse_row) {
+std::vector<T> ReadRows(std::string_view answer, ClickHouseMetrics& metrics, Parse parse_row) {
   std::vector<T> rows;
-  RowBinaryReader in(reply.body);
+  RowBinaryReader in(answer);
   while (!in.AtEnd()) {
     T row{};
     if (!parse_row(in, row)) {
-      metrics.query_errors.Increment();  // a cut-short answer: keep the rows before
-      break;
+      metrics.query_errors.Increment();
+      throw StoreError(Status::Error(Status::Code::kCorruption, "ClickHouse's answer did not decode"));
     }
     rows.push_back(std::move(row));
   }
@@ -71,18 +73,85 @@ bool ReadIndexedTrace(RowBinaryReader& in, IndexedTrace& trace) {
   return ReadFixedId(in, &trace.id) && in.Number(&trace.start) && in.Number(&trace.end);
 }
 
-// "trace_id IN (...) AND start_ns in the traces' combined time span": their rows, from their days only.
+template <typename Traces, typename IdOf>
+std::string IdListSql(const Traces& traces, IdOf id_of) {
+  std::string ids;
+  for (const auto& trace : traces) {
+    if (!ids.empty()) ids.append(", ");
+    ids.append(IdSql(id_of(trace)));
+  }
+  return ids;
+}
+
+// The rows of traces `ids` (a SQL list) whose starts meet `time_condition`, from spans_by_trace.
+// PREWHERE reads the trace_id column first and the other columns only of the granules that hold one
+// of the traces: the key finds a granule in every part, and most parts do not hold the trace.
+std::string RowsOfSql(const std::string& ids, const std::string& time_condition) {
+  return std::string(" FROM ") + clickhouse::kSpansByTraceTable + " PREWHERE trace_id IN (" + ids + ") WHERE " +
+         time_condition;
+}
+
+// The rows of `traces`, from the days their index entries span only.
 std::string RowsOfSql(const std::vector<IndexedTrace>& traces) {
   TimeRange spanned{UINT64_MAX, 0};
-  std::string ids;
   for (const IndexedTrace& trace : traces) {
     spanned.start_unix_nano = std::min(spanned.start_unix_nano, trace.start);
     spanned.end_unix_nano = std::max(spanned.end_unix_nano, trace.end);
-    if (!ids.empty()) ids.append(", ");
-    ids.append(IdSql(trace.id));
   }
-  return RangeSql(spanned) + " AND trace_id IN (" + ids + ")";
+  return RowsOfSql(IdListSql(traces, [](const IndexedTrace& trace) { return trace.id; }), RangeSql(spanned));
 }
+
+// The rows of traces `ids`, from the days the index says they span: one round trip, as ClickHouse
+// runs the scalar subqueries first and prunes partitions with their answers. No indexed trace: the
+// range is [0, 0], so nothing is read.
+std::string RowsOfIndexedSql(const std::string& ids) {
+  const std::string indexed = std::string(" FROM ") + clickhouse::kTraceIndexTable + " WHERE trace_id IN (" + ids + "))";
+  return RowsOfSql(ids, "start_ns >= (SELECT min(start_min)" + indexed + " AND start_ns <= (SELECT max(end_max)" +
+                            indexed);
+}
+
+// A search candidate: a trace and the start of its latest matching span.
+struct Candidate {
+  model::TraceId id;
+  std::uint64_t latest_match = 0;
+};
+
+bool ReadSummary(RowBinaryReader& in, TraceSummary& summary) {
+  std::uint64_t end = 0, span_count = 0, error_count = 0, services = 0, matched = 0;
+  if (!ReadFixedId(in, &summary.trace_id) || !in.Number(&summary.start_unix_nano) || !in.Number(&end) ||
+      !in.Number(&span_count) || !in.Number(&error_count) || !in.Count(&services)) {
+    return false;
+  }
+  summary.duration_nanos = end - summary.start_unix_nano;
+  summary.span_count = static_cast<std::uint32_t>(span_count);
+  summary.error_count = static_cast<std::uint32_t>(error_count);
+  summary.services.resize(services);
+  for (std::string& service : summary.services) {
+    if (!in.String(&service)) return false;
+  }
+  if (!in.String(&summary.root_service) || !in.String(&summary.root_name) || !in.Count(&matched)) return false;
+  summary.matched_spans.resize(matched);
+  for (model::SpanId& span : summary.matched_spans) {
+    if (!ReadFixedId(in, &span)) return false;
+  }
+  return true;
+}
+
+// The summaries of traces `ids`, over each trace's spans once (a re-sent span counts once).
+std::vector<TraceSummary> Summaries(ClickHouseStore::Impl& impl, const std::string& ids, const std::string& matches) {
+  return ReadRows<TraceSummary>(
+      impl.Answer(
+          "search_summaries",
+          "SELECT trace_id, min(start_ns), max(greatest(start_ns, end_ns)), count(), countIf(status_code = 2), "
+          "arraySort(groupUniqArray(service)), argMin((service, name), (parent_span_id != unhex('0000000000000000'), "
+          "start_ns)), groupArrayIf(span_id, matched) FROM (SELECT trace_id, span_id, parent_span_id, service, name, "
+          "start_ns, end_ns, status_code, " + matches + " AS matched" + RowsOfIndexedSql(ids) +
+              " LIMIT 1 BY trace_id, span_id) GROUP BY trace_id FORMAT RowBinary"),
+      impl.counters(), ReadSummary);
+}
+
+// Search's first pass starts with this many candidates per requested trace.
+constexpr std::size_t kCandidatesPerResult = 2;
 
 // ForEachTrace reads traces in pages of this many: bounds the memory one answer takes.
 constexpr std::size_t kScanPageTraces = 1000;
@@ -90,110 +159,85 @@ constexpr std::size_t kScanPageTraces = 1000;
 }  // namespace
 
 std::optional<model::TraceBatch> ClickHouseStore::GetTrace(const model::TraceId& trace_id, const TimeRange&) {
-  // The index gives the trace's time span, so the spans read touches only its day partitions.
-  const clickhouse::ClickHouseReply bounds = impl_->Query(
-      "trace_bounds", "SELECT count(), min(start_min), max(end_max) FROM " + std::string(clickhouse::kTraceIndexTable) +
-                          " WHERE trace_id = " + IdSql(trace_id) + " FORMAT RowBinary");
-  std::uint64_t count = 0;
-  TimeRange span_of_trace;
-  RowBinaryReader in(bounds.body);
-  if (!bounds.status.ok() || !in.Number(&count) || count == 0 || !in.Number(&span_of_trace.start_unix_nano) ||
-      !in.Number(&span_of_trace.end_unix_nano)) {
-    return std::nullopt;
-  }
-  const clickhouse::ClickHouseReply rows = impl_->Query(
-      "get_trace", "SELECT " + clickhouse::SpanColumnList() + " FROM " + clickhouse::kSpansByTraceTable + " WHERE " +
-                       RangeSql(span_of_trace) + " AND trace_id = " + IdSql(trace_id) +
-                       " ORDER BY start_ns LIMIT 1 BY span_id FORMAT RowBinary");
-  if (!rows.status.ok()) return std::nullopt;
+  const std::string rows = impl_->Answer("get_trace", "SELECT " + clickhouse::SpanColumnList() +
+                                                          RowsOfIndexedSql(IdSql(trace_id)) +
+                                                          " ORDER BY start_ns LIMIT 1 BY span_id FORMAT RowBinary");
   std::optional<model::TraceBatch> trace;
   bool stopped = false;
-  if (!clickhouse::DecodeTraces(rows.body, [&](const model::TraceBatch& found) {
+  if (!clickhouse::DecodeTraces(rows, [&](const model::TraceBatch& found) {
         trace = found;
         return true;
       }, &stopped)) {
     impl_->counters().query_errors.Increment();
-    impl_->Log("the rows of trace " + trace_id.ToHex() + " did not decode");
+    throw StoreError(Status::Error(Status::Code::kCorruption, "the rows of trace " + trace_id.ToHex() + " did not decode"));
   }
   return trace;
 }
 
+// Traces rank by their start, which only the whole trace tells; a trace cannot start after its latest
+// matching span. So: take the `count` traces whose latest matching span is newest, summarize them,
+// and widen while a trace left out could still start after the last one kept.
 std::vector<TraceSummary> ClickHouseStore::Search(const SearchRequest& request) {
+  if (request.limit == 0) return {};
   const std::string matches = MatchesSql(*request.filter, request.range);
-  // 1. The latest-starting matching traces, ranked by the whole trace's start (from the index).
-  const clickhouse::ClickHouseReply ranked = impl_->Query(
-      "search_rank",
-      SelectIndexedTraces(matches, "", "ORDER BY trace_start DESC, trace_id LIMIT " + std::to_string(request.limit)));
-  const std::vector<IndexedTrace> traces = ReadRows<IndexedTrace>(ranked, impl_->counters(), ReadIndexedTrace);
-  if (traces.empty()) return {};
-
-  // 2. Their summaries, over each trace's spans once (a re-sent span counts once).
-  const clickhouse::ClickHouseReply summarized = impl_->Query(
-      "search_summaries",
-      "SELECT trace_id, min(start_ns), max(greatest(start_ns, end_ns)), count(), countIf(status_code = 2), "
-      "arraySort(groupUniqArray(service)), argMin((service, name), (parent_span_id != unhex('0000000000000000'), "
-      "start_ns)), groupArrayIf(span_id, matched) FROM (SELECT trace_id, span_id, parent_span_id, service, name, "
-      "start_ns, end_ns, status_code, " + matches + " AS matched FROM " + clickhouse::kSpansByTraceTable + " WHERE " +
-          RowsOfSql(traces) + " LIMIT 1 BY trace_id, span_id) GROUP BY trace_id "
-          "FORMAT RowBinary");
-  std::vector<TraceSummary> summaries = ReadRows<TraceSummary>(summarized, impl_->counters(), [](RowBinaryReader& in, TraceSummary& summary) {
-    std::uint64_t end = 0, span_count = 0, error_count = 0, services = 0, matched = 0;
-    if (!ReadFixedId(in, &summary.trace_id) || !in.Number(&summary.start_unix_nano) || !in.Number(&end) ||
-        !in.Number(&span_count) || !in.Number(&error_count) || !in.Count(&services)) {
-      return false;
+  for (std::size_t count = request.limit * kCandidatesPerResult;; count *= 4) {
+    const std::vector<Candidate> candidates = ReadRows<Candidate>(
+        impl_->Answer("search_rank", "SELECT trace_id, max(start_ns) AS latest FROM " +
+                                         std::string(clickhouse::kSpansTable) + " WHERE " + matches +
+                                         " GROUP BY trace_id ORDER BY latest DESC, trace_id LIMIT " +
+                                         std::to_string(count) + " FORMAT RowBinary"),
+        impl_->counters(), [](RowBinaryReader& in, Candidate& candidate) {
+          return ReadFixedId(in, &candidate.id) && in.Number(&candidate.latest_match);
+        });
+    if (candidates.empty()) return {};
+    std::vector<TraceSummary> summaries = Summaries(
+        *impl_, IdListSql(candidates, [](const Candidate& candidate) { return candidate.id; }), matches);
+    std::sort(summaries.begin(), summaries.end(), [](const TraceSummary& a, const TraceSummary& b) {
+      return a.start_unix_nano != b.start_unix_nano ? a.start_unix_nano > b.start_unix_nano : a.trace_id < b.trace_id;
+    });
+    const bool every_match_seen = candidates.size() < count;
+    const bool none_left_out_ranks = summaries.size() >= request.limit &&
+                                     summaries[request.limit - 1].start_unix_nano > candidates.back().latest_match;
+    if (every_match_seen || none_left_out_ranks) {
+      if (summaries.size() > request.limit) summaries.resize(request.limit);
+      return summaries;
     }
-    summary.duration_nanos = end - summary.start_unix_nano;
-    summary.span_count = static_cast<std::uint32_t>(span_count);
-    summary.error_count = static_cast<std::uint32_t>(error_count);
-    summary.services.resize(services);
-    for (std::string& service : summary.services) {
-      if (!in.String(&service)) return false;
-    }
-    if (!in.String(&summary.root_service) || !in.String(&summary.root_name) || !in.Count(&matched)) return false;
-    summary.matched_spans.resize(matched);
-    for (model::SpanId& span : summary.matched_spans) {
-      if (!ReadFixedId(in, &span)) return false;
-    }
-    return true;
-  });
-  std::sort(summaries.begin(), summaries.end(), [](const TraceSummary& a, const TraceSummary& b) {
-    return a.start_unix_nano != b.start_unix_nano ? a.start_unix_nano > b.start_unix_nano : a.trace_id < b.trace_id;
-  });
-  return summaries;
+  }
 }
 
-Status ClickHouseStore::ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) {
+Status ClickHouseStore::ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) try {
   const std::string matches = MatchesSql(*scan.filter, scan.range);
   std::string after;  // the page's trace IDs follow this one
   for (;;) {
-    const clickhouse::ClickHouseReply page = impl_->Query(
-        "scan_page", SelectIndexedTraces(matches, after, "ORDER BY trace_id LIMIT " + std::to_string(kScanPageTraces)));
-    if (!page.status.ok()) return page.status;
-    const std::vector<IndexedTrace> traces = ReadRows<IndexedTrace>(page, impl_->counters(), ReadIndexedTrace);
+    const std::vector<IndexedTrace> traces = ReadRows<IndexedTrace>(
+        impl_->Answer("scan_page", SelectIndexedTraces(matches, after, "ORDER BY trace_id LIMIT " +
+                                                                         std::to_string(kScanPageTraces))),
+        impl_->counters(), ReadIndexedTrace);
     if (traces.empty()) return Status::Ok();
-    const clickhouse::ClickHouseReply rows = impl_->Query(
-        "scan_traces", "SELECT " + clickhouse::SpanColumnList() + " FROM " + clickhouse::kSpansByTraceTable + " WHERE " +
-                           RowsOfSql(traces) + " ORDER BY trace_id LIMIT 1 BY trace_id, span_id FORMAT RowBinary");
-    if (!rows.status.ok()) return rows.status;
+    const std::string rows = impl_->Answer("scan_traces", "SELECT " + clickhouse::SpanColumnList() +
+                                                              RowsOfSql(traces) +
+                                                              " ORDER BY trace_id LIMIT 1 BY trace_id, span_id FORMAT RowBinary");
     bool stopped = false;
-    if (!clickhouse::DecodeTraces(rows.body, visit, &stopped)) {
+    if (!clickhouse::DecodeTraces(rows, visit, &stopped)) {
       impl_->counters().query_errors.Increment();
       return Status::Error(Status::Code::kCorruption, "ClickHouse's rows of a trace scan did not decode");
     }
     if (stopped || traces.size() < kScanPageTraces) return Status::Ok();
     after = " AND trace_id > " + IdSql(traces.back().id);
   }
+} catch (const StoreError& error) {
+  return error.status();
 }
 
 std::vector<std::string> ClickHouseStore::Services(const TimeRange& range) {
-  const clickhouse::ClickHouseReply reply =
-      impl_->Query("services", "SELECT DISTINCT service FROM " + std::string(clickhouse::kSpansTable) + " WHERE " +
+  const std::string reply =
+      impl_->Answer("services", "SELECT DISTINCT service FROM " + std::string(clickhouse::kSpansTable) + " WHERE " +
                                    RangeSql(range) + " ORDER BY service FORMAT RowBinary");
   return ReadRows<std::string>(reply, impl_->counters(), [](RowBinaryReader& in, std::string& service) { return in.String(&service); });
 }
 
 std::vector<Operation> ClickHouseStore::Operations(std::string_view service, const TimeRange& range) {
-  const clickhouse::ClickHouseReply reply = impl_->Query(
+  const std::string reply = impl_->Answer(
       "operations", "SELECT DISTINCT name, kind FROM " + std::string(clickhouse::kSpansTable) + " WHERE service = " +
                         clickhouse::QuoteSql(service) + " AND " + RangeSql(range) + " ORDER BY name, kind FORMAT RowBinary");
   return ReadRows<Operation>(reply, impl_->counters(), [](RowBinaryReader& in, Operation& operation) {
@@ -210,7 +254,7 @@ std::vector<DependencyLink> ClickHouseStore::Dependencies(const TimeRange& range
                                                                                : UINT64_MAX};
   // Each child span once (LIMIT 1 BY), joined to its parent in the same trace; on a cluster the join
   // runs on every shard over its local rows, which hold whole traces.
-  const clickhouse::ClickHouseReply reply = impl_->Query(
+  const std::string reply = impl_->Answer(
       "dependencies",
       "SELECT parent_service, service, count(), countIf(status_code = 2) FROM (SELECT trace_id, parent_span_id AS "
       "span_id, service, status_code FROM (SELECT trace_id, span_id AS child_span_id, parent_span_id, service, "

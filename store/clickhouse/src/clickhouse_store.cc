@@ -5,6 +5,7 @@
 #include "clickhouse_store_impl.h"
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/otlp/wire.h"
+#include "hoptrace/store/store_error.h"
 #include "span_rows.h"
 
 namespace hoptrace::store {
@@ -108,6 +109,12 @@ clickhouse::ClickHouseReply ClickHouseStore::Impl::Query(std::string_view name, 
     Log(std::string(name) + " query failed: " + reply.status.message());
   }
   return reply;
+}
+
+std::string ClickHouseStore::Impl::Answer(std::string_view name, const std::string& sql) {
+  clickhouse::ClickHouseReply reply = Query(name, sql);
+  if (!reply.status.ok()) throw StoreError(std::move(reply.status));
+  return std::move(reply.body);
 }
 
 Status ClickHouseStore::Impl::OnEveryNode(const std::function<Status(clickhouse::ClickHouseNode&)>& action) {

@@ -36,6 +36,8 @@ class ClickHouseStore::Impl {
 
   // Runs a query on the first node that answers, timing it as `name` in the latency histogram.
   clickhouse::ClickHouseReply Query(std::string_view name, const std::string& sql);
+  // The same for query methods that return values: the answer's body, or a thrown StoreError.
+  std::string Answer(std::string_view name, const std::string& sql);
   Status OnEveryNode(const std::function<Status(clickhouse::ClickHouseNode&)>& action);
 
   Status ShipOnce(bool retry);

@@ -16,7 +16,8 @@
 //
 // Every API request is timed in hoptrace_query_duration_seconds{endpoint}; requests answered with a
 // 4xx count in hoptrace_query_rejected_total{endpoint} and store failures (exceptions) in
-// hoptrace_query_failed_total{endpoint}, answered 500 in the endpoint's error shape.
+// hoptrace_query_failed_total{endpoint}, answered in the endpoint's error shape: 503 with Retry-After
+// for a store whose database is unreachable (store::StoreError, transient), else 500.
 
 #include <functional>
 #include <memory>
