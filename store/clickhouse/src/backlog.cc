@@ -23,23 +23,57 @@ Status Backlog::Open(Options options, Backlog* out) {
   return Status::Ok();
 }
 
+struct Backlog::PendingAppend {
+  std::string_view request;
+  bool done = false;
+  Status status;
+};
+
 Status Backlog::Append(std::string_view request) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (total_bytes_ >= options_.max_bytes) {
     return Status::Error(Status::Code::kUnavailable, "the ClickHouse backlog is full (" +
                                                           std::to_string(total_bytes_) + " bytes): ClickHouse is behind or down");
   }
+  PendingAppend me{request};
+  queue_.push_back(&me);
+  done_.wait(lock, [&] { return me.done || queue_.front() == &me; });
+  if (me.done) return me.status;
+  // This append leads: it writes everything queued so far, while later ones queue behind it.
+  const std::vector<PendingAppend*> group(queue_.begin(), queue_.end());
+  lock.unlock();
   std::uint64_t written = 0;
-  const std::string_view payloads[] = {request};
-  Status status = wal_.Append(wal::RecordType::kOtlpRequest, payloads, &written);
+  Status status;
+  {
+    std::lock_guard wal_lock(wal_mutex_);
+    status = WriteGroup(group, &written);
+    lock.lock();  // before the WAL lock goes: Seal must not see the segment before its bytes count
+  }
+  if (status.ok()) {
+    segment_bytes_[wal_.current_segment()] += written;
+    total_bytes_ += written;
+  }
+  if (status.ok() && options_.fsync) ++syncs_;
+  for (PendingAppend* pending : group) {
+    pending->status = status;
+    pending->done = true;
+    queue_.pop_front();
+  }
+  done_.notify_all();
+  return status;
+}
+
+Status Backlog::WriteGroup(const std::vector<PendingAppend*>& group, std::uint64_t* written) {
+  std::vector<std::string_view> payloads;
+  payloads.reserve(group.size());
+  for (const PendingAppend* pending : group) payloads.push_back(pending->request);
+  Status status = wal_.Append(wal::RecordType::kOtlpRequest, payloads, written);
   if (status.ok() && options_.fsync) status = wal_.Sync();
-  if (!status.ok()) return status;
-  segment_bytes_[wal_.current_segment()] += written;
-  total_bytes_ += written;
-  return Status::Ok();
+  return status;
 }
 
 std::vector<std::uint64_t> Backlog::Seal() {
+  std::lock_guard wal_lock(wal_mutex_);
   std::lock_guard lock(mutex_);
   wal_.RequestNewSegment();
   std::uint64_t written = 0;
@@ -67,6 +101,7 @@ Status Backlog::Read(std::uint64_t segment, const std::function<void(std::string
 }
 
 Status Backlog::Release(std::uint64_t segment) {
+  std::lock_guard wal_lock(wal_mutex_);
   std::lock_guard lock(mutex_);
   Status status = wal_.DeleteSegmentsBefore(segment + 1);
   for (auto it = segment_bytes_.begin(); it != segment_bytes_.end() && it->first <= segment;) {
@@ -80,6 +115,11 @@ Status Backlog::Release(std::uint64_t segment) {
 std::uint64_t Backlog::bytes() const {
   std::lock_guard lock(mutex_);
   return total_bytes_;
+}
+
+std::uint64_t Backlog::syncs() const {
+  std::lock_guard lock(mutex_);
+  return syncs_;
 }
 
 }  // namespace hoptrace::store::clickhouse
