@@ -14,7 +14,7 @@ Status Run(ClickHouseNode& node, const std::string& sql, bool use_database = tru
   return node.Execute(sql, {}, use_database).status;
 }
 
-Status MigrateNode(ClickHouseNode& node, const ClickHouseOptions& options, std::vector<int>* applied) {
+Status MigrateNode(ClickHouseNode& node, const ClickHouseOptions& options, int up_to_version, std::vector<int>* applied) {
   const clickhouse::SchemaLayout layout{options.database, options.cluster};
   Status status = Run(node, "CREATE DATABASE IF NOT EXISTS " + options.database, false);
   if (status.ok()) {
@@ -26,7 +26,7 @@ Status MigrateNode(ClickHouseNode& node, const ClickHouseOptions& options, std::
   if (!current.status.ok()) return current.status;
   const int version = std::atoi(current.body.c_str());
   for (const clickhouse::Migration& migration : clickhouse::Migrations(layout)) {
-    if (migration.version <= version) continue;
+    if (migration.version <= version || migration.version > up_to_version) continue;
     for (const std::string& statement : migration.statements) {
       if (status = Run(node, statement); !status.ok()) return status;
     }
@@ -50,10 +50,14 @@ std::vector<std::string> Lines(const std::string& text) {
 }  // namespace
 
 Status InitClickHouseSchema(const ClickHouseOptions& options, std::vector<int>* applied) {
+  return clickhouse::MigrateUpTo(options, clickhouse::LatestSchemaVersion(), applied);
+}
+
+Status clickhouse::MigrateUpTo(const ClickHouseOptions& options, int version, std::vector<int>* applied) {
   for (const std::string& url : options.urls) {
     ClickHouseNode node(url, options.database, options.request_timeout);
     std::vector<int> on_node;
-    Status status = MigrateNode(node, options, &on_node);
+    Status status = MigrateNode(node, options, version, &on_node);
     if (!status.ok()) return status;
     if (applied && applied->empty()) *applied = on_node;
   }

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "hoptrace/store/clickhouse_store.h"
+
 namespace hoptrace::store::clickhouse {
 
 struct SchemaLayout {
@@ -47,6 +49,9 @@ struct Migration {
 // Every migration, oldest first. CREATE DATABASE is not among them (it runs without a database).
 std::vector<Migration> Migrations(const SchemaLayout& layout);
 int LatestSchemaVersion();
+
+// InitClickHouseSchema, stopping at `version` (tests build an older schema to migrate from).
+Status MigrateUpTo(const ClickHouseOptions& options, int version, std::vector<int>* applied);
 
 // toDate of a nanosecond column, as the partition keys use it.
 std::string DayOfNanos(const std::string& column);
