@@ -6,6 +6,10 @@
 //            every node).
 //   lookup   GetTrace of 200 stored traces: median and p95.
 //   search   three searches (service; service + int attribute; duration), limit 20: median of 20 each.
+//   read     for ClickHouse, rows and bytes read per lookup and per search (system.query_log's
+//            read_rows/read_bytes of the queries the store sent): the work a query does, whatever the
+//            machine's load.
+// Progress goes to stderr; a summary table of all three ends the output.
 // Usage: clickhouse_store_bench [--spans N]. Not a test: figures for docs/benchmarks.md.
 
 #include <CLI/CLI.hpp>
@@ -16,6 +20,7 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "clickhouse_server.h"
 #include "hoptrace/http/client.h"
@@ -34,12 +39,29 @@ constexpr std::size_t kBatchSpans = 1'000;    // spans per Write, as an exporter
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+struct Latency {
+  double median_ms = 0;
+  double p95_ms = 0;
+};
+
 // The backend under test: its store, how to settle ingest, and its bytes on disk.
 struct Backend {
   std::string name;
   store::Store* store = nullptr;
   std::function<void()> settle;        // make everything written durable and queryable where it lives
   std::function<std::uint64_t()> disk_bytes;
+  std::vector<std::string> clickhouse_urls;  // empty for the embedded store
+};
+
+// One backend's figures, for the summary table.
+struct Figures {
+  std::string name;
+  double acknowledged_per_second = 0;
+  double end_to_end_per_second = 0;
+  double bytes_per_span = 0;
+  Latency lookup;
+  std::vector<Latency> searches;
+  double rows_per_lookup = 0, kib_per_lookup = 0, rows_per_search = 0, kib_per_search = 0;
 };
 
 struct Ingest {
@@ -69,17 +91,16 @@ Ingest WriteSpans(Backend& backend, std::size_t total_spans) {
     }
     ingest.write_seconds += Seconds(Clock::now() - started);
     written += spans.spans.size();
+    std::cerr << "\r[" << backend.name << "] written " << written << " / " << total_spans << " spans, "
+              << static_cast<std::uint64_t>(static_cast<double>(written) / ingest.write_seconds) << " spans/s"
+              << std::flush;
   }
+  std::cerr << "\n[" << backend.name << "] settling (shipping to ClickHouse / cutting blocks)..." << std::endl;
   const auto started = Clock::now();
   backend.settle();
   ingest.settle_seconds = Seconds(Clock::now() - started);
   return ingest;
 }
-
-struct Latency {
-  double median_ms = 0;
-  double p95_ms = 0;
-};
 
 Latency Measure(std::size_t runs, const std::function<void(std::size_t)>& run) {
   std::vector<double> ms;
@@ -96,14 +117,47 @@ store::SpanFilterPtr Where(store::Field field, store::CompareOp op, store::Liter
   return store::SpanFilter::Compare({std::move(field), op, std::move(value)});
 }
 
-void Report(Backend& backend, std::size_t total_spans) {
+// Rows and bytes read so far by the queries clients sent to `urls` (system.query_log; a Distributed
+// query's entry on the node that took it counts what its shards read).
+std::pair<double, double> ReadSoFar(const std::vector<std::string>& urls) {
+  double rows = 0, bytes = 0;
+  for (const std::string& url : urls) {
+    http::Client client(url);
+    std::string error;
+    client.Post("/", "SYSTEM FLUSH LOGS", "text/plain", &error);
+    const auto answer = client.Post("/", "SELECT sum(read_rows), sum(read_bytes) FROM system.query_log WHERE type = 2 "
+                                         "AND is_initial_query AND query NOT LIKE '%system.%' FORMAT TSV",
+                                    "text/plain", &error);
+    double node_rows = 0, node_bytes = 0;
+    if (answer && answer->status == 200) std::sscanf(answer->body.c_str(), "%lf %lf", &node_rows, &node_bytes);
+    rows += node_rows;
+    bytes += node_bytes;
+  }
+  return {rows, bytes};
+}
+
+// Runs `runs` timed calls of `run`, and what ClickHouse read for them per call.
+Latency MeasureReads(const Backend& backend, std::size_t runs, const std::function<void(std::size_t)>& run,
+                     double* rows_per_run, double* bytes_per_run) {
+  const auto before = ReadSoFar(backend.clickhouse_urls);
+  const Latency latency = Measure(runs, run);
+  const auto after = ReadSoFar(backend.clickhouse_urls);
+  *rows_per_run = (after.first - before.first) / static_cast<double>(runs);
+  *bytes_per_run = (after.second - before.second) / static_cast<double>(runs);
+  return latency;
+}
+
+Figures Report(Backend& backend, std::size_t total_spans) {
   const Ingest ingest = WriteSpans(backend, total_spans);
   const double bytes = static_cast<double>(backend.disk_bytes());
+  Figures figures{.name = backend.name};
   std::size_t found_spans = 0;
-  const Latency lookup = Measure(200, [&](std::size_t i) {
+  std::cerr << "[" << backend.name << "] lookups and searches..." << std::endl;
+  figures.lookup = MeasureReads(backend, 200, [&](std::size_t i) {
     const auto trace = backend.store->GetTrace(ingest.sample[i % ingest.sample.size()]);
     found_spans += trace ? trace->SpanCount() : 0;
-  });
+  }, &figures.rows_per_lookup, &figures.kib_per_lookup);
+  figures.kib_per_lookup /= 1024;
   const store::Field service{.intrinsic = store::Intrinsic::kServiceName};
   const std::vector<std::pair<std::string, store::SpanFilterPtr>> searches = {
       {"service", Where(service, store::CompareOp::kEq, std::string("checkout"))},
@@ -113,17 +167,46 @@ void Report(Backend& backend, std::size_t total_spans) {
       {"duration", Where({.intrinsic = store::Intrinsic::kDuration}, store::CompareOp::kGt, std::int64_t{200'000'000})},
   };
   const double spans = static_cast<double>(total_spans);
+  figures.acknowledged_per_second = spans / ingest.write_seconds;
+  figures.end_to_end_per_second = spans / (ingest.write_seconds + ingest.settle_seconds);
+  figures.bytes_per_span = bytes / spans;
   std::cout << std::fixed << std::setprecision(1) << "[" << backend.name << "] " << total_spans << " spans: write "
-            << spans / ingest.write_seconds << " spans/s acknowledged, settled after " << ingest.settle_seconds
-            << " s more: " << spans / (ingest.write_seconds + ingest.settle_seconds) << " spans/s end to end; "
-            << bytes / spans << " bytes/span on disk\n"
-            << "  trace by ID: median " << lookup.median_ms << " ms, p95 " << lookup.p95_ms << " ms ("
-            << found_spans / 200 << " spans per trace on average)\n";
+            << figures.acknowledged_per_second << " spans/s acknowledged, settled after " << ingest.settle_seconds
+            << " s more: " << figures.end_to_end_per_second << " spans/s end to end; " << figures.bytes_per_span
+            << " bytes/span on disk\n"
+            << "  trace by ID: median " << figures.lookup.median_ms << " ms, p95 " << figures.lookup.p95_ms << " ms ("
+            << found_spans / 200 << " spans per trace on average; " << figures.rows_per_lookup << " rows, "
+            << figures.kib_per_lookup << " KiB read per lookup)\n";
+  double search_rows = 0, search_bytes = 0;
   for (const auto& [name, filter] : searches) {
     std::size_t hits = 0;
-    const Latency search = Measure(20, [&](std::size_t) { hits = backend.store->Search({filter, {}, 20}).size(); });
+    double rows = 0, bytes_read = 0;
+    const Latency search = MeasureReads(backend, 20, [&](std::size_t) {
+      hits = backend.store->Search({filter, {}, 20}).size();
+    }, &rows, &bytes_read);
+    search_rows += rows;
+    search_bytes += bytes_read;
+    figures.searches.push_back(search);
     std::cout << "  search " << name << ": median " << search.median_ms << " ms, p95 " << search.p95_ms << " ms ("
-              << hits << " hits)\n";
+              << hits << " hits; " << rows << " rows, " << bytes_read / 1024 << " KiB read per search)\n";
+  }
+  figures.rows_per_search = search_rows / static_cast<double>(searches.size());
+  figures.kib_per_search = search_bytes / 1024 / static_cast<double>(searches.size());
+  std::cout << std::flush;
+  return figures;
+}
+
+void PrintSummary(const std::vector<Figures>& all, std::size_t spans) {
+  std::cout << "\nSummary, " << spans << " spans (latencies: median ms; rows and KiB: read by ClickHouse per call)\n"
+            << "| backend | acked spans/s | end-to-end spans/s | bytes/span | by ID | by ID p95 | rows/lookup | "
+               "KiB/lookup | search service | service+attr | duration | rows/search | KiB/search |\n"
+            << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const Figures& f : all) {
+    std::cout << std::fixed << std::setprecision(1) << "| " << f.name << " | " << f.acknowledged_per_second << " | "
+              << f.end_to_end_per_second << " | " << f.bytes_per_span << " | " << f.lookup.median_ms << " | "
+              << f.lookup.p95_ms << " | " << f.rows_per_lookup << " | " << f.kib_per_lookup << " | ";
+    for (const Latency& search : f.searches) std::cout << search.median_ms << " | ";
+    std::cout << f.rows_per_search << " | " << f.kib_per_search << " |\n";
   }
 }
 
@@ -147,19 +230,19 @@ std::uint64_t ClickHouseBytes(const std::vector<std::string>& urls, const std::s
   return bytes;
 }
 
-void RunEmbedded(const fs::path& dir, std::size_t spans) {
+std::optional<Figures> RunEmbedded(const fs::path& dir, std::size_t spans) {
   store::EmbeddedStoreOptions options;
   options.data_dir = (dir / "embedded").string();
   options.fsync = store::FsyncPolicy::kNever;
   options.log = [](std::string_view) {};
   std::unique_ptr<store::EmbeddedStore> embedded;
-  if (!store::EmbeddedStore::Open(options, &embedded).ok()) return;
+  if (!store::EmbeddedStore::Open(options, &embedded).ok()) return std::nullopt;
   Backend backend{"embedded", embedded.get(), [&] { embedded->CutHead(true); },
-                  [&] { return DirectoryBytes(dir / "embedded" / "blocks"); }};
-  Report(backend, spans);
+                  [&] { return DirectoryBytes(dir / "embedded" / "blocks"); }, {}};
+  return Report(backend, spans);
 }
 
-void RunClickHouse(const std::string& name, const std::vector<std::string>& urls, const std::string& cluster,
+std::optional<Figures> RunClickHouse(const std::string& name, const std::vector<std::string>& urls, const std::string& cluster,
                    const fs::path& dir, std::size_t spans) {
   store::ClickHouseOptions options;
   options.urls = urls;
@@ -175,11 +258,11 @@ void RunClickHouse(const std::string& name, const std::vector<std::string>& urls
   if (status.ok()) status = store::ClickHouseStore::Open(options, &clickhouse);
   if (!status.ok()) {
     std::cerr << name << ": " << status.message() << "\n";
-    return;
+    return std::nullopt;
   }
   Backend backend{name, clickhouse.get(), [&] { clickhouse->WaitShipped(std::chrono::hours(1)); },
-                  [&] { return ClickHouseBytes(urls, options.database); }};
-  Report(backend, spans);
+                  [&] { return ClickHouseBytes(urls, options.database); }, urls};
+  return Report(backend, spans);
 }
 
 }  // namespace
@@ -193,18 +276,23 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("hoptrace-clickhouse-bench-" + std::to_string(::getpid()));
-  bench::RunEmbedded(dir, spans);
+  std::vector<bench::Figures> all;
+  const auto keep = [&](std::optional<bench::Figures> figures) {
+    if (figures) all.push_back(std::move(*figures));
+  };
+  keep(bench::RunEmbedded(dir, spans));
   std::string error;
   if (auto single = store::testing::ClickHouseServer::Start(dir / "single", {}, "", &error)) {
-    bench::RunClickHouse("clickhouse-1-node", {single->url()}, "", dir, spans);
+    keep(bench::RunClickHouse("clickhouse-1-node", {single->url()}, "", dir, spans));
   } else {
     std::cerr << error << "\n";
   }
   if (auto cluster = store::testing::ClickHouseCluster::Start(dir / "cluster", "bench", &error)) {
-    bench::RunClickHouse("clickhouse-2-shards", cluster->urls(), "bench", dir, spans);
+    keep(bench::RunClickHouse("clickhouse-2-shards", cluster->urls(), "bench", dir, spans));
   } else {
     std::cerr << error << "\n";
   }
   std::filesystem::remove_all(dir);
+  bench::PrintSummary(all, spans);
   return 0;
 }

@@ -23,7 +23,7 @@ void WriteConfig(const fs::path& dir, ClickHouseServer::Ports ports, const std::
   const std::string root = dir.string();
   std::ofstream(dir / "users.xml") << R"(<?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage><log_queries>1</log_queries></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
     <profile>default</profile><quota>default</quota></default></users>
   <quotas><default></default></quotas>
@@ -41,6 +41,9 @@ void WriteConfig(const fs::path& dir, ClickHouseServer::Ports ports, const std::
       << "  <default_profile>default</default_profile>\n  <default_database>default</default_database>\n"
       << "  <mark_cache_size>268435456</mark_cache_size>\n  <mlock_executable>false</mlock_executable>\n"
       << "  <remote_servers>" << remote_servers << "</remote_servers>\n"
+      // Every query's rows and bytes read, for benchmarks and for profiling a slow query.
+      << "  <query_log><database>system</database><table>query_log</table>"
+      << "<flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log>\n"
       << "</yandex>\n";
 }
 
