@@ -131,6 +131,21 @@ class BlockSearch {
 inline constexpr int kFreshBlockZstdLevel = 3;
 inline constexpr int kCompactedBlockZstdLevel = 9;
 
+// A span still in its OTLP protobuf encoding (otlp::wire's Span message bytes), with the fields the
+// builder sorts, groups and summarises by, so that only the row-group encoding reads the bytes.
+// `name` and `encoded` must stay valid until Finish: the builder reads them in place.
+struct EncodedSpan {
+  model::TraceId trace_id;
+  model::SpanId span_id;
+  model::SpanId parent_span_id;
+  std::uint64_t start_unix_nanos = 0;
+  std::uint64_t end_unix_nanos = 0;
+  model::SpanKind kind = model::SpanKind::kUnspecified;
+  model::StatusCode status_code = model::StatusCode::kUnset;
+  std::string_view name;
+  std::string_view encoded;
+};
+
 class BlockBuilder {
  public:
   explicit BlockBuilder(int zstd_level = kCompactedBlockZstdLevel);
@@ -147,6 +162,8 @@ class BlockBuilder {
   std::uint32_t InternResource(const ResourceEntry& resource);
   std::uint32_t InternScope(const ScopeEntry& scope);
   void Add(model::Span&& span, std::uint32_t resource, std::uint32_t scope);  // ids from Intern*
+  // Without a copy: the head's spans are read in place (no model span per span is kept).
+  void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope);
 
   std::size_t span_count() const;  // spans added so far (before dropping duplicates)
   // Rough memory held by the added spans, so the caller can cut blocks by size.
@@ -155,6 +172,7 @@ class BlockBuilder {
   // Writes the block to `path` atomically (path + ".tmp", fsync, rename, fsync of the directory).
   // Spans with the same trace and span ID are stored once (the first one added wins), so replayed
   // or retried writes do not duplicate. The builder is empty afterwards. `meta` may be null.
+  // kCorruption when an encoded span does not decode.
   Status Finish(const std::filesystem::path& path, BlockMeta* meta);
 
  private:

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -14,14 +15,43 @@
 #include "block/block.h"
 #include "block/block_format.h"
 #include "block/bloom_filter.h"
+#include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store::block {
 namespace {
 
+// A span as the builder keeps it: the fields Finish plans by, and where the whole span is: a model
+// span the builder owns, or encoded bytes read in place (then `decoded` is null).
 struct StoredSpan {
-  model::Span span;
+  EncodedSpan fields;
+  const model::Span* decoded = nullptr;
   std::uint32_t resource = 0;
   std::uint32_t scope = 0;
+};
+
+EncodedSpan FieldsOf(const model::Span& span) {
+  return {.trace_id = span.trace_id,
+          .span_id = span.span_id,
+          .parent_span_id = span.parent_span_id,
+          .start_unix_nanos = span.start_time_unix_nano,
+          .end_unix_nanos = span.end_time_unix_nano,
+          .kind = span.kind,
+          .status_code = span.status.code,
+          .name = span.name,
+          .encoded = {}};
+}
+
+// Gives each stored span as a model span: its own, or decoded into one buffer reused span after
+// span (its vectors keep their capacity), so encoding allocates little and holds one span at a time.
+class SpanDecoder {
+ public:
+  const model::Span* Decode(const StoredSpan& stored) {
+    if (stored.decoded != nullptr) return stored.decoded;
+    return otlp::wire::DecodeSpan(stored.fields.encoded, &scratch_) ? &scratch_ : nullptr;
+  }
+
+ private:
+  model::Span scratch_;
 };
 
 // The stored spans in block order (sorting pointers, not the spans, keeps Finish cheap).
@@ -131,21 +161,23 @@ class BlockFile {
 // Encodes the span columns of one row group (the traces column comes from the trace rows).
 class RowGroupEncoder {
  public:
-  explicit RowGroupEncoder(const StringDictionaryBuilder& strings) : strings_(strings) {}
+  RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder) : strings_(strings), decoder_(decoder) {}
 
-  void AddTrace(const SpanList& spans, TraceRange trace) {
-    const std::uint64_t trace_start = spans[trace.begin]->span.start_time_unix_nano;
+  // False when a span does not decode.
+  bool AddTrace(const SpanList& spans, TraceRange trace) {
     std::unordered_map<model::SpanId, std::size_t, model::IdHash> positions;
-    for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i]->span.span_id, i - trace.begin);
-    std::uint64_t previous_start = trace_start;
+    for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i]->fields.span_id, i - trace.begin);
+    std::uint64_t previous_start = spans[trace.begin]->fields.start_unix_nanos;
     for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const StoredSpan& stored = *spans[i];
-      AddIntrinsics(stored, previous_start);
-      previous_start = stored.span.start_time_unix_nano;
-      AddIds(stored.span, positions, i - trace.begin);
-      PutAttributes(stored.span.attributes, strings_, attributes_[kAttributeCounts], AttributeOut(attributes_));
-      AddDetails(stored.span);
+      const model::Span* span = decoder_.Decode(*spans[i]);
+      if (span == nullptr) return false;
+      AddIntrinsics(*span, *spans[i], previous_start);
+      previous_start = span->start_time_unix_nano;
+      AddIds(*span, positions, i - trace.begin);
+      PutAttributes(span->attributes, strings_, attributes_[kAttributeCounts], AttributeOut(attributes_));
+      AddDetails(*span);
     }
+    return true;
   }
 
   // The columns from kIntrinsicsColumn on.
@@ -159,8 +191,7 @@ class RowGroupEncoder {
   }
   AttributeStreams NestedOut() { return {&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]}; }
 
-  void AddIntrinsics(const StoredSpan& stored, std::uint64_t previous_start) {
-    const model::Span& span = stored.span;
+  void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start) {
     intrinsics_[kResourceIds].PutVarint(stored.resource);
     intrinsics_[kScopeIds].PutVarint(stored.scope);
     strings_.PutRef(intrinsics_[kNames], span.name);
@@ -212,6 +243,7 @@ class RowGroupEncoder {
   }
 
   const StringDictionaryBuilder& strings_;
+  SpanDecoder& decoder_;
   StreamSetWriter intrinsics_{kIntrinsicStreams};
   StreamSetWriter ids_{kIdStreams};
   StreamSetWriter attributes_{kAttributeStreams};
@@ -223,13 +255,19 @@ class RowGroupEncoder {
 struct BlockBuilder::State {
   int zstd_level = kCompactedBlockZstdLevel;
   std::vector<StoredSpan> spans;
+  std::deque<model::Span> owned;  // the spans added as model spans (a deque keeps their addresses)
   Interner<ResourceEntry> resources;
   Interner<ScopeEntry> scopes;
   std::size_t bytes = 0;
 
   void Add(model::Span span, std::uint32_t resource, std::uint32_t scope) {
     bytes += ApproximateBytes(span);
-    spans.push_back({std::move(span), resource, scope});
+    const model::Span& kept = owned.emplace_back(std::move(span));
+    spans.push_back({FieldsOf(kept), &kept, resource, scope});
+  }
+  void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope) {
+    bytes += sizeof(StoredSpan);  // the bytes stay the caller's
+    spans.push_back({span, nullptr, resource, scope});
   }
 };
 
@@ -257,8 +295,8 @@ SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
   std::vector<Key> keys;
   keys.reserve(stored.size());
   for (std::size_t i = 0; i < stored.size(); ++i) {
-    const model::Span& span = stored[i].span;
-    keys.push_back({span.trace_id, span.span_id, span.start_time_unix_nano, static_cast<std::uint32_t>(i)});
+    const EncodedSpan& span = stored[i].fields;
+    keys.push_back({span.trace_id, span.span_id, span.start_unix_nanos, static_cast<std::uint32_t>(i)});
   }
   std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
     if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
@@ -285,14 +323,14 @@ SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
 void PlanTraces(const SpanList& spans, BlockPlan& plan) {
   std::vector<TraceRange> by_id;
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (i == 0 || spans[i]->span.trace_id != spans[i - 1]->span.trace_id) by_id.push_back({i, i});
+    if (i == 0 || spans[i]->fields.trace_id != spans[i - 1]->fields.trace_id) by_id.push_back({i, i});
     by_id.back().end = i + 1;
   }
   std::vector<std::size_t> order(by_id.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Positions in ID order, so equal starts keep ID order.
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return spans[by_id[a].begin]->span.start_time_unix_nano < spans[by_id[b].begin]->span.start_time_unix_nano;
+    return spans[by_id[a].begin]->fields.start_unix_nanos < spans[by_id[b].begin]->fields.start_unix_nanos;
   });
   plan.traces.resize(by_id.size());
   plan.ordinals_by_id.resize(by_id.size());
@@ -318,17 +356,17 @@ void PlanSummaries(const SpanList& spans, BlockPlan& plan) {
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges;
   for (const TraceRange& trace : plan.traces) {
     TraceRow row;
-    row.trace_id = spans[trace.begin]->span.trace_id;
-    row.start = spans[trace.begin]->span.start_time_unix_nano;
+    row.trace_id = spans[trace.begin]->fields.trace_id;
+    row.start = spans[trace.begin]->fields.start_unix_nanos;
     std::uint64_t end = 0;
     std::unordered_map<model::SpanId, std::uint32_t, model::IdHash> span_services;
     std::size_t root = trace.begin;  // the earliest span unless a real root exists
     for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const model::Span& span = spans[i]->span;
+      const EncodedSpan& span = spans[i]->fields;
       const std::uint32_t service = plan.resource_services[spans[i]->resource];
-      end = std::max(end, span.end_time_unix_nano);
-      row.error_count += span.status.code == model::StatusCode::kError ? 1 : 0;
-      if (span.IsRoot() && !row.root_found) {
+      end = std::max(end, span.end_unix_nanos);
+      row.error_count += span.status_code == model::StatusCode::kError ? 1 : 0;
+      if (!span.parent_span_id.IsValid() && !row.root_found) {
         row.root_found = true;
         root = i;
       }
@@ -337,17 +375,17 @@ void PlanSummaries(const SpanList& spans, BlockPlan& plan) {
       operations.emplace(service, span.name, span.kind);
     }
     for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const auto parent = span_services.find(spans[i]->span.parent_span_id);
+      const auto parent = span_services.find(spans[i]->fields.parent_span_id);
       const std::uint32_t child = plan.resource_services[spans[i]->resource];
       if (parent == span_services.end() || parent->second == child) continue;
       auto& [calls, errors] = edges[{parent->second, child}];
       ++calls;
-      errors += spans[i]->span.status.code == model::StatusCode::kError ? 1 : 0;
+      errors += spans[i]->fields.status_code == model::StatusCode::kError ? 1 : 0;
     }
     row.duration = end > row.start ? end - row.start : 0;
     row.span_count = static_cast<std::uint32_t>(trace.end - trace.begin);
     row.root_service = plan.resource_services[spans[root]->resource];
-    row.root_name = spans[root]->span.name;
+    row.root_name = spans[root]->fields.name;
     std::sort(row.services.begin(), row.services.end());
     row.services.erase(std::unique(row.services.begin(), row.services.end()), row.services.end());
     plan.trace_rows.push_back(std::move(row));
@@ -381,10 +419,10 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
     ++group.trace_count;
     group.span_count += static_cast<std::uint32_t>(trace_spans);
     for (std::size_t i = plan.traces[t].begin; i < plan.traces[t].end; ++i) {
-      const model::Span& span = spans[i]->span;
-      group.min_start = std::min(group.min_start, span.start_time_unix_nano);
-      group.max_start = std::max(group.max_start, span.start_time_unix_nano);
-      meta.max_end_unix_nano = std::max(meta.max_end_unix_nano, span.end_time_unix_nano);
+      const EncodedSpan& span = spans[i]->fields;
+      group.min_start = std::min(group.min_start, span.start_unix_nanos);
+      group.max_start = std::max(group.max_start, span.start_unix_nanos);
+      meta.max_end_unix_nano = std::max(meta.max_end_unix_nano, span.end_unix_nanos);
     }
   }
   if (!plan.meta.row_groups.empty()) {
@@ -396,10 +434,29 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
   }
 }
 
+// Of an encoded span only the name and the span's attribute keys and plain string values are
+// counted, on the bytes in place (the views must live until Build): events, links, status messages
+// and string arrays are rarer and are stored inline in such a block; compaction counts them all.
+void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strings) {
+  strings.Count(span.name);
+  otlp::wire::ForEachAttribute(
+      span.encoded, otlp::wire::AttributeOwner::kSpan, [&](std::string_view key, const otlp::wire::ValueView& value) {
+        strings.Count(key);
+        if (value.type == model::AttributeType::kString && !value.opaque) strings.Count(value.string);
+        return true;
+      });
+}
+
 StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
                                         const std::vector<ScopeEntry>& scopes) {
   StringDictionaryBuilder strings;
-  for (const StoredSpan* stored : spans) CountStrings(stored->span, strings);
+  for (const StoredSpan* stored : spans) {
+    if (stored->decoded != nullptr) {
+      CountStrings(*stored->decoded, strings);
+    } else {
+      CountEncodedStrings(stored->fields, strings);
+    }
+  }
   for (const ResourceEntry& entry : resources) {
     CountStrings(entry.resource.attributes, strings);
     strings.Count(entry.schema_url);
@@ -459,6 +516,10 @@ void BlockBuilder::Add(model::Span&& span, std::uint32_t resource, std::uint32_t
   state_->Add(std::move(span), resource, scope);
 }
 
+void BlockBuilder::Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope) {
+  state_->Add(span, resource, scope);
+}
+
 std::size_t BlockBuilder::span_count() const { return state_->spans.size(); }
 std::size_t BlockBuilder::approximate_bytes() const { return state_->bytes; }
 
@@ -501,6 +562,7 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
     HOPTRACE_RETURN_IF_ERROR(writer.Write(kFirstIndexPage + page, entries.buffer(), &meta.index_bytes));
   }
   const std::size_t first_column = kFirstIndexPage + plan.meta.index_pages.size();
+  SpanDecoder decoder;
   for (std::size_t group = 0; group < plan.row_groups.size(); ++group) {
     const TraceRange traces = plan.row_groups[group];
     const std::size_t slot = first_column + group * kColumnCount;
@@ -508,8 +570,13 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
                                           EncodeTraceRows(&plan.trace_rows[traces.begin], traces.end - traces.begin,
                                                           meta.min_start_unix_nano, strings),
                                           &meta.summary_bytes));
-    RowGroupEncoder encoder(strings);
-    for (std::size_t t = traces.begin; t < traces.end; ++t) encoder.AddTrace(spans, plan.traces[t]);
+    RowGroupEncoder encoder(strings, decoder);
+    for (std::size_t t = traces.begin; t < traces.end; ++t) {
+      if (!encoder.AddTrace(spans, plan.traces[t])) {
+        return Status::Error(Status::Code::kCorruption, "a span of trace " + plan.trace_rows[t].trace_id.ToHex() +
+                                                            " does not decode");
+      }
+    }
     const std::vector<std::string> columns = encoder.Finish();
     for (std::size_t column = kIntrinsicsColumn; column < kColumnCount; ++column) {
       HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + column, columns[column - kIntrinsicsColumn], &meta.span_data_bytes));

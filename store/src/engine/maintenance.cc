@@ -6,12 +6,23 @@
 #include <unordered_map>
 
 #include "engine/embedded_store_impl.h"
-#include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store {
 namespace {
 
 std::uint64_t Nanos(std::chrono::nanoseconds duration) { return static_cast<std::uint64_t>(duration.count()); }
+
+block::EncodedSpan EncodedSpanOf(const model::TraceId& trace_id, const engine::HeadSpan& span) {
+  return {.trace_id = trace_id,
+          .span_id = span.span_id,
+          .parent_span_id = span.parent_span_id,
+          .start_unix_nanos = span.start_unix_nanos,
+          .end_unix_nanos = span.end_unix_nanos,
+          .kind = span.kind,
+          .status_code = span.status_code,
+          .name = span.name(),
+          .encoded = span.encoded()};
+}
 
 }  // namespace
 
@@ -33,8 +44,8 @@ Status EmbeddedStore::Impl::WriteBlock(
   return Status::Ok();
 }
 
-// A cut runs slice by slice, a block each, so that the block builder (which holds a block's spans
-// decoded) stays bounded by cut_max_spans. It stops after as many slices as the head held at its
+// A cut runs slice by slice, a block each, so that the block builder (which holds an index entry per
+// span of its block, reading the head's encoded spans in place) stays bounded by cut_max_spans. It stops after as many slices as the head held at its
 // start, so spans arriving meanwhile cannot keep it cutting forever.
 Status EmbeddedStore::Impl::CutHead(bool everything) {
   std::lock_guard cut_lock(cut_mutex_);
@@ -82,17 +93,14 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
         block::BlockBuilder builder(block::kFreshBlockZstdLevel);
         // Each origin (a chunk's resource and scope) is interned once.
         std::unordered_map<const engine::Origin*, std::pair<std::uint32_t, std::uint32_t>> origin_ids;
+        // The builder reads the encoded spans in place: `frozen` holds their chunks until Finish.
         for (const auto& [id, trace] : frozen->traces) {
           for (const engine::HeadSpan& span : trace.spans) {
-            model::Span decoded;  // moved into the builder
-            if (!otlp::wire::DecodeSpan(span.encoded(), &decoded)) {
-              return Status::Error(Status::Code::kCorruption, "a head span of trace " + id.ToHex() + " does not decode");
-            }
             auto [ids, added] = origin_ids.try_emplace(span.origin);
             if (added) {
               ids->second = {builder.InternResource(span.origin->resource), builder.InternScope(span.origin->scope)};
             }
-            builder.Add(std::move(decoded), ids->second.first, ids->second.second);
+            builder.Add(EncodedSpanOf(id, span), ids->second.first, ids->second.second);
           }
         }
         return builder.Finish(path, meta);
