@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/block_set.h"
 #include "engine/cut_record.h"
@@ -82,6 +83,9 @@ class EmbeddedStore::Impl {
   // A replayed cut record, repeated on the head; `cuts` holds the frozen, not yet finished ones.
   void ReplayCut(std::string_view payload,
                  std::unordered_map<std::uint64_t, std::shared_ptr<const engine::FrozenTraces>>& cuts);
+  void FindReplayedSpansInBlocks();
+  void MarkWalRecordsCuts() const;
+  void FindReplayedSpansInBlock(const model::TraceId& trace_id, block::BlockReader& reader);
 
   // maintenance.cc
   // Freezes one slice of the head (at most cut_max_spans) and writes it as a block. Sets `*cut` to
@@ -116,6 +120,10 @@ class EmbeddedStore::Impl {
   engine::BlockSet blocks_;
 
   std::mutex cut_mutex_;         // one cut at a time
+  // Spans that the replay of a WAL from before cut records gave back to the head although a block
+  // holds them (recovery.cc): the next cut of their trace leaves them out. Under cut_mutex_.
+  std::unordered_map<model::TraceId, std::unordered_set<model::SpanId, model::IdHash>, model::IdHash>
+      replayed_in_blocks_;
   std::mutex compaction_mutex_;  // compaction and retention, one at a time
   // Held while a block builder holds spans (a cut slice or a merge): one at a time, so their memory
   // does not add up.

@@ -95,7 +95,9 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
         std::unordered_map<const engine::Origin*, std::pair<std::uint32_t, std::uint32_t>> origin_ids;
         // The builder reads the encoded spans in place: `frozen` holds their chunks until Finish.
         for (const auto& [id, trace] : frozen->traces) {
+          const auto in_blocks = replayed_in_blocks_.find(id);
           for (const engine::HeadSpan& span : trace.spans) {
+            if (in_blocks != replayed_in_blocks_.end() && in_blocks->second.contains(span.span_id)) continue;
             auto [ids, added] = origin_ids.try_emplace(span.origin);
             if (added) {
               ids->second = {builder.InternResource(span.origin->resource), builder.InternScope(span.origin->scope)};
@@ -114,6 +116,10 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
     return status;
   }
   blocks_.Update({block}, {}, [&] { head_.DropFrozen(frozen.get()); });
+  if (!replayed_in_blocks_.empty()) {
+    for (const auto& [id, trace] : frozen->traces) replayed_in_blocks_.erase(id);
+    if (replayed_in_blocks_.empty()) MarkWalRecordsCuts();
+  }
   metrics_.blocks_cut.Increment();
   {
     std::lock_guard wal_lock(wal_mutex_);

@@ -10,12 +10,20 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "engine/embedded_store_impl.h"
 #include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store {
 namespace fs = std::filesystem;
+namespace {
+
+// In a data directory whose WAL records its cuts (kCut records): written on the first open by a
+// version that writes them. A directory without it may hold a WAL from before them.
+constexpr const char* kCutRecordsMarker = "WAL_RECORDS_CUTS";
+
+}  // namespace
 
 Status EmbeddedStore::Impl::Open() {
   const fs::path root = options_.data_dir;
@@ -37,6 +45,7 @@ Status EmbeddedStore::Impl::Open() {
   status = wal::Wal::Open((root / "wal").string(), {.segment_bytes = options_.wal_segment_bytes}, &wal_);
   if (!status.ok()) return status;
   ReplayWal();
+  FindReplayedSpansInBlocks();
   recovery_.spans_replayed = head_.stats().live_spans;
   UpdateGauges();
   Log("opened " + options_.data_dir + ": " + std::to_string(recovery_.blocks) + " blocks (" +
@@ -105,6 +114,49 @@ void EmbeddedStore::Impl::ReplayWal() {
   recovery_.skipped_bytes = report.damage.skipped_bytes;
   metrics_.wal_records_skipped.Increment(recovery_.torn_or_corrupt_records + recovery_.undecodable_records);
   metrics_.wal_bytes_skipped.Increment(recovery_.skipped_bytes);
+}
+
+// A WAL from before cut records does not say which of its spans its process had cut into blocks:
+// on the first open of such a directory the replayed traces are looked up in the blocks once (bloom
+// filter, then the trace) and the spans found are left out of the next cut, instead of landing in a
+// second block. Once no such span is left in the head, a marker file says later opens can trust the
+// cut records (written then, so that a crash before that cut repeats the lookups).
+void EmbeddedStore::Impl::FindReplayedSpansInBlocks() {
+  std::error_code error;
+  if (fs::exists(fs::path(options_.data_dir) / kCutRecordsMarker, error)) return;
+  const std::vector<engine::BlockPtr> blocks = blocks_.Snapshot();
+  if (!blocks.empty() && head_.stats().live_spans > 0) {
+    SearchRequest every_trace;
+    every_trace.limit = SIZE_MAX;
+    for (const block::TraceHit& hit : head_.Search(every_trace)) {
+      for (const engine::BlockPtr& block : blocks) FindReplayedSpansInBlock(hit.summary.trace_id, block->reader());
+    }
+    Log("the WAL predates cut records: " + std::to_string(replayed_in_blocks_.size()) +
+        " replayed traces have spans in blocks already; the next cut leaves those spans out");
+  }
+  if (replayed_in_blocks_.empty()) MarkWalRecordsCuts();
+}
+
+void EmbeddedStore::Impl::MarkWalRecordsCuts() const {
+  std::ofstream(fs::path(options_.data_dir) / kCutRecordsMarker)
+      << "This directory's WAL records its cuts (docs/architecture.md, the ingest path).\n";
+}
+
+void EmbeddedStore::Impl::FindReplayedSpansInBlock(const model::TraceId& trace_id, block::BlockReader& reader) {
+  bool found = false;
+  std::optional<model::TraceBatch> stored;
+  if (!reader.Contains(trace_id, &found).ok() || !found || !reader.FindTrace(trace_id, &stored).ok() || !stored) return;
+  engine::TraceAssembler replayed;
+  head_.CollectTrace(trace_id, &replayed);
+  for (const model::ResourceSpans& resource_spans : stored->resource_spans) {
+    for (const model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
+      for (const model::Span& span : scope_spans.spans) {
+        if (replayed.Holds(span.span_id) && replayed_in_blocks_[trace_id].insert(span.span_id).second) {
+          ++recovery_.spans_already_in_blocks;
+        }
+      }
+    }
+  }
 }
 
 void EmbeddedStore::Impl::ReplayCut(

@@ -448,6 +448,33 @@ TEST_F(EmbeddedStoreTest, ReplayRepeatsCommittedCutsAndGivesBackUnfinishedOnes) 
   EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(2))), 2u);
 }
 
+// A process from before cut records left a WAL that still holds spans it had cut into a block (the
+// segment held other spans too). The first open finds those in the blocks and the next cut leaves
+// them out, so the trace is stored once; later opens trust the cut records again.
+TEST_F(EmbeddedStoreTest, AWalFromBeforeCutRecordsDoesNotStoreSpansTwice) {
+  Open();
+  WriteOk(BatchOf("svc", SpansOf(1, 3, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  store_.reset();
+  for (const char* earlier_version_lacks : {"wal", "WAL_RECORDS_CUTS"}) fs::remove_all(dir_.path() / earlier_version_lacks);
+  AppendToWal({{wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(1, 3, kEpoch)))},
+               {wal::RecordType::kOtlpRequest, otlp::SerializeExportRequest(BatchOf("svc", SpansOf(1, 1, kEpoch, 4)))}});
+
+  Open();
+  EXPECT_EQ(store_->recovery().spans_already_in_blocks, 3u);
+  EXPECT_TRUE(Logged("the WAL predates cut records: 1 replayed traces"));
+  EXPECT_FALSE(fs::exists(dir_.path() / "WAL_RECORDS_CUTS"));  // until that cut is done
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  EXPECT_TRUE(fs::exists(dir_.path() / "WAL_RECORDS_CUTS"));
+  for (int open = 0; open < 2; ++open) {
+    const std::vector<TraceSummary> hits = store_->Search({});
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].span_count, 4u);  // 3 in the first block, span 4 in the second
+    EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), 4u);
+    Reopen();
+  }
+}
+
 TEST_F(EmbeddedStoreTest, AMalformedCutRecordIsSkippedAndCounted) {
   AppendToWal({{wal::RecordType::kCut, "\x09 not a cut"}});
   Open();
