@@ -107,11 +107,12 @@ TEST(HttpClientTest, ReconnectsWhenTheServerClosesTheConnection) {
 
 TEST(HttpClientTest, ConnectionRefusedFailsFast) {
   HttpClient client(MustParse("http://127.0.0.1:" + std::to_string(testing::ClosedLocalPort()) + "/v1/traces"),
-                    milliseconds(2000));
+                    milliseconds(10000));
   const auto start = Clock::now();
   std::string error;
-  EXPECT_FALSE(client.Post({}, "x", start + milliseconds(2000), &error));
-  EXPECT_LT(Clock::now() - start, milliseconds(500));
+  EXPECT_FALSE(client.Post({}, "x", start + milliseconds(10000), &error));
+  // Fails at once rather than at the deadline (10 s); the rest is room for a loaded machine.
+  EXPECT_LT(Clock::now() - start, milliseconds(5000));
   EXPECT_NE(error.find("connect to 127.0.0.1"), std::string::npos) << error;
 }
 

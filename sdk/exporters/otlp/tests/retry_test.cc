@@ -80,13 +80,14 @@ TEST(RunWithRetriesTest, GivesUpAfterMaxAttempts) {
 TEST(RunWithRetriesTest, DoesNotSleepPastTheDeadline) {
   InterruptibleSleeper sleeper;
   const auto start = Clock::now();
-  const RetryResult result = RunWithRetries(FastPolicy(5), start + milliseconds(200), sleeper, [&](auto) {
+  const RetryResult result = RunWithRetries(FastPolicy(5), start + std::chrono::seconds(10), sleeper, [&](auto) {
     AttemptOutcome outcome = AttemptOutcome::Retryable("throttled");
     outcome.retry_after = std::chrono::seconds(30);
     return outcome;
   });
   EXPECT_EQ(result.attempts, 1);
-  EXPECT_LT(Clock::now() - start, milliseconds(150));
+  // Gives up at once rather than sleeping up to the deadline (10 s); the rest is room for a loaded machine.
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(RunWithRetriesTest, RetryAfterReplacesTheBackoff) {
