@@ -46,6 +46,7 @@ std::map<std::string, Setting> Settings(ServeConfig& config) {
       {"max-spans-per-request", {nullptr, nullptr, &config.max_spans_per_request}},
       {"max-attributes-per-span", {nullptr, nullptr, &config.max_attributes_per_span}},
       {"max-attribute-value-length", {nullptr, nullptr, &config.max_attribute_value_length}},
+      {"max-queued-requests", {nullptr, nullptr, &config.max_queued_requests}},
       {"role", {&config.router.role}},
       {"route-to", {&config.router.route_to}},
       {"route-dns", {&config.router.route_dns}},
@@ -89,6 +90,7 @@ collector::ReceiverOptions ReceiverOptionsFor(const ServeConfig& config, std::ui
   options.limits.max_spans_per_request = config.max_spans_per_request;
   options.limits.max_attributes_per_span = config.max_attributes_per_span;
   options.limits.max_attribute_value_length = config.max_attribute_value_length;
+  options.max_queued_requests = config.max_queued_requests;
   return options;
 }
 
@@ -180,6 +182,9 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
       ->capture_default_str();
   serve->add_option("--max-attribute-value-length", config.max_attribute_value_length,
                     "Longer string values are truncated and counted")
+      ->capture_default_str();
+  serve->add_option("--max-queued-requests", config.max_queued_requests,
+                    "OTLP/gRPC Export calls in progress; more are answered RESOURCE_EXHAUSTED at once")
       ->capture_default_str();
   AddRouterFlags(*serve, config.router);
   serve->add_option("--store", config.store, "embedded (local disk) or clickhouse (see --clickhouse-*)")

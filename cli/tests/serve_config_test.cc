@@ -39,13 +39,15 @@ class ServeConfigTest : public ::testing::Test {
 
 TEST_F(ServeConfigTest, FileSetsValuesAndFlagsWin) {
   std::string error;
-  ASSERT_TRUE(Load("data-dir: /var/lib/hoptrace\nquery-port: 17000\nfsync: interval\nretention-age: 72h\n",
+  ASSERT_TRUE(Load("data-dir: /var/lib/hoptrace\nquery-port: 17000\nfsync: interval\nretention-age: 72h\n"
+                   "max-queued-requests: 8\n",
                    {"--query-port", "18000"}, &error))
       << error;
   EXPECT_EQ(config_.data_dir, "/var/lib/hoptrace");
   EXPECT_EQ(config_.query_port, 18000);
   EXPECT_EQ(config_.fsync, "interval");
   EXPECT_EQ(config_.retention_age, "72h");
+  EXPECT_EQ(config_.max_queued_requests, 8u);
 }
 
 TEST_F(ServeConfigTest, ErrorsNameTheLineAndChangeNothing) {
