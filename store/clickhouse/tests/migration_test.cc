@@ -1,5 +1,5 @@
-// `hoptrace store init` on a database that holds data under schema version 1: the migration to
-// version 2 copies the rows into spans_by_trace once, and every stored trace reads back whole.
+// `hoptrace store init` on a database that holds data under schema version 1: the migrations to
+// versions 2 and 3 copy the rows into the lookup tables once, and every stored trace reads back whole.
 
 #include <gtest/gtest.h>
 
@@ -101,8 +101,11 @@ TEST_F(ClickHouseMigrationTest, Version1DataIsReadableAfterInitAndCopiedOnce) {
 
   applied.clear();
   ASSERT_TRUE(InitClickHouseSchema(options_, &applied).ok());
-  EXPECT_EQ(applied, std::vector<int>{2});
-  EXPECT_EQ(Scalar(*node_, "SELECT max(version) FROM hoptrace_schema_version"), "2");
+  EXPECT_EQ(applied, (std::vector<int>{2, 3}));
+  EXPECT_EQ(Scalar(*node_, "SELECT max(version) FROM hoptrace_schema_version"), "3");
+  EXPECT_EQ(Scalar(*node_, "SELECT count() FROM system.tables WHERE database = 'migration' AND name IN "
+                           "('trace_index', 'spans_by_trace', 'trace_index_mv', 'spans_by_trace_mv')"),
+            "0");
   ASSERT_TRUE(ClickHouseStore::Open(options_, &store).ok());
   for (std::uint64_t n = 1; n <= 3; ++n) {
     const auto trace = store->GetTrace(model::TraceId::FromHighLow(9, n));
@@ -114,13 +117,13 @@ TEST_F(ClickHouseMigrationTest, Version1DataIsReadableAfterInitAndCopiedOnce) {
   EXPECT_EQ(found.front().trace_id, model::TraceId::FromHighLow(9, 3));  // latest first
   for (const TraceSummary& summary : found) EXPECT_EQ(summary.span_count, kSpansPerTrace);
 
-  // Init again: nothing to apply, and the copy into spans_by_trace did not run twice.
+  // Init again: nothing to apply, and the copy into the lookup table did not run twice.
   applied.clear();
   ASSERT_TRUE(InitClickHouseSchema(options_, &applied).ok());
   EXPECT_TRUE(applied.empty());
-  EXPECT_EQ(Scalar(*node_, "SELECT count() FROM spans_by_trace"), std::to_string(3 * kSpansPerTrace));
+  EXPECT_EQ(Scalar(*node_, "SELECT count() FROM spans_by_trace_v3"), std::to_string(3 * kSpansPerTrace));
 
-  // Spans written after the migration reach spans_by_trace through its view.
+  // Spans written after the migration reach the lookup tables through their views.
   ASSERT_TRUE(store->Write(TraceNumber(4, NowNanos())).ok());
   ASSERT_TRUE(store->WaitShipped(30s));
   const auto written = store->GetTrace(model::TraceId::FromHighLow(9, 4));
