@@ -166,7 +166,8 @@ TEST_F(RouterTest, AllNodesDownIsUnavailableAndNothingIsAcknowledged) {
   const auto started = std::chrono::steady_clock::now();
   const Status status = router_->Route(requests[0]->bytes, requests[0]->scan);
   EXPECT_EQ(status.code(), Status::Code::kUnavailable) << status.message();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, options.delivery_timeout + 2s);
+  // Gives up at the delivery timeout; the margin is for a sanitizer build in a loaded ctest -j run.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, options.delivery_timeout + 5s);
   for (const auto& node : nodes_) EXPECT_TRUE(node->Spans().empty());
   EXPECT_EQ(registry_.GetCounter("hoptrace_router_requests_refused_total", "", {{"reason", "undeliverable"}}).value(), 1u);
 }
