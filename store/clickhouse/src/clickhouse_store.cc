@@ -99,8 +99,10 @@ clickhouse::ClickHouseReply ClickHouseStore::Impl::Query(std::string_view name, 
   const auto started = std::chrono::steady_clock::now();
   clickhouse::ClickHouseReply reply;
   for (const auto& node : nodes_) {
-    // Queries that join or filter by subquery stay on each shard: a trace lives on one shard.
-    reply = node->Execute(sql, "distributed_product_mode=local");
+    // Queries that join or filter by subquery stay on each shard: a trace lives on one shard. A
+    // search's summaries list its candidates' IDs three times: past the default 256 KiB statement
+    // limit at a limit of ~1,000 traces.
+    reply = node->Execute(sql, "distributed_product_mode=local&max_query_size=16777216");
     if (reply.status.ok() || reply.status.code() != Status::Code::kUnavailable) break;
   }
   latency.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

@@ -1,5 +1,6 @@
 // `hoptrace store init` on a database that holds data under schema version 1: the migrations to
 // versions 2 and 3 copy the rows into the lookup tables once, and every stored trace reads back whole.
+// And on a fresh schema, a search for thousands of traces still fits in its statements.
 
 #include <gtest/gtest.h>
 
@@ -129,6 +130,25 @@ TEST_F(ClickHouseMigrationTest, Version1DataIsReadableAfterInitAndCopiedOnce) {
   const auto written = store->GetTrace(model::TraceId::FromHighLow(9, 4));
   ASSERT_TRUE(written);
   EXPECT_EQ(written->SpanCount(), kSpansPerTrace);
+}
+
+}  // namespace
+}  // namespace hoptrace::store
+
+namespace hoptrace::store {
+namespace {
+
+TEST_F(ClickHouseMigrationTest, ASearchForThousandsOfTracesFitsInOneStatement) {
+  ASSERT_TRUE(InitClickHouseSchema(options_).ok());
+  std::unique_ptr<ClickHouseStore> store;
+  ASSERT_TRUE(ClickHouseStore::Open(options_, &store).ok());
+  constexpr std::uint64_t kTraces = 3000;
+  const std::uint64_t start = NowNanos() - 60'000'000'000ull;
+  for (std::uint64_t n = 1; n <= kTraces; ++n) ASSERT_TRUE(store->Write(TraceNumber(n, start + n)).ok());
+  ASSERT_TRUE(store->WaitShipped(60s));
+  const std::vector<TraceSummary> found = store->Search({SpanFilter::True(), {}, kTraces});
+  ASSERT_EQ(found.size(), kTraces);
+  EXPECT_EQ(found.front().trace_id, model::TraceId::FromHighLow(9, kTraces));
 }
 
 }  // namespace
