@@ -66,8 +66,8 @@ class ServiceGraphTest : public ::testing::Test {
     ASSERT_TRUE(store_->Write(Calls({{1, 10, false}, {2, 30, true}, {3, 20, false}, {4, 40, false}})).ok());
   }
 
-  const ServiceGraphEdge* Edge(const ServiceGraph& graph, std::string_view parent, std::string_view child) {
-    for (const ServiceGraphEdge& edge : graph.edges) {
+  const store::ServiceGraphEdge* Edge(const ServiceGraph& graph, std::string_view parent, std::string_view child) {
+    for (const store::ServiceGraphEdge& edge : graph.edges) {
       if (edge.link.parent == parent && edge.link.child == child) return &edge;
     }
     return nullptr;
@@ -81,7 +81,7 @@ class ServiceGraphTest : public ::testing::Test {
 // Within the sketch's 1 % of `exact` nanoseconds.
 void ExpectNear(const std::optional<std::uint64_t>& nanos, std::uint64_t exact) {
   ASSERT_TRUE(nanos.has_value());
-  EXPECT_NEAR(static_cast<double>(*nanos), static_cast<double>(exact), LatencySketch::kRelativeError * static_cast<double>(exact));
+  EXPECT_NEAR(static_cast<double>(*nanos), static_cast<double>(exact), model::LatencySketch::kRelativeError * static_cast<double>(exact));
 }
 
 TEST_F(ServiceGraphTest, EdgesCarryCountsErrorsAndLatencyPercentiles) {
@@ -89,14 +89,14 @@ TEST_F(ServiceGraphTest, EdgesCarryCountsErrorsAndLatencyPercentiles) {
   EXPECT_EQ(graph.services, (std::vector<std::string>{"cron", "frontend", "orders", "payments"}));
   EXPECT_EQ(graph.traces, 5u);
   ASSERT_EQ(graph.edges.size(), 2u);
-  const ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
+  const store::ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
   ASSERT_NE(orders, nullptr);
   EXPECT_EQ(orders->link.call_count, 4u);
   EXPECT_EQ(orders->link.error_count, 1u);
   EXPECT_EQ(orders->latency.count(), 4u);
   ExpectNear(orders->latency.Quantile(0.5), 20 * kMs);  // nearest rank of 10, 20, 30, 40
   EXPECT_EQ(orders->latency.Quantile(0.99), 40 * kMs);  // rank 4 of 4: the largest, kept exactly
-  const ServiceGraphEdge* payments = Edge(graph, "orders", "payments");
+  const store::ServiceGraphEdge* payments = Edge(graph, "orders", "payments");
   ASSERT_NE(payments, nullptr);
   EXPECT_EQ(payments->latency.Quantile(0.99), 5 * kMs);
 }
@@ -109,7 +109,7 @@ TEST_F(ServiceGraphTest, EveryTraceOfTheRangeCountsNotARecentSample) {
   ASSERT_TRUE(store_->Write(Calls(calls)).ok());
   const ServiceGraph graph = BuildServiceGraph(*store_, {});
   EXPECT_EQ(graph.traces, 1005u);
-  const ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
+  const store::ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
   ASSERT_NE(orders, nullptr);
   EXPECT_EQ(orders->link.call_count, 1004u);
   EXPECT_EQ(orders->link.error_count, 101u);
@@ -123,7 +123,7 @@ TEST_F(ServiceGraphTest, RangeLimitsEdgesAndLatencies) {
   const ServiceGraph graph =
       BuildServiceGraph(*store_, {.start_unix_nano = kBase + 1500 * kMs, .end_unix_nano = kBase + 2500 * kMs});
   EXPECT_EQ(graph.traces, 1u);
-  const ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
+  const store::ServiceGraphEdge* orders = Edge(graph, "frontend", "orders");
   ASSERT_NE(orders, nullptr);
   EXPECT_EQ(orders->link.call_count, 1u);
   EXPECT_EQ(orders->link.error_count, 1u);

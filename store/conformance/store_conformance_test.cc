@@ -313,6 +313,62 @@ TEST_P(StoreConformance, DependenciesAndTheTraceScanCoverEveryTraceOfTheRange) {
   EXPECT_EQ(calls, kTraces);
 }
 
+// The service graph over a range that cuts both parts written (two blocks of the embedded store):
+// frontend → backend → db calls with latencies from 0 ns to ~90 ms, frontend's own child spans (no
+// call), and calls outside the range. Dependencies and ServiceGraphEdges count the calls inside the
+// range only, and both backends sort the latencies into LatencySketch's buckets alike, so the
+// quantiles are those of a sketch fed the durations here.
+TEST_P(StoreConformance, ServiceGraphEdgesCountCallsAndLatenciesInsideTheRange) {
+  constexpr std::uint64_t kTraces = 300;
+  const TimeRange range{base_ + 50 * kSecond, base_ + 250 * kSecond};
+  std::map<std::pair<std::string, std::string>, ServiceGraphEdge> expected;
+  const auto expect_call = [&](const std::string& parent, const std::string& child, const model::Span& call) {
+    if (!range.Contains(call.start_time_unix_nano)) return;
+    ServiceGraphEdge& edge = expected[{parent, child}];
+    edge.link = {parent, child, edge.link.call_count + 1,
+                 edge.link.error_count + (call.status.code == StatusCode::kError ? 1 : 0)};
+    edge.latency.Add(call.end_time_unix_nano - call.start_time_unix_nano);
+  };
+  for (std::uint64_t first : {std::uint64_t{0}, kTraces / 2}) {
+    std::vector<model::Span> frontend;
+    std::vector<model::Span> backend;
+    std::vector<model::Span> db;
+    for (std::uint64_t n = first; n < first + kTraces / 2; ++n) {
+      const std::uint64_t start = base_ + n * kSecond;
+      const std::uint64_t latency = n == 60 ? 0 : n * n * 1'013 + 500;
+      frontend.push_back(MakeSpan({n, 1, 0, "GET /cart", SpanKind::kServer, start, latency + 2'000'000}));
+      frontend.push_back(MakeSpan({n, 2, 1, "render", SpanKind::kInternal, start + 500, 1'000}));
+      backend.push_back(MakeSpan({n, 3, 1, "GET /item", SpanKind::kServer, start + 1'000, latency,
+                                  n % 5 == 0 ? StatusCode::kError : StatusCode::kOk}));
+      db.push_back(MakeSpan({n, 4, 3, "SELECT", SpanKind::kClient, start + 2'000, latency / 2}));
+      expect_call("frontend", "backend", backend.back());
+      expect_call("backend", "db", db.back());
+    }
+    Write(BatchOf("frontend", "prod", std::move(frontend)));
+    Write(BatchOf("backend", "prod", std::move(backend)));
+    Write(BatchOf("db", "prod", std::move(db)));
+    harness_->Settle();
+  }
+  std::vector<DependencyLink> expected_links;
+  for (const auto& [key, edge] : expected) expected_links.push_back(edge.link);
+  EXPECT_EQ(store().Dependencies(range), expected_links);
+
+  ServiceEdges edges;
+  const Status status = store().ServiceGraphEdges(range, &edges);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(edges.traces, 201u);  // traces 50 to 250 have a span inside the range
+  ASSERT_EQ(edges.edges.size(), expected.size());
+  for (const ServiceGraphEdge& edge : edges.edges) {
+    const ServiceGraphEdge& want = expected.at({edge.link.parent, edge.link.child});
+    EXPECT_EQ(edge.link, want.link);
+    EXPECT_EQ(edge.latency.count(), want.latency.count());
+    for (const double fraction : {0.0, 0.01, 0.5, 0.9, 0.99, 1.0}) {
+      EXPECT_EQ(edge.latency.Quantile(fraction), want.latency.Quantile(fraction))
+          << edge.link.parent << " → " << edge.link.child << " at " << fraction;
+    }
+  }
+}
+
 TEST_P(StoreConformance, RetentionDropsOldDataOnly) {
   const std::uint64_t now = Now();
   Write(BatchOf("old", "prod", {MakeSpan({3, 1, 0, "old", SpanKind::kServer, now - 10 * 24 * 3600 * kSecond, kSecond})}));

@@ -2,6 +2,7 @@
 // filter, range, limit, dedupe and aggregate runs in ClickHouse. A failed query throws StoreError.
 
 #include <algorithm>
+#include <cstdio>
 
 #include "clickhouse_store_impl.h"
 #include "hoptrace/store/store_error.h"
@@ -248,25 +249,87 @@ std::vector<Operation> ClickHouseStore::Operations(std::string_view service, con
   });
 }
 
-std::vector<DependencyLink> ClickHouseStore::Dependencies(const TimeRange& range) {
+namespace {
+
+// One row per call that starts inside `range` (a span whose parent span in the same trace belongs to
+// another service): the child's service, status_code and duration_ns, and the parent's parent_service.
+// Each child span once (LIMIT 1 BY), joined to its parent in the same trace; on a cluster the join
+// runs on every shard over its local rows, which hold whole traces.
+std::string CallsSql(const TimeRange& range) {
   const TimeRange parents{range.start_unix_nano > kParentSlackNanos ? range.start_unix_nano - kParentSlackNanos : 0,
                           range.end_unix_nano < UINT64_MAX - kParentSlackNanos ? range.end_unix_nano + kParentSlackNanos
                                                                                : UINT64_MAX};
-  // Each child span once (LIMIT 1 BY), joined to its parent in the same trace; on a cluster the join
-  // runs on every shard over its local rows, which hold whole traces.
+  return "(SELECT parent_service, service, status_code, duration_ns FROM (SELECT trace_id, parent_span_id AS span_id, "
+         "service, status_code, duration_ns FROM (SELECT trace_id, span_id AS child_span_id, parent_span_id, service, "
+         "status_code, greatest(start_ns, end_ns) - start_ns AS duration_ns FROM " +
+         std::string(clickhouse::kSpansTable) + " WHERE " + RangeSql(range) +
+         " AND parent_span_id != unhex('0000000000000000') LIMIT 1 BY trace_id, child_span_id)) ANY INNER JOIN "
+         "(SELECT trace_id, span_id, service AS parent_service FROM " + clickhouse::kSpansTable + " WHERE " +
+         RangeSql(parents) + ") USING (trace_id, span_id) WHERE parent_service != service)";
+}
+
+// model::LatencySketch::BucketOf in SQL: the same ln γ, and 0 (no logarithm) in kZeroBucket.
+std::string LatencyBucketSql() {
+  char log_gamma[32];
+  std::snprintf(log_gamma, sizeof log_gamma, "%.17g", model::LatencySketch::kLogGamma);
+  return "toInt32(if(duration_ns = 0, " + std::to_string(model::LatencySketch::kZeroBucket) +
+         ", ceil(log(duration_ns) / " + log_gamma + ")))";
+}
+
+// One row of the service graph's answer: the calls of one edge whose latency falls in one bucket.
+struct EdgeBucket {
+  DependencyLink link;
+  std::int32_t bucket = 0;
+  std::uint64_t min_nanos = 0;
+  std::uint64_t max_nanos = 0;
+};
+
+bool ReadEdgeBucket(RowBinaryReader& in, EdgeBucket& row) {
+  return in.String(&row.link.parent) && in.String(&row.link.child) && in.Number(&row.bucket) &&
+         in.Number(&row.link.call_count) && in.Number(&row.link.error_count) && in.Number(&row.min_nanos) &&
+         in.Number(&row.max_nanos);
+}
+
+}  // namespace
+
+std::vector<DependencyLink> ClickHouseStore::Dependencies(const TimeRange& range) {
   const std::string reply = impl_->Answer(
-      "dependencies",
-      "SELECT parent_service, service, count(), countIf(status_code = 2) FROM (SELECT trace_id, parent_span_id AS "
-      "span_id, service, status_code FROM (SELECT trace_id, span_id AS child_span_id, parent_span_id, service, "
-      "status_code FROM " + std::string(clickhouse::kSpansTable) + " WHERE " + RangeSql(range) +
-          " AND parent_span_id != unhex('0000000000000000') LIMIT 1 BY trace_id, child_span_id)) ANY INNER JOIN "
-          "(SELECT trace_id, span_id, service AS parent_service FROM " + clickhouse::kSpansTable + " WHERE " +
-          RangeSql(parents) + ") USING (trace_id, span_id) WHERE parent_service != service GROUP BY parent_service, "
-          "service ORDER BY parent_service, service FORMAT RowBinary");
+      "dependencies", "SELECT parent_service, service, count(), countIf(status_code = 2) FROM " + CallsSql(range) +
+                          " GROUP BY parent_service, service ORDER BY parent_service, service FORMAT RowBinary");
   return ReadRows<DependencyLink>(reply, impl_->counters(), [](RowBinaryReader& in, DependencyLink& link) {
     return in.String(&link.parent) && in.String(&link.child) && in.Number(&link.call_count) &&
            in.Number(&link.error_count);
   });
+}
+
+// The calls grouped by edge and latency bucket in ClickHouse: what comes back is one row per bucket
+// an edge's calls fall in (at most ~1,100 per edge from 1 µs to 1 h), not the spans.
+Status ClickHouseStore::ServiceGraphEdges(const TimeRange& range, ServiceEdges* out) {
+  const clickhouse::ClickHouseReply reply = impl_->Query(
+      "service_graph", "SELECT parent_service, service, " + LatencyBucketSql() +
+                           " AS bucket, count(), countIf(status_code = 2), min(duration_ns), max(duration_ns) FROM " +
+                           CallsSql(range) + " GROUP BY parent_service, service, bucket ORDER BY parent_service, "
+                           "service FORMAT RowBinary");
+  if (!reply.status.ok()) return reply.status;
+  for (const EdgeBucket& row : ReadRows<EdgeBucket>(reply.body, impl_->counters(), ReadEdgeBucket)) {
+    if (out->edges.empty() || out->edges.back().link.parent != row.link.parent ||
+        out->edges.back().link.child != row.link.child) {
+      out->edges.push_back({.link = {.parent = row.link.parent, .child = row.link.child}});
+    }
+    ServiceGraphEdge& edge = out->edges.back();
+    edge.link.call_count += row.link.call_count;
+    edge.link.error_count += row.link.error_count;
+    edge.latency.AddBucket(row.bucket, row.link.call_count, row.min_nanos, row.max_nanos);
+  }
+  const clickhouse::ClickHouseReply traces = impl_->Query(
+      "service_graph_traces", "SELECT uniqExact(trace_id) FROM " + std::string(clickhouse::kSpansTable) + " WHERE " +
+                                  RangeSql(range) + " FORMAT RowBinary");
+  if (!traces.status.ok()) return traces.status;
+  RowBinaryReader in(traces.body);
+  if (!in.Number(&out->traces)) {
+    return Status::Error(Status::Code::kCorruption, "ClickHouse's trace count did not decode");
+  }
+  return Status::Ok();
 }
 
 }  // namespace hoptrace::store

@@ -3,11 +3,13 @@
 // spans or as the new block, never as neither.
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
 #include "engine/embedded_store_impl.h"
 #include "engine/trace_summary.h"
+#include "hoptrace/store/service_calls.h"
 
 namespace hoptrace::store {
 
@@ -106,16 +108,49 @@ std::vector<Operation> EmbeddedStore::Impl::Operations(std::string_view service,
   return {operations.begin(), operations.end()};
 }
 
+namespace {
+
+using DependencyMap = std::map<std::pair<std::string, std::string>, DependencyLink>;
+
+void AddCalls(std::string_view parent, std::string_view child, std::uint64_t calls, std::uint64_t errors,
+              DependencyMap* edges) {
+  DependencyLink& sum = (*edges)[{std::string(parent), std::string(child)}];
+  if (sum.parent.empty()) {
+    sum.parent = parent;
+    sum.child = child;
+  }
+  sum.call_count += calls;
+  sum.error_count += errors;
+}
+
+// A block's stored edges count every call in it: a block the range cuts has its calls inside the range
+// counted from its spans instead.
+Status AddCallsInRange(block::BlockReader& reader, const TimeRange& range, DependencyMap* edges) {
+  const SearchRequest request{.range = range, .limit = std::numeric_limits<std::size_t>::max()};
+  return reader.ScanTraces(request, [&](const model::TraceId&, model::TraceBatch& part) {
+    ForEachCall(part, range, [&](std::string_view parent, std::string_view child, const model::Span& call) {
+      AddCalls(parent, child, 1, call.status.code == model::StatusCode::kError ? 1 : 0, edges);
+    });
+    return true;
+  });
+}
+
+}  // namespace
+
 std::vector<DependencyLink> EmbeddedStore::Impl::Dependencies(const TimeRange& range) {
-  std::map<std::pair<std::string, std::string>, DependencyLink> edges;
+  DependencyMap edges;
   for (const engine::BlockPtr& block : blocks_.Snapshot([&] { head_.CollectDependencies(range, &edges); })) {
     if (!block->Overlaps(range)) continue;
-    for (const DependencyLink& link : block->reader().Dependencies()) {
-      DependencyLink& sum = edges[{link.parent, link.child}];
-      sum.parent = link.parent;
-      sum.child = link.child;
-      sum.call_count += link.call_count;
-      sum.error_count += link.error_count;
+    const auto& meta = block->meta();
+    if (range.Contains(meta.min_start_unix_nano) && range.Contains(meta.max_start_unix_nano)) {
+      for (const DependencyLink& link : block->reader().Dependencies()) {
+        AddCalls(link.parent, link.child, link.call_count, link.error_count, &edges);
+      }
+      continue;
+    }
+    if (const Status status = AddCallsInRange(block->reader(), range, &edges); !status.ok()) {
+      metrics_.block_errors.Increment();  // as Search: reported, and the other blocks still count
+      Log("counting calls in " + block->reader().path().string() + ": " + status.message());
     }
   }
   std::vector<DependencyLink> links;

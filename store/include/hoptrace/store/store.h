@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hoptrace/model/latency_sketch.h"
 #include "hoptrace/model/span.h"
 #include "hoptrace/store/span_filter.h"
 
@@ -89,6 +90,17 @@ struct DependencyLink {
   friend bool operator==(const DependencyLink&, const DependencyLink&) = default;
 };
 
+// An edge of the service graph with its calls' latencies: each call's span duration (the callee's view).
+struct ServiceGraphEdge {
+  DependencyLink link;
+  model::LatencySketch latency;  // of every call link.call_count counts
+};
+
+struct ServiceEdges {
+  std::vector<ServiceGraphEdge> edges;  // sorted by parent, then child
+  std::uint64_t traces = 0;             // traces with a span that starts inside the range
+};
+
 // A bulk read for aggregate analysis: every trace with at least one span that matches `filter` and
 // starts inside `range` (as a search without a limit), each assembled from all its stored spans.
 struct TraceScan {
@@ -137,7 +149,12 @@ class Store {
 
   virtual std::vector<std::string> Services(const TimeRange& range = {}) = 0;  // sorted
   virtual std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) = 0;  // sorted
+  // The calls that start inside `range`: spans whose parent span belongs to another service.
   virtual std::vector<DependencyLink> Dependencies(const TimeRange& range) = 0;
+  // The same calls with their latencies. The default reads every trace of the range through
+  // ForEachTrace; a backend that can aggregate where the spans are (ClickHouse, in SQL) overrides it.
+  // An error the backend cannot read past is returned and `out` is then incomplete.
+  virtual Status ServiceGraphEdges(const TimeRange& range, ServiceEdges* out);
 };
 // Backends report their own counters (bytes, blocks, ...) through a metrics::Registry given to them
 // at construction, so /metrics shows them next to the receivers' and the query API's.

@@ -73,6 +73,7 @@ class ClickHouseStore final : public Store {
   std::vector<std::string> Services(const TimeRange& range = {}) override;
   std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) override;
   std::vector<DependencyLink> Dependencies(const TimeRange& range) override;
+  Status ServiceGraphEdges(const TimeRange& range, ServiceEdges* out) override;
 
   // Ships what the backlog holds now (one pass, no retry). Ok when it is empty afterwards.
   Status ShipBacklog();

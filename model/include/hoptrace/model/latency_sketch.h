@@ -10,13 +10,22 @@
 #include <map>
 #include <optional>
 
-namespace hoptrace::query {
+namespace hoptrace::model {
 
 class LatencySketch {
  public:
   static constexpr double kRelativeError = 0.01;
+  // ln γ (the double nearest it): a backend that computes bucket indices itself (ClickHouse, in
+  // SQL) uses this constant so that its indices are the ones BucketOf gives.
+  static constexpr double kLogGamma = 0.020000666706669435;
+  static constexpr std::int32_t kZeroBucket = INT32_MIN;  // where 0 goes: it has no logarithm
+
+  static std::int32_t BucketOf(std::uint64_t nanos);
 
   void Add(std::uint64_t nanos);
+  // Adds `count` values of bucket `bucket` (as BucketOf gives it), the smallest `min` and the largest
+  // `max`: what a backend that sorts values into buckets itself hands on.
+  void AddBucket(std::int32_t bucket, std::uint64_t count, std::uint64_t min, std::uint64_t max);
   // Afterwards this sketch answers as if it had seen both sketches' values.
   void Merge(const LatencySketch& other);
 
@@ -35,4 +44,4 @@ class LatencySketch {
   std::uint64_t max_ = 0;
 };
 
-}  // namespace hoptrace::query
+}  // namespace hoptrace::model

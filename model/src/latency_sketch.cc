@@ -1,32 +1,33 @@
-#include "hoptrace/query/latency_sketch.h"
+#include "hoptrace/model/latency_sketch.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace hoptrace::query {
+namespace hoptrace::model {
 namespace {
 
 constexpr double kGamma = (1 + LatencySketch::kRelativeError) / (1 - LatencySketch::kRelativeError);
-const double kLogGamma = std::log(kGamma);
-
-std::int32_t BucketOf(std::uint64_t nanos) {
-  return static_cast<std::int32_t>(std::ceil(std::log(static_cast<double>(nanos)) / kLogGamma));
-}
-
 // The value within kRelativeError of every value of (γ^(i-1), γ^i].
 double Representative(std::int32_t bucket) { return 2 * std::pow(kGamma, bucket) / (kGamma + 1); }
 
 }  // namespace
 
-void LatencySketch::Add(std::uint64_t nanos) {
-  if (nanos == 0) {
-    ++zeros_;
+std::int32_t LatencySketch::BucketOf(std::uint64_t nanos) {
+  if (nanos == 0) return kZeroBucket;
+  return static_cast<std::int32_t>(std::ceil(std::log(static_cast<double>(nanos)) / kLogGamma));
+}
+
+void LatencySketch::Add(std::uint64_t nanos) { AddBucket(BucketOf(nanos), 1, nanos, nanos); }
+
+void LatencySketch::AddBucket(std::int32_t bucket, std::uint64_t count, std::uint64_t min, std::uint64_t max) {
+  if (bucket == kZeroBucket) {
+    zeros_ += count;
   } else {
-    ++buckets_[BucketOf(nanos)];
+    buckets_[bucket] += count;
   }
-  ++count_;
-  min_ = std::min(min_, nanos);
-  max_ = std::max(max_, nanos);
+  count_ += count;
+  min_ = std::min(min_, min);
+  max_ = std::max(max_, max);
 }
 
 void LatencySketch::Merge(const LatencySketch& other) {
@@ -58,4 +59,4 @@ std::optional<std::uint64_t> LatencySketch::Quantile(double fraction) const {
   return max_;  // unreachable: the buckets hold count_ - zeros_ values
 }
 
-}  // namespace hoptrace::query
+}  // namespace hoptrace::model

@@ -1,15 +1,16 @@
 // LatencySketch against exact nearest-rank quantiles of the same values.
 
-#include "hoptrace/query/latency_sketch.h"
+#include "hoptrace/model/latency_sketch.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 #include <vector>
 
-namespace hoptrace::query {
+namespace hoptrace::model {
 namespace {
 
 std::uint64_t ExactQuantile(std::vector<std::uint64_t> values, double fraction) {
@@ -68,6 +69,35 @@ TEST(LatencySketchTest, MergedSketchAnswersForBothHalves) {
   ExpectWithinRelativeError(left, both);
 }
 
+TEST(LatencySketchTest, LogGammaIsTheOneBucketOfUses) {
+  const double gamma = (1 + LatencySketch::kRelativeError) / (1 - LatencySketch::kRelativeError);
+  EXPECT_EQ(LatencySketch::kLogGamma, std::log(gamma));
+  EXPECT_EQ(LatencySketch::BucketOf(1), 0);
+  EXPECT_EQ(LatencySketch::BucketOf(0), LatencySketch::kZeroBucket);
+}
+
+// A sketch fed bucket by bucket (as ClickHouse's GROUP BY hands them on) answers as one fed values.
+TEST(LatencySketchTest, BucketsAddedWholeAnswerAsTheirValues) {
+  std::vector<std::uint64_t> values = Latencies(10'000, 4);
+  values.push_back(0);
+  LatencySketch by_value;
+  std::map<std::int32_t, std::vector<std::uint64_t>> by_bucket;
+  for (const std::uint64_t value : values) {
+    by_value.Add(value);
+    by_bucket[LatencySketch::BucketOf(value)].push_back(value);
+  }
+  LatencySketch by_buckets;
+  for (const auto& [bucket, in_bucket] : by_bucket) {
+    const auto [min, max] = std::minmax_element(in_bucket.begin(), in_bucket.end());
+    by_buckets.AddBucket(bucket, in_bucket.size(), *min, *max);
+  }
+  EXPECT_EQ(by_buckets.count(), by_value.count());
+  EXPECT_EQ(by_buckets.bucket_count(), by_value.bucket_count());
+  for (const double fraction : {0.0, 0.001, 0.5, 0.99, 1.0}) {
+    EXPECT_EQ(by_buckets.Quantile(fraction), by_value.Quantile(fraction));
+  }
+}
+
 TEST(LatencySketchTest, MemoryDependsOnTheSpreadNotTheCount) {
   // Every nanosecond value from 1 µs to 1 h falls in one of ~1,100 buckets, however many values come.
   LatencySketch sketch;
@@ -79,4 +109,4 @@ TEST(LatencySketchTest, MemoryDependsOnTheSpreadNotTheCount) {
 }
 
 }  // namespace
-}  // namespace hoptrace::query
+}  // namespace hoptrace::model
