@@ -188,15 +188,28 @@ Status RowGroupDecoder::NextTrace(std::vector<DecodedSpan>& spans) {
   // Each span takes 8 bytes of the span-ID stream: a garbage count fails before the resize.
   if (count > ids_[kSpanIds].remaining() / model::SpanId::kSize) return Corruption("malformed trace column");
   std::uint64_t previous_start = trace.start;
-  if (spans.size() < count) spans.resize(count);
+  ResizeKeepingSlots(spans, count);
   parent_refs_.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     parent_refs_[i] = ids_[kParentRefs].GetVarint();
     if (!DecodeSpan(trace.trace_id, previous_start, spans[i])) return Corruption("malformed span columns");
   }
   if (!ResolveParents(spans, count)) return Corruption("parent reference outside its trace");
-  spans.resize(count);
   return Status::Ok();
+}
+
+// Spans beyond `count` wait in spare_ rather than being destroyed: traces of varying sizes then
+// reuse the same span records (and their strings and attribute slots) instead of allocating.
+void RowGroupDecoder::ResizeKeepingSlots(std::vector<DecodedSpan>& spans, std::size_t count) {
+  while (spans.size() > count) {
+    spare_.push_back(std::move(spans.back()));
+    spans.pop_back();
+  }
+  while (spans.size() < count && !spare_.empty()) {
+    spans.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+  }
+  spans.resize(count);
 }
 
 Status RowGroupDecoder::SkipTrace() {

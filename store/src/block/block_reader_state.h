@@ -56,12 +56,14 @@ class RowGroupDecoder {
   bool DecodeSpan(const model::TraceId& trace_id, std::uint64_t& previous_start, DecodedSpan& out);
   bool DecodeDetails(model::Span& span);
   bool ResolveParents(std::vector<DecodedSpan>& spans, std::size_t count);
+  void ResizeKeepingSlots(std::vector<DecodedSpan>& spans, std::size_t count);
 
   const Dictionaries& dict_;
   const std::vector<TraceRow>* traces_ = nullptr;
   std::size_t next_trace_ = 0;
   std::vector<Decoder> intrinsics_, ids_, attributes_, details_;
   std::vector<std::uint64_t> parent_refs_;  // of the current trace
+  std::vector<DecodedSpan> spare_;          // span records kept for the next, longer trace
 };
 
 struct BlockReader::State {
