@@ -60,6 +60,12 @@ std::size_t FindEntry(const TraceView& view, std::string_view service, std::stri
 
 // The entry span and its descendants as a trace of their own, the entry its root: its critical
 // path is the entry's (the callers' time around it is not the entry's latency).
+std::vector<model::SpanId> SpanIdsOf(const TraceView& view) {
+  std::vector<model::SpanId> ids(view.size());
+  for (std::size_t node = 0; node < view.size(); ++node) ids[node] = view.node(node).span->span_id;
+  return ids;
+}
+
 model::TraceBatch SubtreeBatch(const TraceView& view, std::size_t entry) {
   model::TraceBatch batch;
   std::unordered_map<const model::Resource*, std::size_t> slot_of;
@@ -147,6 +153,7 @@ struct HotspotAggregator::State {
   std::vector<KeyState> keys;
   std::vector<ValueEntry> value_entries;
   std::vector<std::size_t> value_last_trace;  // per value ID: the last trace (index + 1) holding it
+  std::vector<std::array<std::size_t, 2>> value_counted;  // per value ID: AddValueCount's (selection, baseline)
   // Value IDs (those below their key's cap) by ScopedValueKey: one lookup for the common case.
   TextMap<std::uint32_t> scoped_value_ids;
   std::size_t uncompared_values = 0;
@@ -171,7 +178,9 @@ HotspotAggregator::~HotspotAggregator() = default;
 HotspotAggregator::HotspotAggregator(HotspotAggregator&&) noexcept = default;
 HotspotAggregator& HotspotAggregator::operator=(HotspotAggregator&&) noexcept = default;
 
-bool HotspotAggregator::Add(const model::TraceBatch& trace) {
+bool HotspotAggregator::Add(const model::TraceBatch& trace) { return Add(trace, nullptr); }
+
+bool HotspotAggregator::Add(const model::TraceBatch& trace, std::vector<EntryScope>* scopes) {
   State& state = *state_;
   if (state.traces.size() >= state.options.max_traces) {
     state.truncated = true;
@@ -186,12 +195,23 @@ bool HotspotAggregator::Add(const model::TraceBatch& trace) {
   const model::TraceId trace_id = view.node(entry).span->trace_id;
   if (entry == view.top()) {
     state.AddTrace(view, ComputeCriticalPath(view), trace_id);
+    if (scopes) scopes->push_back({.trace_id = trace_id, .whole_trace = true});
   } else {
     const model::TraceBatch subtree = SubtreeBatch(view, entry);
     const TraceView scoped = TraceView::Build(subtree);
     state.AddTrace(scoped, ComputeCriticalPath(scoped), trace_id);
+    if (scopes) scopes->push_back({.trace_id = trace_id, .spans = SpanIdsOf(scoped)});
   }
   return true;
+}
+
+void HotspotAggregator::AddValueCount(bool resource, const model::Attribute& attribute, std::size_t selection_traces,
+                                      std::size_t baseline_traces) {
+  std::array<char, 32> buffer;
+  const std::optional<std::uint32_t> id = state_->ValueId(resource, attribute, buffer);
+  if (!id) return;
+  state_->value_counted[*id][0] += selection_traces;
+  state_->value_counted[*id][1] += baseline_traces;
 }
 
 void HotspotAggregator::State::AddTrace(const TraceView& view, const CriticalPath& path, const model::TraceId& trace_id) {
@@ -213,11 +233,12 @@ void HotspotAggregator::State::AddTrace(const TraceView& view, const CriticalPat
       it->nanos += path.contribution[node];
     }
     // A trace has a handful of resources: a linear search beats a hash set built per trace.
-    if (std::find(trace_resources.begin(), trace_resources.end(), span.resource) == trace_resources.end()) {
+    if (options.collect_attributes &&
+        std::find(trace_resources.begin(), trace_resources.end(), span.resource) == trace_resources.end()) {
       trace_resources.push_back(span.resource);
       CollectValues(span.resource->attributes, true);
     }
-    CollectValues(span.span->attributes, false);
+    if (options.collect_attributes) CollectValues(span.span->attributes, false);
   }
   record.time_count = static_cast<std::uint32_t>(times.size() - record.first_time);
   record.value_count = static_cast<std::uint32_t>(values.size() - record.first_value);
@@ -287,6 +308,7 @@ std::uint32_t HotspotAggregator::State::AddValueEntry(ValueEntry entry) {
   const auto id = static_cast<std::uint32_t>(value_entries.size());
   value_entries.push_back(std::move(entry));
   value_last_trace.push_back(0);
+  value_counted.push_back({0, 0});
   return id;
 }
 
@@ -364,7 +386,25 @@ BandShare ShareIn(std::uint64_t nanos, const LatencyBand& band) {
   return {.share = Ratio(nanos, band.critical_nanos), .mean_nanos = band.traces == 0 ? 0 : nanos / band.traces};
 }
 
+// For kSlow: the threshold given, or the latency of the slowest (100 - slow_percentile) %.
+std::uint64_t SlowThreshold(const HotspotOptions& options, const ReportBuilder& builder) {
+  return options.slow_threshold_nanos.value_or(builder.SlowestThreshold(options.slow_percentile));
+}
+
+bool IsSelected(const HotspotOptions& options, const TraceRecord& trace, std::uint64_t slow_threshold) {
+  return options.selection == Selection::kFailed ? trace.failed : trace.latency >= slow_threshold;
+}
+
 }  // namespace
+
+std::vector<bool> HotspotAggregator::Selected() const {
+  const State& state = *state_;
+  if (state.traces.empty()) return {};
+  const std::uint64_t threshold = SlowThreshold(state.options, ReportBuilder(state.traces, state.times));
+  std::vector<bool> selected(state.traces.size());
+  for (std::size_t i = 0; i < state.traces.size(); ++i) selected[i] = IsSelected(state.options, state.traces[i], threshold);
+  return selected;
+}
 
 HotspotReport HotspotAggregator::Finish() && {
   const State& state = *state_;
@@ -429,16 +469,18 @@ HotspotReport HotspotAggregator::Finish() && {
   // The attribute comparison: selection against baseline, each value counted once per trace.
   if (options.selection == Selection::kSlow) {
     report.slow_percentile = options.slow_threshold_nanos ? 0 : options.slow_percentile;
-    report.slow_threshold_nanos = options.slow_threshold_nanos.value_or(builder.SlowestThreshold(options.slow_percentile));
+    report.slow_threshold_nanos = SlowThreshold(options, builder);
   }
   std::vector<std::size_t> selection_count(state.value_entries.size(), 0), baseline_count(state.value_entries.size(), 0);
   for (const TraceRecord& trace : state.traces) {
-    const bool selected = options.selection == Selection::kFailed ? trace.failed : trace.latency >= report.slow_threshold_nanos;
+    const bool selected = IsSelected(options, trace, report.slow_threshold_nanos);
     ++(selected ? report.selection_traces : report.baseline_traces);
     std::vector<std::size_t>& counts = selected ? selection_count : baseline_count;
     for (std::uint32_t i = 0; i < trace.value_count; ++i) ++counts[state.values[trace.first_value + i]];
   }
   for (std::size_t value = 0; value < state.value_entries.size(); ++value) {
+    selection_count[value] += state.value_counted[value][0];
+    baseline_count[value] += state.value_counted[value][1];
     const ValueEntry& entry = state.value_entries[value];
     const std::size_t in_selection = selection_count[value], in_baseline = baseline_count[value];
     if (entry.overflow) {

@@ -83,14 +83,53 @@ store::SpanFilterPtr HotspotFilter(const analysis::HotspotOptions& options) {
   return store::SpanFilter::And({std::move(service), equals(store::Intrinsic::kName, options.operation)});
 }
 
-analysis::HotspotReport ComputeHotspots(store::Store& store, const HotspotParams& params) {
+namespace {
+
+// The API's instrumentation answers 500 and counts it in hoptrace_query_failed_total.
+void ThrowUnlessOk(const store::Status& status, std::string_view doing) {
+  if (!status.ok()) throw std::runtime_error(std::string(doing) + ": " + status.message());
+}
+
+// One pass: every trace read whole, the aggregator collects the attribute values itself.
+analysis::HotspotReport AggregateWholeTraces(store::Store& store, const HotspotParams& params) {
   analysis::HotspotAggregator aggregator(params.options);
-  const store::Status status =
-      store.ForEachTrace({.filter = HotspotFilter(params.options), .range = params.range},
-                         [&](const model::TraceBatch& trace) { return aggregator.Add(trace); });
-  // The API's instrumentation answers 500 and counts it in hoptrace_query_failed_total.
-  if (!status.ok()) throw std::runtime_error("scanning the store: " + status.message());
+  ThrowUnlessOk(store.ForEachTrace({.filter = HotspotFilter(params.options), .range = params.range},
+                                   [&](const model::TraceBatch& trace) { return aggregator.Add(trace); }),
+                "scanning the store");
   return std::move(aggregator).Finish();
+}
+
+// Two passes for a store that counts where the spans are: the spans' timing only (the critical
+// paths, the entries and the selection), then the attribute values of each trace's entry subtree
+// counted by the store, per group.
+analysis::HotspotReport AggregateInStore(store::Store& store, const HotspotParams& params) {
+  analysis::HotspotOptions options = params.options;
+  options.collect_attributes = false;
+  analysis::HotspotAggregator aggregator(std::move(options));
+  std::vector<analysis::EntryScope> scopes;
+  ThrowUnlessOk(store.ForEachTrace({.filter = HotspotFilter(params.options), .range = params.range, .timing_only = true},
+                                   [&](const model::TraceBatch& trace) { return aggregator.Add(trace, &scopes); }),
+                "scanning the store");
+  const std::vector<bool> selected = aggregator.Selected();
+  std::vector<store::CountedTrace> counted(scopes.size());
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    counted[i] = {.trace_id = scopes[i].trace_id,
+                  .selected = selected[i],
+                  .whole_trace = scopes[i].whole_trace,
+                  .spans = std::move(scopes[i].spans)};
+  }
+  std::vector<store::AttributeValueCount> counts;
+  ThrowUnlessOk(store.CountAttributeValues(counted, &counts), "counting attribute values");
+  for (const store::AttributeValueCount& count : counts) {
+    aggregator.AddValueCount(count.resource, count.attribute, count.selection_traces, count.baseline_traces);
+  }
+  return std::move(aggregator).Finish();
+}
+
+}  // namespace
+
+analysis::HotspotReport ComputeHotspots(store::Store& store, const HotspotParams& params) {
+  return store.CountsWhereStored() ? AggregateInStore(store, params) : AggregateWholeTraces(store, params);
 }
 
 http::Response HotspotsResponse(store::Store& store, const http::Request& request, std::uint64_t now_unix_nano) {

@@ -7,8 +7,12 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <tuple>
 
+#include "hoptrace/analysis/hotspots.h"
+#include "hoptrace/analysis/trace_view.h"
 #include "hoptrace/model/trace_tree.h"
+#include "hoptrace/query/hotspots_api.h"
 #include "store_harness.h"
 
 namespace hoptrace::store::conformance {
@@ -379,6 +383,138 @@ TEST_P(StoreConformance, RetentionDropsOldDataOnly) {
   EXPECT_FALSE(store().GetTrace(TraceIdOf(3)).has_value());
   EXPECT_TRUE(store().GetTrace(TraceIdOf(4)).has_value());
   EXPECT_EQ(store().Services(), (std::vector<std::string>{"new"}));
+}
+
+// The attribute comparison's counts (Store::CountAttributeValues): each scalar value once per trace
+// per group, over the counted spans and their resources only; array values are not counted.
+// Trace 11 counts whole in the selection, trace 12 whole in the baseline, trace 13 only its backend
+// span in the baseline (its frontend root, with http.route=/a, is left out).
+TEST_P(StoreConformance, CountAttributeValuesCountsEachValueOncePerTraceOverTheCountedSpans) {
+  for (std::uint64_t trace : {11u, 12u, 13u}) {
+    model::Span root = MakeSpan({trace, 1, 0, "GET", SpanKind::kServer, base_ + trace * kSecond, 100'000'000});
+    model::SetAttribute(root.attributes, "http.route", std::string_view(trace == 12 ? "/b" : "/a"));
+    model::Span query = MakeSpan({trace, 2, 1, "SELECT", SpanKind::kClient, base_ + trace * kSecond + 1000, 50'000'000});
+    model::SetAttribute(query.attributes, "db", std::string_view(trace == 13 ? "mysql" : "pg"));
+    if (trace == 11) {
+      model::SetAttribute(root.attributes, "retries", std::int64_t{3});
+      model::SetAttribute(root.attributes, "ratio", 0.5);
+      model::SetAttribute(query.attributes, "cached", true);
+      query.attributes.push_back({"tags", std::vector<std::string>{"x"}});
+      model::SetAttribute(query.attributes, "db", std::string_view("pg"));  // the same value twice in a trace
+    }
+    Write(BatchOf("frontend", "prod", {root}));
+    Write(BatchOf("backend", "prod", {query}));
+  }
+  harness_->Settle();
+  std::vector<AttributeValueCount> counts;
+  const Status status = store().CountAttributeValues(
+      {{.trace_id = TraceIdOf(11), .selected = true, .whole_trace = true},
+       {.trace_id = TraceIdOf(12), .selected = false, .whole_trace = true},
+       {.trace_id = TraceIdOf(13), .selected = false, .spans = {SpanIdOf(2)}}},
+      &counts);
+  ASSERT_TRUE(status.ok()) << status.message();
+  using Counted = std::tuple<bool, std::string, model::AttributeValue>;
+  std::map<Counted, std::pair<std::uint64_t, std::uint64_t>> found;
+  for (const AttributeValueCount& count : counts) {
+    const auto [_, added] = found.emplace(Counted{count.resource, count.attribute.key, count.attribute.value},
+                                          std::pair{count.selection_traces, count.baseline_traces});
+    EXPECT_TRUE(added) << count.attribute.key << " reported twice";
+  }
+  const std::map<Counted, std::pair<std::uint64_t, std::uint64_t>> expected{
+      {{false, "http.route", std::string("/a")}, {1, 0}},
+      {{false, "http.route", std::string("/b")}, {0, 1}},
+      {{false, "retries", std::int64_t{3}}, {1, 0}},
+      {{false, "ratio", 0.5}, {1, 0}},
+      {{false, "cached", true}, {1, 0}},
+      {{false, "db", std::string("pg")}, {1, 1}},
+      {{false, "db", std::string("mysql")}, {0, 1}},
+      {{true, "service.name", std::string("frontend")}, {1, 1}},
+      {{true, "service.name", std::string("backend")}, {1, 2}},
+      {{true, "deployment.environment", std::string("prod")}, {1, 2}},
+  };
+  EXPECT_EQ(found, expected);
+}
+
+// A timing-only scan may leave attributes out, but keeps what the critical path reads.
+TEST_P(StoreConformance, ATimingOnlyScanKeepsTheTimingFields) {
+  model::Span producer = MakeSpan({21, 1, 0, "publish", SpanKind::kProducer, base_, 5'000'000, StatusCode::kOk});
+  model::Span consumer = MakeSpan({21, 2, 1, "process", SpanKind::kConsumer, base_ + 9'000'000, 7'000'000, StatusCode::kError});
+  consumer.links.push_back({.trace_id = TraceIdOf(21), .span_id = SpanIdOf(1)});
+  model::TraceBatch worker = BatchOf("worker", "prod", {consumer});
+  model::SetAttribute(worker.resource_spans[0].resource.attributes, "host.id", std::string_view("node-7"));
+  Write(BatchOf("queue", "prod", {producer}));
+  Write(worker);
+  harness_->Settle();
+  std::map<std::string, std::string> seen;  // span name -> its timing fields as text
+  const Status status = store().ForEachTrace({.timing_only = true}, [&](const model::TraceBatch& trace) {
+    for (const auto& resource : trace.resource_spans) {
+      const std::string_view host = analysis::HostOf(resource.resource);  // what the clock-skew adjustment reads
+      for (const auto& scope : resource.scope_spans) {
+        for (const auto& span : scope.spans) {
+          const bool links_parent = std::any_of(span.links.begin(), span.links.end(),
+                                                [&](const model::Link& link) { return link.span_id == span.parent_span_id; });
+          seen[span.name] = span.span_id.ToHex() + " " + span.parent_span_id.ToHex() + " " +
+                            std::to_string(static_cast<int>(span.kind)) + " " + std::to_string(span.start_time_unix_nano - base_) +
+                            " " + std::to_string(span.end_time_unix_nano - base_) + " " +
+                            std::to_string(static_cast<int>(span.status.code)) + " " +
+                            std::string(model::ServiceName(resource.resource)) + " " +
+                            (host.empty() ? "-" : std::string(host)) + (links_parent ? " async" : "");
+        }
+      }
+    }
+    return true;
+  });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(seen, (std::map<std::string, std::string>{
+                      {"publish", SpanIdOf(1).ToHex() + " 0000000000000000 4 0 5000000 1 queue -"},
+                      {"process", SpanIdOf(2).ToHex() + " " + SpanIdOf(1).ToHex() + " 5 9000000 16000000 2 worker node-7 async"},
+                  }));
+}
+
+// The diagnosis across traces (/api/v2/hotspots) on this backend: when the store counts where the
+// spans are, query::ComputeHotspots takes the timing-only scan and CountAttributeValues; its report
+// must be the one-pass aggregate's over whole traces, to the last field. 60 traces of checkout:
+// 30 whole (checkout is the root) and 30 called by a gateway (the entry's subtree only counts, so
+// the gateway's gw.only attribute never shows); the six slowest wait on payments in eu-west.
+TEST_P(StoreConformance, HotspotsCountedInTheStoreEqualTheOnePassAggregate) {
+  for (std::uint64_t n = 1; n <= 60; ++n) {
+    const std::uint64_t start = base_ + n * kSecond;
+    const bool slow = n % 10 == 0;
+    const bool called = n % 2 == 0;
+    std::vector<model::Span> checkout{
+        MakeSpan({100 + n, 2, called ? 1u : 0u, "POST /checkout", SpanKind::kServer, start + 1000, 40'000'000 + n * 1000})};
+    model::SetAttribute(checkout[0].attributes, "region", std::string_view(slow ? "eu-west" : n % 3 ? "us-east" : "us-west"));
+    model::Span pay = MakeSpan({100 + n, 3, 2, "charge", SpanKind::kClient, start + 2000,
+                                (slow ? 30'000'000 : 10'000'000) + n, n == 7 ? StatusCode::kError : StatusCode::kOk});
+    model::SetAttribute(pay.attributes, "attempt", std::int64_t(slow ? 2 : 1));
+    model::SetAttribute(pay.attributes, "fraction", slow ? 0.25 : 1.0);
+    checkout[0].end_time_unix_nano += slow ? 25'000'000 : 0;
+    Write(BatchOf("checkout", "prod", std::move(checkout)));
+    Write(BatchOf("payments", n % 4 ? "prod" : "canary", {pay}));
+    if (called) {
+      model::Span gateway = MakeSpan({100 + n, 1, 0, "POST", SpanKind::kServer, start, 90'000'000});
+      model::SetAttribute(gateway.attributes, "gw.only", true);
+      Write(BatchOf("gateway", "prod", {gateway}));
+    }
+  }
+  harness_->Settle();
+  const query::HotspotParams params{.options = {.service = "checkout", .slow_percentile = 90},
+                                    .range = {base_, base_ + 100 * kSecond}};
+  analysis::HotspotAggregator one_pass(params.options);
+  ASSERT_TRUE(store().ForEachTrace({.filter = query::HotspotFilter(params.options), .range = params.range},
+                                   [&](const model::TraceBatch& trace) { return one_pass.Add(trace); }).ok());
+  const analysis::HotspotReport expected = std::move(one_pass).Finish();
+  const analysis::HotspotReport report = query::ComputeHotspots(store(), params);
+  EXPECT_EQ(analysis::HotspotReportToJson(report), analysis::HotspotReportToJson(expected));
+  EXPECT_EQ(report.traces, 60u);
+  EXPECT_EQ(report.selection_traces, 6u);
+  ASSERT_FALSE(report.attributes.empty());
+  EXPECT_EQ(report.attributes[0].selection_traces, 6u);
+  EXPECT_EQ(report.attributes[0].baseline_traces, 0u);
+  std::set<std::string> keys;
+  for (const analysis::AttributeDifference& difference : report.attributes) keys.insert(difference.key);
+  EXPECT_TRUE(keys.contains("span.region") && keys.contains("span.attempt") && keys.contains("span.fraction"));
+  EXPECT_FALSE(keys.contains("span.gw.only"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backend, StoreConformance, ::testing::Values(ConformanceFactory()),

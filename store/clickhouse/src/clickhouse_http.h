@@ -18,6 +18,14 @@ class Client;
 
 namespace hoptrace::store::clickhouse {
 
+// Rows sent along with a query that it reads as a temporary table `name` (ClickHouse's "external
+// data"): how a query gets thousands of keys without putting them in its text.
+struct ExternalTable {
+  std::string name;
+  std::string structure;  // "trace_id FixedString(16), selected UInt8"
+  std::string rows;       // RowBinary
+};
+
 struct ClickHouseReply {
   Status status;
   std::string body;  // the result on success
@@ -31,13 +39,17 @@ class ClickHouseNode {
   // Runs `sql`; `settings` are extra URL parameters (name=value&...). The database is empty for
   // statements that must run before it exists.
   ClickHouseReply Execute(std::string_view sql, std::string_view settings = {}, bool use_database = true);
+  // The same with `table` sent as a multipart/form-data body (the statement goes in the URL).
+  ClickHouseReply Execute(std::string_view sql, std::string_view settings, const ExternalTable& table);
   // INSERT ... FORMAT RowBinary with `rows` as the body, sent gzip-compressed.
   ClickHouseReply Insert(std::string_view insert_sql, std::string_view rows, std::string_view settings = {});
 
   const std::string& url() const { return url_; }
 
  private:
-  ClickHouseReply Post(std::string target, std::string_view body, bool compressed);
+  ClickHouseReply Post(std::string target, std::string_view body, bool compressed,
+                       std::string_view content_type = "text/plain");
+  std::string DatabaseTarget() const;  // "/?database=...&"
   std::unique_ptr<http::Client> Borrow();
   void Return(std::unique_ptr<http::Client> client);
 

@@ -215,11 +215,12 @@ Status ClickHouseStore::ForEachTrace(const TraceScan& scan, const TraceVisitor& 
                                                                          std::to_string(kScanPageTraces))),
         impl_->counters(), ReadIndexedTrace);
     if (traces.empty()) return Status::Ok();
-    const std::string rows = impl_->Answer("scan_traces", "SELECT " + clickhouse::SpanColumnList() +
+    const auto columns = scan.timing_only ? clickhouse::RowColumns::kTiming : clickhouse::RowColumns::kAll;
+    const std::string rows = impl_->Answer("scan_traces", "SELECT " + clickhouse::SelectList(columns) +
                                                               RowsOfSql(traces) +
                                                               " ORDER BY trace_id LIMIT 1 BY trace_id, span_id FORMAT RowBinary");
     bool stopped = false;
-    if (!clickhouse::DecodeTraces(rows, visit, &stopped)) {
+    if (!clickhouse::DecodeTraces(rows, visit, &stopped, columns)) {
       impl_->counters().query_errors.Increment();
       return Status::Error(Status::Code::kCorruption, "ClickHouse's rows of a trace scan did not decode");
     }
@@ -330,6 +331,88 @@ Status ClickHouseStore::ServiceGraphEdges(const TimeRange& range, ServiceEdges* 
     return Status::Error(Status::Code::kCorruption, "ClickHouse's trace count did not decode");
   }
   return Status::Ok();
+}
+
+namespace {
+
+// The counted spans as external data: one row per trace counted whole (span_id zero), one per span otherwise.
+clickhouse::ExternalTable CountedTable(const std::vector<CountedTrace>& traces) {
+  clickhouse::ExternalTable table{
+      .name = "counted", .structure = "trace_id FixedString(16), span_id FixedString(8), whole UInt8, selected UInt8"};
+  clickhouse::RowBinaryWriter writer(&table.rows);
+  const auto add_row = [&](const CountedTrace& trace, const model::SpanId& span) {
+    writer.Fixed(trace.trace_id.bytes().data(), model::TraceId::kSize);
+    writer.Fixed(span.bytes().data(), model::SpanId::kSize);
+    writer.Number<std::uint8_t>(trace.whole_trace);
+    writer.Number<std::uint8_t>(trace.selected);
+  };
+  for (const CountedTrace& trace : traces) {
+    if (trace.whole_trace) add_row(trace, model::SpanId());
+    for (const model::SpanId& span : trace.spans) add_row(trace, span);
+  }
+  return table;
+}
+
+// Value types in the answer's rows.
+enum class CountedType : std::uint8_t { kString, kInt, kDouble, kBool };
+
+// One typed attribute set of a row (`prefix` attr or res) as an array of (resource, key, type,
+// string, int, double) tuples: one shape for every type, so arrayJoin yields one value per row.
+std::string TypedValuesSql(std::string_view prefix, bool resource) {
+  const std::string scope = resource ? "toUInt8(1)" : "toUInt8(0)";
+  const std::string p(prefix);
+  const auto typed = [&](std::string_view group, CountedType type, std::string_view value_columns) {
+    return "arrayMap((k, v) -> tuple(" + scope + ", k, toUInt8(" + std::to_string(static_cast<int>(type)) + "), " +
+           std::string(value_columns) + "), " + p + "_" + std::string(group) + "_keys, " + p + "_" +
+           std::string(group) + "_values)";
+  };
+  return typed("str", CountedType::kString, "v, toInt64(0), toFloat64(0)") + ", " +
+         typed("int", CountedType::kInt, "'', v, toFloat64(0)") + ", " +
+         typed("dbl", CountedType::kDouble, "'', toInt64(0), v") + ", " +
+         typed("bool", CountedType::kBool, "'', toInt64(v), toFloat64(0)");
+}
+
+bool ReadValueCount(RowBinaryReader& in, AttributeValueCount& count) {
+  std::uint8_t resource = 0, type = 0;
+  std::string text;
+  std::int64_t integer = 0;
+  double real = 0;
+  if (!in.Number(&resource) || !in.String(&count.attribute.key) || !in.Number(&type) || !in.String(&text) ||
+      !in.Number(&integer) || !in.Number(&real) || !in.Number(&count.selection_traces) ||
+      !in.Number(&count.baseline_traces)) {
+    return false;
+  }
+  count.resource = resource != 0;
+  switch (static_cast<CountedType>(type)) {
+    case CountedType::kString: count.attribute.value = std::move(text); return true;
+    case CountedType::kInt: count.attribute.value = integer; return true;
+    case CountedType::kDouble: count.attribute.value = real; return true;
+    case CountedType::kBool: count.attribute.value = integer != 0; return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// The traces' IDs, spans and groups travel as external data; ClickHouse unrolls the values of the
+// counted spans and their resources (arrayJoin), and counts distinct traces per value and group.
+Status ClickHouseStore::CountAttributeValues(const std::vector<CountedTrace>& traces,
+                                             std::vector<AttributeValueCount>* out) try {
+  if (traces.empty()) return Status::Ok();
+  const clickhouse::ExternalTable table = CountedTable(traces);
+  const std::string sql =
+      "SELECT value, uniqExactIf(trace_id, selected), uniqExactIf(trace_id, NOT selected) FROM (SELECT trace_id, "
+      "trace_id IN (SELECT trace_id FROM counted WHERE selected = 1) AS selected, arrayJoin(arrayConcat(" +
+      TypedValuesSql("attr", false) + ", " + TypedValuesSql("res", true) + ")) AS value" +
+      RowsOfIndexedSql("SELECT trace_id FROM counted") +
+      " AND (trace_id IN (SELECT trace_id FROM counted WHERE whole = 1) OR (trace_id, span_id) IN (SELECT trace_id, "
+      "span_id FROM counted WHERE whole = 0))) GROUP BY value FORMAT RowBinary";
+  std::vector<AttributeValueCount> counts =
+      ReadRows<AttributeValueCount>(impl_->Answer("attribute_counts", sql, &table), impl_->counters(), ReadValueCount);
+  out->insert(out->end(), std::make_move_iterator(counts.begin()), std::make_move_iterator(counts.end()));
+  return Status::Ok();
+} catch (const StoreError& error) {
+  return error.status();
 }
 
 }  // namespace hoptrace::store

@@ -93,7 +93,8 @@ Status ClickHouseStore::Impl::Append(std::string_view request) {
   return status;
 }
 
-clickhouse::ClickHouseReply ClickHouseStore::Impl::Query(std::string_view name, const std::string& sql) {
+clickhouse::ClickHouseReply ClickHouseStore::Impl::Query(std::string_view name, const std::string& sql,
+                                                         const clickhouse::ExternalTable* table) {
   metrics::Histogram& latency = registry_->GetHistogram("hoptrace_clickhouse_query_seconds",
                                                         "ClickHouse query latency", {{"query", std::string(name)}});
   const auto started = std::chrono::steady_clock::now();
@@ -102,7 +103,8 @@ clickhouse::ClickHouseReply ClickHouseStore::Impl::Query(std::string_view name, 
     // Queries that join or filter by subquery stay on each shard: a trace lives on one shard. A
     // search's summaries list its candidates' IDs three times: past the default 256 KiB statement
     // limit at a limit of ~1,000 traces.
-    reply = node->Execute(sql, "distributed_product_mode=local&max_query_size=16777216");
+    constexpr std::string_view kSettings = "distributed_product_mode=local&max_query_size=16777216";
+    reply = table ? node->Execute(sql, kSettings, *table) : node->Execute(sql, kSettings);
     if (reply.status.ok() || reply.status.code() != Status::Code::kUnavailable) break;
   }
   latency.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -113,8 +115,9 @@ clickhouse::ClickHouseReply ClickHouseStore::Impl::Query(std::string_view name, 
   return reply;
 }
 
-std::string ClickHouseStore::Impl::Answer(std::string_view name, const std::string& sql) {
-  clickhouse::ClickHouseReply reply = Query(name, sql);
+std::string ClickHouseStore::Impl::Answer(std::string_view name, const std::string& sql,
+                                          const clickhouse::ExternalTable* table) {
+  clickhouse::ClickHouseReply reply = Query(name, sql, table);
   if (!reply.status.ok()) throw StoreError(std::move(reply.status));
   return std::move(reply.body);
 }

@@ -35,9 +35,11 @@ class ClickHouseStore::Impl {
   Status Append(std::string_view request);
 
   // Runs a query on the first node that answers, timing it as `name` in the latency histogram.
-  clickhouse::ClickHouseReply Query(std::string_view name, const std::string& sql);
+  // `table`, when given, is sent along as external data.
+  clickhouse::ClickHouseReply Query(std::string_view name, const std::string& sql,
+                                    const clickhouse::ExternalTable* table = nullptr);
   // The same for query methods that return values: the answer's body, or a thrown StoreError.
-  std::string Answer(std::string_view name, const std::string& sql);
+  std::string Answer(std::string_view name, const std::string& sql, const clickhouse::ExternalTable* table = nullptr);
   Status OnEveryNode(const std::function<Status(clickhouse::ClickHouseNode&)>& action);
 
   Status ShipOnce(bool retry);

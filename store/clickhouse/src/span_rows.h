@@ -27,15 +27,22 @@ std::span<const Column> SpanColumns();
 // "trace_id, span_id, ...": the column list for INSERT and SELECT.
 std::string SpanColumnList();
 
+// What a select reads of each span: every column, or what a timing-only scan needs (TraceScan).
+enum class RowColumns : std::uint8_t { kAll, kTiming };
+// The select list for `columns` (kAll: SpanColumnList()).
+std::string SelectList(RowColumns columns);
+
 // The service a resource names (service.name when it is a string, else "").
 std::string_view ServiceOf(const model::Resource& resource);
 
 // Appends one row per span of `batch` to `out`.
 void AppendSpanRows(const model::TraceBatch& batch, std::string* out);
 
-// Decodes rows (all columns, in order, ordered by trace ID) into traces, each grouped by resource
-// and scope: `visit` gets each trace whole, until it returns false (`stopped`). False when the rows
-// are cut short or garbled.
-bool DecodeTraces(std::string_view rows, const std::function<bool(const model::TraceBatch&)>& visit, bool* stopped);
+// Decodes rows (SelectList(columns), ordered by trace ID) into traces, each grouped by resource and
+// scope: `visit` gets each trace whole, until it returns false (`stopped`). False when the rows are
+// cut short or garbled. kTiming rows become spans with only the timing fields, a resource with only
+// service.name and host.name, and a link to the parent when the stored span has one.
+bool DecodeTraces(std::string_view rows, const std::function<bool(const model::TraceBatch&)>& visit, bool* stopped,
+                  RowColumns columns = RowColumns::kAll);
 
 }  // namespace hoptrace::store::clickhouse

@@ -49,6 +49,16 @@ struct HotspotOptions {
   std::size_t attributes_listed = 20;
   double min_difference = 0.05;  // attribute values listed: selection share − baseline share ≥ this
   std::size_t example_traces = 3;
+  // False: Add leaves attribute values out and the caller gives them pre-counted (AddValueCount),
+  // e.g. from a store that counts them where the spans are (store::Store::CountAttributeValues).
+  bool collect_attributes = true;
+};
+
+// The spans of one aggregated trace whose attribute values the comparison counts.
+struct EntryScope {
+  model::TraceId trace_id;
+  bool whole_trace = false;           // the entry is the trace's top: every span counts
+  std::vector<model::SpanId> spans;   // otherwise: the entry span and its descendants
 };
 
 // The traces of one latency band and how much critical-path time they hold.
@@ -133,6 +143,15 @@ class HotspotAggregator {
   // One trace's spans (any grouping). Returns false when the trace was refused because max_traces
   // traces are aggregated already (the report then says it was truncated): the caller may stop.
   bool Add(const model::TraceBatch& trace);
+  // The same, appending the trace's EntryScope to `scopes` when it is aggregated.
+  bool Add(const model::TraceBatch& trace, std::vector<EntryScope>* scopes);
+  // Per aggregated trace, in the order Add took them: whether it is in the selection (the rule and
+  // threshold Finish applies).
+  std::vector<bool> Selected() const;
+  // An attribute value counted elsewhere: the number of selected and of baseline traces holding it.
+  // Scalar values only; the caps and redaction apply as to collected ones.
+  void AddValueCount(bool resource, const model::Attribute& attribute, std::size_t selection_traces,
+                     std::size_t baseline_traces);
   HotspotReport Finish() &&;
 
  private:

@@ -11,7 +11,7 @@
 //   selection        "slow" (default) or "failed": traces with an error span against the rest
 //
 // Answers analysis::HotspotReportToJson; bad parameters get 400 with the native error shape.
-// The traces come from Store::ForEachTrace (one pass over the store), at most
+// The traces come from Store::ForEachTrace (see ComputeHotspots), at most
 // HotspotOptions::max_traces of them ("truncated": true when there were more).
 
 #include <cstdint>
@@ -36,7 +36,9 @@ bool ParseHotspotParams(const ParamList& params, std::uint64_t now_unix_nano, Ho
 // The scan filter: spans of the service (with the operation's name when given).
 store::SpanFilterPtr HotspotFilter(const analysis::HotspotOptions& options);
 
-// Scans the store and aggregates.
+// Scans the store and aggregates: one pass over whole traces, or, when the store counts where the
+// spans are (Store::CountsWhereStored, ClickHouse), a timing-only scan and the attribute values
+// counted by the store.
 analysis::HotspotReport ComputeHotspots(store::Store& store, const HotspotParams& params);
 
 // The whole endpoint: parameters, scan, JSON.

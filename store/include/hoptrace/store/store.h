@@ -106,6 +106,10 @@ struct ServiceEdges {
 struct TraceScan {
   SpanFilterPtr filter = SpanFilter::True();
   TimeRange range;
+  // The visitor reads only each span's IDs, parent, kind, times, status and name, its resource's
+  // service and host (model::ServiceName, host.name), and whether one of its links names its parent:
+  // a backend may leave out the rest (attributes, events, links) and read less.
+  bool timing_only = false;
 };
 // Gets each scanned trace once, grouped by resource and scope as GetTrace returns it, in no
 // particular order. Returns false to stop the scan. The trace is only valid during the call.
@@ -119,6 +123,24 @@ struct OtlpSpans {
   // `request` holds exactly the spans of `scan` (none was left out as invalid or by a sampler), so
   // it may be kept as it is; otherwise a consumer that keeps bytes rebuilds them (wire::RequestWriter).
   bool request_is_exact = false;
+};
+
+// The attribute comparison of the diagnosis across traces (issue #5), counted where the spans are:
+// which traces, which of their spans, and the group each trace counts in.
+struct CountedTrace {
+  model::TraceId trace_id;
+  bool selected = false;             // in the selection; otherwise in the baseline
+  bool whole_trace = false;          // every span of the trace counts ...
+  std::vector<model::SpanId> spans;  // ... or only these
+};
+
+// A scalar attribute value (string, int, double or bool; arrays are not counted) and how many traces
+// of each group hold it, on a counted span or its resource: each trace once, however many spans hold it.
+struct AttributeValueCount {
+  bool resource = false;  // a resource attribute; otherwise a span attribute
+  model::Attribute attribute;
+  std::uint64_t selection_traces = 0;
+  std::uint64_t baseline_traces = 0;
 };
 
 class Store {
@@ -155,6 +177,14 @@ class Store {
   // ForEachTrace; a backend that can aggregate where the spans are (ClickHouse, in SQL) overrides it.
   // An error the backend cannot read past is returned and `out` is then incomplete.
   virtual Status ServiceGraphEdges(const TimeRange& range, ServiceEdges* out);
+
+  // The attribute values of `traces` counted per group, in no particular order. The default reads each
+  // trace by ID; a backend that can count where the spans are (ClickHouse, in SQL) overrides it and
+  // says so in CountsWhereStored, and then also reads less for a TraceScan with timing_only.
+  virtual Status CountAttributeValues(const std::vector<CountedTrace>& traces, std::vector<AttributeValueCount>* out);
+  // Whether the diagnosis across traces should take the two passes above (timing-only scan, then
+  // CountAttributeValues) rather than one ForEachTrace over whole traces.
+  virtual bool CountsWhereStored() const { return false; }
 };
 // Backends report their own counters (bytes, blocks, ...) through a metrics::Registry given to them
 // at construction, so /metrics shows them next to the receivers' and the query API's.

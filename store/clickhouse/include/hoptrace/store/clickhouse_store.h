@@ -68,12 +68,16 @@ class ClickHouseStore final : public Store {
   Status WriteOtlp(const OtlpSpans& spans) override;
   std::optional<model::TraceBatch> GetTrace(const model::TraceId& trace_id, const TimeRange& range = {}) override;
   std::vector<TraceSummary> Search(const SearchRequest& request) override;
-  // Matching trace IDs in pages of 1,000 (by ID), each page's spans in one query.
+  // Matching trace IDs in pages of 1,000 (by ID), each page's spans in one query (only the timing
+  // columns when the scan is timing_only).
   Status ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) override;
   std::vector<std::string> Services(const TimeRange& range = {}) override;
   std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) override;
   std::vector<DependencyLink> Dependencies(const TimeRange& range) override;
   Status ServiceGraphEdges(const TimeRange& range, ServiceEdges* out) override;
+  // Counted in SQL: the traces and spans go along as external data, only the counts come back.
+  Status CountAttributeValues(const std::vector<CountedTrace>& traces, std::vector<AttributeValueCount>* out) override;
+  bool CountsWhereStored() const override { return true; }
 
   // Ships what the backlog holds now (one pass, no retry). Ok when it is empty afterwards.
   Status ShipBacklog();
