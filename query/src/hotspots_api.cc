@@ -90,15 +90,6 @@ void ThrowUnlessOk(const store::Status& status, std::string_view doing) {
   if (!status.ok()) throw std::runtime_error(std::string(doing) + ": " + status.message());
 }
 
-// One pass: every trace read whole, the aggregator collects the attribute values itself.
-analysis::HotspotReport AggregateWholeTraces(store::Store& store, const HotspotParams& params) {
-  analysis::HotspotAggregator aggregator(params.options);
-  ThrowUnlessOk(store.ForEachTrace({.filter = HotspotFilter(params.options), .range = params.range},
-                                   [&](const model::TraceBatch& trace) { return aggregator.Add(trace); }),
-                "scanning the store");
-  return std::move(aggregator).Finish();
-}
-
 // Two passes for a store that counts where the spans are: the spans' timing only (the critical
 // paths, the entries and the selection), then the attribute values of each trace's entry subtree
 // counted by the store, per group.
@@ -127,6 +118,14 @@ analysis::HotspotReport AggregateInStore(store::Store& store, const HotspotParam
 }
 
 }  // namespace
+
+analysis::HotspotReport AggregateWholeTraces(store::Store& store, const HotspotParams& params) {
+  analysis::HotspotAggregator aggregator(params.options);
+  ThrowUnlessOk(store.ForEachTrace({.filter = HotspotFilter(params.options), .range = params.range},
+                                   [&](const model::TraceBatch& trace) { return aggregator.Add(trace); }),
+                "scanning the store");
+  return std::move(aggregator).Finish();
+}
 
 analysis::HotspotReport ComputeHotspots(store::Store& store, const HotspotParams& params) {
   return store.CountsWhereStored() ? AggregateInStore(store, params) : AggregateWholeTraces(store, params);

@@ -149,7 +149,9 @@ class HotspotAggregator {
   // threshold Finish applies).
   std::vector<bool> Selected() const;
   // An attribute value counted elsewhere: the number of selected and of baseline traces holding it.
-  // Scalar values only; the caps and redaction apply as to collected ones.
+  // Scalar values only; the caps and redaction apply as to collected ones, except that the counts of
+  // a key's values over max_values_per_key add up, so its overflow is an upper bound (a trace
+  // holding two such values counts twice).
   void AddValueCount(bool resource, const model::Attribute& attribute, std::size_t selection_traces,
                      std::size_t baseline_traces);
   HotspotReport Finish() &&;

@@ -40,6 +40,8 @@ store::SpanFilterPtr HotspotFilter(const analysis::HotspotOptions& options);
 // spans are (Store::CountsWhereStored, ClickHouse), a timing-only scan and the attribute values
 // counted by the store.
 analysis::HotspotReport ComputeHotspots(store::Store& store, const HotspotParams& params);
+// The one-pass way on any store (every matching trace read whole), which the two passes must equal.
+analysis::HotspotReport AggregateWholeTraces(store::Store& store, const HotspotParams& params);
 
 // The whole endpoint: parameters, scan, JSON.
 http::Response HotspotsResponse(store::Store& store, const http::Request& request, std::uint64_t now_unix_nano);
