@@ -1,17 +1,34 @@
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <span>
 
 #include "hoptrace/sdk/span_processor.h"
+#include "span_record_pool.h"
 #include "striped_queue.h"
 #include "thread_index.h"
 
 namespace hoptrace::sdk {
 
-class BatchSpanProcessor::Queue : public internal::StripedQueue<SpanRecord> {
- public:
-  using StripedQueue::StripedQueue;
-};
-
 namespace {
+
+// A queued span: the record's address, its lowest bit set when the record goes back to the stripe of
+// `home_pool_` numbered like the queue stripe it was queued in. The export thread then gives such
+// records back a stripe's run at a time without reading them (SpanRecordPool::ReleaseMany): reading
+// where a record goes back to would pull the line from the recording thread's core on every span,
+// and the recording thread's next write to it would pull it back.
+struct QueuedSpan;
+static_assert(alignof(SpanRecord) >= 2, "the lowest bit of a record's address is the home mark");
+
+QueuedSpan* Queued(SpanRecord* record, bool returns_home) {
+  return reinterpret_cast<QueuedSpan*>(reinterpret_cast<std::uintptr_t>(record) | (returns_home ? 1u : 0u));
+}
+
+SpanRecord* RecordOf(QueuedSpan* queued) {
+  return reinterpret_cast<SpanRecord*>(reinterpret_cast<std::uintptr_t>(queued) & ~std::uintptr_t{1});
+}
+
+bool ReturnsHome(QueuedSpan* queued) { return (reinterpret_cast<std::uintptr_t>(queued) & 1u) != 0; }
 
 // Each stripe holds at least a whole batch, so that one thread alone still fills a batch before its
 // stripe spills over: the worker wakes as often as with a single queue.
@@ -20,20 +37,24 @@ std::size_t StripeCount(const BatchSpanProcessorOptions& options) {
                                  internal::DefaultStripeCount());
 }
 
-// Gives exported records back to their pool. Where a record goes back to is on its last cache line,
-// which, when the exporter did not read the whole record, is still on the core of the thread that
-// recorded the span: fetching the lines a few records ahead lets those misses overlap instead of each
-// costing a full round trip between cores.
-void ReleaseExported(std::vector<SpanRecordPtr>& batch) {
-  constexpr std::size_t kAhead = 8;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (i + kAhead < batch.size()) __builtin_prefetch(&batch[i + kAhead]->pool);
-    batch[i].reset();
-  }
-  batch.clear();
-}
-
 }  // namespace
+
+class BatchSpanProcessor::Queue : public internal::StripedQueue<QueuedSpan> {
+ public:
+  using StripedQueue::StripedQueue;
+};
+
+// What the worker pops a batch into and gives records back from, sized once: exporting allocates nothing.
+struct BatchSpanProcessor::ExportBuffers {
+  explicit ExportBuffers(std::size_t batch_size) {
+    taken.reserve(batch_size);
+    batch.reserve(batch_size);
+    returning_home.reserve(batch_size);
+  }
+  std::vector<QueuedSpan*> taken;
+  std::vector<SpanRecordPtr> batch;
+  std::vector<SpanRecord*> returning_home;
+};
 
 BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
                                        BatchSpanProcessorOptions options)
@@ -51,18 +72,34 @@ BatchSpanProcessor::~BatchSpanProcessor() {
   Shutdown(options_.export_timeout);
   // Spans that raced with shutdown go back to their pool unexported.
   std::size_t stripe = 0;
-  while (SpanRecord* record = queue_->TryPop(stripe)) SpanRecordPtr discard(record);
+  while (QueuedSpan* queued = queue_->TryPop(stripe)) SpanRecordPtr discard(RecordOf(queued));
 }
 
 void BatchSpanProcessor::OnEnd(SpanRecordPtr record) {
   // The stripe's limit makes the configured queue size the limit users see (rings are powers of two).
   std::size_t stripe = internal::ThisThreadIndex();
-  if (shut_down_.load(std::memory_order_relaxed) || !queue_->TryPush(record.get(), stripe)) {
+  SpanRecordPool* const home_pool = HomePool(*record);
+  const auto queued = [&](std::size_t queue_stripe) {
+    return Queued(record.get(),
+                  home_pool != nullptr && record->pool == home_pool && record->pool_stripe == queue_stripe);
+  };
+  if (shut_down_.load(std::memory_order_relaxed) || !queue_->TryPushMade(queued, stripe)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;  // `record` goes back to the pool
   }
   record.release();  // now owned by the queue
   if (queue_->SizeAtLeast(stripe, BatchSize(stripe))) WakeWorker();
+}
+
+// The pool of the first pooled record this processor sees: a processor belongs to one provider, so
+// it is the pool of nearly every record. Set once, so the worker may read it for any record marked
+// as going back to it.
+SpanRecordPool* BatchSpanProcessor::HomePool(const SpanRecord& record) {
+  SpanRecordPool* home = home_pool_.load(std::memory_order_relaxed);
+  if (home == nullptr && record.pool != nullptr && !home_pool_.compare_exchange_strong(home, record.pool)) {
+    return home;  // another thread set it first
+  }
+  return home != nullptr ? home : record.pool;
 }
 
 std::size_t BatchSpanProcessor::BatchSize(std::size_t stripe) const {
@@ -87,17 +124,41 @@ void BatchSpanProcessor::WakeWorker() {
   }
 }
 
-std::size_t BatchSpanProcessor::ExportAvailable(std::vector<SpanRecord*>& taken, std::vector<SpanRecordPtr>& batch) {
-  std::size_t stripe = 0;
-  taken.resize(options_.max_export_batch_size);  // within its reserved capacity: no allocation
-  taken.resize(queue_->TryPopMany(taken, stripe));
-  for (SpanRecord* record : taken) batch.emplace_back(record);
-  const std::size_t count = batch.size();
+std::size_t BatchSpanProcessor::ExportAvailable(ExportBuffers& buffers) {
+  std::array<std::size_t, internal::kMaxStripes> popped_from{};  // how many of `taken` came from each stripe
+  buffers.taken.resize(options_.max_export_batch_size);  // within its reserved capacity: no allocation
+  std::size_t count = 0;
+  for (std::size_t stripe = 0; stripe < queue_->stripe_count() && count < buffers.taken.size(); ++stripe) {
+    popped_from[stripe] = queue_->TryPopManyOwn(std::span(buffers.taken).subspan(count), stripe);
+    count += popped_from[stripe];
+  }
   if (count == 0) return 0;
-  const ExportResult result = exporter_->Export(batch);
+  for (std::size_t i = 0; i < count; ++i) buffers.batch.emplace_back(RecordOf(buffers.taken[i]));
+  const ExportResult result = exporter_->Export(buffers.batch);
   (result == ExportResult::kSuccess ? exported_ : failed_).fetch_add(count, std::memory_order_relaxed);
-  ReleaseExported(batch);
+  std::size_t first = 0;
+  for (std::size_t stripe = 0; first < count; first += popped_from[stripe++]) {
+    ReleaseExported(buffers, first, popped_from[stripe], stripe);
+  }
+  buffers.batch.clear();
   return count;
+}
+
+// Gives back the records of `batch[first, first + count)`, popped from `stripe`: those marked as going
+// back home in one run, the others one by one through their deleter.
+void BatchSpanProcessor::ReleaseExported(ExportBuffers& buffers, std::size_t first, std::size_t count,
+                                         std::size_t stripe) {
+  buffers.returning_home.clear();
+  for (std::size_t i = first; i < first + count; ++i) {
+    if (ReturnsHome(buffers.taken[i])) {
+      buffers.returning_home.push_back(buffers.batch[i].release());
+    } else {
+      buffers.batch[i].reset();
+    }
+  }
+  if (!buffers.returning_home.empty()) {
+    home_pool_.load(std::memory_order_relaxed)->ReleaseMany(buffers.returning_home, stripe);
+  }
 }
 
 void BatchSpanProcessor::WaitForWork(std::unique_lock<std::mutex>& lock) {
@@ -116,10 +177,7 @@ void BatchSpanProcessor::WaitForWork(std::unique_lock<std::mutex>& lock) {
 }
 
 void BatchSpanProcessor::Run() {
-  std::vector<SpanRecord*> taken;  // what a batch is popped into, before the records are owned again
-  taken.reserve(options_.max_export_batch_size);
-  std::vector<SpanRecordPtr> batch;
-  batch.reserve(options_.max_export_batch_size);
+  ExportBuffers buffers(options_.max_export_batch_size);
   for (;;) {
     bool stop = false;
     std::uint64_t flush_target = 0;
@@ -130,7 +188,7 @@ void BatchSpanProcessor::Run() {
       stop = stopping_;
       flush_target = flush_requests_;
     }
-    while (ExportAvailable(taken, batch) == options_.max_export_batch_size) {
+    while (ExportAvailable(buffers) == options_.max_export_batch_size) {
     }
     {
       std::lock_guard lock(mutex_);

@@ -56,6 +56,33 @@ class BoundedQueue {
     }
   }
 
+  // Pushes the first items of `items` in order with one compare-and-swap, for a producer that gives
+  // back a batch; returns how many (as many as there are free cells in a row). Zero when full.
+  std::size_t TryPushMany(std::span<T* const> items) {
+    std::size_t position = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      const auto difference =
+          static_cast<std::ptrdiff_t>(SequenceAt(position)) - static_cast<std::ptrdiff_t>(position);
+      if (difference < 0) return 0;
+      if (difference > 0) {  // another producer took it: start again from the current tail
+        position = tail_.load(std::memory_order_relaxed);
+        continue;
+      }
+      std::size_t free = 1;
+      while (free < items.size() && free <= mask_ && SequenceAt(position + free) == position + free) ++free;
+      // Only producers fill an empty cell, and they move the tail first: if it has not moved, the
+      // `free` cells are still empty and now ours.
+      if (tail_.compare_exchange_weak(position, position + free, std::memory_order_relaxed)) {
+        for (std::size_t i = 0; i < free; ++i) {
+          Cell& cell = cells_[(position + i) & mask_];
+          cell.item.store(items[i], std::memory_order_relaxed);
+          cell.sequence.store(position + i + 1, std::memory_order_release);
+        }
+        return free;
+      }
+    }
+  }
+
   // Null when empty.
   T* TryPop() {
     std::size_t position = head_.load(std::memory_order_relaxed);

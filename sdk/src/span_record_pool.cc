@@ -119,6 +119,11 @@ void SpanRecordPool::Release(SpanRecord* record) {
   }
 }
 
+void SpanRecordPool::ReleaseMany(std::span<SpanRecord* const> records, std::size_t stripe) {
+  const std::size_t pushed = free_.TryPushManyOwn(records, stripe);
+  for (SpanRecord* record : records.subspan(pushed)) Release(record);  // the ring was full: spill over
+}
+
 // One record for the caller, and a handful more into the ring of `stripe`, so that a thread whose
 // records are all in flight takes the lock once per handful, not on every span.
 SpanRecord* SpanRecordPool::TakeFromReserve(std::size_t stripe) {

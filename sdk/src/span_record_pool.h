@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstddef>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "hoptrace/sdk/span_record.h"
@@ -38,6 +39,10 @@ class SpanRecordPool {
   SpanRecordPtr Acquire();
   // Takes a record back; deletes it when the pool is full.
   void Release(SpanRecord* record);
+  // Takes back records of this pool whose pool_stripe is `stripe`, with one ring update for the run
+  // instead of one per record, and without reading the records: a thread that did not record them
+  // (the export thread) leaves their cache lines where they are.
+  void ReleaseMany(std::span<SpanRecord* const> records, std::size_t stripe);
 
   std::size_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
 

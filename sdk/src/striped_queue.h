@@ -34,10 +34,17 @@ class StripedQueue {
   // Tries `stripe` (any number: taken modulo the stripe count) first, then the others in turn, and
   // sets `stripe` to the one that took the item. False when every stripe is at its limit.
   bool TryPush(T* item, std::size_t& stripe) {
+    return TryPushMade([item](std::size_t) { return item; }, stripe);
+  }
+
+  // Like TryPush, for an item that depends on the stripe it goes to: pushes `make_item(s)` to stripe s.
+  template <typename MakeItem>
+  bool TryPushMade(MakeItem make_item, std::size_t& stripe) {
     return ForEachStripeFrom(stripe, [&](Stripe& s) {
       // A ring of the stripe's limit needs no size check; other rings check without reading the
       // popping thread's line on every push.
-      return (s.limit >= s.queue.capacity() || !s.queue.SizeAtLeast(s.limit)) && s.queue.TryPush(item);
+      return (s.limit >= s.queue.capacity() || !s.queue.SizeAtLeast(s.limit)) &&
+             s.queue.TryPush(make_item(stripe));
     });
   }
 
@@ -48,20 +55,14 @@ class StripedQueue {
     return item;
   }
 
-  // Fills `out` from the stripes from `stripe` on, a batch per stripe (BoundedQueue::TryPopMany);
-  // returns how many items it took.
-  std::size_t TryPopMany(std::span<T*> out, std::size_t& stripe) {
-    std::size_t taken = 0;
-    ForEachStripeFrom(stripe, [&](Stripe& s) {
-      taken += s.queue.TryPopMany(out.subspan(taken));
-      return taken == out.size();
-    });
-    return taken;
-  }
-
-  // Like TryPush and TryPop, but only `stripe` (taken modulo the stripe count): nothing spills over.
+  // Like TryPush, TryPop and their batch forms, but only `stripe` (taken modulo the stripe count):
+  // nothing spills over, and a push ignores the stripe's limit (for rings whose limit is their capacity).
   bool TryPushOwn(T* item, std::size_t stripe) { return At(stripe).queue.TryPush(item); }
   T* TryPopOwn(std::size_t stripe) { return At(stripe).queue.TryPop(); }
+  std::size_t TryPushManyOwn(std::span<T* const> items, std::size_t stripe) {
+    return At(stripe).queue.TryPushMany(items);
+  }
+  std::size_t TryPopManyOwn(std::span<T*> out, std::size_t stripe) { return At(stripe).queue.TryPopMany(out); }
 
   // A hint at what TryPop(stripe) would return first (see BoundedQueue::PeekApprox).
   T* PeekApprox(std::size_t stripe) const { return At(stripe).queue.PeekApprox(); }

@@ -65,7 +65,7 @@ std::size_t ThisThreadIndex() {
 }
 
 std::size_t DefaultStripeCount() {
-  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, kMaxStripes);
 }
 
 }  // namespace hoptrace::sdk::internal

@@ -10,7 +10,8 @@ namespace hoptrace::sdk::internal {
 // thread exits: threads alive together get distinct numbers 0, 1, 2, ... however many came and went.
 std::size_t ThisThreadIndex();
 
-// Stripes worth having: one per core, up to 8.
+// Stripes worth having: one per core, up to kMaxStripes.
+inline constexpr std::size_t kMaxStripes = 8;
 std::size_t DefaultStripeCount();
 
 }  // namespace hoptrace::sdk::internal

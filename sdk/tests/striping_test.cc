@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bounded_queue.h"
+#include "hoptrace/sdk/span_processor.h"
 #include "span_record_pool.h"
 #include "striped_queue.h"
 #include "thread_index.h"
@@ -89,7 +90,19 @@ TEST(BoundedQueueTest, PopManyTakesABatchInOrderAndStopsAtTheEnd) {
   for (int& item : items) EXPECT_TRUE(queue.TryPush(&item)) << "popped cells are free again";
 }
 
-TEST(BoundedQueueTest, ConsumersPoppingOneAndManyTakeEveryItemExactlyOnce) {
+TEST(BoundedQueueTest, PushManyFillsTheFreeCellsInOrderAndStopsWhenFull) {
+  internal::BoundedQueue<int> queue(8);
+  std::vector<int> items(10);
+  std::vector<int*> pointers;
+  for (int& item : items) pointers.push_back(&item);
+  ASSERT_EQ(queue.TryPushMany(std::span(pointers).first(3)), 3u);
+  ASSERT_EQ(queue.TryPushMany(std::span(pointers).subspan(3)), 5u) << "only 5 cells were free";
+  EXPECT_EQ(queue.TryPushMany(std::span(pointers).subspan(8)), 0u);
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(queue.TryPop(), &items[i]);
+  EXPECT_EQ(queue.TryPop(), nullptr);
+}
+
+TEST(BoundedQueueTest, ProducersAndConsumersOneAndManyAtATimeMoveEveryItemExactlyOnce) {
   constexpr int kPerProducer = 50000;
   constexpr int kProducers = 2;
   internal::BoundedQueue<int> queue(256);
@@ -104,8 +117,12 @@ TEST(BoundedQueueTest, ConsumersPoppingOneAndManyTakeEveryItemExactlyOnce) {
   std::vector<std::thread> threads;
   for (int p = 0; p < kProducers; ++p) {
     threads.emplace_back([&, p] {
-      for (int i = 0; i < kPerProducer && std::chrono::steady_clock::now() < deadline;) {
-        if (queue.TryPush(&items[static_cast<std::size_t>(p * kPerProducer + i)])) ++i;
+      std::vector<int*> mine;
+      for (int i = 0; i < kPerProducer; ++i) mine.push_back(&items[static_cast<std::size_t>(p * kPerProducer + i)]);
+      const std::size_t run = p == 0 ? 1 : 50;  // one at a time, and runs (TryPushMany)
+      for (std::size_t i = 0; i < mine.size() && std::chrono::steady_clock::now() < deadline;) {
+        const auto next = std::span(mine).subspan(i, std::min(run, mine.size() - i));
+        i += run == 1 ? (queue.TryPush(next[0]) ? 1 : 0) : queue.TryPushMany(next);
       }
     });
   }
@@ -210,6 +227,62 @@ TEST(SpanRecordPoolTest, ManyThreadsTakingAndGivingBackLoseNoRecord) {
   EXPECT_EQ(pool.allocated(), kept) << "a record was lost: taking them all out allocated";
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a record handed out twice";
+}
+
+// Keeps the addresses of the records it exports.
+class AddressExporter final : public SpanExporter {
+ public:
+  explicit AddressExporter(std::vector<const SpanRecord*>& exported) : exported_(exported) {}
+  ExportResult Export(std::span<const SpanRecordPtr> records) override {
+    for (const SpanRecordPtr& record : records) exported_.push_back(record.get());
+    return ExportResult::kSuccess;
+  }
+
+ private:
+  std::vector<const SpanRecord*>& exported_;
+};
+
+// Takes every record a thread's ring holds. A pool of 2 * kRingRecords starts each of its two rings
+// with kRingRecords, in rings of 32 cells: a record given back to the wrong ring would fit there.
+constexpr std::size_t kRingRecords = 20;
+std::set<SpanRecord*> TakeWholeRing(SpanRecordPool& pool) {
+  std::vector<SpanRecordPtr> taken;
+  for (std::size_t i = 0; i < kRingRecords; ++i) taken.push_back(pool.Acquire());
+  std::set<SpanRecord*> addresses;
+  for (const SpanRecordPtr& record : taken) addresses.insert(record.get());
+  return addresses;
+}
+
+TEST(BatchSpanProcessorStripesTest, ExportedRecordsGoBackToTheRingOfTheThreadThatTookThem) {
+  SpanRecordPool pool(2 * kRingRecords, 2);
+  std::vector<const SpanRecord*> exported;
+  BatchSpanProcessor processor(std::make_unique<AddressExporter>(exported), {.max_queue_size = 1024});
+  // Thread "a" takes records; some end on "a", some are handed to "b" and end there (a span started on
+  // one thread and ended on another), and one copy without a pool ends on "b" too. "a" is alive while
+  // "b" runs, so they have different thread indices and stripes.
+  std::vector<SpanRecordPtr> handed_over;
+  std::set<SpanRecord*> taken_by_a;
+  std::thread([&] {
+    for (int i = 0; i < 10; ++i) {
+      SpanRecordPtr record = pool.Acquire();
+      taken_by_a.insert(record.get());
+      if (i % 2 == 0) {
+        processor.OnEnd(std::move(record));
+      } else {
+        handed_over.push_back(std::move(record));
+      }
+    }
+    std::thread([&] {
+      for (SpanRecordPtr& record : handed_over) processor.OnEnd(std::move(record));
+      processor.OnEnd(SpanRecordPtr(new SpanRecord()));
+      ASSERT_TRUE(processor.ForceFlush(std::chrono::seconds(30)));
+    }).join();
+    ASSERT_EQ(exported.size(), 11u);
+    // "a"'s ring holds exactly its kRingRecords again only if all ten came back to it.
+    const std::set<SpanRecord*> ring = TakeWholeRing(pool);
+    EXPECT_TRUE(std::includes(ring.begin(), ring.end(), taken_by_a.begin(), taken_by_a.end()));
+  }).join();
+  EXPECT_EQ(pool.allocated(), 2 * kRingRecords) << "records were deleted or made instead of reused";
 }
 
 }  // namespace

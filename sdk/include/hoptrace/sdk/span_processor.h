@@ -76,7 +76,10 @@ class BatchSpanProcessor final : public SpanProcessor {
   bool AnyBatchReady() const;
   void WakeWorker();
   void WaitForWork(std::unique_lock<std::mutex>& lock);  // returns with worker_idle_ still set
-  std::size_t ExportAvailable(std::vector<SpanRecord*>& taken, std::vector<SpanRecordPtr>& batch);
+  struct ExportBuffers;
+  std::size_t ExportAvailable(ExportBuffers& buffers);
+  void ReleaseExported(ExportBuffers& buffers, std::size_t first, std::size_t count, std::size_t stripe);
+  SpanRecordPool* HomePool(const SpanRecord& record);
 
   // Read on every span and written at most once: kept off the cache lines the worker and the
   // counters write, which would otherwise be pulled away from every application thread's core.
@@ -84,6 +87,7 @@ class BatchSpanProcessor final : public SpanProcessor {
   std::unique_ptr<SpanExporter> exporter_;
   std::unique_ptr<Queue> queue_;
   std::atomic<bool> shut_down_{false};
+  std::atomic<SpanRecordPool*> home_pool_{nullptr};  // where most records go back to (HomePool)
 
   alignas(64) std::mutex mutex_;
   std::condition_variable wake_worker_;
