@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_map>
 #include <utility>
 
 #include "hoptrace/model/trace_tree.h"
@@ -27,23 +26,17 @@ void AddCall(std::string_view parent, std::string_view child, const model::Span&
 }  // namespace
 
 void ForEachCall(const model::TraceBatch& trace, const TimeRange& range, const CallVisitor& visit) {
-  std::unordered_map<model::SpanId, std::string_view, model::IdHash> service_of;
-  for (const model::ResourceSpans& resource_spans : trace.resource_spans) {
-    const std::string_view service = model::ServiceName(resource_spans.resource);
-    for (const model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
-      for (const model::Span& span : scope_spans.spans) service_of.emplace(span.span_id, service);
-    }
-  }
-  for (const model::ResourceSpans& resource_spans : trace.resource_spans) {
-    const std::string_view service = model::ServiceName(resource_spans.resource);
-    for (const model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
-      for (const model::Span& span : scope_spans.spans) {
-        if (span.IsRoot() || !range.Contains(span.start_time_unix_nano)) continue;
-        const auto parent = service_of.find(span.parent_span_id);
-        if (parent != service_of.end() && parent->second != service) visit(parent->second, service, span);
+  const auto for_each_span = [&](const auto& take) {
+    for (const model::ResourceSpans& resource_spans : trace.resource_spans) {
+      const std::string_view service = model::ServiceName(resource_spans.resource);
+      for (const model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
+        for (const model::Span& span : scope_spans.spans) {
+          take(CallFields{span.span_id, span.parent_span_id, span.start_time_unix_nano, service}, span);
+        }
       }
     }
-  }
+  };
+  ForEachCallAmong(for_each_span, range, visit);
 }
 
 Status Store::ServiceGraphEdges(const TimeRange& range, ServiceEdges* out) {

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "engine/trace_summary.h"
+#include "hoptrace/store/service_calls.h"
 #include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store::engine {
@@ -409,17 +410,17 @@ void Head::CollectDependencies(const TimeRange& range,
   auto visit_trace = [&](const model::TraceId& id) {
     if (!visited.insert(id).second) return;
     const std::vector<const HeadTrace*> parts = PartsOf(id);
-    std::unordered_map<model::SpanId, const std::string*, model::IdHash> service_of;
-    ForEachDistinctSpan(parts, [&](const HeadSpan& span) { service_of.emplace(span.span_id, &span.origin->service); });
-    ForEachDistinctSpan(parts, [&](const HeadSpan& span) {
-      if (span.IsRoot() || !range.Contains(span.start_unix_nanos)) return;
-      auto parent = service_of.find(span.parent_span_id);
-      if (parent == service_of.end() || *parent->second == span.origin->service) return;
-      DependencyLink& link = (*out)[{*parent->second, span.origin->service}];
-      link.parent = *parent->second;
-      link.child = span.origin->service;
+    const auto for_each_span = [&](const auto& take) {
+      ForEachDistinctSpan(parts, [&](const HeadSpan& span) {
+        take(CallFields{span.span_id, span.parent_span_id, span.start_unix_nanos, span.origin->service}, span);
+      });
+    };
+    ForEachCallAmong(for_each_span, range, [&](std::string_view parent, std::string_view child, const HeadSpan& call) {
+      DependencyLink& link = (*out)[{std::string(parent), std::string(child)}];
+      link.parent = parent;
+      link.child = child;
       ++link.call_count;
-      if (span.status_code == model::StatusCode::kError) ++link.error_count;
+      if (call.status_code == model::StatusCode::kError) ++link.error_count;
     });
   };
   for (const auto& [id, trace] : live_) visit_trace(id);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "hoptrace/otlp/proto_convert.h"
+#include "hoptrace/store/service_calls.h"
 #include "hoptrace/otlp/wire.h"
 #include "wal/test_util.h"
 
@@ -116,6 +117,39 @@ TEST(HeadTest, DependenciesCountCrossServiceCallsAndErrors) {
   EXPECT_EQ(link.child, "backend");
   EXPECT_EQ(link.call_count, 1u);
   EXPECT_EQ(link.error_count, 1u);
+}
+
+// The head reads calls from its index, ForEachCall from decoded spans: both must count the same ones.
+TEST(HeadTest, DependenciesCountTheCallsForEachCallFindsInTheDecodedTrace) {
+  WireHead head;
+  auto span = [](std::uint64_t id, std::uint64_t parent, std::uint64_t start) {
+    model::Span made = RichSpan(1, id, start);
+    made.parent_span_id = parent == 0 ? model::SpanId() : testing::SpanIdOf(parent);
+    return made;
+  };
+  head.Add(BatchOf("frontend", {span(1, 0, 100)}), 1, 0);
+  head.Add(BatchOf("backend", {span(2, 1, 200), span(3, 2, 300)}), 1, 0);  // 3 calls inside backend
+  head.Add(BatchOf("db", {span(4, 3, 5000)}), 1, 0);                       // starts after the range
+  head.Add(BatchOf("cache", {span(5, 99, 400), span(6, 2, 500)}), 1, 0);   // 5's parent never arrived
+  const TimeRange range{.start_unix_nano = 0, .end_unix_nano = 1000};
+
+  std::map<std::pair<std::string, std::string>, DependencyLink> from_head;
+  head.CollectDependencies(range, &from_head);
+  TraceAssembler assembler;
+  head.CollectTrace(TraceIdOf(1), &assembler);
+  const std::optional<model::TraceBatch> trace = std::move(assembler).Finish();
+  ASSERT_TRUE(trace.has_value());
+  std::map<std::pair<std::string, std::string>, std::uint64_t> from_decoded;
+  ForEachCall(*trace, range, [&](std::string_view parent, std::string_view child, const model::Span&) {
+    ++from_decoded[{std::string(parent), std::string(child)}];
+  });
+
+  const std::map<std::pair<std::string, std::string>, std::uint64_t> expected{{{"frontend", "backend"}, 1},
+                                                                                {{"backend", "cache"}, 1}};
+  EXPECT_EQ(from_decoded, expected);
+  std::map<std::pair<std::string, std::string>, std::uint64_t> head_calls;
+  for (const auto& [edge, link] : from_head) head_calls[edge] = link.call_count;
+  EXPECT_EQ(head_calls, expected);
 }
 
 TEST(HeadTest, CollectTraceDecodesEveryFieldWithItsResourceAndScope) {
