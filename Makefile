@@ -43,7 +43,9 @@ DEMO_ARGS ?=
 demo: build
 	./$(RELEASE_DIR)/demo/hoptrace-demo --run-dir $(RELEASE_DIR)/demo-run $(DEMO_ARGS)
 
+# The benchmarks are not part of the default build (CI time): target `benchmarks` builds them.
 bench: build
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target benchmarks
 	bash bench/run.sh $(RELEASE_DIR)
 
 format:
