@@ -1,6 +1,6 @@
 // A store that cannot answer is an error the user sees, not an empty result: the query API over
-// real sockets, on the real ClickHouse store whose ClickHouse is unreachable (a free port nobody
-// listens on), answers 503 with Retry-After and the store's message, in each endpoint's shape.
+// real sockets, on the real ClickHouse store whose ClickHouse is unreachable (a port held bound that
+// nothing listens on), answers 503 with Retry-After and the store's message, in each endpoint's shape.
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "api_test_server.h"
-#include "clickhouse_server.h"
+#include "closed_port.h"
 #include "hoptrace/store/clickhouse_store.h"
 #include "hoptrace/store/store_error.h"
 #include "test_client.h"
@@ -24,10 +24,8 @@ class StoreErrorTest : public ::testing::Test {
   void SetUp() override {
     backlog_ = fs::temp_directory_path() / ("hoptrace-store-error-" + std::to_string(::getpid()) + "-" +
                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    const std::vector<int> port = store::testing::FreePorts(1);
-    ASSERT_EQ(port.size(), 1u);
     store::ClickHouseOptions options;
-    options.urls = {"http://127.0.0.1:" + std::to_string(port[0])};
+    options.urls = {"http://127.0.0.1:" + std::to_string(closed_.port())};
     options.backlog_dir = backlog_.string();
     options.background = false;
     options.request_timeout = std::chrono::seconds(2);
@@ -44,6 +42,7 @@ class StoreErrorTest : public ::testing::Test {
   }
 
   fs::path backlog_;
+  const http::testing::ClosedLocalPort closed_;  // where the store's ClickHouse would be
   metrics::Registry registry_;
   std::unique_ptr<store::ClickHouseStore> store_;
   std::unique_ptr<testing::ApiTestServer> server_;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "clickhouse_server.h"
+#include "closed_port.h"
 #include "hoptrace/http/client.h"
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/store/clickhouse_store.h"
@@ -139,10 +140,9 @@ TEST(ClickHouseOutageTest, WhatACrashLeftInTheBacklogIsShippedOnReopen) {
 
 TEST(ClickHouseOutageTest, AFullBacklogRefusesWritesAsUnavailable) {
   TempDir temp;
-  const std::vector<int> port = testing::FreePorts(1);  // nothing listens there
-  ASSERT_EQ(port.size(), 1u);
+  const http::testing::ClosedLocalPort closed;  // nothing answers there
   metrics::Registry registry;
-  ClickHouseOptions options = OptionsFor({"http://127.0.0.1:" + std::to_string(port[0])}, temp.path());
+  ClickHouseOptions options = OptionsFor({"http://127.0.0.1:" + std::to_string(closed.port())}, temp.path());
   options.max_backlog_bytes = 64 << 10;
   options.metrics = &registry;
   std::unique_ptr<ClickHouseStore> store;

@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "closed_port.h"
 #include "grpc_test_receiver.h"
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/sdk/exporters/otlp/otlp_exporter.h"
@@ -33,10 +34,6 @@ struct TestOptions {
   }
 };
 
-std::string ClosedHttpEndpoint() {
-  return "http://127.0.0.1:" + std::to_string(testing::ClosedLocalPort()) + "/v1/traces";
-}
-
 // Added to a bound that should hold to the millisecond: a process in a loaded ctest -j run may wait
 // seconds for a core.
 constexpr auto kSchedulingMargin = 4s;
@@ -51,10 +48,9 @@ std::string SerializedPartialSuccess(std::int64_t rejected, const std::string& m
 TEST(OtlpExporterFailureTest, CollectorDownFailsWithinTheTimeout) {
   for (const OtlpProtocol protocol : {OtlpProtocol::kHttpProtobuf, OtlpProtocol::kGrpc}) {
     TestOptions test;
-    OtlpExporterOptions options = test.For(ClosedHttpEndpoint(), protocol);
-    if (protocol == OtlpProtocol::kGrpc) {
-      options.endpoint = "http://127.0.0.1:" + std::to_string(testing::ClosedLocalPort());
-    }
+    const hoptrace::http::testing::ClosedLocalPort closed;
+    const std::string_view path = protocol == OtlpProtocol::kGrpc ? "" : "/v1/traces";  // gRPC: no path
+    OtlpExporterOptions options = test.For(testing::LoopbackUrl(closed.port(), path), protocol);
     options.timeout = 1s;
     OtlpExporter exporter(options);
     const auto start = Clock::now();
@@ -73,7 +69,8 @@ TEST(OtlpExporterFailureTest, CollectorDownFailsWithinTheTimeout) {
 
 TEST(OtlpExporterFailureTest, CollectorDownDoesNotBlockTheApplication) {
   TestOptions test;
-  OtlpExporterOptions options = test.For(ClosedHttpEndpoint());
+  const hoptrace::http::testing::ClosedLocalPort closed;
+  OtlpExporterOptions options = test.For(testing::LoopbackUrl(closed.port()));
   options.timeout = 10s;
   options.retry = RetryPolicy{};  // the real defaults: the worker sits in backoff for seconds
   auto exporter = MakeOtlpExporter(options);

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "closed_port.h"
 #include "hoptrace/sdk/exporters/otlp/gzip.h"
 #include "http_test_receiver.h"
 
@@ -106,8 +107,8 @@ TEST(HttpClientTest, ReconnectsWhenTheServerClosesTheConnection) {
 }
 
 TEST(HttpClientTest, ConnectionRefusedFailsFast) {
-  HttpClient client(MustParse("http://127.0.0.1:" + std::to_string(testing::ClosedLocalPort()) + "/v1/traces"),
-                    milliseconds(10000));
+  const hoptrace::http::testing::ClosedLocalPort closed;
+  HttpClient client(MustParse(testing::LoopbackUrl(closed.port())), milliseconds(10000));
   const auto start = Clock::now();
   std::string error;
   EXPECT_FALSE(client.Post({}, "x", start + milliseconds(10000), &error));

@@ -123,16 +123,10 @@ HttpTestReceiver::~HttpTestReceiver() {
   thread_.join();
 }
 
-std::string HttpTestReceiver::Url(std::string_view path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
-}
+std::string HttpTestReceiver::Url(std::string_view path) const { return LoopbackUrl(port_, path); }
 
-std::uint16_t ClosedLocalPort() {
-  net::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-  const std::uint16_t port = acceptor.local_endpoint().port();
-  acceptor.close();
-  return port;
+std::string LoopbackUrl(std::uint16_t port, std::string_view path) {
+  return "http://127.0.0.1:" + std::to_string(port) + std::string(path);
 }
 
 }  // namespace hoptrace::sdk::exporters::otlp::testing

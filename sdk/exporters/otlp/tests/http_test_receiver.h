@@ -57,7 +57,7 @@ class HttpTestReceiver : public RecordedExchanges<ReceivedHttpRequest, ScriptedH
   std::thread thread_;
 };
 
-// A local TCP port with nothing listening on it: connecting is refused.
-std::uint16_t ClosedLocalPort();
+// "http://127.0.0.1:<port><path>".
+std::string LoopbackUrl(std::uint16_t port, std::string_view path = "/v1/traces");
 
 }  // namespace hoptrace::sdk::exporters::otlp::testing

@@ -1,0 +1,36 @@
+#include "closed_port.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace hoptrace::http::testing {
+namespace {
+
+// errno of connect() or bind() to 127.0.0.1:port on a fresh socket (0: it succeeded).
+int ErrnoOf(int (*call)(int, const sockaddr*, socklen_t), std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return errno;
+  const int on = 1;  // as servers set it: binds a port whose last user is in TIME_WAIT
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  const int error = call(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 ? 0 : errno;
+  ::close(fd);
+  return error;
+}
+
+TEST(ClosedLocalPortTest, RefusesConnectionsAndNoOtherSocketCanTakeIt) {
+  const ClosedLocalPort closed;
+  ASSERT_NE(closed.port(), 0);
+  EXPECT_EQ(ErrnoOf(::connect, closed.port()), ECONNREFUSED);
+  EXPECT_EQ(ErrnoOf(::bind, closed.port()), EADDRINUSE);
+}
+
+}  // namespace
+}  // namespace hoptrace::http::testing
