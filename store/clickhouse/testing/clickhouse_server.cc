@@ -1,16 +1,17 @@
 #include "clickhouse_server.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <fstream>
+#include <random>
 #include <thread>
 
+#include "closed_port.h"
 #include "hoptrace/http/client.h"
 
 namespace hoptrace::store::testing {
@@ -18,8 +19,19 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kServerBinary = "/usr/sbin/clickhouse-server";
+// The macro naming each launch's server, read back by the readiness check (system.macros: 18.16 has
+// neither getMacro() nor display_name).
+constexpr const char* kInstanceMacro = "hoptrace_test_instance";
+// Starts on picked ports before giving up; each failed one costs about a second.
+constexpr int kPortAttempts = 5;
 
-void WriteConfig(const fs::path& dir, ClickHouseServer::Ports ports, const std::string& remote_servers) {
+std::string NewInstanceName() {
+  std::random_device random;
+  return std::to_string(::getpid()) + "-" + std::to_string(random()) + "-" + std::to_string(random());
+}
+
+void WriteConfig(const fs::path& dir, ClickHouseServer::Ports ports, const std::string& remote_servers,
+                 const std::string& instance) {
   const std::string root = dir.string();
   std::ofstream(dir / "users.xml") << R"(<?xml version="1.0"?>
 <yandex>
@@ -41,61 +53,64 @@ void WriteConfig(const fs::path& dir, ClickHouseServer::Ports ports, const std::
       << "  <default_profile>default</default_profile>\n  <default_database>default</default_database>\n"
       << "  <mark_cache_size>268435456</mark_cache_size>\n  <mlock_executable>false</mlock_executable>\n"
       << "  <remote_servers>" << remote_servers << "</remote_servers>\n"
+      << "  <macros><" << kInstanceMacro << ">" << instance << "</" << kInstanceMacro << "></macros>\n"
       // Every query's rows and bytes read, for benchmarks and for profiling a slow query.
       << "  <query_log><database>system</database><table>query_log</table>"
       << "<flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log>\n"
       << "</yandex>\n";
 }
 
-bool Answers(const std::string& url) {
+// Whether the server answering on `url` is the one named `instance`.
+bool AnswersAs(const std::string& url, const std::string& instance) {
   http::Client client(url, std::chrono::milliseconds(500));
   std::string error;
-  const auto response = client.Get("/ping", &error);
-  return response && response->status == 200;
+  const std::string query =
+      std::string("SELECT substitution FROM system.macros WHERE macro = '") + kInstanceMacro + "'";
+  const auto response = client.Post("/", query, "text/plain", &error);
+  return response && response->status == 200 && response->body == instance + "\n";
+}
+
+// Free TCP ports on 127.0.0.1, released on return: another process may take one before the server
+// binds it (see the header).
+std::vector<int> FreePorts(std::size_t count) {
+  std::deque<http::testing::ClosedLocalPort> held;  // until all are chosen, so none is handed out twice
+  std::vector<int> ports;
+  for (std::size_t i = 0; i < count; ++i) ports.push_back(held.emplace_back().port());
+  return ports;
 }
 
 }  // namespace
 
 bool ClickHouseInstalled() { return ::access(kServerBinary, X_OK) == 0; }
 
-std::vector<int> FreePorts(std::size_t count) {
-  std::vector<int> sockets, ports;
-  for (std::size_t i = 0; i < count; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      if (fd >= 0) ::close(fd);
-      continue;
-    }
-    sockets.push_back(fd);  // held until all are chosen, so the same port is not handed out twice
-    ports.push_back(ntohs(address.sin_port));
-  }
-  for (const int fd : sockets) ::close(fd);
-  return ports;
-}
-
 std::unique_ptr<ClickHouseServer> ClickHouseServer::Start(const fs::path& dir, Ports ports,
                                                           const std::string& remote_servers, std::string* error) {
-  fs::create_directories(dir);
-  if (ports.http == 0 || ports.tcp == 0) {
-    const std::vector<int> free = FreePorts(2);
-    if (free.size() < 2) {
-      *error = "no free ports";
-      return nullptr;
+  const bool pick_ports = ports.http == 0 || ports.tcp == 0;
+  Launched launched = Launched::kExitedAtStart;
+  for (int attempt = 0; attempt < kPortAttempts && launched == Launched::kExitedAtStart; ++attempt) {
+    if (pick_ports) {
+      const std::vector<int> free = FreePorts(2);
+      ports = {free[0], free[1]};
     }
-    ports = {free[0], free[1]};
+    auto server = StartOn(dir, ports, remote_servers, &launched, error);
+    if (server || !pick_ports) return server;
   }
-  WriteConfig(dir, ports, remote_servers);
+  return nullptr;
+}
+
+std::unique_ptr<ClickHouseServer> ClickHouseServer::StartOn(const fs::path& dir, Ports ports,
+                                                            const std::string& remote_servers, Launched* launched,
+                                                            std::string* error) {
+  fs::create_directories(dir);
   std::unique_ptr<ClickHouseServer> server(new ClickHouseServer(dir, ports));
-  if (!server->Launch(error)) return nullptr;
+  server->instance_ = NewInstanceName();
+  WriteConfig(dir, ports, remote_servers, server->instance_);
+  *launched = server->Launch(error);
+  if (*launched != Launched::kReady) return nullptr;
   return server;
 }
 
-bool ClickHouseServer::Launch(std::string* error) {
+ClickHouseServer::Launched ClickHouseServer::Launch(std::string* error) {
   const std::string config = "--config-file=" + (dir_ / "config.xml").string();
   const std::string output = (dir_ / "stdout.log").string();
   pid_ = ::fork();
@@ -110,22 +125,23 @@ bool ClickHouseServer::Launch(std::string* error) {
   }
   if (pid_ < 0) {
     *error = "fork failed";
-    return false;
+    return Launched::kNoAnswer;
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (Answers(url())) return true;
+    if (AnswersAs(url(), instance_)) return Launched::kReady;
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      *error = "clickhouse-server exited at start; see " + output;
-      return false;
+      *error = "clickhouse-server exited at start (its port taken?); see " + output + " and " +
+               (dir_ / "server.err.log").string();
+      return Launched::kExitedAtStart;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   *error = "clickhouse-server did not answer within 30 s; see " + output;
   Stop();
-  return false;
+  return Launched::kNoAnswer;
 }
 
 void ClickHouseServer::Stop() {
@@ -145,32 +161,37 @@ void ClickHouseServer::Stop() {
 
 bool ClickHouseServer::Restart(std::string* error) {
   Stop();
-  return Launch(error);
+  return Launch(error) == Launched::kReady;
 }
 
 ClickHouseServer::~ClickHouseServer() { Stop(); }
 
+// Each shard's config names both shards' ports, so a shard that loses its port restarts the cluster
+// on fresh ones.
 std::unique_ptr<ClickHouseCluster> ClickHouseCluster::Start(const fs::path& dir, const std::string& name,
                                                             std::string* error) {
-  const std::vector<int> ports = FreePorts(4);
-  if (ports.size() < 4) {
-    *error = "no free ports";
-    return nullptr;
-  }
-  std::string shards;
-  for (int i = 0; i < 2; ++i) {
-    shards += "<shard><replica><host>127.0.0.1</host><port>" + std::to_string(ports[2 * i + 1]) +
-              "</port></replica></shard>";
-  }
   auto cluster = std::make_unique<ClickHouseCluster>();
   cluster->name = name;
-  for (int i = 0; i < 2; ++i) {
-    auto server = ClickHouseServer::Start(dir / ("shard" + std::to_string(i + 1)), {ports[2 * i], ports[2 * i + 1]},
-                                          "<" + name + ">" + shards + "</" + name + ">", error);
-    if (!server) return nullptr;
-    cluster->shards.push_back(std::move(server));
+  ClickHouseServer::Launched launched = ClickHouseServer::Launched::kExitedAtStart;
+  for (int attempt = 0; attempt < kPortAttempts && launched == ClickHouseServer::Launched::kExitedAtStart;
+       ++attempt) {
+    const std::vector<int> ports = FreePorts(4);
+    std::string shards;
+    for (int i = 0; i < 2; ++i) {
+      shards += "<shard><replica><host>127.0.0.1</host><port>" + std::to_string(ports[2 * i + 1]) +
+                "</port></replica></shard>";
+    }
+    cluster->shards.clear();
+    for (int i = 0; i < 2; ++i) {
+      auto server = ClickHouseServer::StartOn(dir / ("shard" + std::to_string(i + 1)),
+                                              {ports[2 * i], ports[2 * i + 1]},
+                                              "<" + name + ">" + shards + "</" + name + ">", &launched, error);
+      if (!server) break;
+      cluster->shards.push_back(std::move(server));
+    }
+    if (cluster->shards.size() == 2) return cluster;
   }
-  return cluster;
+  return nullptr;
 }
 
 std::vector<std::string> ClickHouseCluster::urls() const {

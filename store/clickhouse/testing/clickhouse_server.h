@@ -2,6 +2,11 @@
 // Real clickhouse-server processes for tests and benchmarks: each in its own directory (config,
 // data, logs) on free loopback ports; a two-shard cluster is two of them with a remote_servers
 // section naming both. Needs /usr/sbin/clickhouse-server (scripts/setup.sh installs it).
+//
+// A port picked free is released before the server binds it, so a parallel test may take it first:
+// then this server exits at start while /ping would reach the other one. Each launch therefore names
+// its server with a macro of its own and waits for that name, and a start on picked ports that exits
+// is tried again on fresh ones.
 
 #include <sys/types.h>
 
@@ -22,7 +27,8 @@ class ClickHouseServer {
     int tcp = 0;
   };
   // Writes the config into `dir` and starts the server; `remote_servers` is the inner XML of a
-  // <remote_servers> element (empty: none). Waits until it answers /ping.
+  // <remote_servers> element (empty: none). Waits until this server answers with its own name. Ports
+  // left 0 are picked free (again, up to a few times, when the server exits at start).
   static std::unique_ptr<ClickHouseServer> Start(const std::filesystem::path& dir, Ports ports,
                                                  const std::string& remote_servers, std::string* error);
   ~ClickHouseServer();
@@ -34,16 +40,21 @@ class ClickHouseServer {
   bool Restart(std::string* error);  // the same config and data
 
  private:
+  friend struct ClickHouseCluster;
+  enum class Launched { kReady, kExitedAtStart, kNoAnswer };
+
   ClickHouseServer(std::filesystem::path dir, Ports ports) : dir_(std::move(dir)), ports_(ports) {}
-  bool Launch(std::string* error);
+  // One start on the ports given; `launched` says whether fresh ports could help.
+  static std::unique_ptr<ClickHouseServer> StartOn(const std::filesystem::path& dir, Ports ports,
+                                                   const std::string& remote_servers, Launched* launched,
+                                                   std::string* error);
+  Launched Launch(std::string* error);
 
   std::filesystem::path dir_;
   Ports ports_;
+  std::string instance_;  // the macro this server answers with
   pid_t pid_ = -1;
 };
-
-// Free TCP ports on 127.0.0.1 (bound and released: another process could take one meanwhile).
-std::vector<int> FreePorts(std::size_t count);
 
 // Two servers in `dir`/shard1 and `dir`/shard2 forming cluster `name`, one shard each.
 struct ClickHouseCluster {
