@@ -47,7 +47,7 @@ struct ServeConfig {
   std::uint64_t max_spans_per_request = 50'000;
   std::uint64_t max_attributes_per_span = 128;
   std::uint64_t max_attribute_value_length = 16 * 1024;
-  std::uint64_t max_queued_requests = 64;  // OTLP/gRPC Export calls in progress
+  std::uint64_t max_queued_requests = 64;  // OTLP/gRPC Export calls in progress (0: no limit)
   // The config file's `tail_sampling:` section (collector/sampling/README.md); null: no tail sampling.
   std::shared_ptr<const collector::sampling::TailSamplingConfig> tail_sampling;
   RouterConfig router;  // --role router (command line only)

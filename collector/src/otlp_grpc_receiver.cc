@@ -64,7 +64,8 @@ class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    if (queued_.fetch_add(1) >= options_.max_queued_requests) {
+    const std::size_t in_progress = queued_.fetch_add(1);
+    if (options_.max_queued_requests != 0 && in_progress >= options_.max_queued_requests) {
       queued_.fetch_sub(1);
       RefuseQueueFull(*request, reactor);
       return reactor;
@@ -136,7 +137,7 @@ class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export
   internal::ReceiverMetrics metrics_;
   internal::Ingestor ingestor_;
   boost::asio::thread_pool workers_;
-  std::atomic<std::size_t> queued_{0};  // calls taken and not yet answered, bounded by max_queued_requests
+  std::atomic<std::size_t> queued_{0};  // calls taken and not yet answered, bounded by max_queued_requests (0: no bound)
 };
 
 class GrpcReceiver final : public Receiver {

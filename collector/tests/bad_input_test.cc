@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "hoptrace/otlp/json_convert.h"
@@ -399,6 +400,43 @@ TEST_F(OverloadTest, GrpcCallsBeyondTheQueueBoundAreResourceExhaustedAtOnce) {
 
   ExportResponse response;  // the answered calls left the queue
   EXPECT_TRUE(CallGrpc(RequestOf(MakeBatch(2, 1000)), &response).ok());
+}
+
+// max_queued_requests 0 is no bound, as 0 is for hoptrace's other limits and for a gRPC server's
+// max_concurrent_streams: every call is taken, however many are in progress.
+class UnboundedGrpcQueueTest : public testing::ReceiverFixture {
+ protected:
+  static constexpr std::size_t kCalls = 8;  // over TestReceiverOptions' bound of 3
+  void SetUp() override {
+    ReceiverOptions options = testing::TestReceiverOptions();
+    options.max_queued_requests = 0;
+    options.worker_threads = kCalls;  // every call taken waits inside the held sink, where it is counted
+    StartReceivers(options);
+  }
+};
+
+TEST_F(UnboundedGrpcQueueTest, ZeroTakesEveryCall) {
+  sink_.Hold();
+  std::vector<std::future<grpc::Status>> calls;
+  for (std::size_t i = 0; i < kCalls; ++i) {
+    calls.push_back(std::async(std::launch::async, [this, i] {
+      ExportResponse response;
+      return CallGrpc(RequestOf(MakeBatch(2, 10 * i + 1)), &response);
+    }));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (sink_.held_calls() < kCalls && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::size_t in_progress = sink_.held_calls();
+  sink_.Release();
+  EXPECT_EQ(in_progress, kCalls) << "calls in progress at once";
+  for (auto& call : calls) {
+    const grpc::Status status = call.get();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(sink_.span_count(), 2 * kCalls);
+  EXPECT_EQ(Metric("hoptrace_receiver_requests_refused_total", R"(protocol="otlp_grpc",reason="queue_full")"), 0);
 }
 
 }  // namespace

@@ -12,7 +12,9 @@ store::Status RecordingSink::Consume(const OtlpSpans& spans) {
     return store::Status::Error(store::Status::Code::kInvalidArgument, "a scanned span does not decode");
   }
   std::unique_lock lock(mutex_);
+  ++held_calls_;
   released_.wait_for(lock, std::chrono::minutes(1), [this] { return !held_; });
+  --held_calls_;
   ++calls_;
   if (answer_.ok()) batches_.push_back(std::move(batch));
   return answer_;
@@ -51,6 +53,11 @@ std::size_t RecordingSink::span_count() const {
 std::size_t RecordingSink::calls() const {
   std::lock_guard lock(mutex_);
   return calls_;
+}
+
+std::size_t RecordingSink::held_calls() const {
+  std::lock_guard lock(mutex_);
+  return held_calls_;
 }
 
 }  // namespace hoptrace::collector::testing

@@ -24,6 +24,7 @@ class RecordingSink final : public SpanSink {
   std::vector<model::TraceBatch> batches() const;
   std::size_t span_count() const;
   std::size_t calls() const;
+  std::size_t held_calls() const;  // Consume calls waiting for Release now
 
  private:
   mutable std::mutex mutex_;
@@ -32,6 +33,7 @@ class RecordingSink final : public SpanSink {
   store::Status answer_;
   std::vector<model::TraceBatch> batches_;
   std::size_t calls_ = 0;
+  std::size_t held_calls_ = 0;
 };
 
 }  // namespace hoptrace::collector::testing

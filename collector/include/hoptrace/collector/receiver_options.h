@@ -30,7 +30,7 @@ struct ReceiverOptions {
   // OTLP/gRPC: Export calls taken and not yet answered (running or waiting for a worker). grpc takes
   // every call a client opens, so without this bound a flood of senders queues requests (up to
   // max_decompressed_bytes each) without limit; beyond it a call is answered RESOURCE_EXHAUSTED with
-  // the retry hint at once. (OTLP/HTTP is bounded by its server's connections and workers.)
+  // the retry hint at once. 0: no bound. (OTLP/HTTP is bounded by its server's connections and workers.)
   std::size_t max_queued_requests = 64;
   std::chrono::seconds retry_after{1};  // Retry-After / retry hint when the sink is overloaded
   std::chrono::milliseconds read_timeout{30'000};
