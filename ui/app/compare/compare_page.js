@@ -2,14 +2,13 @@
 // only in B (added), only in A (missing), and each matched span's duration change, largest first.
 
 import { h, replaceContent } from '../dom.js';
-import { formatDeltaMs, formatDurationMs, plural } from '../format.js';
+import { formatDeltaMs, formatDurationMs, formatDurationNanos, plural } from '../format.js';
 import { serviceChip } from '../search/result_list.js';
 import { emptyState, errorState, loadingState } from '../states.js';
 import { loadTrace } from '../trace/trace_api.js';
 import { diffTraces } from './trace_diff.js';
 
 const FIRST_ROWS = 200;  // a 50,000-span diff would otherwise build a 50,000-row table up front
-const NANOS_PER_MS = 1e6;
 
 class TraceNotFound extends Error {}
 
@@ -29,7 +28,7 @@ function traceHead(side, traceId, trace) {
     h('h2', null, `${side}: `, h('a', { href: `/trace/${traceId}` }, root ? `${root.service}: ${root.name}` : traceId)),
     h('div', { class: 'mono result-id' }, traceId),
     h('div', { class: 'result-meta' },
-      h('span', null, formatDurationMs(trace.duration / NANOS_PER_MS)),
+      h('span', null, formatDurationNanos(trace.duration)),
       h('span', null, plural(trace.spans.length, 'span')),
       trace.errorCount > 0 && h('span', { class: 'error-count' }, plural(trace.errorCount, 'error'))),
     h('div', { class: 'chips' }, trace.services.map(serviceChip)));

@@ -4,7 +4,7 @@
 // "SELECT orders" under "POST /orders" in A matches the third in B, whatever their span IDs.
 // Pure: node --test checks it.
 
-const NANOS_PER_MS = 1e6;
+import { NANOS_PER_MS } from '../format.js';
 
 const label = (span) => `${span.service}: ${span.name}`;
 

@@ -1,6 +1,6 @@
 // The diagnosis' findings beside the waterfall, in their rank order; picking one shows its spans.
 import { h } from '../dom.js';
-import { formatDuration } from './trace_model.js';
+import { formatDurationNanos } from '../format.js';
 
 const KIND_LABELS = {
   critical_path: 'critical path', gap: 'gap', n_plus_one: 'N+1', serial_calls: 'serial calls',
@@ -11,7 +11,7 @@ const KIND_LABELS = {
 
 function explained(finding) {
   if (!finding.explainedNanos) return 'explains no latency';
-  return `explains ${formatDuration(finding.explainedNanos)} (${Math.round(finding.share * 100)} %)`;
+  return `explains ${formatDurationNanos(finding.explainedNanos)} (${Math.round(finding.share * 100)} %)`;
 }
 
 // `state`: { analysis } once loaded, { error } when the analysis failed, {} while loading.

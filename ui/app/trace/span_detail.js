@@ -1,7 +1,8 @@
 // The detail panel of one span: status, kind, IDs with copy buttons, times, typed attributes, events,
 // followable links, resource and scope.
 import { h } from '../dom.js';
-import { formatDuration, valueText } from './trace_model.js';
+import { formatDurationNanos } from '../format.js';
+import { valueText } from './trace_model.js';
 
 const COPIED_FOR_MS = 1500;
 
@@ -42,7 +43,7 @@ function eventList(span) {
   if (!span.events.length) return h('p', { class: 'tv-empty' }, 'Events: none');
   return h('section', {}, h('h3', {}, `Events (${span.events.length})`),
     h('ol', { class: 'tv-events' }, span.events.map((event) => h('li', {},
-      h('strong', {}, event.name), ` at +${formatDuration(event.time - span.start)} into the span`,
+      h('strong', {}, event.name), ` at +${formatDurationNanos(event.time - span.start)} into the span`,
       event.attributes.length ? attributeTable(`${event.name} attributes`, event.attributes) : null))));
 }
 
@@ -68,9 +69,9 @@ export function renderSpanDetail(span, { onClose, navigate }) {
     h('dl', { class: 'tv-fields' },
       h('dt', {}, 'Service'), h('dd', {}, span.service),
       h('dt', {}, 'Kind'), h('dd', {}, span.kind),
-      h('dt', {}, 'Start'), h('dd', {}, `+${formatDuration(span.start)} after the trace start`),
-      h('dt', {}, 'Duration'), h('dd', {}, formatDuration(span.duration)),
-      h('dt', {}, 'Self time'), h('dd', {}, formatDuration(span.selfTime)),
+      h('dt', {}, 'Start'), h('dd', {}, `+${formatDurationNanos(span.start)} after the trace start`),
+      h('dt', {}, 'Duration'), h('dd', {}, formatDurationNanos(span.duration)),
+      h('dt', {}, 'Self time'), h('dd', {}, formatDurationNanos(span.selfTime)),
       idField('Trace ID', span.traceId),
       idField('Span ID', span.spanId),
       idField('Parent ID', span.parentSpanId, span.orphan ? ' (not in this trace)' : '')),

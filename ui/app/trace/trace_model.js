@@ -298,14 +298,6 @@ const UNITS = [
   { name: 'µs', nanos: 1e3 },
 ];
 
-// "1.23 s", "45.6 ms", "789 µs", "12 ns": the largest unit the value reaches, three significant digits.
-export function formatDuration(nanos) {
-  const unit = UNITS.find((candidate) => Math.abs(nanos) >= candidate.nanos);
-  if (!unit) return `${Math.round(nanos)} ns`;
-  const value = nanos / unit.nanos;
-  return `${Number(value.toPrecision(3))} ${unit.name}`;
-}
-
 // Tick positions for a time axis over [start, end] (nanoseconds), about one per `spacing` pixels, at
 // 1/2/5 steps, labelled in one unit chosen by the step so neighbours read alike.
 export function timeTicks(start, end, widthPixels, spacing = 100) {

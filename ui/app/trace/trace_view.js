@@ -4,11 +4,12 @@
 // and may call the returned unmount() when it leaves the route.
 import { ERROR_COLOUR, serviceColour } from '../palette.js';
 import { h } from '../dom.js';
+import { formatDurationNanos } from '../format.js';
 import { renderFindings } from './findings_panel.js';
 import { Minimap } from './minimap.js';
 import { renderSpanDetail } from './span_detail.js';
 import { loadAnalysis, loadTrace } from './trace_api.js';
-import { ancestorsOf, findSpan, formatDuration, matchSpans, visibleRows } from './trace_model.js';
+import { ancestorsOf, findSpan, matchSpans, visibleRows } from './trace_model.js';
 import { Waterfall } from './waterfall.js';
 
 const STYLESHEET = new URL('./trace_view.css', import.meta.url).href;
@@ -135,7 +136,7 @@ class TraceView {
       h('dl', { class: 'tv-facts' },
         fact('Trace', h('code', {}, this.traceId), 'trace'),
         fact('Start', started.toISOString().replace('T', ' ').replace('Z', ' UTC'), 'start'),
-        fact('Duration', formatDuration(trace.duration), 'duration'),
+        fact('Duration', formatDurationNanos(trace.duration), 'duration'),
         fact('Spans', String(trace.spans.length), 'spans'),
         fact('Services', `${trace.services.length}: ${trace.services.join(', ')}`, 'services'),
         fact('Depth', String(trace.depth), 'depth'),

@@ -2,7 +2,8 @@
 // Rows are virtualised: only the rows in (or near) the viewport exist in the DOM, taken from a pool
 // and moved with transforms, so a 50,000-span trace costs as much DOM as a 50-span one.
 import { h } from '../dom.js';
-import { formatDuration, timeTicks } from './trace_model.js';
+import { formatDurationNanos } from '../format.js';
+import { timeTicks } from './trace_model.js';
 
 export const ROW_HEIGHT = 24;
 const INDENT = 14;
@@ -224,7 +225,7 @@ export class Waterfall {
     const marks = (this.segments.get(span.spanId) ?? []).map(([from, to]) =>
       h('span', { class: 'tv-critical-segment', style: `left:${fraction(from) * 100}%;width:${(fraction(to) - fraction(from)) * 100}%` }));
     for (const event of span.events.slice(0, MAX_EVENT_MARKS)) {
-      marks.push(h('span', { class: 'tv-event', style: `left:${fraction(event.time) * 100}%`, title: `${event.name} at +${formatDuration(event.time - span.start)}` }));
+      marks.push(h('span', { class: 'tv-event', style: `left:${fraction(event.time) * 100}%`, title: `${event.name} at +${formatDurationNanos(event.time - span.start)}` }));
     }
     row.marks.replaceChildren(...marks);
     this.placeLabel(row.label, span, left, right);
@@ -234,7 +235,7 @@ export class Waterfall {
   // there, so a root's label never covers its bar), before it when the bar runs past a zoomed window,
   // inside it only when it fills the window.
   placeLabel(label, span, left, right) {
-    label.textContent = formatDuration(span.duration);
+    label.textContent = formatDurationNanos(span.duration);
     const side = right <= 1 ? 'after' : left > LABEL_ROOM ? 'before' : 'inside';
     label.className = `tv-duration is-${side}`;
     label.style.left = side === 'after' ? `calc(${right * 100}% + 4px)` : '';
