@@ -12,6 +12,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
+constexpr std::uint64_t kMaxResponseBodyBytes = 1ull << 30;  // bounds what one answer may take in memory
+
 }  // namespace
 
 std::optional<Url> ParseHttpUrl(std::string_view url) {
@@ -90,8 +92,11 @@ std::optional<Response> Client::Send(std::string_view method, std::string_view t
     connection.stream.expires_after(timeout_);
     bhttp::write(connection.stream, request, code);
     beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> response;
-    if (!code) bhttp::read(connection.stream, buffer, response, code);
+    // Beast refuses response bodies over 8 MiB by default; a page of ClickHouse rows is larger.
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(kMaxResponseBodyBytes);
+    if (!code) bhttp::read(connection.stream, buffer, parser, code);
+    bhttp::response<bhttp::string_body>& response = parser.get();
     if (code) {
       connection.stream.socket().close(code);
       connection.open = false;

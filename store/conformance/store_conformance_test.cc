@@ -514,6 +514,29 @@ TEST_P(StoreConformance, HotspotsCountedInTheStoreEqualTheOnePassAggregate) {
   EXPECT_FALSE(keys.contains("span.gw.only"));
 }
 
+// A scan whose page of traces is larger than an HTTP client's default response limit (Beast: 8 MiB):
+// 1,000 traces with a 12 KiB attribute each. Every trace arrives, its attribute whole.
+TEST_P(StoreConformance, ForEachTraceReadsPagesOfMoreThanEightMiB) {
+  constexpr std::uint64_t kTraces = 1000;
+  const std::string payload(12 * 1024, 'x');
+  std::vector<model::Span> spans;
+  for (std::uint64_t n = 1; n <= kTraces; ++n) {
+    spans.push_back(MakeSpan({1000 + n, 1, 0, "upload", SpanKind::kServer, base_ + n * kSecond, kSecond}));
+    model::SetAttribute(spans.back().attributes, "body", std::string_view(payload));
+  }
+  Write(BatchOf("uploads", "prod", std::move(spans)));
+  harness_->Settle();
+  std::size_t whole = 0;
+  const Status status = store().ForEachTrace({}, [&](const model::TraceBatch& trace) {
+    const model::AttributeValue* body =
+        model::FindAttribute(trace.resource_spans.at(0).scope_spans.at(0).spans.at(0).attributes, "body");
+    whole += body != nullptr && std::get<std::string>(*body) == payload;
+    return true;
+  });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(whole, kTraces);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backend, StoreConformance, ::testing::Values(ConformanceFactory()),
                          [](const ::testing::TestParamInfo<HarnessFactory>& param) { return param.param.name; });
 
