@@ -63,6 +63,13 @@ std::vector<std::string> Version2(const SchemaLayout& layout) {
   return statements;
 }
 
+// A statement that fails unless `copy` holds at least as many distinct `key`s as `original`: a
+// merge may have collapsed duplicate rows in either, so rows are not compared.
+std::string CopiedAllOf(const std::string& copy, const std::string& original, const std::string& key) {
+  return "SELECT throwIf((SELECT uniqExact(" + key + ") FROM " + copy + ") < (SELECT uniqExact(" + key + ") FROM " +
+         original + "))";
+}
+
 std::vector<std::string> Version3(const SchemaLayout& layout) {
   const std::string spans = layout.spans_local();
   const std::string index = layout.trace_index_local(), old_index = layout.Local("trace_index");
@@ -78,6 +85,9 @@ std::vector<std::string> Version3(const SchemaLayout& layout) {
       SpansByTraceView("spans_by_trace_v3_mv", by_trace, spans),
       "INSERT INTO " + index + " SELECT * FROM " + old_index,
       "INSERT INTO " + by_trace + " SELECT * FROM " + old_by_trace,
+      // The old tables are dropped only once the copies hold every trace and span they hold.
+      CopiedAllOf(index, old_index, "trace_id"),
+      CopiedAllOf(by_trace, old_by_trace, "trace_id, span_id"),
       "DROP TABLE IF EXISTS trace_index_mv",
       "DROP TABLE IF EXISTS spans_by_trace_mv",
   };

@@ -22,6 +22,7 @@
 // trace_index are Distributed tables over them sharded by cityHash64(trace_id): a trace's rows all
 // land on one shard, so per-trace work (lookups, summaries, dependencies) runs shard-locally.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ inline constexpr const char* kSpansTable = "spans";
 inline constexpr const char* kTraceIndexTable = "trace_index_v3";
 inline constexpr const char* kSpansByTraceTable = "spans_by_trace_v3";
 inline constexpr const char* kVersionTable = "hoptrace_schema_version";
+// The statements of migrations not yet complete that have run (version, step).
+inline constexpr const char* kStepsTable = "hoptrace_schema_steps";
 // Rows per granule of the lookup tables (version 3): a lookup reads about one granule per part.
 inline constexpr int kLookupGranuleRows = 512;
 
@@ -52,8 +55,10 @@ struct SchemaLayout {
 
 struct Migration {
   int version = 0;
-  // Each safe to run again (IF NOT EXISTS), except that a copy run twice stores rows twice, which
-  // queries count once.
+  // Run in order; each one that succeeds is recorded in kStepsTable, so a migration that failed
+  // resumes after its last completed statement. Each is also safe to run again (IF NOT EXISTS), in
+  // case it succeeded but its record did not: a copy run twice stores rows twice, which queries
+  // count once.
   std::vector<std::string> statements;
 };
 
@@ -61,8 +66,10 @@ struct Migration {
 std::vector<Migration> Migrations(const SchemaLayout& layout);
 int LatestSchemaVersion();
 
-// InitClickHouseSchema, stopping at `version` (tests build an older schema to migrate from).
-Status MigrateUpTo(const ClickHouseOptions& options, int version, std::vector<int>* applied);
+// InitClickHouseSchema, stopping at `version` (tests build an older schema to migrate from), and
+// failing after `fail_after_statements` statements when set (tests: a failure at any step).
+Status MigrateUpTo(const ClickHouseOptions& options, int version, std::vector<int>* applied,
+                   std::optional<std::size_t> fail_after_statements = std::nullopt);
 
 // toDate of a nanosecond column, as the partition keys use it.
 std::string DayOfNanos(const std::string& column);

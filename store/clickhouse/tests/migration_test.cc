@@ -132,6 +132,38 @@ TEST_F(ClickHouseMigrationTest, Version1DataIsReadableAfterInitAndCopiedOnce) {
   EXPECT_EQ(written->SpanCount(), kSpansPerTrace);
 }
 
+// `hoptrace store init` after a migration to version 3 failed at any of its statements: the next init
+// resumes after the last statement that ran (copies are not repeated, the old tables are dropped only
+// after the copies were checked), and every trace reads back whole.
+TEST_F(ClickHouseMigrationTest, Version3ResumesAfterAFailureAtAnyStatement) {
+  const std::size_t statements = clickhouse::Migrations({}).back().statements.size();
+  const std::uint64_t yesterday = NowNanos() - 24 * 3600 * 1'000'000'000ull;
+  for (std::size_t failed_at = 0; failed_at < statements; ++failed_at) {
+    SCOPED_TRACE("failed before statement " + std::to_string(failed_at));
+    options_.database = "resume_" + std::to_string(failed_at);
+    node_ = std::make_unique<clickhouse::ClickHouseNode>(server_->url(), options_.database, 10s);
+    ASSERT_TRUE(clickhouse::MigrateUpTo(options_, 2, nullptr).ok());
+    for (std::uint64_t n = 1; n <= 3; ++n) InsertAsVersion1(TraceNumber(n, yesterday + n * 60'000'000'000ull));
+
+    ASSERT_FALSE(clickhouse::MigrateUpTo(options_, 3, nullptr, failed_at).ok());
+    std::vector<int> applied;
+    const Status resumed = InitClickHouseSchema(options_, &applied);
+    ASSERT_TRUE(resumed.ok()) << resumed.message();
+    EXPECT_EQ(applied, std::vector<int>{3});
+    EXPECT_EQ(Scalar(*node_, "SELECT count() FROM spans_by_trace_v3"), std::to_string(3 * kSpansPerTrace));
+    EXPECT_EQ(Scalar(*node_, "SELECT count() FROM system.tables WHERE database = '" + options_.database +
+                                 "' AND name IN ('trace_index', 'spans_by_trace', 'trace_index_mv', 'spans_by_trace_mv')"),
+              "0");
+    std::unique_ptr<ClickHouseStore> store;
+    ASSERT_TRUE(ClickHouseStore::Open(options_, &store).ok());
+    for (std::uint64_t n = 1; n <= 3; ++n) {
+      const auto trace = store->GetTrace(model::TraceId::FromHighLow(9, n));
+      ASSERT_TRUE(trace) << "trace " << n;
+      EXPECT_EQ(trace->SpanCount(), kSpansPerTrace);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hoptrace::store
 
