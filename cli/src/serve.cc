@@ -183,8 +183,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
   serve->add_option("--max-attribute-value-length", config.max_attribute_value_length,
                     "Longer string values are truncated and counted")
       ->capture_default_str();
-  serve->add_option("--max-queued-requests", config.max_queued_requests,
-                    "OTLP/gRPC Export calls in progress; more are answered RESOURCE_EXHAUSTED at once (0: no limit)")
+  serve
+      ->add_option("--max-queued-requests", config.max_queued_requests,
+                   "OTLP/gRPC Export calls in progress; more are answered RESOURCE_EXHAUSTED at once "
+                   "(0: no limit)")
       ->capture_default_str();
   AddRouterFlags(*serve, config.router);
   serve->add_option("--store", config.store, "embedded (local disk) or clickhouse (see --clickhouse-*)")

@@ -137,7 +137,8 @@ class TraceServiceImpl final : public TraceService::WithRawCallbackMethod_Export
   internal::ReceiverMetrics metrics_;
   internal::Ingestor ingestor_;
   boost::asio::thread_pool workers_;
-  std::atomic<std::size_t> queued_{0};  // calls taken and not yet answered, bounded by max_queued_requests (0: no bound)
+  // Calls taken and not yet answered, bounded by max_queued_requests (0: no bound).
+  std::atomic<std::size_t> queued_{0};
 };
 
 class GrpcReceiver final : public Receiver {

@@ -436,7 +436,8 @@ TEST_F(UnboundedGrpcQueueTest, ZeroTakesEveryCall) {
     EXPECT_TRUE(status.ok()) << status.error_message();
   }
   EXPECT_EQ(sink_.span_count(), 2 * kCalls);
-  EXPECT_EQ(Metric("hoptrace_receiver_requests_refused_total", R"(protocol="otlp_grpc",reason="queue_full")"), 0);
+  EXPECT_EQ(Metric("hoptrace_receiver_requests_refused_total", R"(protocol="otlp_grpc",reason="queue_full")"),
+            0);
 }
 
 }  // namespace
