@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "api_test_server.h"
-#include "closed_port.h"
+#include "held_port.h"
 #include "hoptrace/store/clickhouse_store.h"
 #include "hoptrace/store/store_error.h"
 #include "test_client.h"

@@ -1,13 +1,11 @@
 #include "hoptrace/collector/routing/router.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <future>
 #include <thread>
 
+#include "held_port.h"
 #include "routing_nodes.h"
 
 namespace hoptrace::collector::routing {
@@ -196,30 +194,8 @@ TEST_F(RouterTest, ANodeRefusingTheSpansIsInvalidArgument) {
   EXPECT_EQ(router_->Route(requests[0]->bytes, requests[0]->scan).code(), Status::Code::kInvalidArgument);
 }
 
-// A listening socket that never accepts: connections open, no answer ever comes.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address = {};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    EXPECT_EQ(listen(fd_, 16), 0);
-    socklen_t length = sizeof(address);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-  }
-  ~SilentListener() { close(fd_); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 TEST_F(RouterTest, OverItsInFlightBytesTheRouterRefusesWithResourceExhausted) {
-  SilentListener silent;
+  const http::testing::SilentLocalPort silent;  // connections open, no answer ever comes
   RouterOptions options = FastOptions();
   options.max_inflight_bytes = 1;
   options.attempt_timeout = 1s;
@@ -240,7 +216,7 @@ TEST_F(RouterTest, OverItsInFlightBytesTheRouterRefusesWithResourceExhausted) {
 }
 
 TEST_F(RouterTest, ANodeThatHangsIsGivenUpOnAfterItsAttemptsAndItsTracesGoElsewhere) {
-  SilentListener silent;
+  const http::testing::SilentLocalPort silent;  // connections open, no answer ever comes
   RouterOptions options = FastOptions();
   options.attempt_timeout = 200ms;
   options.attempts_per_node = 2;

@@ -11,7 +11,7 @@
 #include <random>
 #include <thread>
 
-#include "closed_port.h"
+#include "held_port.h"
 #include "hoptrace/http/client.h"
 
 namespace hoptrace::store::testing {

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "clickhouse_server.h"
-#include "closed_port.h"
+#include "held_port.h"
 #include "hoptrace/http/client.h"
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/store/clickhouse_store.h"

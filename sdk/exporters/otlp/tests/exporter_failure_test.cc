@@ -3,7 +3,7 @@
 
 #include <thread>
 
-#include "closed_port.h"
+#include "held_port.h"
 #include "grpc_test_receiver.h"
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/sdk/exporters/otlp/otlp_exporter.h"

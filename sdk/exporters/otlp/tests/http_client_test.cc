@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "closed_port.h"
+#include "held_port.h"
 #include "hoptrace/sdk/exporters/otlp/gzip.h"
 #include "http_test_receiver.h"
 

@@ -1,4 +1,4 @@
-#include "closed_port.h"
+#include "held_port.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 
 namespace hoptrace::http::testing {
 namespace {
@@ -30,6 +31,14 @@ TEST(ClosedLocalPortTest, RefusesConnectionsAndNoOtherSocketCanTakeIt) {
   ASSERT_NE(closed.port(), 0);
   EXPECT_EQ(ErrnoOf(::connect, closed.port()), ECONNREFUSED);
   EXPECT_EQ(ErrnoOf(::bind, closed.port()), EADDRINUSE);
+}
+
+TEST(SilentLocalPortTest, TakesConnectionsAndNoOtherSocketCanTakeIt) {
+  const SilentLocalPort silent;
+  ASSERT_NE(silent.port(), 0);
+  EXPECT_EQ(ErrnoOf(::connect, silent.port()), 0);
+  EXPECT_EQ(ErrnoOf(::bind, silent.port()), EADDRINUSE);
+  EXPECT_EQ(silent.address(), "127.0.0.1:" + std::to_string(silent.port()));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "closed_port.h"
+#include "held_port.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,20 +9,23 @@
 
 namespace hoptrace::http::testing {
 
-ClosedLocalPort::ClosedLocalPort() : socket_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+HeldLocalPort::HeldLocalPort(bool listen) : socket_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // port 0: the kernel picks one no socket holds
   socklen_t length = sizeof(address);
   if (socket_ < 0 || ::bind(socket_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      (listen && ::listen(socket_, 16) != 0) ||
       ::getsockname(socket_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     const int error = errno;
     if (socket_ >= 0) ::close(socket_);
-    throw std::system_error(error, std::generic_category(), "binding a closed loopback port");
+    throw std::system_error(error, std::generic_category(), "holding a loopback port");
   }
   port_ = ntohs(address.sin_port);
 }
 
-ClosedLocalPort::~ClosedLocalPort() { ::close(socket_); }
+HeldLocalPort::~HeldLocalPort() {
+  ::close(socket_);
+}
 
 }  // namespace hoptrace::http::testing
