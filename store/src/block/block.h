@@ -239,6 +239,8 @@ class BlockReader {
   struct State;  // internal to store/src/block
 
  private:
+  friend Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output,
+                            BlockMeta* meta);
   explicit BlockReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
@@ -253,7 +255,8 @@ void SearchBlocks(const std::vector<BlockReader*>& readers, const SearchRequest&
                   const std::function<void(BlockReader& reader, const Status& error)>& on_error);
 
 // Compaction: writes one block at `output` with every span of `inputs` (spans of one trace from
-// different blocks end up together; duplicates are stored once). `meta` may be null.
+// different blocks end up together; duplicates are stored once, the first input's). Streams the
+// inputs' columns (block_merge.cc): memory does not grow with their spans. `meta` may be null.
 Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output, BlockMeta* meta);
 
 }  // namespace hoptrace::store::block

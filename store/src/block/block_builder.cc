@@ -1,34 +1,19 @@
 // Writes a block: sorts and groups the added spans by trace, builds the dictionaries, summaries,
 // dependency edges, index and bloom filter, and writes every section through zstd with a checksum.
-
-#include <fcntl.h>
-#include <unistd.h>
+// Also the writing pieces the merge shares (block_writer.h).
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <deque>
-#include <map>
-#include <set>
-#include <unordered_map>
 
 #include "block/block.h"
 #include "block/block_format.h"
+#include "block/block_writer.h"
 #include "block/bloom_filter.h"
 #include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store::block {
-namespace {
 
-// A span as the builder keeps it: the fields Finish plans by, and where the whole span is: a model
-// span the builder owns, or encoded bytes read in place (then `decoded` is null).
-struct StoredSpan {
-  EncodedSpan fields;
-  const model::Span* decoded = nullptr;
-  std::uint32_t resource = 0;
-  std::uint32_t scope = 0;
-};
-
+// ---- Shared with the merge (block_writer.h) ----
 EncodedSpan FieldsOf(const model::Span& span) {
   return {.trace_id = span.trace_id,
           .span_id = span.span_id,
@@ -41,58 +26,273 @@ EncodedSpan FieldsOf(const model::Span& span) {
           .encoded = {}};
 }
 
-// Gives each stored span as a model span: its own, or decoded into one buffer reused span after
-// span (its vectors keep their capacity), so encoding allocates little and holds one span at a time.
-class SpanDecoder {
- public:
-  const model::Span* Decode(const StoredSpan& stored) {
-    if (stored.decoded != nullptr) return stored.decoded;
-    return otlp::wire::DecodeSpan(stored.fields.encoded, &scratch_) ? &scratch_ : nullptr;
+const model::Span* SpanDecoder::Decode(const StoredSpan& stored) {
+  if (stored.decoded != nullptr) return stored.decoded;
+  return otlp::wire::DecodeSpan(stored.fields.encoded, &scratch_) ? &scratch_ : nullptr;
+}
+
+// Sorts compact keys: the spans themselves are large and scattered.
+SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
+  struct Key {
+    model::TraceId trace_id;
+    model::SpanId span_id;
+    std::uint64_t start = 0;
+    std::uint32_t index = 0;  // order of Add
+  };
+  std::vector<Key> keys;
+  keys.reserve(stored.size());
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    const EncodedSpan& span = stored[i].fields;
+    keys.push_back({span.trace_id, span.span_id, span.start_unix_nanos, static_cast<std::uint32_t>(i)});
   }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
+    if (a.span_id != b.span_id) return a.span_id < b.span_id;
+    return a.index < b.index;
+  });
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [](const Key& a, const Key& b) { return a.trace_id == b.trace_id && a.span_id == b.span_id; }),
+             keys.end());
+  // Within a trace by start time: start deltas stay small and parents usually come first.
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
+    if (a.start != b.start) return a.start < b.start;
+    return a.span_id < b.span_id;
+  });
+  SpanList spans;
+  spans.reserve(keys.size());
+  for (const Key& key : keys) spans.push_back(&stored[key.index]);
+  return spans;
+}
 
- private:
-  model::Span scratch_;
-};
-
-// The stored spans in block order (sorting pointers, not the spans, keeps Finish cheap).
-using SpanList = std::vector<const StoredSpan*>;
-
-// Spans [begin, end) of the sorted span list share a trace ID.
-struct TraceRange {
-  std::size_t begin = 0;
-  std::size_t end = 0;
-};
-
-template <typename Entry>
-class Interner {
- public:
-  std::uint32_t Intern(const Entry& entry) {
-    if (!entries_.empty() && entries_[last_] == entry) return last_;  // spans usually come in runs
-    auto [it, inserted] = ids_.try_emplace(Key(entry), static_cast<std::uint32_t>(entries_.size()));
-    if (inserted) entries_.push_back(entry);
-    last_ = it->second;
-    return last_;
+void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::string>* services,
+                  std::vector<std::uint32_t>* resource_services) {
+  std::set<std::string_view> names;
+  for (const ResourceEntry& entry : resources) names.insert(ServiceOf(entry.resource));
+  services->assign(names.begin(), names.end());
+  resource_services->clear();
+  for (const ResourceEntry& entry : resources) {
+    const auto it = std::lower_bound(services->begin(), services->end(), ServiceOf(entry.resource));
+    resource_services->push_back(static_cast<std::uint32_t>(it - services->begin()));
   }
-  const std::vector<Entry>& entries() const { return entries_; }
-  void Clear() {
-    entries_.clear();
-    ids_.clear();
-    last_ = 0;
-  }
+}
 
- private:
-  static std::string Key(const Entry& entry) {
-    const StringDictionaryBuilder inline_only;
-    if constexpr (std::is_same_v<Entry, ResourceEntry>) {
-      return EncodeResources({entry}, inline_only);
-    } else {
-      return EncodeScopes({entry}, inline_only);
+std::vector<DependencyLink> EdgeCounter::Links(const std::vector<std::string>& services) const {
+  std::vector<DependencyLink> links;
+  for (const auto& [pair, counts] : edges_) {
+    links.push_back({services[pair.first], services[pair.second], counts.first, counts.second});
+  }
+  return links;
+}
+
+TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, const std::vector<std::uint32_t>& resource_services,
+                        EdgeCounter& edges, OperationSet* operations) {
+  TraceRow row;
+  row.trace_id = spans[trace.begin]->fields.trace_id;
+  row.start = spans[trace.begin]->fields.start_unix_nanos;
+  std::uint64_t end = 0;
+  std::unordered_map<model::SpanId, std::uint32_t, model::IdHash> span_services;
+  std::size_t root = trace.begin;  // the earliest span unless a real root exists
+  for (std::size_t i = trace.begin; i < trace.end; ++i) {
+    const EncodedSpan& span = spans[i]->fields;
+    const std::uint32_t service = resource_services[spans[i]->resource];
+    end = std::max(end, span.end_unix_nanos);
+    row.error_count += span.status_code == model::StatusCode::kError ? 1 : 0;
+    if (!span.parent_span_id.IsValid() && !row.root_found) {
+      row.root_found = true;
+      root = i;
     }
+    row.services.push_back(service);
+    span_services.emplace(span.span_id, service);
+    if (operations != nullptr) operations->emplace(service, span.name, span.kind);
   }
-  std::vector<Entry> entries_;
-  std::unordered_map<std::string, std::uint32_t> ids_;
-  std::uint32_t last_ = 0;
-};
+  for (std::size_t i = trace.begin; i < trace.end; ++i) {
+    const auto parent = span_services.find(spans[i]->fields.parent_span_id);
+    if (parent == span_services.end()) continue;
+    edges.Add(parent->second, resource_services[spans[i]->resource],
+              spans[i]->fields.status_code == model::StatusCode::kError);
+  }
+  row.duration = end > row.start ? end - row.start : 0;
+  row.span_count = static_cast<std::uint32_t>(trace.end - trace.begin);
+  row.root_service = resource_services[spans[root]->resource];
+  row.root_name = spans[root]->fields.name;
+  std::sort(row.services.begin(), row.services.end());
+  row.services.erase(std::unique(row.services.begin(), row.services.end()), row.services.end());
+  return row;
+}
+
+namespace {
+AttributeStreams AttributeOut(StreamSetWriter& out) {
+  return {&out[kAttributeKeys], &out[kAttributeTypes], &out[kAttributeValues]};
+}
+AttributeStreams NestedOut(StreamSetWriter& details) {
+  return {&details[kNestedKeys], &details[kNestedTypes], &details[kNestedValues]};
+}
+}  // namespace
+
+bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace) {
+  std::unordered_map<model::SpanId, std::size_t, model::IdHash> positions;
+  for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i]->fields.span_id, i - trace.begin);
+  std::uint64_t previous_start = spans[trace.begin]->fields.start_unix_nanos;
+  for (std::size_t i = trace.begin; i < trace.end; ++i) {
+    const model::Span* span = decoder_.Decode(*spans[i]);
+    if (span == nullptr) return false;
+    AddIntrinsics(*span, *spans[i], previous_start);
+    previous_start = span->start_time_unix_nano;
+    AddIds(*span, positions, i - trace.begin);
+    PutAttributes(span->attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
+    AddDetails(*span);
+  }
+  return true;
+}
+
+void RowGroupEncoder::AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start) {
+  StreamSetWriter& out = out_.intrinsics;
+  out[kResourceIds].PutVarint(stored.resource);
+  out[kScopeIds].PutVarint(stored.scope);
+  strings_.PutRef(out[kNames], span.name);
+  out[kKinds].PutByte(static_cast<std::uint8_t>(span.kind));
+  out[kStatusCodes].PutByte(static_cast<std::uint8_t>(span.status.code));
+  out[kStartDeltas].PutVarint(span.start_time_unix_nano - previous_start);  // sorted: never negative
+  // Signed so that a span ending before it starts (bad clocks) still round-trips exactly.
+  out[kDurations].PutSigned(static_cast<std::int64_t>(span.end_time_unix_nano - span.start_time_unix_nano));
+}
+
+void RowGroupEncoder::AddIds(const model::Span& span,
+                             const std::unordered_map<model::SpanId, std::size_t, model::IdHash>& positions,
+                             std::size_t position) {
+  StreamSetWriter& out = out_.ids;
+  out[kSpanIds].PutId(span.span_id);
+  if (!span.parent_span_id.IsValid()) {
+    out[kParentRefs].PutVarint(kParentNone);
+  } else if (const auto it = positions.find(span.parent_span_id); it != positions.end()) {
+    const auto distance = static_cast<std::int64_t>(position) - static_cast<std::int64_t>(it->second);
+    out[kParentRefs].PutVarint(kParentInTrace + ((static_cast<std::uint64_t>(distance) << 1) ^
+                                                 static_cast<std::uint64_t>(distance >> 63)));
+  } else {
+    out[kParentRefs].PutVarint(kParentExplicit);
+    out[kExplicitParents].PutId(span.parent_span_id);
+  }
+  out[kFlags].PutVarint(span.flags);
+  strings_.PutRef(out[kTraceStates], span.trace_state);
+}
+
+void RowGroupEncoder::AddDetails(const model::Span& span) {
+  StreamSetWriter& out = out_.details;
+  strings_.PutRef(out[kStatusMessages], span.status.message);
+  for (const std::uint32_t dropped : {span.dropped_attributes_count, span.dropped_events_count, span.dropped_links_count}) {
+    out[kDroppedCounts].PutVarint(dropped);
+  }
+  out[kEventCounts].PutVarint(span.events.size());
+  for (const model::Event& event : span.events) {
+    out[kEventScalars].PutSigned(static_cast<std::int64_t>(event.time_unix_nano - span.start_time_unix_nano));
+    strings_.PutRef(out[kEventScalars], event.name);
+    out[kEventScalars].PutVarint(event.dropped_attributes_count);
+    PutAttributes(event.attributes, strings_, out[kNestedCounts], NestedOut(out));
+  }
+  out[kLinkCounts].PutVarint(span.links.size());
+  for (const model::Link& link : span.links) {
+    out[kLinkIds].PutId(link.trace_id);
+    out[kLinkIds].PutId(link.span_id);
+    strings_.PutRef(out[kLinkScalars], link.trace_state);
+    out[kLinkScalars].PutVarint(link.flags);
+    out[kLinkScalars].PutVarint(link.dropped_attributes_count);
+    PutAttributes(link.attributes, strings_, out[kNestedCounts], NestedOut(out));
+  }
+}
+
+BlockFile::~BlockFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temp_path_.c_str());
+  }
+}
+
+Status BlockFile::Open() {
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  return fd_ < 0 ? Errno("open " + temp_path_.string()) : Status::Ok();
+}
+
+Status BlockFile::Append(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return Errno("write " + temp_path_.string());
+    bytes.remove_prefix(static_cast<std::size_t>(written));
+    offset_ += static_cast<std::uint64_t>(written);
+  }
+  return Status::Ok();
+}
+
+Status BlockFile::Commit() {
+  if (::fsync(fd_) != 0) return Errno("fsync " + temp_path_.string());
+  ::close(std::exchange(fd_, -1));
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    const Status error = Errno("rename to " + path_.string());
+    ::unlink(temp_path_.c_str());
+    return error;
+  }
+  const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Errno("open directory " + dir.string());
+  const bool synced = ::fsync(dir_fd) == 0;
+  ::close(dir_fd);
+  return synced ? Status::Ok() : Errno("fsync directory " + dir.string());
+}
+
+Status SectionWriter::Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter) {
+  if (slot >= sections_.size()) sections_.resize(slot + 1);
+  std::string stored;
+  sections_[slot] = EncodeSection(raw, zstd_level_, &stored);
+  sections_[slot].offset = file_.offset();
+  *byte_counter += stored.size();
+  return file_.Append(stored);
+}
+
+Status WriteDictionaries(SectionWriter& writer, const StringDictionaryBuilder& strings,
+                         const std::vector<ResourceEntry>& resources, const std::vector<ScopeEntry>& scopes,
+                         BlockMeta& meta) {
+  HOPTRACE_RETURN_IF_ERROR(writer.Write(kStringsSection, EncodeStrings(strings.strings()), &meta.dictionary_bytes));
+  HOPTRACE_RETURN_IF_ERROR(writer.Write(kResourcesSection, EncodeResources(resources, strings), &meta.dictionary_bytes));
+  return writer.Write(kScopesSection, EncodeScopes(scopes, strings), &meta.dictionary_bytes);
+}
+
+Status WriteIndexPages(SectionWriter& writer, const std::vector<model::TraceId>& trace_ids,
+                       const std::vector<std::uint64_t>& ordinals, MetaSection& meta) {
+  for (std::size_t first = 0; first < trace_ids.size(); first += kTracesPerIndexPage) {
+    const std::size_t end = std::min(trace_ids.size(), first + kTracesPerIndexPage);
+    meta.index_pages.push_back({trace_ids[first], static_cast<std::uint32_t>(end - first)});
+    Encoder entries;  // fixed-size entries: a lookup binary-searches the page in place
+    for (std::size_t i = first; i < end; ++i) entries.PutId(trace_ids[i]);
+    for (std::size_t i = first; i < end; ++i) {
+      const auto ordinal = static_cast<std::uint32_t>(ordinals[i]);
+      for (int byte = 0; byte < 4; ++byte) entries.PutByte(static_cast<std::uint8_t>(ordinal >> (8 * byte)));
+    }
+    HOPTRACE_RETURN_IF_ERROR(
+        writer.Write(kFirstIndexPage + meta.index_pages.size() - 1, entries.buffer(), &meta.meta.index_bytes));
+  }
+  return Status::Ok();
+}
+
+Status WriteTail(BlockFile& file, SectionWriter& writer, const std::vector<model::TraceId>& trace_ids,
+                 MetaSection& meta) {
+  HOPTRACE_RETURN_IF_ERROR(
+      writer.Write(kBloomSection, BuildBloomFilter(trace_ids, kBloomBitsPerTrace), &meta.meta.index_bytes));
+  std::uint64_t meta_bytes = 0;
+  HOPTRACE_RETURN_IF_ERROR(writer.Write(kMetaSection, EncodeMeta(meta), &meta_bytes));
+  const std::string directory = EncodeDirectory(writer.sections());
+  Footer footer;
+  footer.directory_offset = file.offset();
+  footer.directory_bytes = directory.size();
+  footer.directory_checksum = Checksum(directory);
+  HOPTRACE_RETURN_IF_ERROR(file.Append(directory));
+  HOPTRACE_RETURN_IF_ERROR(file.Append(EncodeFooter(footer)));
+  meta.meta.file_bytes = file.offset();
+  return file.Commit();
+}
+
+// ---- BlockBuilder ----
+namespace {
 
 std::size_t ApproximateBytes(const model::Attributes& attributes) {
   std::size_t bytes = 0;
@@ -107,148 +307,6 @@ std::size_t ApproximateBytes(const model::Span& span) {
   for (const model::Link& link : span.links) bytes += sizeof(link) + ApproximateBytes(link.attributes);
   return bytes;
 }
-
-// The file being written, under a temporary name until Commit.
-class BlockFile {
- public:
-  explicit BlockFile(std::filesystem::path path) : path_(std::move(path)), temp_path_(path_.string() + ".tmp") {}
-  ~BlockFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(temp_path_.c_str());
-    }
-  }
-  Status Open() {
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    return fd_ < 0 ? Errno("open " + temp_path_.string()) : Status::Ok();
-  }
-  std::uint64_t offset() const { return offset_; }
-  Status Append(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
-      if (written < 0 && errno == EINTR) continue;
-      if (written <= 0) return Errno("write " + temp_path_.string());
-      bytes.remove_prefix(static_cast<std::size_t>(written));
-      offset_ += static_cast<std::uint64_t>(written);
-    }
-    return Status::Ok();
-  }
-  // fsync, rename over the final name, fsync the directory: the block appears whole or not at all.
-  Status Commit() {
-    if (::fsync(fd_) != 0) return Errno("fsync " + temp_path_.string());
-    ::close(std::exchange(fd_, -1));
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      const Status error = Errno("rename to " + path_.string());
-      ::unlink(temp_path_.c_str());
-      return error;
-    }
-    const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return Errno("open directory " + dir.string());
-    const bool synced = ::fsync(dir_fd) == 0;
-    ::close(dir_fd);
-    return synced ? Status::Ok() : Errno("fsync directory " + dir.string());
-  }
-
- private:
-  static Status Errno(const std::string& what) { return IoError(what + ": " + std::strerror(errno)); }
-  std::filesystem::path path_;
-  std::filesystem::path temp_path_;
-  int fd_ = -1;
-  std::uint64_t offset_ = 0;
-};
-
-// Encodes the span columns of one row group (the traces column comes from the trace rows).
-class RowGroupEncoder {
- public:
-  RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder) : strings_(strings), decoder_(decoder) {}
-
-  // False when a span does not decode.
-  bool AddTrace(const SpanList& spans, TraceRange trace) {
-    std::unordered_map<model::SpanId, std::size_t, model::IdHash> positions;
-    for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i]->fields.span_id, i - trace.begin);
-    std::uint64_t previous_start = spans[trace.begin]->fields.start_unix_nanos;
-    for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const model::Span* span = decoder_.Decode(*spans[i]);
-      if (span == nullptr) return false;
-      AddIntrinsics(*span, *spans[i], previous_start);
-      previous_start = span->start_time_unix_nano;
-      AddIds(*span, positions, i - trace.begin);
-      PutAttributes(span->attributes, strings_, attributes_[kAttributeCounts], AttributeOut(attributes_));
-      AddDetails(*span);
-    }
-    return true;
-  }
-
-  // The columns from kIntrinsicsColumn on.
-  std::vector<std::string> Finish() const {
-    return {intrinsics_.Finish(), ids_.Finish(), attributes_.Finish(), details_.Finish()};
-  }
-
- private:
-  static AttributeStreams AttributeOut(StreamSetWriter& out) {
-    return {&out[kAttributeKeys], &out[kAttributeTypes], &out[kAttributeValues]};
-  }
-  AttributeStreams NestedOut() { return {&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]}; }
-
-  void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start) {
-    intrinsics_[kResourceIds].PutVarint(stored.resource);
-    intrinsics_[kScopeIds].PutVarint(stored.scope);
-    strings_.PutRef(intrinsics_[kNames], span.name);
-    intrinsics_[kKinds].PutByte(static_cast<std::uint8_t>(span.kind));
-    intrinsics_[kStatusCodes].PutByte(static_cast<std::uint8_t>(span.status.code));
-    intrinsics_[kStartDeltas].PutVarint(span.start_time_unix_nano - previous_start);  // sorted: never negative
-    // Signed so that a span ending before it starts (bad clocks) still round-trips exactly.
-    intrinsics_[kDurations].PutSigned(static_cast<std::int64_t>(span.end_time_unix_nano - span.start_time_unix_nano));
-  }
-
-  void AddIds(const model::Span& span, const std::unordered_map<model::SpanId, std::size_t, model::IdHash>& positions,
-              std::size_t position) {
-    ids_[kSpanIds].PutId(span.span_id);
-    if (!span.parent_span_id.IsValid()) {
-      ids_[kParentRefs].PutVarint(kParentNone);
-    } else if (const auto it = positions.find(span.parent_span_id); it != positions.end()) {
-      const auto distance = static_cast<std::int64_t>(position) - static_cast<std::int64_t>(it->second);
-      ids_[kParentRefs].PutVarint(kParentInTrace + ((static_cast<std::uint64_t>(distance) << 1) ^
-                                                    static_cast<std::uint64_t>(distance >> 63)));
-    } else {
-      ids_[kParentRefs].PutVarint(kParentExplicit);
-      ids_[kExplicitParents].PutId(span.parent_span_id);
-    }
-    ids_[kFlags].PutVarint(span.flags);
-    strings_.PutRef(ids_[kTraceStates], span.trace_state);
-  }
-
-  void AddDetails(const model::Span& span) {
-    strings_.PutRef(details_[kStatusMessages], span.status.message);
-    for (const std::uint32_t dropped : {span.dropped_attributes_count, span.dropped_events_count, span.dropped_links_count}) {
-      details_[kDroppedCounts].PutVarint(dropped);
-    }
-    details_[kEventCounts].PutVarint(span.events.size());
-    for (const model::Event& event : span.events) {
-      details_[kEventScalars].PutSigned(static_cast<std::int64_t>(event.time_unix_nano - span.start_time_unix_nano));
-      strings_.PutRef(details_[kEventScalars], event.name);
-      details_[kEventScalars].PutVarint(event.dropped_attributes_count);
-      PutAttributes(event.attributes, strings_, details_[kNestedCounts], NestedOut());
-    }
-    details_[kLinkCounts].PutVarint(span.links.size());
-    for (const model::Link& link : span.links) {
-      details_[kLinkIds].PutId(link.trace_id);
-      details_[kLinkIds].PutId(link.span_id);
-      strings_.PutRef(details_[kLinkScalars], link.trace_state);
-      details_[kLinkScalars].PutVarint(link.flags);
-      details_[kLinkScalars].PutVarint(link.dropped_attributes_count);
-      PutAttributes(link.attributes, strings_, details_[kNestedCounts], NestedOut());
-    }
-  }
-
-  const StringDictionaryBuilder& strings_;
-  SpanDecoder& decoder_;
-  StreamSetWriter intrinsics_{kIntrinsicStreams};
-  StreamSetWriter ids_{kIdStreams};
-  StreamSetWriter attributes_{kAttributeStreams};
-  StreamSetWriter details_{kDetailStreams};
-};
 
 }  // namespace
 
@@ -283,41 +341,6 @@ struct BlockPlan {
   MetaSection meta;
 };
 
-// The spans grouped by trace, a trace's spans by start time; of spans with the same trace and span
-// ID only the first added is kept. Sorts compact keys: the spans themselves are large and scattered.
-SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
-  struct Key {
-    model::TraceId trace_id;
-    model::SpanId span_id;
-    std::uint64_t start = 0;
-    std::uint32_t index = 0;  // order of Add
-  };
-  std::vector<Key> keys;
-  keys.reserve(stored.size());
-  for (std::size_t i = 0; i < stored.size(); ++i) {
-    const EncodedSpan& span = stored[i].fields;
-    keys.push_back({span.trace_id, span.span_id, span.start_unix_nanos, static_cast<std::uint32_t>(i)});
-  }
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
-    if (a.span_id != b.span_id) return a.span_id < b.span_id;
-    return a.index < b.index;
-  });
-  keys.erase(std::unique(keys.begin(), keys.end(),
-                         [](const Key& a, const Key& b) { return a.trace_id == b.trace_id && a.span_id == b.span_id; }),
-             keys.end());
-  // Within a trace by start time: start deltas stay small and parents usually come first.
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
-    if (a.start != b.start) return a.start < b.start;
-    return a.span_id < b.span_id;
-  });
-  SpanList spans;
-  spans.reserve(keys.size());
-  for (const Key& key : keys) spans.push_back(&stored[key.index]);
-  return spans;
-}
-
 // The traces of the spans (sorted by trace ID), put in block order: by start time, then ID, so that
 // a row group covers one stretch of time and a search for the latest traces reads the last groups.
 void PlanTraces(const SpanList& spans, BlockPlan& plan) {
@@ -340,61 +363,15 @@ void PlanTraces(const SpanList& spans, BlockPlan& plan) {
   }
 }
 
-void PlanServices(const std::vector<ResourceEntry>& resources, BlockPlan& plan) {
-  std::set<std::string_view> services;
-  for (const ResourceEntry& entry : resources) services.insert(ServiceOf(entry.resource));
-  plan.meta.services.assign(services.begin(), services.end());
-  for (const ResourceEntry& entry : resources) {
-    const auto it = std::lower_bound(plan.meta.services.begin(), plan.meta.services.end(), ServiceOf(entry.resource));
-    plan.resource_services.push_back(static_cast<std::uint32_t>(it - plan.meta.services.begin()));
-  }
-}
-
 // Trace rows (summaries), operations and dependency edges, one pass over each trace.
 void PlanSummaries(const SpanList& spans, BlockPlan& plan) {
-  std::set<std::tuple<std::uint32_t, std::string_view, model::SpanKind>> operations;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges;
+  OperationSet operations;
+  EdgeCounter edges;
   for (const TraceRange& trace : plan.traces) {
-    TraceRow row;
-    row.trace_id = spans[trace.begin]->fields.trace_id;
-    row.start = spans[trace.begin]->fields.start_unix_nanos;
-    std::uint64_t end = 0;
-    std::unordered_map<model::SpanId, std::uint32_t, model::IdHash> span_services;
-    std::size_t root = trace.begin;  // the earliest span unless a real root exists
-    for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const EncodedSpan& span = spans[i]->fields;
-      const std::uint32_t service = plan.resource_services[spans[i]->resource];
-      end = std::max(end, span.end_unix_nanos);
-      row.error_count += span.status_code == model::StatusCode::kError ? 1 : 0;
-      if (!span.parent_span_id.IsValid() && !row.root_found) {
-        row.root_found = true;
-        root = i;
-      }
-      row.services.push_back(service);
-      span_services.emplace(span.span_id, service);
-      operations.emplace(service, span.name, span.kind);
-    }
-    for (std::size_t i = trace.begin; i < trace.end; ++i) {
-      const auto parent = span_services.find(spans[i]->fields.parent_span_id);
-      const std::uint32_t child = plan.resource_services[spans[i]->resource];
-      if (parent == span_services.end() || parent->second == child) continue;
-      auto& [calls, errors] = edges[{parent->second, child}];
-      ++calls;
-      errors += spans[i]->fields.status_code == model::StatusCode::kError ? 1 : 0;
-    }
-    row.duration = end > row.start ? end - row.start : 0;
-    row.span_count = static_cast<std::uint32_t>(trace.end - trace.begin);
-    row.root_service = plan.resource_services[spans[root]->resource];
-    row.root_name = spans[root]->fields.name;
-    std::sort(row.services.begin(), row.services.end());
-    row.services.erase(std::unique(row.services.begin(), row.services.end()), row.services.end());
-    plan.trace_rows.push_back(std::move(row));
+    plan.trace_rows.push_back(SummarizeTrace(spans, trace, plan.resource_services, edges, &operations));
   }
   for (const auto& [service, name, kind] : operations) plan.meta.operations.push_back({service, {std::string(name), kind}});
-  for (const auto& [pair, counts] : edges) {
-    plan.meta.dependencies.push_back(
-        {plan.meta.services[pair.first], plan.meta.services[pair.second], counts.first, counts.second});
-  }
+  plan.meta.dependencies = edges.Links(plan.meta.services);
 }
 
 void PlanLayout(const SpanList& spans, BlockPlan& plan) {
@@ -402,11 +379,6 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
   meta.format_version = kFormatVersion;
   meta.span_count = spans.size();
   meta.trace_count = plan.traces.size();
-  for (std::size_t page = 0; page < plan.traces.size(); page += kTracesPerIndexPage) {
-    const std::size_t count = std::min(kTracesPerIndexPage, plan.traces.size() - page);
-    plan.meta.index_pages.push_back(
-        {plan.trace_rows[plan.ordinals_by_id[page]].trace_id, static_cast<std::uint32_t>(count)});
-  }
   for (std::size_t t = 0; t < plan.traces.size(); ++t) {
     const std::size_t trace_spans = plan.traces[t].end - plan.traces[t].begin;
     if (plan.row_groups.empty() || plan.meta.row_groups.back().span_count >= kRowGroupSpans) {
@@ -470,26 +442,6 @@ StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector
   return strings;
 }
 
-// Writes sections into their directory slots and counts their stored bytes.
-class SectionWriter {
- public:
-  SectionWriter(BlockFile& file, std::size_t slots, int zstd_level)
-      : file_(file), sections_(slots), zstd_level_(zstd_level) {}
-  Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter) {
-    std::string stored;
-    sections_[slot] = EncodeSection(raw, zstd_level_, &stored);
-    sections_[slot].offset = file_.offset();
-    *byte_counter += stored.size();
-    return file_.Append(stored);
-  }
-  const std::vector<SectionHandle>& sections() const { return sections_; }
-
- private:
-  BlockFile& file_;
-  std::vector<SectionHandle> sections_;
-  int zstd_level_;
-};
-
 }  // namespace
 
 BlockBuilder::BlockBuilder(int zstd_level) : state_(std::make_unique<State>()) { state_->zstd_level = zstd_level; }
@@ -530,37 +482,23 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
 
   BlockPlan plan;
   PlanTraces(spans, plan);
-  PlanServices(state.resources.entries(), plan);
+  PlanServices(state.resources.entries(), &plan.meta.services, &plan.resource_services);
   PlanSummaries(spans, plan);
   PlanLayout(spans, plan);
   StringDictionaryBuilder strings = CountAllStrings(spans, state.resources.entries(), state.scopes.entries());
-  const std::vector<std::string>& dictionary = strings.Build();
+  strings.Build();
 
   BlockFile file(path);
   HOPTRACE_RETURN_IF_ERROR(file.Open());
   BlockMeta& meta = plan.meta.meta;
-  SectionWriter writer(file, kFirstIndexPage + plan.meta.index_pages.size() + plan.row_groups.size() * kColumnCount,
-                       state.zstd_level);
-  HOPTRACE_RETURN_IF_ERROR(writer.Write(kStringsSection, EncodeStrings(dictionary), &meta.dictionary_bytes));
-  HOPTRACE_RETURN_IF_ERROR(writer.Write(kResourcesSection, EncodeResources(state.resources.entries(), strings),
-                                        &meta.dictionary_bytes));
+  SectionWriter writer(file, state.zstd_level);
   HOPTRACE_RETURN_IF_ERROR(
-      writer.Write(kScopesSection, EncodeScopes(state.scopes.entries(), strings), &meta.dictionary_bytes));
-
+      WriteDictionaries(writer, strings, state.resources.entries(), state.scopes.entries(), meta));
   std::vector<model::TraceId> trace_ids;  // sorted
   trace_ids.reserve(plan.traces.size());
   for (const std::uint64_t ordinal : plan.ordinals_by_id) trace_ids.push_back(plan.trace_rows[ordinal].trace_id);
-  for (std::size_t page = 0; page < plan.meta.index_pages.size(); ++page) {
-    const std::size_t first = page * kTracesPerIndexPage;
-    const std::size_t end = std::min(trace_ids.size(), first + kTracesPerIndexPage);
-    Encoder entries;  // fixed-size entries: a lookup binary-searches the page in place
-    for (std::size_t i = first; i < end; ++i) entries.PutId(trace_ids[i]);
-    for (std::size_t i = first; i < end; ++i) {
-      const auto ordinal = static_cast<std::uint32_t>(plan.ordinals_by_id[i]);
-      for (int byte = 0; byte < 4; ++byte) entries.PutByte(static_cast<std::uint8_t>(ordinal >> (8 * byte)));
-    }
-    HOPTRACE_RETURN_IF_ERROR(writer.Write(kFirstIndexPage + page, entries.buffer(), &meta.index_bytes));
-  }
+  HOPTRACE_RETURN_IF_ERROR(WriteIndexPages(writer, trace_ids, plan.ordinals_by_id, plan.meta));
+
   const std::size_t first_column = kFirstIndexPage + plan.meta.index_pages.size();
   SpanDecoder decoder;
   for (std::size_t group = 0; group < plan.row_groups.size(); ++group) {
@@ -570,32 +508,20 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
                                           EncodeTraceRows(&plan.trace_rows[traces.begin], traces.end - traces.begin,
                                                           meta.min_start_unix_nano, strings),
                                           &meta.summary_bytes));
-    RowGroupEncoder encoder(strings, decoder);
+    SpanColumns columns;
+    RowGroupEncoder encoder(strings, decoder, columns);
     for (std::size_t t = traces.begin; t < traces.end; ++t) {
       if (!encoder.AddTrace(spans, plan.traces[t])) {
         return Status::Error(Status::Code::kCorruption, "a span of trace " + plan.trace_rows[t].trace_id.ToHex() +
                                                             " does not decode");
       }
     }
-    const std::vector<std::string> columns = encoder.Finish();
+    const std::vector<std::string> encoded = columns.Finish();
     for (std::size_t column = kIntrinsicsColumn; column < kColumnCount; ++column) {
-      HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + column, columns[column - kIntrinsicsColumn], &meta.span_data_bytes));
+      HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + column, encoded[column - kIntrinsicsColumn], &meta.span_data_bytes));
     }
   }
-  HOPTRACE_RETURN_IF_ERROR(
-      writer.Write(kBloomSection, BuildBloomFilter(trace_ids, kBloomBitsPerTrace), &meta.index_bytes));
-  std::uint64_t meta_bytes = 0;
-  HOPTRACE_RETURN_IF_ERROR(writer.Write(kMetaSection, EncodeMeta(plan.meta), &meta_bytes));
-
-  const std::string directory = EncodeDirectory(writer.sections());
-  Footer footer;
-  footer.directory_offset = file.offset();
-  footer.directory_bytes = directory.size();
-  footer.directory_checksum = Checksum(directory);
-  HOPTRACE_RETURN_IF_ERROR(file.Append(directory));
-  HOPTRACE_RETURN_IF_ERROR(file.Append(EncodeFooter(footer)));
-  meta.file_bytes = file.offset();
-  HOPTRACE_RETURN_IF_ERROR(file.Commit());
+  HOPTRACE_RETURN_IF_ERROR(WriteTail(file, writer, trace_ids, plan.meta));
   if (meta_out != nullptr) *meta_out = meta;
   return Status::Ok();
 }

@@ -184,9 +184,10 @@ Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<Se
 class StringDictionaryBuilder {
  public:
   // `text` must stay valid until Build (the builder counts views of the block's spans).
-  void Count(std::string_view text) { ++counts_[text]; }
+  void Count(std::string_view text, std::uint64_t times = 1) { counts_[text] += times; }
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
+  const std::vector<std::string>& strings() const { return strings_; }  // after Build
   void PutRef(Encoder& out, std::string_view text) const;
 
  private:

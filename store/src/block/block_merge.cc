@@ -1,29 +1,562 @@
-// Compaction: every span of the inputs through one builder, which groups traces and drops duplicates.
-// The builder holds the merged spans in memory until Finish, so callers bound the inputs' total size.
+// Compaction without decoding most spans. The output's traces are planned from the inputs' trace
+// rows alone (start time, then ID, as every block orders them); then each input's row groups are
+// read in that order once more. A trace held by one input (almost all) has its span columns copied
+// value by value, string references remapped to the output dictionary and resource, scope and
+// service ids to the output's; within the trace nothing moves, so start deltas and parent
+// references stay as they are. A trace spread over several inputs is decoded, its spans merged
+// (duplicates dropped, the first input wins, as BlockBuilder does) and encoded like a cut's.
+// Memory: the inputs' trace rows and dictionaries, one row group per input, one output row group
+// and the spread traces' spans, never the inputs' spans at large.
 
-#include <unordered_map>
+#include <algorithm>
 
 #include "block/block.h"
+#include "block/block_format.h"
+#include "block/block_reader_state.h"
+#include "block/block_writer.h"
 
 namespace hoptrace::store::block {
+namespace {
+
+// One input's copy of an output trace.
+struct TracePart {
+  model::TraceId trace_id;
+  std::uint64_t start = 0;
+  std::uint32_t input = 0;
+  std::uint32_t group = 0;
+  std::uint32_t index = 0;  // the trace's position in its row group
+};
+
+// An output trace: parts [first_part, first_part + part_count) of the parts sorted by ID and input.
+struct OutputTrace {
+  std::uint64_t start = 0;  // the earliest of its parts'
+  std::size_t first_part = 0;
+  std::size_t part_count = 0;
+};
+
+// How one input's ids become the output's.
+struct InputIds {
+  std::shared_ptr<const Dictionaries> dict;
+  std::vector<std::uint32_t> resources, scopes, services;
+  std::vector<std::uint64_t> string_counts;  // references to each dictionary string
+  std::vector<std::string> string_refs;      // per dictionary string: its output reference, encoded
+};
+
+// What a string reference is handed to while span columns are walked: counted before the output
+// dictionary exists, written in the output's terms once it does.
+class StringSink {
+ public:
+  virtual ~StringSink() = default;
+  // Reads one reference from `in`. `rare`: a string a fresh cut may leave inline although it
+  // repeats (status messages, events, links, trace states, arrays), so inline ones are counted too.
+  virtual void Take(Decoder& in, Encoder& out, bool rare) = 0;
+};
+
+class StringCounter : public StringSink {
+ public:
+  explicit StringCounter(std::vector<std::uint64_t>& counts) : counts_(counts) {}
+  void Take(Decoder& in, Encoder& /*out*/, bool rare) override {
+    const std::uint64_t ref = in.GetVarint();
+    if (ref == 0) {
+      const std::string_view text = in.GetLengthPrefixed();
+      if (rare) ++inline_counts_[std::string(text)];
+    } else if (ref <= counts_.get().size()) {
+      ++counts_.get()[ref - 1];
+    } else {
+      in.Fail();
+    }
+  }
+  // Owned copies: the sections they were read from do not outlive the pass.
+  std::unordered_map<std::string, std::uint64_t>& inline_counts() { return inline_counts_; }
+  void Reset(std::vector<std::uint64_t>& counts) { counts_ = counts; }
+
+ private:
+  std::reference_wrapper<std::vector<std::uint64_t>> counts_;
+  std::unordered_map<std::string, std::uint64_t> inline_counts_;
+};
+
+class StringRemapper : public StringSink {
+ public:
+  StringRemapper(const InputIds& ids, const StringDictionaryBuilder& strings) : ids_(ids), strings_(strings) {}
+  void Take(Decoder& in, Encoder& out, bool /*rare*/) override {
+    const std::uint64_t ref = in.GetVarint();
+    if (ref == 0) {
+      strings_.PutRef(out, in.GetLengthPrefixed());
+    } else if (ref <= ids_.string_refs.size()) {
+      out.PutBytes(ids_.string_refs[ref - 1]);
+    } else {
+      in.Fail();
+    }
+  }
+
+ private:
+  const InputIds& ids_;
+  const StringDictionaryBuilder& strings_;
+};
+
+// What the output's meta needs of the spans copied.
+struct CopiedSpanFacts {
+  std::uint64_t min_start = UINT64_MAX;
+  std::uint64_t max_start = 0;
+  std::uint64_t max_end = 0;
+};
+
+// Walks the span columns of one input row group, copying every value into `out` and handing
+// string references to a StringSink.
+class SpanColumnCopier {
+ public:
+  Status Open(const std::vector<SectionData>& columns) {
+    if (!SplitStreams(*columns[kIntrinsicsColumn], kIntrinsicStreams, &intrinsics_) ||
+        !SplitStreams(*columns[kIdsColumn], kIdStreams, &ids_) ||
+        !SplitStreams(*columns[kAttributesColumn], kAttributeStreams, &attributes_) ||
+        !SplitStreams(*columns[kDetailsColumn], kDetailStreams, &details_)) {
+      return Corruption("malformed row group streams");
+    }
+    return Status::Ok();
+  }
+
+  // Copies one trace's spans; adds the edges between its services to `edges`.
+  Status CopyTrace(const TraceRow& trace, const InputIds& input, const std::vector<std::uint32_t>& resource_services,
+                   StringSink& strings, SpanColumns& out, EdgeCounter& edges, CopiedSpanFacts& facts) {
+    services_.clear();
+    parents_.clear();
+    errors_.clear();
+    std::uint64_t start = trace.start;
+    for (std::uint32_t i = 0; i < trace.span_count; ++i) {
+      if (!CopySpan(input, resource_services, strings, out, start, facts)) return Corruption("malformed span columns");
+    }
+    for (std::size_t i = 0; i < parents_.size(); ++i) {
+      if (parents_[i] < 0) continue;
+      if (parents_[i] >= static_cast<std::int64_t>(parents_.size())) return Corruption("parent reference outside its trace");
+      edges.Add(services_[static_cast<std::size_t>(parents_[i])], services_[i], errors_[i]);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static void CopyVarint(Decoder& in, Encoder& out) { out.PutVarint(in.GetVarint()); }
+  static void CopyBytes(Decoder& in, Encoder& out, std::size_t n) { out.PutBytes(in.GetBytes(n)); }
+
+  bool CopySpan(const InputIds& input, const std::vector<std::uint32_t>& resource_services, StringSink& strings,
+                SpanColumns& out, std::uint64_t& start, CopiedSpanFacts& facts) {
+    StreamSetWriter& intrinsics = out.intrinsics;
+    const std::uint32_t resource = intrinsics_[kResourceIds].GetVarint32();
+    const std::uint32_t scope = intrinsics_[kScopeIds].GetVarint32();
+    if (resource >= input.resources.size() || scope >= input.scopes.size()) return false;
+    intrinsics[kResourceIds].PutVarint(input.resources[resource]);
+    intrinsics[kScopeIds].PutVarint(input.scopes[scope]);
+    strings.Take(intrinsics_[kNames], intrinsics[kNames], false);
+    intrinsics[kKinds].PutByte(intrinsics_[kKinds].GetByte());
+    const std::uint8_t status = intrinsics_[kStatusCodes].GetByte();
+    intrinsics[kStatusCodes].PutByte(status);
+    const std::uint64_t start_delta = intrinsics_[kStartDeltas].GetVarint();  // within the trace: unchanged
+    intrinsics[kStartDeltas].PutVarint(start_delta);
+    start += start_delta;
+    const std::int64_t duration = intrinsics_[kDurations].GetSigned();
+    intrinsics[kDurations].PutSigned(duration);
+    facts.min_start = std::min(facts.min_start, start);
+    facts.max_start = std::max(facts.max_start, start);
+    facts.max_end = std::max(facts.max_end, start + static_cast<std::uint64_t>(duration));
+
+    StreamSetWriter& ids = out.ids;
+    CopyBytes(ids_[kSpanIds], ids[kSpanIds], model::SpanId::kSize);
+    const std::uint64_t parent = ids_[kParentRefs].GetVarint();
+    ids[kParentRefs].PutVarint(parent);
+    if (parent == kParentExplicit) CopyBytes(ids_[kExplicitParents], ids[kExplicitParents], model::SpanId::kSize);
+    CopyVarint(ids_[kFlags], ids[kFlags]);
+    strings.Take(ids_[kTraceStates], ids[kTraceStates], true);
+    services_.push_back(resource_services[input.resources[resource]]);
+    errors_.push_back(status == static_cast<std::uint8_t>(model::StatusCode::kError));
+    parents_.push_back(parent < kParentInTrace ? -1 : ParentPosition(parent));
+
+    const std::size_t attributes = attributes_[kAttributeCounts].GetCount(attributes_[kAttributeTypes]);
+    out.attributes[kAttributeCounts].PutVarint(attributes);
+    if (!CopyAttributes(attributes, {&attributes_[kAttributeKeys], &attributes_[kAttributeTypes], &attributes_[kAttributeValues]},
+                        {&out.attributes[kAttributeKeys], &out.attributes[kAttributeTypes], &out.attributes[kAttributeValues]},
+                        strings, false)) {
+      return false;
+    }
+    return CopyDetails(strings, out.details) && !Failed(intrinsics_) && !Failed(ids_) && !Failed(attributes_);
+  }
+
+  std::int64_t ParentPosition(std::uint64_t ref) const {
+    const std::uint64_t zigzag = ref - kParentInTrace;
+    const auto distance = static_cast<std::int64_t>(zigzag >> 1) ^ -static_cast<std::int64_t>(zigzag & 1);
+    const auto position = static_cast<std::int64_t>(parents_.size()) - distance;
+    return position < 0 ? static_cast<std::int64_t>(INT64_MAX) : position;  // outside: caught by CopyTrace
+  }
+
+  bool CopyDetails(StringSink& strings, StreamSetWriter& out) {
+    strings.Take(details_[kStatusMessages], out[kStatusMessages], true);
+    for (int dropped = 0; dropped < 3; ++dropped) CopyVarint(details_[kDroppedCounts], out[kDroppedCounts]);
+    const AttributeDecoders nested_in{&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]};
+    const AttributeStreams nested_out{&out[kNestedKeys], &out[kNestedTypes], &out[kNestedValues]};
+    const std::size_t events = details_[kEventCounts].GetCount(details_[kEventScalars]);
+    out[kEventCounts].PutVarint(events);
+    for (std::size_t i = 0; i < events; ++i) {
+      CopyVarint(details_[kEventScalars], out[kEventScalars]);  // time
+      strings.Take(details_[kEventScalars], out[kEventScalars], true);
+      CopyVarint(details_[kEventScalars], out[kEventScalars]);  // dropped attributes
+      if (!CopyNestedAttributes(nested_in, nested_out, strings, out)) return false;
+    }
+    const std::size_t links = details_[kLinkCounts].GetCount(details_[kLinkIds]);
+    out[kLinkCounts].PutVarint(links);
+    for (std::size_t i = 0; i < links; ++i) {
+      CopyBytes(details_[kLinkIds], out[kLinkIds], model::TraceId::kSize + model::SpanId::kSize);
+      strings.Take(details_[kLinkScalars], out[kLinkScalars], true);
+      for (int varint = 0; varint < 2; ++varint) CopyVarint(details_[kLinkScalars], out[kLinkScalars]);  // flags, dropped
+      if (!CopyNestedAttributes(nested_in, nested_out, strings, out)) return false;
+    }
+    return !Failed(details_);
+  }
+
+  bool CopyNestedAttributes(const AttributeDecoders& in, const AttributeStreams& out, StringSink& strings,
+                            StreamSetWriter& details) {
+    const std::size_t count = details_[kNestedCounts].GetCount(details_[kNestedTypes]);
+    details[kNestedCounts].PutVarint(count);
+    return CopyAttributes(count, in, out, strings, true);
+  }
+
+  static bool CopyAttributes(std::size_t count, const AttributeDecoders& in, const AttributeStreams& out,
+                             StringSink& strings, bool rare) {
+    for (std::size_t i = 0; i < count; ++i) {
+      strings.Take(*in.keys, *out.keys, rare);
+      const std::uint8_t type_byte = in.types->GetByte();
+      out.types->PutByte(type_byte);
+      const auto type = static_cast<model::AttributeType>(type_byte);
+      switch (type) {
+        case model::AttributeType::kString:
+        case model::AttributeType::kBool:
+        case model::AttributeType::kInt:
+        case model::AttributeType::kDouble: CopyScalar(type, *in.values, *out.values, strings, rare); break;
+        case model::AttributeType::kStringArray:
+        case model::AttributeType::kBoolArray:
+        case model::AttributeType::kIntArray:
+        case model::AttributeType::kDoubleArray: {
+          const std::size_t items = in.values->GetCount();
+          out.values->PutVarint(items);
+          for (std::size_t item = 0; item < items; ++item) CopyScalar(type, *in.values, *out.values, strings, true);
+          break;
+        }
+        default: in.values->Fail(); return false;
+      }
+    }
+    return !in.keys->failed() && !in.types->failed() && !in.values->failed();
+  }
+
+  static void CopyScalar(model::AttributeType type, Decoder& in, Encoder& out, StringSink& strings, bool rare) {
+    switch (type) {
+      case model::AttributeType::kString:
+      case model::AttributeType::kStringArray: strings.Take(in, out, rare); break;
+      case model::AttributeType::kBool:
+      case model::AttributeType::kBoolArray: out.PutByte(in.GetByte()); break;
+      case model::AttributeType::kInt:
+      case model::AttributeType::kIntArray: CopyVarint(in, out); break;
+      default: CopyBytes(in, out, 8); break;
+    }
+  }
+
+  static bool Failed(const std::vector<Decoder>& streams) {
+    return std::any_of(streams.begin(), streams.end(), [](const Decoder& d) { return d.failed(); });
+  }
+
+  std::vector<Decoder> intrinsics_, ids_, attributes_, details_;
+  // Of the trace being copied, per span: its service, error status, parent position (-1: none here).
+  std::vector<std::uint32_t> services_;
+  std::vector<bool> errors_;
+  std::vector<std::int64_t> parents_;
+};
+
+
+// Passes over a row group's traces that another step takes (the spread ones).
+class StringSkipper : public StringSink {
+ public:
+  void Take(Decoder& in, Encoder& /*out*/, bool /*rare*/) override { SkipStringRef(in); }
+};
+
+// One input read row group by row group, forwards only.
+struct InputCursor {
+  std::size_t group = SIZE_MAX;
+  std::vector<SectionData> columns;
+  std::vector<TraceRow> rows;
+  SpanColumnCopier copier;
+  std::size_t next = 0;  // the next trace of the group the copier is at
+};
+
+class BlockMerger {
+ public:
+  explicit BlockMerger(std::vector<BlockReader::State*> inputs) : inputs_(std::move(inputs)), ids_(inputs_.size()) {}
+
+  Status Run(const std::filesystem::path& path, BlockMeta* meta_out) {
+    HOPTRACE_RETURN_IF_ERROR(MapIds());
+    HOPTRACE_RETURN_IF_ERROR(PlanTraces());
+    HOPTRACE_RETURN_IF_ERROR(CountStrings());
+    BuildDictionary();
+    HOPTRACE_RETURN_IF_ERROR(Write(path));
+    if (meta_out != nullptr) *meta_out = meta_.meta;
+    return Status::Ok();
+  }
+
+ private:
+  // Every input's resources, scopes and services in the output's ids.
+  Status MapIds() {
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      HOPTRACE_RETURN_IF_ERROR(inputs_[i]->LoadDictionaries(&ids_[i].dict));
+      for (const ResourceEntry& resource : ids_[i].dict->resources) ids_[i].resources.push_back(resources_.Intern(resource));
+      for (const ScopeEntry& scope : ids_[i].dict->scopes) ids_[i].scopes.push_back(scopes_.Intern(scope));
+      ids_[i].string_counts.assign(ids_[i].dict->strings.size(), 0);
+    }
+    PlanServices(resources_.entries(), &meta_.services, &resource_services_);
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      for (const std::string& service : inputs_[i]->meta.services) {
+        const auto it = std::lower_bound(meta_.services.begin(), meta_.services.end(), service);
+        if (it == meta_.services.end() || *it != service) return Corruption("a service no resource names");
+        ids_[i].services.push_back(static_cast<std::uint32_t>(it - meta_.services.begin()));
+      }
+      for (const OperationEntry& entry : inputs_[i]->meta.operations) {
+        operations_.emplace(ids_[i].services[entry.service], entry.operation.name, entry.operation.kind);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The output's traces from the inputs' trace rows, in ID order, and their order in the block.
+  Status PlanTraces() {
+    for (std::uint32_t i = 0; i < inputs_.size(); ++i) {
+      BlockReader::State& input = *inputs_[i];
+      for (std::uint32_t group = 0; group < input.meta.row_groups.size(); ++group) {
+        SectionData column;
+        std::vector<TraceRow> rows;
+        HOPTRACE_RETURN_IF_ERROR(input.LoadColumn(group, kTracesColumn, &column));
+        HOPTRACE_RETURN_IF_ERROR(input.DecodeTraces(group, column, *ids_[i].dict, &rows));
+        for (std::uint32_t index = 0; index < rows.size(); ++index) {
+          parts_.push_back({rows[index].trace_id, rows[index].start, i, group, index});
+        }
+      }
+    }
+    std::sort(parts_.begin(), parts_.end(), [](const TracePart& a, const TracePart& b) {
+      return std::tie(a.trace_id, a.input, a.group, a.index) < std::tie(b.trace_id, b.input, b.group, b.index);
+    });
+    for (std::size_t p = 0; p < parts_.size(); ++p) {
+      if (p == 0 || parts_[p].trace_id != parts_[p - 1].trace_id) traces_.push_back({parts_[p].start, p, 0});
+      OutputTrace& trace = traces_.back();
+      trace.start = std::min(trace.start, parts_[p].start);
+      if (++trace.part_count == 2) {
+        spread_.emplace(std::tuple(parts_[p - 1].input, parts_[p - 1].group, parts_[p - 1].index), p - 1);
+      }
+      if (trace.part_count >= 2) spread_.emplace(std::tuple(parts_[p].input, parts_[p].group, parts_[p].index), p);
+    }
+    order_.resize(traces_.size());
+    for (std::size_t t = 0; t < order_.size(); ++t) order_[t] = t;
+    // Traces are in ID order, so equal starts keep ID order.
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](std::size_t a, std::size_t b) { return traces_[a].start < traces_[b].start; });
+    return Status::Ok();
+  }
+
+  // Counts the string references of every input span and decodes the spread traces' parts.
+  Status CountStrings() {
+    for (std::uint32_t i = 0; i < inputs_.size(); ++i) {
+      counter_.Reset(ids_[i].string_counts);
+      for (std::uint32_t group = 0; group < inputs_[i]->meta.row_groups.size(); ++group) {
+        InputCursor cursor;
+        HOPTRACE_RETURN_IF_ERROR(OpenGroup(i, group, cursor));
+        SpanColumns discarded;
+        EdgeCounter no_edges;
+        CopiedSpanFacts no_facts;
+        for (const TraceRow& row : cursor.rows) {
+          HOPTRACE_RETURN_IF_ERROR(
+              cursor.copier.CopyTrace(row, ids_[i], resource_services_, counter_, discarded, no_edges, no_facts));
+        }
+        HOPTRACE_RETURN_IF_ERROR(DecodeSpreadParts(i, group, cursor));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status OpenGroup(std::uint32_t input, std::size_t group, InputCursor& cursor) {
+    cursor.group = group;
+    cursor.next = 0;
+    HOPTRACE_RETURN_IF_ERROR(inputs_[input]->LoadRowGroup(group, &cursor.columns));
+    HOPTRACE_RETURN_IF_ERROR(
+        inputs_[input]->DecodeTraces(group, cursor.columns[kTracesColumn], *ids_[input].dict, &cursor.rows));
+    return cursor.copier.Open(cursor.columns);
+  }
+
+  Status DecodeSpreadParts(std::uint32_t input, std::uint32_t group, const InputCursor& cursor) {
+    auto it = spread_.lower_bound(std::tuple(input, group, 0U));
+    if (it == spread_.end() || std::get<0>(it->first) != input || std::get<1>(it->first) != group) return Status::Ok();
+    RowGroupDecoder decoder(*ids_[input].dict);
+    HOPTRACE_RETURN_IF_ERROR(decoder.Init(cursor.columns, &cursor.rows));
+    for (std::uint32_t index = 0; index < cursor.rows.size(); ++index) {
+      const auto part = spread_.find(std::tuple(input, group, index));
+      if (part == spread_.end()) {
+        HOPTRACE_RETURN_IF_ERROR(decoder.SkipTrace());
+      } else {
+        HOPTRACE_RETURN_IF_ERROR(decoder.NextTrace(spread_spans_[part->second]));
+      }
+    }
+    return Status::Ok();
+  }
+
+  void BuildDictionary() {
+    for (const InputIds& input : ids_) {
+      for (std::size_t id = 0; id < input.string_counts.size(); ++id) {
+        if (input.string_counts[id] > 0) strings_.Count(input.dict->strings[id], input.string_counts[id]);
+      }
+    }
+    for (const auto& [text, count] : counter_.inline_counts()) strings_.Count(text, count);
+    for (const ResourceEntry& entry : resources_.entries()) {
+      block::CountStrings(entry.resource.attributes, strings_);
+      strings_.Count(entry.schema_url);
+    }
+    for (const ScopeEntry& entry : scopes_.entries()) {
+      block::CountStrings(entry.scope.attributes, strings_);
+      for (const std::string* text : {&entry.scope.name, &entry.scope.version, &entry.schema_url}) strings_.Count(*text);
+    }
+    strings_.Build();
+    for (InputIds& input : ids_) {
+      for (const std::string& text : input.dict->strings) {
+        Encoder ref;
+        strings_.PutRef(ref, text);
+        input.string_refs.push_back(std::move(ref.buffer()));
+      }
+    }
+  }
+
+  Status Write(const std::filesystem::path& path) {
+    BlockMeta& meta = meta_.meta;
+    meta.format_version = kFormatVersion;
+    meta.trace_count = traces_.size();
+    meta.min_start_unix_nano = traces_.empty() ? 0 : traces_[order_.front()].start;
+    std::vector<model::TraceId> trace_ids;  // sorted: traces_ is in ID order
+    std::vector<std::uint64_t> ordinals(traces_.size());
+    for (const OutputTrace& trace : traces_) trace_ids.push_back(parts_[trace.first_part].trace_id);
+    for (std::size_t ordinal = 0; ordinal < order_.size(); ++ordinal) ordinals[order_[ordinal]] = ordinal;
+    for (const auto& [service, name, kind] : operations_) meta_.operations.push_back({service, {std::string(name), kind}});
+
+    BlockFile file(path);
+    HOPTRACE_RETURN_IF_ERROR(file.Open());
+    SectionWriter writer(file, kCompactedBlockZstdLevel);
+    HOPTRACE_RETURN_IF_ERROR(WriteDictionaries(writer, strings_, resources_.entries(), scopes_.entries(), meta));
+    HOPTRACE_RETURN_IF_ERROR(WriteIndexPages(writer, trace_ids, ordinals, meta_));
+    first_column_ = kFirstIndexPage + meta_.index_pages.size();
+    std::vector<InputCursor> cursors(inputs_.size());
+    for (std::size_t ordinal = 0; ordinal < order_.size(); ++ordinal) {
+      if (!group_rows_.empty() && meta_.row_groups.back().span_count >= kRowGroupSpans) {
+        HOPTRACE_RETURN_IF_ERROR(FlushGroup(writer));
+      }
+      if (group_rows_.empty()) meta_.row_groups.push_back({ordinal, 0, 0, UINT64_MAX, 0, 0});
+      const OutputTrace& trace = traces_[order_[ordinal]];
+      CopiedSpanFacts facts;
+      HOPTRACE_RETURN_IF_ERROR(trace.part_count == 1 ? CopyTrace(parts_[trace.first_part], cursors, facts)
+                                                     : MergeSpreadTrace(trace, facts));
+      RowGroupInfo& group = meta_.row_groups.back();
+      ++group.trace_count;
+      group.span_count += group_rows_.back().span_count;
+      group.latest_trace_start = group_rows_.back().start;
+      group.min_start = std::min(group.min_start, facts.min_start);
+      group.max_start = std::max(group.max_start, facts.max_start);
+      meta.max_start_unix_nano = std::max(meta.max_start_unix_nano, facts.max_start);
+      meta.max_end_unix_nano = std::max(meta.max_end_unix_nano, facts.max_end);
+      meta.span_count += group_rows_.back().span_count;
+    }
+    if (!group_rows_.empty()) HOPTRACE_RETURN_IF_ERROR(FlushGroup(writer));
+    meta_.dependencies = edges_.Links(meta_.services);
+    return WriteTail(file, writer, trace_ids, meta_);
+  }
+
+  // A trace only one input holds: its columns copied, its row in the output's ids.
+  Status CopyTrace(const TracePart& part, std::vector<InputCursor>& cursors, CopiedSpanFacts& facts) {
+    InputCursor& cursor = cursors[part.input];
+    if (cursor.group != part.group) HOPTRACE_RETURN_IF_ERROR(OpenGroup(part.input, part.group, cursor));
+    const InputIds& ids = ids_[part.input];
+    while (cursor.next < part.index) {  // spread traces, merged elsewhere
+      StringSkipper skipper;
+      SpanColumns discarded;
+      EdgeCounter no_edges;
+      CopiedSpanFacts no_facts;
+      HOPTRACE_RETURN_IF_ERROR(cursor.copier.CopyTrace(cursor.rows[cursor.next++], ids, resource_services_, skipper,
+                                                       discarded, no_edges, no_facts));
+    }
+    if (cursor.next != part.index) return Corruption("row group read out of order");
+    TraceRow row = cursor.rows[cursor.next++];
+    StringRemapper remapper(ids, strings_);
+    HOPTRACE_RETURN_IF_ERROR(
+        cursor.copier.CopyTrace(row, ids, resource_services_, remapper, group_columns_, edges_, facts));
+    row.root_service = ids.services[row.root_service];
+    for (std::uint32_t& service : row.services) service = ids.services[service];  // both sorted: order kept
+    group_rows_.push_back(std::move(row));
+    return Status::Ok();
+  }
+
+  // A trace several inputs hold: its decoded parts merged as BlockBuilder merges spans.
+  Status MergeSpreadTrace(const OutputTrace& trace, CopiedSpanFacts& facts) {
+    std::vector<StoredSpan> stored;
+    for (std::size_t p = trace.first_part; p < trace.first_part + trace.part_count; ++p) {
+      const InputIds& ids = ids_[parts_[p].input];
+      for (const DecodedSpan& decoded : spread_spans_[p]) {
+        stored.push_back({FieldsOf(decoded.span), &decoded.span, ids.resources[decoded.resource], ids.scopes[decoded.scope]});
+      }
+    }
+    const SpanList spans = SortAndDeduplicate(stored);
+    const TraceRange range{0, spans.size()};
+    group_rows_.push_back(SummarizeTrace(spans, range, resource_services_, edges_, nullptr));
+    SpanDecoder decoder;
+    RowGroupEncoder encoder(strings_, decoder, group_columns_);
+    if (!encoder.AddTrace(spans, range)) return Corruption("a spread trace does not encode");
+    for (const StoredSpan* span : spans) {
+      facts.min_start = std::min(facts.min_start, span->fields.start_unix_nanos);
+      facts.max_start = std::max(facts.max_start, span->fields.start_unix_nanos);
+      facts.max_end = std::max(facts.max_end, span->fields.end_unix_nanos);
+    }
+    for (std::size_t p = trace.first_part; p < trace.first_part + trace.part_count; ++p) spread_spans_.erase(p);
+    return Status::Ok();
+  }
+
+  Status FlushGroup(SectionWriter& writer) {
+    BlockMeta& meta = meta_.meta;
+    const std::size_t slot = first_column_ + (meta_.row_groups.size() - 1) * kColumnCount;
+    HOPTRACE_RETURN_IF_ERROR(writer.Write(
+        slot + kTracesColumn, EncodeTraceRows(group_rows_.data(), group_rows_.size(), meta.min_start_unix_nano, strings_),
+        &meta.summary_bytes));
+    const std::vector<std::string> encoded = group_columns_.Finish();
+    for (std::size_t column = kIntrinsicsColumn; column < kColumnCount; ++column) {
+      HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + column, encoded[column - kIntrinsicsColumn], &meta.span_data_bytes));
+    }
+    group_rows_.clear();
+    group_columns_ = SpanColumns();
+    return Status::Ok();
+  }
+
+  std::vector<BlockReader::State*> inputs_;
+  std::vector<InputIds> ids_;
+  Interner<ResourceEntry> resources_;
+  Interner<ScopeEntry> scopes_;
+  std::vector<std::uint32_t> resource_services_;
+  OperationSet operations_;
+  EdgeCounter edges_;
+  std::vector<TracePart> parts_;   // by trace ID, then input
+  std::vector<OutputTrace> traces_;  // by trace ID
+  std::vector<std::size_t> order_;   // indices into traces_ in block order
+  // Parts of spread traces: (input, group, index) -> part, and their decoded spans by part.
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::size_t> spread_;
+  std::unordered_map<std::size_t, std::vector<DecodedSpan>> spread_spans_;
+  std::vector<std::uint64_t> no_counts_;
+  StringCounter counter_{no_counts_};
+  StringDictionaryBuilder strings_;
+  MetaSection meta_;
+  std::size_t first_column_ = 0;
+  std::vector<TraceRow> group_rows_;  // of the row group being written
+  SpanColumns group_columns_;
+};
+
+}  // namespace
 
 Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output, BlockMeta* meta) {
-  BlockBuilder builder;
-  for (BlockReader* input : inputs) {
-    // An input's resources and scopes stay where they are while it is read: each is interned once.
-    std::unordered_map<const ResourceEntry*, std::uint32_t> resource_ids;
-    std::unordered_map<const ScopeEntry*, std::uint32_t> scope_ids;
-    const Status status = input->ForEachSpan([&](const model::Span& span, const ResourceEntry& resource, const ScopeEntry& scope) {
-      auto [resource_id, new_resource] = resource_ids.try_emplace(&resource);
-      if (new_resource) resource_id->second = builder.InternResource(resource);
-      auto [scope_id, new_scope] = scope_ids.try_emplace(&scope);
-      if (new_scope) scope_id->second = builder.InternScope(scope);
-      builder.Add(model::Span(span), resource_id->second, scope_id->second);
-      return true;
-    });
-    if (!status.ok()) return status;
-  }
-  return builder.Finish(output, meta);
+  std::vector<BlockReader::State*> states;
+  for (BlockReader* input : inputs) states.push_back(input->state_.get());
+  return BlockMerger(std::move(states)).Run(output, meta);
 }
 
 }  // namespace hoptrace::store::block

@@ -1,0 +1,180 @@
+#pragma once
+// What writing a block takes, shared by the builder (spans added one by one, planned in memory) and
+// the merge (compaction, which streams its inputs' columns): the file and its sections, the span
+// columns of a row group, the model-span encoder, trace summaries and the index/bloom/meta tail.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include "block/block.h"
+#include "block/block_format.h"
+
+namespace hoptrace::store::block {
+
+// A span as a writer keeps it: the fields a block is planned by, and where the whole span is: a
+// model span (`decoded`), or encoded bytes read in place (then `decoded` is null).
+struct StoredSpan {
+  EncodedSpan fields;
+  const model::Span* decoded = nullptr;
+  std::uint32_t resource = 0;
+  std::uint32_t scope = 0;
+};
+EncodedSpan FieldsOf(const model::Span& span);
+
+// Gives each stored span as a model span: its own, or decoded into one buffer reused span after
+// span (its vectors keep their capacity), so encoding allocates little and holds one span at a time.
+class SpanDecoder {
+ public:
+  const model::Span* Decode(const StoredSpan& stored);
+
+ private:
+  model::Span scratch_;
+};
+
+// Stored spans in block order (sorting pointers, not the spans).
+using SpanList = std::vector<const StoredSpan*>;
+// Spans [begin, end) of a span list share a trace ID.
+struct TraceRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+// The spans grouped by trace, a trace's spans by start time (then span ID); of spans with the same
+// trace and span ID only the first in `stored` is kept.
+SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored);
+
+// Equal resources (or scopes) get one id.
+template <typename Entry>
+class Interner {
+ public:
+  std::uint32_t Intern(const Entry& entry) {
+    if (!entries_.empty() && entries_[last_] == entry) return last_;  // spans usually come in runs
+    auto [it, inserted] = ids_.try_emplace(Key(entry), static_cast<std::uint32_t>(entries_.size()));
+    if (inserted) entries_.push_back(entry);
+    last_ = it->second;
+    return last_;
+  }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  static std::string Key(const Entry& entry) {
+    const StringDictionaryBuilder inline_only;
+    if constexpr (std::is_same_v<Entry, ResourceEntry>) {
+      return EncodeResources({entry}, inline_only);
+    } else {
+      return EncodeScopes({entry}, inline_only);
+    }
+  }
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::uint32_t> ids_;
+  std::uint32_t last_ = 0;
+};
+
+// The sorted services the resources name, and each resource's index into them.
+void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::string>* services,
+                  std::vector<std::uint32_t>* resource_services);
+
+// Parent service -> child service calls and errors of a block.
+class EdgeCounter {
+ public:
+  void Add(std::uint32_t parent_service, std::uint32_t child_service, bool error) {
+    if (parent_service == child_service) return;
+    auto& [calls, errors] = edges_[{parent_service, child_service}];
+    ++calls;
+    errors += error ? 1 : 0;
+  }
+  std::vector<DependencyLink> Links(const std::vector<std::string>& services) const;
+
+ private:
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges_;
+};
+
+using OperationSet = std::set<std::tuple<std::uint32_t, std::string_view, model::SpanKind>>;
+// One trace's summary (docs/store-format.md, Search); adds its edges and, unless null, operations.
+TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, const std::vector<std::uint32_t>& resource_services,
+                        EdgeCounter& edges, OperationSet* operations);
+
+// The span columns of one row group (every column from kIntrinsicsColumn on), being written.
+struct SpanColumns {
+  StreamSetWriter intrinsics{kIntrinsicStreams};
+  StreamSetWriter ids{kIdStreams};
+  StreamSetWriter attributes{kAttributeStreams};
+  StreamSetWriter details{kDetailStreams};
+  std::vector<std::string> Finish() const {
+    return {intrinsics.Finish(), ids.Finish(), attributes.Finish(), details.Finish()};
+  }
+};
+
+// Encodes model spans (or encoded ones, decoded one at a time) into span columns.
+class RowGroupEncoder {
+ public:
+  RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out)
+      : strings_(strings), decoder_(decoder), out_(out) {}
+  // False when a span does not decode.
+  bool AddTrace(const SpanList& spans, TraceRange trace);
+
+ private:
+  void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start);
+  void AddIds(const model::Span& span, const std::unordered_map<model::SpanId, std::size_t, model::IdHash>& positions,
+              std::size_t position);
+  void AddDetails(const model::Span& span);
+
+  const StringDictionaryBuilder& strings_;
+  SpanDecoder& decoder_;
+  SpanColumns& out_;
+};
+
+// The file being written, under a temporary name until Commit.
+class BlockFile {
+ public:
+  explicit BlockFile(std::filesystem::path path) : path_(std::move(path)), temp_path_(path_.string() + ".tmp") {}
+  ~BlockFile();
+  BlockFile(const BlockFile&) = delete;
+  BlockFile& operator=(const BlockFile&) = delete;
+  Status Open();
+  std::uint64_t offset() const { return offset_; }
+  Status Append(std::string_view bytes);
+  // fsync, rename over the final name, fsync the directory: the block appears whole or not at all.
+  Status Commit();
+
+ private:
+  static Status Errno(const std::string& what) { return IoError(what + ": " + std::strerror(errno)); }
+  std::filesystem::path path_;
+  std::filesystem::path temp_path_;
+  int fd_ = -1;
+  std::uint64_t offset_ = 0;
+};
+
+// Writes sections into their directory slots (in any order) and counts their stored bytes.
+class SectionWriter {
+ public:
+  SectionWriter(BlockFile& file, int zstd_level) : file_(file), zstd_level_(zstd_level) {}
+  Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter);
+  const std::vector<SectionHandle>& sections() const { return sections_; }
+
+ private:
+  BlockFile& file_;
+  std::vector<SectionHandle> sections_;
+  int zstd_level_;
+};
+
+// The dictionary sections: strings, resources, scopes.
+Status WriteDictionaries(SectionWriter& writer, const StringDictionaryBuilder& strings,
+                         const std::vector<ResourceEntry>& resources, const std::vector<ScopeEntry>& scopes,
+                         BlockMeta& meta);
+// The index pages (and meta.index_pages): `trace_ids` sorted, `ordinals` each one's ordinal.
+Status WriteIndexPages(SectionWriter& writer, const std::vector<model::TraceId>& trace_ids,
+                       const std::vector<std::uint64_t>& ordinals, MetaSection& meta);
+// Bloom filter, meta, directory and footer, then the atomic commit of the file.
+Status WriteTail(BlockFile& file, SectionWriter& writer, const std::vector<model::TraceId>& trace_ids,
+                 MetaSection& meta);
+
+}  // namespace hoptrace::store::block
