@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <unordered_set>
 
 #include "engine/trace_summary.h"
 #include "hoptrace/store/service_calls.h"
@@ -18,14 +19,17 @@ constexpr std::size_t kChunkBytes = 1 << 20;
 constexpr std::size_t kLinearDuplicateCheck = 32;
 // Per trace: the map node (key, HeadTrace, next pointer, cached hash) and its bucket.
 constexpr std::size_t kTraceEntryBytes = sizeof(TraceMap::value_type) + 3 * sizeof(void*);
-// Per span ID in a trace's set: node (ID, next, hash) and bucket.
-constexpr std::size_t kSpanIdEntryBytes = sizeof(model::SpanId) + 3 * sizeof(void*);
 
 std::size_t IndexBytes(const HeadTrace& trace) {
-  std::size_t bytes = kTraceEntryBytes + trace.spans.capacity() * sizeof(HeadSpan) +
-                      trace.chunks.capacity() * sizeof(std::shared_ptr<const Chunk>);
-  if (trace.span_ids) bytes += trace.span_ids->size() * kSpanIdEntryBytes;
-  return bytes;
+  return kTraceEntryBytes + trace.spans.capacity() * sizeof(HeadSpan) +
+         trace.chunks.capacity() * sizeof(std::shared_ptr<const Chunk>) + trace.span_ids.memory_bytes();
+}
+
+// How many spans from `first` on belong to the same trace (SDKs send a trace's spans together).
+std::size_t RunOfTrace(const std::vector<otlp::wire::SpanRef>& spans, std::size_t first) {
+  std::size_t end = first + 1;
+  while (end < spans.size() && spans[end].trace_id == spans[first].trace_id) ++end;
+  return end - first;
 }
 
 // Calls visit(const HeadSpan&) once per span ID over the parts of one trace.
@@ -144,7 +148,7 @@ const Origin* Chunk::Intern(std::string_view resource, std::string_view resource
 }
 
 bool HeadTrace::Holds(const model::SpanId& span_id) const {
-  if (span_ids) return span_ids->contains(span_id);
+  if (spans.size() > kLinearDuplicateCheck) return span_ids.contains(span_id);
   return std::any_of(spans.begin(), spans.end(), [&](const HeadSpan& span) { return span.span_id == span_id; });
 }
 
@@ -156,16 +160,17 @@ void Head::StartChunk(std::size_t at_least) {
 void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, std::uint64_t now_nanos) {
   std::unique_lock lock(mutex_);
   origin_of_scope_.assign(scan.scopes.size(), nullptr);
-  for (const otlp::wire::SpanRef& ref : scan.spans) {
-    auto [it, created] = live_.try_emplace(ref.trace_id);
-    HeadTrace& trace = it->second;
-    if (created) {
-      trace.first_arrival_nanos = now_nanos;
-      trace.oldest_segment = segment;
+  TraceMap::iterator it = live_.end();
+  std::size_t run_end = 0;  // the spans before this index belong to `it`'s trace
+  for (std::size_t index = 0; index < scan.spans.size(); ++index) {
+    const otlp::wire::SpanRef& ref = scan.spans[index];
+    if (index >= run_end || it == live_.end()) {
+      const std::size_t run = RunOfTrace(scan.spans, index);
+      run_end = index + run;
+      it = LiveTraceFor(ref.trace_id, run, segment, now_nanos);
     }
-    trace.last_arrival_nanos = now_nanos;
-    trace.oldest_segment = std::min(trace.oldest_segment, segment);
-    if (!created && trace.Holds(ref.span_id)) continue;  // a retried or replayed span
+    HeadTrace& trace = it->second;
+    if (trace.Holds(ref.span_id)) continue;  // a retried or replayed span
 
     // The name is normally inside the span's bytes; otherwise it is copied next to them.
     const bool name_inside = ref.name.empty() || (ref.name.data() >= ref.encoded.data() &&
@@ -178,7 +183,10 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
       const otlp::wire::ResourceRef& resource = scan.resources[scope.resource];
       origin = current_->Intern(resource.encoded, resource.schema_url, scope.encoded, scope.schema_url);
       if (!origin) {
-        if (trace.spans.empty()) live_.erase(it);
+        if (trace.spans.empty()) {
+          live_.erase(it);
+          it = live_.end();
+        }
         continue;
       }
     }
@@ -202,17 +210,32 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
   }
 }
 
+TraceMap::iterator Head::LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
+                                      std::uint64_t now_nanos) {
+  auto [it, created] = live_.try_emplace(trace_id);
+  HeadTrace& trace = it->second;
+  if (created) {
+    trace.first_arrival_nanos = now_nanos;
+    trace.oldest_segment = segment;
+  }
+  trace.last_arrival_nanos = now_nanos;
+  trace.oldest_segment = std::min(trace.oldest_segment, segment);
+  // Room for the run at once, still growing geometrically for a trace that arrives in many requests.
+  const std::size_t wanted = trace.spans.size() + run;
+  if (wanted > trace.spans.capacity()) trace.spans.reserve(std::max(wanted, 2 * trace.spans.capacity()));
+  return it;
+}
+
 void Head::AddChunkRef(HeadTrace& trace, const std::shared_ptr<const Chunk>& chunk) {
   if (trace.chunks.empty() || trace.chunks.back() != chunk) trace.chunks.push_back(chunk);
 }
 
 void Head::InsertLocked(HeadTrace& trace, const HeadSpan& span) {
   trace.spans.push_back(span);
-  if (trace.span_ids) {
-    trace.span_ids->insert(span.span_id);
-  } else if (trace.spans.size() > kLinearDuplicateCheck) {
-    trace.span_ids = std::make_unique<std::unordered_set<model::SpanId, model::IdHash>>();
-    for (const HeadSpan& held : trace.spans) trace.span_ids->insert(held.span_id);
+  if (trace.spans.size() > kLinearDuplicateCheck + 1) {
+    trace.span_ids.insert(span.span_id);
+  } else if (trace.spans.size() == kLinearDuplicateCheck + 1) {
+    for (const HeadSpan& held : trace.spans) trace.span_ids.insert(held.span_id);
   }
   const std::size_t index_bytes = IndexBytes(trace);
   live_index_bytes_ = live_index_bytes_ - trace.index_bytes + index_bytes;

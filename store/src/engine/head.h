@@ -25,10 +25,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "block/block.h"
+#include "engine/span_id_set.h"
 #include "engine/trace_assembler.h"
 
 namespace hoptrace::otlp::wire {
@@ -101,7 +101,7 @@ struct HeadTrace {
   std::vector<HeadSpan> spans;
   std::vector<std::shared_ptr<const Chunk>> chunks;  // every chunk a span of this trace sits in
   // Span IDs, once the trace is too big for a linear duplicate check (a retried or replayed span is kept once).
-  std::unique_ptr<std::unordered_set<model::SpanId, model::IdHash>> span_ids;
+  SpanIdSet span_ids;
   std::uint64_t first_arrival_nanos = 0;  // engine clock
   std::uint64_t last_arrival_nanos = 0;
   std::uint64_t oldest_segment = 0;       // WAL segment of the earliest span still held
@@ -174,6 +174,9 @@ class Head {
  private:
   // Adds `span` unless the trace holds its ID already; keeps the byte counts.
   void InsertLocked(HeadTrace& trace, const HeadSpan& span);
+  // The live trace of `trace_id`, for the `run` spans of it that follow in a request: made room for.
+  TraceMap::iterator LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
+                                  std::uint64_t now_nanos);
   std::shared_ptr<const FrozenTraces> FreezeLocked(const std::vector<TraceMap::iterator>& traces);
   void AddChunkRef(HeadTrace& trace, const std::shared_ptr<const Chunk>& chunk);
   void StartChunk(std::size_t at_least);

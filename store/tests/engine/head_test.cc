@@ -75,6 +75,24 @@ TEST(HeadTest, DuplicateSpansAreKeptOnce) {
   EXPECT_EQ(head.stats().live_spans, 1u);
 }
 
+// Past 32 spans a trace checks duplicates in its span-ID set: a retried request, and one that repeats
+// some spans among new ones, add each span once, also spans of another trace in between.
+TEST(HeadTest, DuplicateSpansOfABigTraceAreKeptOnce) {
+  WireHead head;
+  std::vector<model::Span> first, retried;
+  for (std::uint64_t span = 1; span <= 100; ++span) first.push_back(RichSpan(1, span, 100 * span));
+  for (std::uint64_t span = 51; span <= 150; ++span) retried.push_back(RichSpan(1, span, 100 * span));
+  retried.insert(retried.begin() + 20, RichSpan(2, 1, 100));
+  head.Add(BatchOf("a", first), 1, 0);
+  head.Add(BatchOf("a", first), 1, 0);
+  head.Add(BatchOf("a", retried), 2, 0);
+  EXPECT_EQ(head.stats().live_spans, 151u);
+  EXPECT_EQ(head.stats().live_traces, 2u);
+  TraceAssembler assembler;
+  head.CollectTrace(TraceIdOf(1), &assembler);
+  EXPECT_EQ(assembler.span_count(), 150u);
+}
+
 TEST(HeadTest, SearchSummarizesTheWholeTraceAndListsMatches) {
   WireHead head;
   model::Span root = RichSpan(1, 1, 1000);  // span 1: root, SERVER
