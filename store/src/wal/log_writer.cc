@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <utility>
 
@@ -15,8 +17,8 @@ Status IoError(const std::string& what, const std::string& path, int error) {
   return Status::Error(Status::Code::kIoError, what + " " + path + ": " + std::strerror(error));
 }
 
-void PutFixed32(std::string& out, std::uint32_t value) {
-  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>((value >> shift) & 0xff));
+void PutFixed32(char* out, std::uint32_t value) {
+  for (int shift = 0; shift < 32; shift += 8) *out++ = static_cast<char>((value >> shift) & 0xff);
 }
 
 }  // namespace
@@ -47,7 +49,8 @@ LogWriter& LogWriter::operator=(LogWriter&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     broken_ = std::exchange(other.broken_, false);
     path_ = std::move(other.path_);
-    buffer_ = std::move(other.buffer_);
+    headers_ = std::move(other.headers_);
+    pieces_ = std::move(other.pieces_);
   }
   return *this;
 }
@@ -61,31 +64,49 @@ void LogWriter::Close() {
 
 Status LogWriter::AddRecords(RecordType type, std::span<const std::string_view> payloads) {
   if (fd_ < 0 || broken_) return Status::Error(Status::Code::kIoError, "WAL segment " + path_ + " is not writable");
-  buffer_.clear();
-  for (std::string_view payload : payloads) {
+  headers_.resize(payloads.size() * kHeaderSize);  // sized first: the pieces point into it
+  pieces_.clear();
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    const std::string_view payload = payloads[i];
     if (payload.size() > kMaxRecordSize) {
       return Status::Error(Status::Code::kInvalidArgument,
                            "WAL record of " + std::to_string(payload.size()) + " bytes exceeds the limit");
     }
-    PutFixed32(buffer_, RecordChecksum(type, payload));
-    PutFixed32(buffer_, static_cast<std::uint32_t>(payload.size()));
-    buffer_.push_back(static_cast<char>(type));
-    buffer_.append(payload);
+    char* header = headers_.data() + i * kHeaderSize;
+    PutFixed32(header, RecordChecksum(type, payload));
+    PutFixed32(header + 4, static_cast<std::uint32_t>(payload.size()));
+    header[8] = static_cast<char>(type);
+    pieces_.push_back({header, kHeaderSize});
+    if (!payload.empty()) pieces_.push_back({const_cast<char*>(payload.data()), payload.size()});
+    bytes += kHeaderSize + payload.size();
   }
-  std::size_t written = 0;
-  while (written < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);
-    if (n > 0) {
-      written += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    const int error = n < 0 ? errno : ENOSPC;  // a zero-byte write means no space
+  if (int error = 0; !WriteAll(&error)) {
     if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) broken_ = true;
     return IoError("cannot append to", path_, error);
   }
-  size_ += buffer_.size();
+  size_ += bytes;
   return Status::Ok();
+}
+
+bool LogWriter::WriteAll(int* error) {
+  std::size_t first = 0;
+  while (first < pieces_.size()) {
+    const int count = static_cast<int>(std::min<std::size_t>(pieces_.size() - first, IOV_MAX));
+    const ssize_t n = ::writev(fd_, &pieces_[first], count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *error = n < 0 ? errno : ENOSPC;  // a zero-byte write means no space
+      return false;
+    }
+    auto left = static_cast<std::size_t>(n);
+    while (first < pieces_.size() && left >= pieces_[first].iov_len) left -= pieces_[first++].iov_len;
+    if (left > 0) {
+      pieces_[first].iov_base = static_cast<char*>(pieces_[first].iov_base) + left;
+      pieces_[first].iov_len -= left;
+    }
+  }
+  return true;
 }
 
 Status LogWriter::Sync() {

@@ -1,10 +1,13 @@
 #pragma once
 // Appends records (log_format.h) to one WAL segment file.
 
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hoptrace/store/store.h"
 #include "wal/log_format.h"
@@ -23,7 +26,8 @@ class LogWriter {
   LogWriter& operator=(const LogWriter&) = delete;
   ~LogWriter();
 
-  // Appends one record per payload with a single write. On any error the file is cut back to its
+  // Appends one record per payload with a single writev (the payloads are not copied; more than IOV_MAX
+  // pieces take several). On any error the file is cut back to its
   // size before the call, so a failed append leaves no partial record behind (when even that fails
   // the writer reports itself broken and the caller starts a new segment).
   Status AddRecords(RecordType type, std::span<const std::string_view> payloads);
@@ -40,12 +44,15 @@ class LogWriter {
 
  private:
   void Close();
+  // Writes every piece, resuming after short writes; false with the errno on failure.
+  bool WriteAll(int* error);
 
   int fd_ = -1;
   std::uint64_t size_ = 0;
   bool broken_ = false;
   std::string path_;
-  std::string buffer_;  // reused across appends
+  std::string headers_;        // the records' headers; reused across appends
+  std::vector<iovec> pieces_;  // header, payload, header, ...; reused across appends
 };
 
 }  // namespace hoptrace::store::wal
