@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -37,6 +38,8 @@ using Clock = std::chrono::steady_clock;
 // rather than a connection reset.
 constexpr std::chrono::milliseconds kLingerTimeout{2000};
 constexpr std::size_t kLingerChunkBytes = 64 * 1024;
+// A connection keeps its last request body's storage for the next request up to this size.
+constexpr std::size_t kKeptBodyBytes = 1 << 20;
 
 // Boost 1.74's Beast speaks boost::string_view.
 std::string ToString(boost::string_view text) { return std::string(text.data(), text.size()); }
@@ -121,9 +124,14 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void ReadHeader() {
     if (server_.stopping.load()) return Close();
     state_ = State::kIdle;
+    std::string body = std::move(request_.body);
     request_ = Request{};
     route_ = {};
-    parser_.emplace();
+    // The last body's storage takes the next one: a large body costs no allocation (and no fresh pages)
+    // per request on a keep-alive connection.
+    body.clear();
+    if (body.capacity() > kKeptBodyBytes) body = {};
+    parser_.emplace(std::piecewise_construct, std::make_tuple(std::move(body)));
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
     parser_->body_limit(options().max_body_bytes);
     stream_.expires_after(options().idle_timeout);
