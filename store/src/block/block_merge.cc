@@ -500,6 +500,7 @@ class BlockMerger {
       }
     }
     const SpanList spans = SortAndDeduplicate(stored);
+    if (spans.empty()) return Corruption("trace " + parts_[trace.first_part].trace_id.ToHex() + " has no spans");
     const TraceRange range{0, spans.size()};
     group_rows_.push_back(SummarizeTrace(spans, range, resource_services_, edges_, nullptr));
     SpanDecoder decoder;
