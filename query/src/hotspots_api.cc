@@ -1,11 +1,11 @@
 #include "hoptrace/query/hotspots_api.h"
 
 #include <limits>
-#include <stdexcept>
 
 #include "hoptrace/http/url.h"
 #include "hoptrace/query/duration.h"
 #include "hoptrace/query/native_api.h"
+#include "hoptrace/store/store_error.h"
 #include "text.h"
 
 namespace hoptrace::query {
@@ -85,9 +85,11 @@ store::SpanFilterPtr HotspotFilter(const analysis::HotspotOptions& options) {
 
 namespace {
 
-// The API's instrumentation answers 500 and counts it in hoptrace_query_failed_total.
+// The API's instrumentation answers 503 (the backend is down) or 500 and counts it in
+// hoptrace_query_failed_total.
 void ThrowUnlessOk(const store::Status& status, std::string_view doing) {
-  if (!status.ok()) throw std::runtime_error(std::string(doing) + ": " + status.message());
+  if (status.ok()) return;
+  throw store::StoreError(store::Status::Error(status.code(), status.message() + " (" + std::string(doing) + ")"));
 }
 
 // Two passes for a store that counts where the spans are: the spans' timing only (the critical

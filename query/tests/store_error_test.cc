@@ -67,7 +67,8 @@ TEST_F(StoreErrorTest, TheStoreThrowsInsteadOfFindingNothing) {
 TEST_F(StoreErrorTest, JaegerAndNativeEndpointsAnswer503WithTheReason) {
   for (const char* target : {"/api/traces/00000000000000010000000000000002", "/api/traces?service=checkout",
                              "/api/services", "/api/v2/traces/00000000000000010000000000000002",
-                             "/api/search?q=%7B%20duration%20%3E%3D%200ms%20%7D", "/api/v2/dependencies"}) {
+                             "/api/search?q=%7B%20duration%20%3E%3D%200ms%20%7D", "/api/v2/dependencies",
+                             "/api/v2/hotspots?service=checkout"}) {
     const auto response = http::testing::Fetch(server_->port(), "GET", target);
     ASSERT_TRUE(response) << target;
     EXPECT_EQ(response->status, 503u) << target << ": " << response->body;

@@ -38,7 +38,7 @@ store::SpanFilterPtr HotspotFilter(const analysis::HotspotOptions& options);
 
 // Scans the store and aggregates: one pass over whole traces, or, when the store counts where the
 // spans are (Store::CountsWhereStored, ClickHouse), a timing-only scan and the attribute values
-// counted by the store.
+// counted by the store. Throws store::StoreError when the store cannot answer.
 analysis::HotspotReport ComputeHotspots(store::Store& store, const HotspotParams& params);
 // The one-pass way on any store (every matching trace read whole), which the two passes must equal.
 analysis::HotspotReport AggregateWholeTraces(store::Store& store, const HotspotParams& params);
