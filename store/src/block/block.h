@@ -180,6 +180,8 @@ class BlockBuilder {
   std::unique_ptr<State> state_;
 };
 
+class BlockTraceScan;
+
 struct ReaderOptions {
   // Decompressed pages (index pages, span columns, summaries, dictionaries) kept per reader.
   std::size_t cache_bytes = 8 << 20;
@@ -225,6 +227,8 @@ class BlockReader {
   // passed over without building their spans. `visit` returns false to stop.
   using TraceVisitor = std::function<bool(const model::TraceId& trace_id, model::TraceBatch& trace)>;
   Status ScanTraces(const SearchRequest& request, const TraceVisitor& visit);
+  // The same scan a few traces at a time (BlockTraceScan::NextTraces).
+  Status StartTraceScan(const SearchRequest& request, std::unique_ptr<BlockTraceScan>* scan);
 
   // From the block's dictionaries (kept in memory since Open): sorted, unique.
   const std::vector<std::string>& Services() const;
@@ -243,6 +247,36 @@ class BlockReader {
                             BlockMeta* meta);
   explicit BlockReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
+};
+
+// Traces decoded at once by a scan: the decoded spans stay within the caches until they are visited.
+inline constexpr std::size_t kScannedTracesAtOnce = 32;
+
+// A trace a scan selected, with this block's spans of it grouped as FindTrace returns them.
+struct ScannedTrace {
+  model::TraceId trace_id;
+  model::TraceBatch trace;
+};
+
+// BlockReader::ScanTraces a few traces at a time, so that the caller may decode the next ones on one
+// thread while it visits the last ones on another. The reader must outlive it.
+class BlockTraceScan {
+ public:
+  ~BlockTraceScan();
+  BlockTraceScan(const BlockTraceScan&) = delete;
+  BlockTraceScan& operator=(const BlockTraceScan&) = delete;
+
+  // Replaces `traces` with the next (at most `max_traces`) selected traces, in scan order; leaves it
+  // empty once none is left. The spans of the traces it replaces are decoded into again (their
+  // strings and attribute slots are reused, not freed).
+  Status NextTraces(std::vector<ScannedTrace>& traces, std::size_t max_traces);
+
+  struct Impl;
+
+ private:
+  friend class BlockReader;
+  explicit BlockTraceScan(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 // Searches several blocks as one: the row groups of all of them in one order, latest traces first

@@ -412,18 +412,6 @@ model::TraceBatch ToBatch(std::vector<DecodedSpan>& spans, const Dictionaries& d
   return batch;
 }
 
-void ReturnSpans(model::TraceBatch& batch, std::vector<DecodedSpan>& spans) {
-  std::size_t next = 0;
-  for (model::ResourceSpans& resource_spans : batch.resource_spans) {
-    for (model::ScopeSpans& scope_spans : resource_spans.scope_spans) {
-      for (model::Span& span : scope_spans.spans) {
-        if (next == spans.size()) return;
-        spans[next++].span = std::move(span);
-      }
-    }
-  }
-}
-
 Status BlockReader::FindTrace(const model::TraceId& trace_id, std::optional<model::TraceBatch>* trace) {
   trace->reset();
   std::optional<std::uint64_t> ordinal;

@@ -30,9 +30,6 @@ struct DecodedSpan {
 // Groups decoded spans by resource and scope, in order of first appearance. The spans are moved
 // into the batch: a copy cost as much as the decode.
 model::TraceBatch ToBatch(std::vector<DecodedSpan>& spans, const Dictionaries& dict);
-// ToBatch's inverse: moves the batch's spans back into `spans`, so that decoding the next trace
-// into them reuses their strings and attribute slots instead of allocating.
-void ReturnSpans(model::TraceBatch& batch, std::vector<DecodedSpan>& spans);
 
 // One row group's columns and trace rows, loaded for a RowGroupDecoder (which reads them in place).
 struct LoadedRowGroup {

@@ -1,12 +1,15 @@
 // Store::ForEachTrace: the embedded store's one-pass scan visits exactly the matching traces, each
 // once and whole, wherever their spans sit (head, several blocks), and agrees with the default
-// implementation (search + lookups).
+// implementation (search + lookups); decoding on a second thread changes neither the traces nor
+// their order.
 
 #include <gtest/gtest.h>
 
 #include <map>
+#include <stdexcept>
 
 #include "engine/store_fixture.h"
+#include "span_generator.h"
 
 namespace hoptrace::store::testing {
 namespace {
@@ -83,6 +86,78 @@ TEST_F(TraceScanTest, VisitorReturningFalseStopsTheScan) {
   int visits = 0;
   ASSERT_TRUE(store_->ForEachTrace({}, [&](const model::TraceBatch&) { return ++visits < 3; }).ok());
   EXPECT_EQ(visits, 3);
+}
+
+// Every visited trace, in visit order.
+std::vector<model::TraceBatch> ScanInOrder(Store& store) {
+  std::vector<model::TraceBatch> visited;
+  const Status status = store.ForEachTrace({}, [&](const model::TraceBatch& trace) {
+    visited.push_back(trace);
+    return true;
+  });
+  EXPECT_TRUE(status.ok()) << status.message();
+  return visited;
+}
+
+class MultiBlockScanTest : public StoreTest {
+ protected:
+  // Three blocks of three row groups each (generated traces, ~4,096 spans a group), a trace in two
+  // blocks and one with a late span in the head: both scan paths, decoded and assembled.
+  void SetUp() override {
+    Open();
+    for (std::uint64_t chunk = 1; chunk <= kBlocks; ++chunk) {
+      const GeneratedSpans spans = GenerateSpans(kSpansPerBlock, {.seed = chunk * 100'000'000});
+      traces_ += spans.TraceIds().size();
+      WriteOk(spans.ToBatch());
+      if (chunk >= 2) WriteOk(BatchOf("late", {RichSpan(0, chunk, kEpoch)}));  // trace 0 in blocks 2 and 3
+      if (chunk == 1) first_block_trace_ = spans.spans.front().span.trace_id;
+      ASSERT_TRUE(store_->CutHead(true).ok());
+    }
+    model::Span late = RichSpan(0, 2, kEpoch);
+    late.trace_id = first_block_trace_;
+    WriteOk(BatchOf("late", {late}));
+    ++traces_;  // trace 0
+    ASSERT_EQ(store_->stats().blocks, kBlocks);
+  }
+
+  static constexpr std::size_t kBlocks = 3;
+  static constexpr std::size_t kSpansPerBlock = 9'000;
+  std::size_t traces_ = 0;
+  model::TraceId first_block_trace_;
+};
+
+TEST_F(MultiBlockScanTest, DecodingOnASecondThreadVisitsTheSameTracesInTheSameOrder) {
+  const std::vector<model::TraceBatch> two_threads = ScanInOrder(*store_);
+  EmbeddedStoreOptions one_thread = Options();
+  one_thread.scan_decode_thread = false;
+  Open(one_thread);
+  ASSERT_EQ(two_threads.size(), traces_);
+
+  std::size_t visited = 0, different = 0;
+  const Status status = store_->ForEachTrace({}, [&](const model::TraceBatch& trace) {
+    different += visited >= two_threads.size() || trace != two_threads[visited];
+    ++visited;
+    return true;
+  });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(visited, traces_);
+  EXPECT_EQ(different, 0u);
+}
+
+TEST_F(MultiBlockScanTest, AStoppingOrThrowingVisitorEndsTheDecodingThread) {
+  std::size_t visits = 0;
+  ASSERT_TRUE(store_->ForEachTrace({}, [&](const model::TraceBatch&) { return ++visits < 5; }).ok());
+  EXPECT_EQ(visits, 5u);
+  visits = 0;
+  const auto throw_at_five = [&](const model::TraceBatch&) {
+    if (++visits == 5) throw std::runtime_error("visitor failed");
+    return true;
+  };
+  EXPECT_THROW(static_cast<void>(store_->ForEachTrace({}, throw_at_five)), std::runtime_error);
+  EXPECT_EQ(visits, 5u);
+  visits = 0;
+  ASSERT_TRUE(store_->ForEachTrace({}, [&](const model::TraceBatch&) { return ++visits > 0; }).ok());
+  EXPECT_EQ(visits, traces_);  // the store scans again, whole
 }
 
 }  // namespace

@@ -81,6 +81,10 @@ struct EmbeddedStoreOptions {
   bool background = true;
   std::chrono::milliseconds maintenance_interval{1000};
 
+  // ForEachTrace decodes the next row groups on a second thread while the caller visits the last
+  // ones (same traces, same order). false: one thread does both (a single-core machine).
+  bool scan_decode_thread = true;
+
   metrics::Registry* metrics = nullptr;  // null: the store keeps its own (see metrics())
   // One line per notable event (recovery summary, skipped WAL damage, quarantine). Null: std::clog.
   std::function<void(std::string_view)> log;
@@ -125,8 +129,9 @@ class EmbeddedStore final : public Store {
   std::vector<std::string> Services(const TimeRange& range = {}) override;
   std::vector<Operation> Operations(std::string_view service, const TimeRange& range = {}) override;
   std::vector<DependencyLink> Dependencies(const TimeRange& range) override;
-  // One pass over the blocks in the range (each row group decoded once); traces with spans in the
-  // head or in several blocks are assembled by GetTrace.
+  // One pass over the blocks in the range (each row group decoded once, on a second thread unless
+  // options.scan_decode_thread is false); traces with spans in the head or in several blocks are
+  // assembled by GetTrace.
   Status ForEachTrace(const TraceScan& scan, const TraceVisitor& visit) override;
 
   // Maintenance, also run by the background thread. CutHead cuts the traces that are idle or too
