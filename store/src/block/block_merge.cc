@@ -106,10 +106,7 @@ struct CopiedSpanFacts {
 class SpanColumnCopier {
  public:
   Status Open(const std::vector<SectionData>& columns) {
-    if (!SplitStreams(*columns[kIntrinsicsColumn], kIntrinsicStreams, &intrinsics_) ||
-        !SplitStreams(*columns[kIdsColumn], kIdStreams, &ids_) ||
-        !SplitStreams(*columns[kAttributesColumn], kAttributeStreams, &attributes_) ||
-        !SplitStreams(*columns[kDetailsColumn], kDetailStreams, &details_)) {
+    if (!SplitSpanColumns(columns, &intrinsics_, &ids_, &attributes_, &details_)) {
       return Corruption("malformed row group streams");
     }
     return Status::Ok();

@@ -169,13 +169,18 @@ std::size_t BlockReader::State::GroupOf(std::uint64_t trace_ordinal) const {
 }
 
 // ---- RowGroupDecoder ----
+bool SplitSpanColumns(const std::vector<SectionData>& columns, std::vector<Decoder>* intrinsics,
+                      std::vector<Decoder>* ids, std::vector<Decoder>* attributes, std::vector<Decoder>* details) {
+  return SplitStreams(*columns[kIntrinsicsColumn], kIntrinsicStreams, intrinsics) &&
+         SplitStreams(*columns[kIdsColumn], kIdStreams, ids) &&
+         SplitStreams(*columns[kAttributesColumn], kAttributeStreams, attributes) &&
+         SplitStreams(*columns[kDetailsColumn], kDetailStreams, details);
+}
+
 Status RowGroupDecoder::Init(const std::vector<SectionData>& columns, const std::vector<TraceRow>* traces) {
   traces_ = traces;
   next_trace_ = 0;
-  if (!SplitStreams(*columns[kIntrinsicsColumn], kIntrinsicStreams, &intrinsics_) ||
-      !SplitStreams(*columns[kIdsColumn], kIdStreams, &ids_) ||
-      !SplitStreams(*columns[kAttributesColumn], kAttributeStreams, &attributes_) ||
-      !SplitStreams(*columns[kDetailsColumn], kDetailStreams, &details_)) {
+  if (!SplitSpanColumns(columns, &intrinsics_, &ids_, &attributes_, &details_)) {
     return Corruption("malformed row group streams");
   }
   return Status::Ok();

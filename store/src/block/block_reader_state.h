@@ -20,6 +20,11 @@ struct Dictionaries {
 
 using SectionData = std::shared_ptr<const std::string>;
 
+// Splits a row group's four span columns into their streams; false when one is malformed. The
+// decoder and the streaming merge both read spans column by column from these.
+bool SplitSpanColumns(const std::vector<SectionData>& columns, std::vector<Decoder>* intrinsics,
+                      std::vector<Decoder>* ids, std::vector<Decoder>* attributes, std::vector<Decoder>* details);
+
 // A decoded span with the ids of its resource and scope in the dictionaries.
 struct DecodedSpan {
   model::Span span;
