@@ -58,14 +58,15 @@ std::size_t FindEntry(const TraceView& view, std::string_view service, std::stri
   return entry;
 }
 
-// The entry span and its descendants as a trace of their own, the entry its root: its critical
-// path is the entry's (the callers' time around it is not the entry's latency).
+// The IDs of the view's spans: an entry's subtree, for a store that counts its attribute values.
 std::vector<model::SpanId> SpanIdsOf(const TraceView& view) {
   std::vector<model::SpanId> ids(view.size());
   for (std::size_t node = 0; node < view.size(); ++node) ids[node] = view.node(node).span->span_id;
   return ids;
 }
 
+// The entry span and its descendants as a trace of their own, the entry its root: its critical
+// path is the entry's (the callers' time around it is not the entry's latency).
 model::TraceBatch SubtreeBatch(const TraceView& view, std::size_t entry) {
   model::TraceBatch batch;
   std::unordered_map<const model::Resource*, std::size_t> slot_of;
