@@ -53,19 +53,18 @@ class BlockCorruptionTest : public ::testing::Test {
     ASSERT_TRUE(builder.Finish(dir_.path() / "good.block", nullptr).ok());
     good_ = ReadFile(dir_.path() / "good.block");
     ASSERT_TRUE(Exercise(dir_.path() / "good.block", trace_ids_).ok());
+    ASSERT_TRUE(DecodeFooter(std::string_view(good_).substr(good_.size() - kFooterSize), &footer_).ok());
+    ASSERT_TRUE(
+        DecodeDirectory(std::string_view(good_).substr(footer_.directory_offset, footer_.directory_bytes),
+                        footer_.directory_offset, &sections_)
+            .ok());
   }
 
   // The sections as the directory lists them, plus the directory and the footer.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> Regions() const {
-    Footer footer;
-    EXPECT_TRUE(DecodeFooter(std::string_view(good_).substr(good_.size() - kFooterSize), &footer).ok());
-    std::vector<SectionHandle> sections;
-    EXPECT_TRUE(DecodeDirectory(std::string_view(good_).substr(footer.directory_offset, footer.directory_bytes),
-                                footer.directory_offset, &sections)
-                    .ok());
     std::vector<std::pair<std::uint64_t, std::uint64_t>> regions;
-    for (const SectionHandle& section : sections) regions.emplace_back(section.offset, section.stored_bytes);
-    regions.emplace_back(footer.directory_offset, footer.directory_bytes);
+    for (const SectionHandle& section : sections_) regions.emplace_back(section.offset, section.stored_bytes);
+    regions.emplace_back(footer_.directory_offset, footer_.directory_bytes);
     regions.emplace_back(good_.size() - kFooterSize, kFooterSize);
     return regions;
   }
@@ -78,6 +77,8 @@ class BlockCorruptionTest : public ::testing::Test {
   TempDir dir_;
   std::vector<model::TraceId> trace_ids_;
   std::string good_;
+  Footer footer_;                        // good_'s
+  std::vector<SectionHandle> sections_;  // good_'s directory
 };
 
 TEST_F(BlockCorruptionTest, AFlippedByteInAnySectionIsCorruption) {
@@ -126,20 +127,14 @@ TEST_F(BlockCorruptionTest, MissingFileIsNotFound) {
 // Garbage that passes the checksums (a buggy writer, or a collision): the decoders must still
 // stay in bounds. Each section's payload is replaced by random bytes with a valid checksum.
 TEST_F(BlockCorruptionTest, GarbageWithValidChecksumsIsRejectedSafely) {
-  Footer footer;
-  ASSERT_TRUE(DecodeFooter(std::string_view(good_).substr(good_.size() - kFooterSize), &footer).ok());
-  std::vector<SectionHandle> sections;
-  ASSERT_TRUE(DecodeDirectory(std::string_view(good_).substr(footer.directory_offset, footer.directory_bytes),
-                              footer.directory_offset, &sections)
-                  .ok());
   std::mt19937_64 rng(5);
-  for (std::size_t slot = 0; slot < sections.size(); ++slot) {
+  for (std::size_t slot = 0; slot < sections_.size(); ++slot) {
     for (int attempt = 0; attempt < 4; ++attempt) {
       // Raw codec, random payload of a random small size, appended before a new directory.
-      std::string body = good_.substr(0, footer.directory_offset);
+      std::string body = good_.substr(0, footer_.directory_offset);
       std::string garbage(rng() % 64, '\0');
       for (char& c : garbage) c = static_cast<char>(attempt % 2 ? rng() % 4 : rng());  // small values look like varints
-      std::vector<SectionHandle> damaged = sections;
+      std::vector<SectionHandle> damaged = sections_;
       damaged[slot] = {body.size(), garbage.size(), garbage.size(), Checksum(garbage), kCodecRaw};
       body += garbage;
       const std::string directory = EncodeDirectory(damaged);
