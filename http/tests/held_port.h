@@ -3,6 +3,7 @@
 // server does when the other side is down, mute, or already there.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace hoptrace::http::testing {
@@ -20,6 +21,7 @@ class HeldLocalPort {
 
  protected:
   explicit HeldLocalPort(bool listen);  // throws std::system_error when no port can be held
+  HeldLocalPort(int socket, std::uint16_t port);  // takes a socket bound to `port`
 
  private:
   int socket_ = -1;
@@ -37,6 +39,18 @@ class ClosedLocalPort : public HeldLocalPort {
 class SilentLocalPort : public HeldLocalPort {
  public:
   SilentLocalPort() : HeldLocalPort(/*listen=*/true) {}
+};
+
+// A given port kept from the kernel's picks while the server that owns it is down (connections are
+// refused), yet open to that server's own bind when it comes back: with SO_REUSEADDR on both, a socket
+// that only binds lets another listen beside it, while a bind without it (port 0 or this port) fails.
+class ReservedLocalPort : public HeldLocalPort {
+ public:
+  // nullptr when the port is in use; port 0 reserves one the kernel picks.
+  static std::unique_ptr<ReservedLocalPort> TryReserve(std::uint16_t port);
+
+ private:
+  ReservedLocalPort(int socket, std::uint16_t port) : HeldLocalPort(socket, port) {}
 };
 
 }  // namespace hoptrace::http::testing

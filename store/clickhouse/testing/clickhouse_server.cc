@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <fstream>
@@ -98,6 +99,8 @@ std::unique_ptr<ClickHouseServer> ClickHouseServer::Start(const fs::path& dir, P
   return nullptr;
 }
 
+ClickHouseServer::ClickHouseServer(fs::path dir, Ports ports) : dir_(std::move(dir)), ports_(ports) {}
+
 std::unique_ptr<ClickHouseServer> ClickHouseServer::StartOn(const fs::path& dir, Ports ports,
                                                             const std::string& remote_servers, Launched* launched,
                                                             std::string* error) {
@@ -140,31 +143,58 @@ ClickHouseServer::Launched ClickHouseServer::Launch(std::string* error) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   *error = "clickhouse-server did not answer within 30 s; see " + output;
-  Stop();
+  Terminate(/*reserve_ports=*/false);
   return Launched::kNoAnswer;
 }
 
 void ClickHouseServer::Stop() {
+  Terminate(/*reserve_ports=*/true);
+}
+
+void ClickHouseServer::Terminate(bool reserve_ports) {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 200; ++i) {  // 10 s
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Polled often: the shorter the time between the server closing a port and this reserving it,
+  // the smaller the chance that another process binds it in between.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (reserve_ports) ReserveFreedPorts();
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  if (reserve_ports) ReserveFreedPorts();
+}
+
+void ClickHouseServer::ReserveFreedPorts() {
+  for (const int port : {ports_.http, ports_.tcp}) {
+    const bool reserved = std::any_of(reserved_ports_.begin(), reserved_ports_.end(),
+                                      [&](const auto& reservation) { return reservation->port() == port; });
+    if (reserved) continue;
+    auto reservation = http::testing::ReservedLocalPort::TryReserve(static_cast<std::uint16_t>(port));
+    if (reservation) reserved_ports_.push_back(std::move(reservation));
+  }
 }
 
 bool ClickHouseServer::Restart(std::string* error) {
   Stop();
-  return Launch(error) == Launched::kReady;
+  if (reserved_ports_.size() < 2) {
+    *error = "a port of the stopped clickhouse-server was taken before it could be reserved";
+    reserved_ports_.clear();
+    return false;
+  }
+  const Launched launched = Launch(error);  // the server binds beside the reservations (SO_REUSEADDR)
+  reserved_ports_.clear();
+  return launched == Launched::kReady;
 }
 
-ClickHouseServer::~ClickHouseServer() { Stop(); }
+ClickHouseServer::~ClickHouseServer() {
+  Terminate(/*reserve_ports=*/false);
+}
 
 // Each shard's config names both shards' ports, so a shard that loses its port restarts the cluster
 // on fresh ones.

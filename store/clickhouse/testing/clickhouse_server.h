@@ -6,7 +6,7 @@
 // A port picked free is released before the server binds it, so a parallel test may take it first:
 // then this server exits at start while /ping would reach the other one. Each launch therefore names
 // its server with a macro of its own and waits for that name, and a start on picked ports that exits
-// is tried again on fresh ones.
+// is tried again on fresh ones. A stopped server's ports stay reserved until it restarts on them.
 
 #include <sys/types.h>
 
@@ -14,6 +14,10 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace hoptrace::http::testing {
+class ReservedLocalPort;
+}
 
 namespace hoptrace::store::testing {
 
@@ -36,24 +40,29 @@ class ClickHouseServer {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(ports_.http); }
   const Ports& ports() const { return ports_; }
 
-  void Stop();     // SIGTERM, then SIGKILL after a few seconds; the data stays
-  bool Restart(std::string* error);  // the same config and data
+  // SIGTERM, then SIGKILL after a few seconds; the data stays. Each port is reserved the moment the
+  // server lets it go, so that no parallel test's server takes it before Restart.
+  void Stop();
+  bool Restart(std::string* error);  // the same config, data and ports
 
  private:
   friend struct ClickHouseCluster;
   enum class Launched { kReady, kExitedAtStart, kNoAnswer };
 
-  ClickHouseServer(std::filesystem::path dir, Ports ports) : dir_(std::move(dir)), ports_(ports) {}
+  ClickHouseServer(std::filesystem::path dir, Ports ports);
   // One start on the ports given; `launched` says whether fresh ports could help.
   static std::unique_ptr<ClickHouseServer> StartOn(const std::filesystem::path& dir, Ports ports,
                                                    const std::string& remote_servers, Launched* launched,
                                                    std::string* error);
   Launched Launch(std::string* error);
+  void Terminate(bool reserve_ports);  // SIGTERM, then SIGKILL after a few seconds
+  void ReserveFreedPorts();
 
   std::filesystem::path dir_;
   Ports ports_;
   std::string instance_;  // the macro this server answers with
   pid_t pid_ = -1;
+  std::vector<std::unique_ptr<http::testing::ReservedLocalPort>> reserved_ports_;  // while stopped
 };
 
 // Two servers in `dir`/shard1 and `dir`/shard2 forming cluster `name`, one shard each.
