@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -79,6 +80,19 @@ int WithGeneratedClickHouse(std::string_view name, std::size_t spans,
   }
   std::filesystem::remove_all(dir);
   return exit_status;
+}
+
+int GeneratedClickHouseMain(
+    int argc, char** argv, const std::string& description, std::string_view name, std::size_t default_runs,
+    const std::function<void(const GeneratedClickHouse&, std::size_t runs)>& measure) {
+  CLI::App app{description};
+  std::size_t spans = 200'000;
+  std::size_t runs = default_runs;
+  app.add_option("--spans", spans, "Spans to store")->capture_default_str();
+  app.add_option("--runs", runs, "Runs of each way")->capture_default_str()->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+  return WithGeneratedClickHouse(name, spans,
+                                 [&](const GeneratedClickHouse& stored) { measure(stored, runs); });
 }
 
 RunCost TimeRuns(std::size_t runs, const std::function<void()>& run) {

@@ -24,6 +24,12 @@ struct GeneratedClickHouse {
 int WithGeneratedClickHouse(std::string_view name, std::size_t spans,
                             const std::function<void(const GeneratedClickHouse&)>& measure);
 
+// The whole main of such a benchmark: parses --spans (default 200,000) and --runs (default
+// `default_runs`) from the command line, then WithGeneratedClickHouse calls `measure` with the runs.
+int GeneratedClickHouseMain(int argc, char** argv, const std::string& description, std::string_view name,
+                            std::size_t default_runs,
+                            const std::function<void(const GeneratedClickHouse&, std::size_t runs)>& measure);
+
 // `runs` calls of `run`: the median wall time, and this process's CPU time per call (getrusage, user
 // + system: decoding and aggregating here, not ClickHouse's work).
 struct RunCost {

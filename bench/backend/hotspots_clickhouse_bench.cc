@@ -10,7 +10,6 @@
 // read_rows, read_bytes, result_bytes), and whether both reports are the same JSON.
 // Usage: hotspots_clickhouse_bench [--spans N] [--runs R]. Not a test: figures for docs/benchmarks.md.
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <iomanip>
@@ -114,13 +113,7 @@ void Run(const GeneratedClickHouse& bench, std::size_t runs) {
 }  // namespace hoptrace::bench
 
 int main(int argc, char** argv) {
-  using namespace hoptrace;
-  CLI::App app{"Hotspots on ClickHouse: whole traces aggregated here vs timing-only scan + counts in SQL"};
-  std::size_t spans = 200'000;
-  std::size_t runs = 3;
-  app.add_option("--spans", spans, "Spans to store")->capture_default_str();
-  app.add_option("--runs", runs, "Runs of each way")->capture_default_str()->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
-  return bench::WithGeneratedClickHouse("hotspots-ch-bench", spans,
-                                        [&](const bench::GeneratedClickHouse& stored) { bench::Run(stored, runs); });
+  return hoptrace::bench::GeneratedClickHouseMain(
+      argc, argv, "Hotspots on ClickHouse: whole traces aggregated here vs timing-only scan + counts in SQL",
+      "hotspots-ch-bench", /*default_runs=*/3, hoptrace::bench::Run);
 }

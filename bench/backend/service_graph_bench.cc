@@ -5,7 +5,6 @@
 // aggregating here, not ClickHouse's work), and whether both ways give the same edges and quantiles.
 // Usage: service_graph_bench [--spans N] [--runs R]. Not a test: figures for docs/benchmarks.md.
 
-#include <CLI/CLI.hpp>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -62,13 +61,7 @@ void Run(const GeneratedClickHouse& bench, std::size_t runs) {
 }  // namespace hoptrace::bench
 
 int main(int argc, char** argv) {
-  using namespace hoptrace;
-  CLI::App app{"Service graph edges on ClickHouse: aggregated in SQL vs read through ForEachTrace"};
-  std::size_t spans = 200'000;
-  std::size_t runs = 5;
-  app.add_option("--spans", spans, "Spans to store")->capture_default_str();
-  app.add_option("--runs", runs, "Runs of each way")->capture_default_str()->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
-  return bench::WithGeneratedClickHouse("service-graph-bench", spans,
-                                        [&](const bench::GeneratedClickHouse& stored) { bench::Run(stored, runs); });
+  return hoptrace::bench::GeneratedClickHouseMain(
+      argc, argv, "Service graph edges on ClickHouse: aggregated in SQL vs read through ForEachTrace",
+      "service-graph-bench", /*default_runs=*/5, hoptrace::bench::Run);
 }
