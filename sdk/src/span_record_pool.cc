@@ -32,6 +32,12 @@ constexpr std::size_t kRefillRecords = 256;
 constexpr std::size_t kWarmAttributeSlots = 4;
 constexpr std::size_t kWarmKeyCapacity = 32;
 
+// A record and the buffers MakeAttributeBuffers gives it, allocated right after it: what the next span
+// will touch (the allocator's chunk headers included). Only a prefetch distance: a record whose buffers
+// lie elsewhere just gets its own lines fetched early.
+constexpr std::size_t kRecordFootprint = sizeof(SpanRecord) + kWarmAttributeSlots * sizeof(model::Attribute) +
+                                         kWarmAttributeSlots * (kWarmKeyCapacity + 16) + 2 * 16;
+
 void MakeAttributeBuffers(SpanRecord& record) {
   model::Attributes& attributes = record.span.attributes;
   attributes.reserve(kWarmAttributeSlots);
@@ -59,12 +65,14 @@ SpanRecordPool::SpanRecordPool(std::size_t capacity, std::size_t stripes)
     : free_(StripeCapacity(capacity, stripes) * stripes, stripes), capacity_(capacity) {
   const std::size_t rings = free_.stripe_count();
   const std::size_t per_ring = std::min(kStartingRecordsPerRing, (capacity + rings - 1) / rings);
-  // Each ring gets a run of records allocated one after the other, and their buffers after them all:
-  // a thread going through its records in order walks memory in order, which the hardware prefetchers
-  // follow.
+  // Each ring gets a run of records allocated one after the other, each followed by its buffers: a
+  // thread going through its records in order walks memory in order, which the hardware prefetchers
+  // follow, and PrefetchNext fetches a record and its buffers as one run.
   std::vector<SpanRecord*> records(capacity);
-  for (SpanRecord*& record : records) record = new SpanRecord();
-  for (SpanRecord* record : records) MakeAttributeBuffers(*record);
+  for (SpanRecord*& record : records) {
+    record = new SpanRecord();
+    MakeAttributeBuffers(*record);
+  }
   allocated_.store(capacity, std::memory_order_relaxed);
   reserve_.reserve(capacity);
   for (std::size_t i = 0; i < capacity; ++i) {
@@ -108,7 +116,7 @@ void SpanRecordPool::PrefetchNext(std::size_t stripe) const {
   const SpanRecord* next = free_.PeekApprox(stripe);
   if (next == nullptr) return;
   const auto* bytes = reinterpret_cast<const char*>(next);
-  for (std::size_t offset = 0; offset < sizeof(SpanRecord); offset += 64) __builtin_prefetch(bytes + offset, 1);
+  for (std::size_t offset = 0; offset < kRecordFootprint; offset += 64) __builtin_prefetch(bytes + offset, 1);
 }
 
 void SpanRecordPool::Release(SpanRecord* record) {
