@@ -23,6 +23,12 @@ class RowBinaryWriter {
   void Number(T value) {  // UInt8..UInt64, Int64, Float64: the host is little-endian (x86-64, arm64)
     Fixed(&value, sizeof(value));
   }
+  // An Array column: the element count, then `write` of each element.
+  template <typename Elements, typename Write>
+  void Array(const Elements& elements, Write write) {
+    VarUInt(elements.size());
+    for (const auto& element : elements) write(element);
+  }
 
  private:
   std::string* out_;

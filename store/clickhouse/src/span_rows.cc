@@ -162,29 +162,21 @@ void WriteTypedAttributes(RowBinaryWriter& out, const Attributes& attributes) {
 }
 
 void WriteEvents(RowBinaryWriter& out, const model::Span& span) {
-  out.VarUInt(span.events.size());
-  for (const model::Event& event : span.events) out.Number(event.time_unix_nano);
-  out.VarUInt(span.events.size());
-  for (const model::Event& event : span.events) out.String(event.name);
-  out.VarUInt(span.events.size());
-  for (const model::Event& event : span.events) out.String(EncodeAttributes(event.attributes));
-  out.VarUInt(span.events.size());
-  for (const model::Event& event : span.events) out.Number(event.dropped_attributes_count);
+  out.Array(span.events, [&](const model::Event& event) { out.Number(event.time_unix_nano); });
+  out.Array(span.events, [&](const model::Event& event) { out.String(event.name); });
+  out.Array(span.events, [&](const model::Event& event) { out.String(EncodeAttributes(event.attributes)); });
+  out.Array(span.events, [&](const model::Event& event) { out.Number(event.dropped_attributes_count); });
 }
 
 void WriteLinks(RowBinaryWriter& out, const model::Span& span) {
-  out.VarUInt(span.links.size());
-  for (const model::Link& link : span.links) out.Fixed(link.trace_id.data(), model::TraceId::kSize);
-  out.VarUInt(span.links.size());
-  for (const model::Link& link : span.links) out.Fixed(link.span_id.data(), model::SpanId::kSize);
-  out.VarUInt(span.links.size());
-  for (const model::Link& link : span.links) out.String(link.trace_state);
-  out.VarUInt(span.links.size());
-  for (const model::Link& link : span.links) out.String(EncodeAttributes(link.attributes));
-  out.VarUInt(span.links.size());
-  for (const model::Link& link : span.links) out.Number(link.dropped_attributes_count);
-  out.VarUInt(span.links.size());
-  for (const model::Link& link : span.links) out.Number(link.flags);
+  out.Array(span.links,
+            [&](const model::Link& link) { out.Fixed(link.trace_id.data(), model::TraceId::kSize); });
+  out.Array(span.links,
+            [&](const model::Link& link) { out.Fixed(link.span_id.data(), model::SpanId::kSize); });
+  out.Array(span.links, [&](const model::Link& link) { out.String(link.trace_state); });
+  out.Array(span.links, [&](const model::Link& link) { out.String(EncodeAttributes(link.attributes)); });
+  out.Array(span.links, [&](const model::Link& link) { out.Number(link.dropped_attributes_count); });
+  out.Array(span.links, [&](const model::Link& link) { out.Number(link.flags); });
 }
 
 void WriteSpanRow(RowBinaryWriter& out, const model::ResourceSpans& resource_spans, const model::ScopeSpans& scope_spans,
