@@ -3,6 +3,7 @@
 // Also the writing pieces the merge shares (block_writer.h).
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 
 #include "block/block.h"
@@ -31,38 +32,70 @@ const model::Span* SpanDecoder::Decode(const StoredSpan& stored) {
   return otlp::wire::DecodeSpan(stored.fields.encoded, &scratch_) ? &scratch_ : nullptr;
 }
 
-// Sorts compact keys: the spans themselves are large and scattered.
+namespace {
+
+// An ID as big-endian words: comparing them orders IDs as their bytes do, without memcmp.
+template <std::size_t N>
+std::uint64_t IdWord(const model::ByteId<N>& id, std::size_t word) {
+  std::uint64_t value;
+  std::memcpy(&value, id.data() + 8 * word, 8);
+  return __builtin_bswap64(value);
+}
+
+}  // namespace
+
+// Sorts compact keys: the spans themselves are large and scattered. One sort by trace and span ID
+// finds the duplicates; then each trace's (few) spans are sorted by start on their own.
 SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
   struct Key {
-    model::TraceId trace_id;
-    model::SpanId span_id;
+    std::uint64_t trace_high = 0;
+    std::uint64_t trace_low = 0;
+    std::uint64_t span_id = 0;
     std::uint64_t start = 0;
     std::uint32_t index = 0;  // order of Add
+    bool SameSpan(const Key& other) const {
+      return trace_high == other.trace_high && trace_low == other.trace_low && span_id == other.span_id;
+    }
+    bool SameTrace(const Key& other) const { return trace_high == other.trace_high && trace_low == other.trace_low; }
   };
   std::vector<Key> keys;
   keys.reserve(stored.size());
   for (std::size_t i = 0; i < stored.size(); ++i) {
     const EncodedSpan& span = stored[i].fields;
-    keys.push_back({span.trace_id, span.span_id, span.start_unix_nanos, static_cast<std::uint32_t>(i)});
+    keys.push_back({IdWord(span.trace_id, 0), IdWord(span.trace_id, 1), IdWord(span.span_id, 0), span.start_unix_nanos,
+                    static_cast<std::uint32_t>(i)});
   }
   std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
+    if (a.trace_high != b.trace_high) return a.trace_high < b.trace_high;
+    if (a.trace_low != b.trace_low) return a.trace_low < b.trace_low;
     if (a.span_id != b.span_id) return a.span_id < b.span_id;
     return a.index < b.index;
   });
-  keys.erase(std::unique(keys.begin(), keys.end(),
-                         [](const Key& a, const Key& b) { return a.trace_id == b.trace_id && a.span_id == b.span_id; }),
-             keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.SameSpan(b); }), keys.end());
   // Within a trace by start time: start deltas stay small and parents usually come first.
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    if (a.trace_id != b.trace_id) return a.trace_id < b.trace_id;
-    if (a.start != b.start) return a.start < b.start;
-    return a.span_id < b.span_id;
-  });
+  for (auto first = keys.begin(); first != keys.end();) {
+    const auto last = std::find_if(first, keys.end(), [&](const Key& key) { return !key.SameTrace(*first); });
+    std::sort(first, last, [](const Key& a, const Key& b) {
+      return a.start != b.start ? a.start < b.start : a.span_id < b.span_id;
+    });
+    first = last;
+  }
   SpanList spans;
   spans.reserve(keys.size());
   for (const Key& key : keys) spans.push_back(&stored[key.index]);
   return spans;
+}
+
+SpanPositions::SpanPositions(const SpanList& spans, TraceRange trace) {
+  entries_.reserve(trace.end - trace.begin);
+  for (std::size_t i = trace.begin; i < trace.end; ++i) entries_.push_back({spans[i]->fields.span_id, i - trace.begin});
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.span_id < b.span_id; });
+}
+
+std::size_t SpanPositions::Find(const model::SpanId& span_id) const {
+  const auto it = std::lower_bound(entries_.begin(), entries_.end(), span_id,
+                                   [](const Entry& entry, const model::SpanId& id) { return entry.span_id < id; });
+  return it != entries_.end() && it->span_id == span_id ? it->position : kAbsent;
 }
 
 void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::string>* services,
@@ -91,7 +124,7 @@ TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, const std::vect
   row.trace_id = spans[trace.begin]->fields.trace_id;
   row.start = spans[trace.begin]->fields.start_unix_nanos;
   std::uint64_t end = 0;
-  std::unordered_map<model::SpanId, std::uint32_t, model::IdHash> span_services;
+  const SpanPositions positions(spans, trace);
   std::size_t root = trace.begin;  // the earliest span unless a real root exists
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
     const EncodedSpan& span = spans[i]->fields;
@@ -103,13 +136,12 @@ TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, const std::vect
       root = i;
     }
     row.services.push_back(service);
-    span_services.emplace(span.span_id, service);
     if (operations != nullptr) operations->emplace(service, span.name, span.kind);
   }
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
-    const auto parent = span_services.find(spans[i]->fields.parent_span_id);
-    if (parent == span_services.end()) continue;
-    edges.Add(parent->second, resource_services[spans[i]->resource],
+    const std::size_t parent = positions.Find(spans[i]->fields.parent_span_id);
+    if (parent == SpanPositions::kAbsent) continue;
+    edges.Add(resource_services[spans[trace.begin + parent]->resource], resource_services[spans[i]->resource],
               spans[i]->fields.status_code == model::StatusCode::kError);
   }
   row.duration = end > row.start ? end - row.start : 0;
@@ -131,8 +163,7 @@ AttributeStreams NestedOut(StreamSetWriter& details) {
 }  // namespace
 
 bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace) {
-  std::unordered_map<model::SpanId, std::size_t, model::IdHash> positions;
-  for (std::size_t i = trace.begin; i < trace.end; ++i) positions.emplace(spans[i]->fields.span_id, i - trace.begin);
+  const SpanPositions positions(spans, trace);
   std::uint64_t previous_start = spans[trace.begin]->fields.start_unix_nanos;
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
     const model::Span* span = decoder_.Decode(*spans[i]);
@@ -158,15 +189,14 @@ void RowGroupEncoder::AddIntrinsics(const model::Span& span, const StoredSpan& s
   out[kDurations].PutSigned(static_cast<std::int64_t>(span.end_time_unix_nano - span.start_time_unix_nano));
 }
 
-void RowGroupEncoder::AddIds(const model::Span& span,
-                             const std::unordered_map<model::SpanId, std::size_t, model::IdHash>& positions,
-                             std::size_t position) {
+void RowGroupEncoder::AddIds(const model::Span& span, const SpanPositions& positions, std::size_t position) {
   StreamSetWriter& out = out_.ids;
   out[kSpanIds].PutId(span.span_id);
+  const std::size_t parent = span.parent_span_id.IsValid() ? positions.Find(span.parent_span_id) : SpanPositions::kAbsent;
   if (!span.parent_span_id.IsValid()) {
     out[kParentRefs].PutVarint(kParentNone);
-  } else if (const auto it = positions.find(span.parent_span_id); it != positions.end()) {
-    const auto distance = static_cast<std::int64_t>(position) - static_cast<std::int64_t>(it->second);
+  } else if (parent != SpanPositions::kAbsent) {
+    const auto distance = static_cast<std::int64_t>(position) - static_cast<std::int64_t>(parent);
     out[kParentRefs].PutVarint(kParentInTrace + ((static_cast<std::uint64_t>(distance) << 1) ^
                                                  static_cast<std::uint64_t>(distance >> 63)));
   } else {

@@ -4,7 +4,9 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <type_traits>
+#include <utility>
 
 namespace hoptrace::store::block {
 
@@ -189,25 +191,65 @@ Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<Se
 }
 
 // ---- Strings ----
+namespace {
+std::uint64_t StringHash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
+}  // namespace
+
+std::size_t StringDictionaryBuilder::Probe(std::string_view text, std::uint64_t hash) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.count == 0 || (slot.hash == hash && slot.text == text)) return i;
+  }
+}
+
+void StringDictionaryBuilder::Grow() {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<std::size_t>(64, slots_.size() * 2)));
+  for (const Slot& slot : old) {
+    if (slot.count != 0) slots_[Probe(slot.text, slot.hash)] = slot;
+  }
+}
+
+void StringDictionaryBuilder::Count(std::string_view text, std::uint64_t times) {
+  if (times == 0) return;
+  if (2 * (used_ + 1) > slots_.size()) Grow();
+  const std::uint64_t hash = StringHash(text);
+  Slot& slot = slots_[Probe(text, hash)];
+  if (slot.count == 0) {
+    slot.text = text;
+    slot.hash = hash;
+    ++used_;
+  }
+  slot.count += times;
+}
+
 const std::vector<std::string>& StringDictionaryBuilder::Build() {
-  std::vector<std::pair<std::uint64_t, std::string_view>> frequent;
-  for (const auto& [text, count] : counts_) {
-    if (count >= 2) frequent.emplace_back(count, text);
+  std::vector<Slot> frequent;
+  for (const Slot& slot : slots_) {
+    if (slot.count >= 2) frequent.push_back(slot);
   }
   // Most frequent first; ties by text so a block's bytes do not depend on hash order.
   std::sort(frequent.begin(), frequent.end(),
-            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+            [](const Slot& a, const Slot& b) { return a.count != b.count ? a.count > b.count : a.text < b.text; });
   strings_.clear();
   strings_.reserve(frequent.size());
-  for (const auto& entry : frequent) strings_.emplace_back(entry.second);
-  ids_.clear();
-  for (std::size_t i = 0; i < strings_.size(); ++i) ids_.emplace(strings_[i], static_cast<std::uint32_t>(i));
+  for (const Slot& slot : frequent) strings_.emplace_back(slot.text);
+  // Only the dictionary's strings stay, viewing its own copies: the counted bytes may go now.
+  slots_.assign(std::bit_ceil(std::max<std::size_t>(64, 2 * frequent.size() + 1)), Slot());
+  used_ = frequent.size();
+  built_ = true;
+  for (std::size_t id = 0; id < frequent.size(); ++id) {
+    Slot& slot = slots_[Probe(strings_[id], frequent[id].hash)];
+    slot = {.text = strings_[id], .hash = frequent[id].hash, .count = frequent[id].count,
+            .id = static_cast<std::uint32_t>(id)};
+  }
   return strings_;
 }
 
 void StringDictionaryBuilder::PutRef(Encoder& out, std::string_view text) const {
-  if (const auto it = ids_.find(text); it != ids_.end()) {
-    out.PutVarint(std::uint64_t{it->second} + 1);
+  const Slot* slot = built_ ? &slots_[Probe(text, StringHash(text))] : nullptr;
+  if (slot != nullptr && slot->count != 0) {
+    out.PutVarint(std::uint64_t{slot->id} + 1);
   } else {
     out.PutVarint(0);
     out.PutLengthPrefixed(text);

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "block/block.h"
@@ -181,19 +180,32 @@ Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<Se
 // Strings used at least twice in a block go to its dictionary (most frequent first, so they get
 // one-byte ids); the rest are written inline. A reference is varint 0 + length-prefixed bytes
 // (inline) or varint id+1.
+// A cut counts and references every string of its spans, so both are one probe of a flat
+// open-addressing table keyed by views and a stored XXH3 hash (memcmp only on a hash match).
 class StringDictionaryBuilder {
  public:
   // `text` must stay valid until Build (the builder counts views of the block's spans).
-  void Count(std::string_view text, std::uint64_t times = 1) { counts_[text] += times; }
+  void Count(std::string_view text, std::uint64_t times = 1);
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
   const std::vector<std::string>& strings() const { return strings_; }  // after Build
   void PutRef(Encoder& out, std::string_view text) const;
 
  private:
-  std::unordered_map<std::string_view, std::uint64_t> counts_;
+  struct Slot {
+    std::string_view text;
+    std::uint64_t hash = 0;
+    std::uint64_t count = 0;  // 0: the slot is free
+    std::uint32_t id = 0;     // after Build
+  };
+  // The slot holding `text`, or the free slot where it would go (slots_ is never full).
+  std::size_t Probe(std::string_view text, std::uint64_t hash) const;
+  void Grow();
+
+  std::vector<Slot> slots_;  // a power of two, at most half used; after Build only the dictionary's
+  std::size_t used_ = 0;
+  bool built_ = false;  // until Build, the table holds counts, not ids
   std::vector<std::string> strings_;
-  std::unordered_map<std::string_view, std::uint32_t> ids_;
 };
 
 inline constexpr std::uint32_t kInlineString = UINT32_MAX;

@@ -78,6 +78,21 @@ class Interner {
   std::uint32_t last_ = 0;
 };
 
+// The position of each span of one trace within it, by span ID (a trace's span IDs are unique).
+class SpanPositions {
+ public:
+  static constexpr std::size_t kAbsent = SIZE_MAX;
+  SpanPositions(const SpanList& spans, TraceRange trace);
+  std::size_t Find(const model::SpanId& span_id) const;  // kAbsent when not in the trace
+
+ private:
+  struct Entry {
+    model::SpanId span_id;
+    std::size_t position = 0;
+  };
+  std::vector<Entry> entries_;  // by span ID
+};
+
 // The sorted services the resources name, and each resource's index into them.
 void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::string>* services,
                   std::vector<std::uint32_t>* resource_services);
@@ -123,8 +138,7 @@ class RowGroupEncoder {
 
  private:
   void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start);
-  void AddIds(const model::Span& span, const std::unordered_map<model::SpanId, std::size_t, model::IdHash>& positions,
-              std::size_t position);
+  void AddIds(const model::Span& span, const SpanPositions& positions, std::size_t position);
   void AddDetails(const model::Span& span);
 
   const StringDictionaryBuilder& strings_;
