@@ -167,7 +167,7 @@ struct SpanIdViews {
   std::string_view trace_id, span_id, parent_span_id;
 };
 
-bool ApplySpanField(const Field& field, model::Span* out, SpanIdViews* ids) {
+bool ApplySpanField(const Field& field, model::Span* out, SpanIdViews* ids, bool with_attributes) {
   switch (field.number) {
     case 1: if (field.Is(WireType::kLength)) ids->trace_id = field.bytes; return true;
     case 2: if (field.Is(WireType::kLength)) ids->span_id = field.bytes; return true;
@@ -179,7 +179,7 @@ bool ApplySpanField(const Field& field, model::Span* out, SpanIdViews* ids) {
       return true;
     case 7: if (field.Is(WireType::kFixed64)) out->start_time_unix_nano = field.value; return true;
     case 8: if (field.Is(WireType::kFixed64)) out->end_time_unix_nano = field.value; return true;
-    case 9: return !field.Is(WireType::kLength) || AppendAttribute(field.bytes, &out->attributes);
+    case 9: return !with_attributes || !field.Is(WireType::kLength) || AppendAttribute(field.bytes, &out->attributes);
     case 10: if (field.Is(WireType::kVarint)) out->dropped_attributes_count = AsUint32(field.value); return true;
     case 11: return !field.Is(WireType::kLength) || DecodeEvent(field.bytes, &out->events.emplace_slot());
     case 12: if (field.Is(WireType::kVarint)) out->dropped_events_count = AsUint32(field.value); return true;
@@ -191,18 +191,28 @@ bool ApplySpanField(const Field& field, model::Span* out, SpanIdViews* ids) {
   }
 }
 
-}  // namespace
-
-bool DecodeSpan(std::string_view encoded_span, model::Span* out) {
+bool DecodeSpanFields(std::string_view encoded_span, model::Span* out, bool with_attributes) {
   ResetSpan(out);
   SpanIdViews ids;
-  if (!ForEachField(encoded_span, [&](const Field& field) { return ApplySpanField(field, out, &ids); })) return false;
+  if (!ForEachField(encoded_span, [&](const Field& field) { return ApplySpanField(field, out, &ids, with_attributes); })) {
+    return false;
+  }
   std::string problem;
   constexpr auto kBytes = IdEncoding::kBytes;
   return otlp::internal::DecodeId(ids.trace_id, kBytes, IdRule::kRequired, "", &out->trace_id, &problem) &&
          otlp::internal::DecodeId(ids.span_id, kBytes, IdRule::kRequired, "", &out->span_id, &problem) &&
          otlp::internal::DecodeId(ids.parent_span_id, kBytes, IdRule::kOptional, "", &out->parent_span_id, &problem);
 }
+
+}  // namespace
+
+bool DecodeSpan(std::string_view encoded_span, model::Span* out) { return DecodeSpanFields(encoded_span, out, true); }
+
+bool DecodeSpanWithoutAttributes(std::string_view encoded_span, model::Span* out) {
+  return DecodeSpanFields(encoded_span, out, false);
+}
+
+bool DecodeValue(const ValueView& value, model::AttributeValue* out) { return AssignValue(value, out); }
 
 // Resource: attributes = 1, dropped_attributes_count = 2.
 bool DecodeResource(std::string_view encoded_resource, model::Resource* out) {

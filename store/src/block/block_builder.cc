@@ -29,7 +29,7 @@ EncodedSpan FieldsOf(const model::Span& span) {
 
 const model::Span* SpanDecoder::Decode(const StoredSpan& stored) {
   if (stored.decoded != nullptr) return stored.decoded;
-  return otlp::wire::DecodeSpan(stored.fields.encoded, &scratch_) ? &scratch_ : nullptr;
+  return otlp::wire::DecodeSpanWithoutAttributes(stored.fields.encoded, &scratch_) ? &scratch_ : nullptr;
 }
 
 namespace {
@@ -157,6 +157,35 @@ namespace {
 AttributeStreams AttributeOut(StreamSetWriter& out) {
   return {&out[kAttributeKeys], &out[kAttributeTypes], &out[kAttributeValues]};
 }
+// What PutAttributes writes of a decoded span's attributes, read from its encoding in place: no
+// model value except for arrays and opaque values (bytes, kvlists), which become what the model
+// makes of them.
+bool PutEncodedAttributes(std::string_view encoded_span, const StringDictionaryBuilder& strings, Encoder& counts,
+                          const AttributeStreams& out, model::AttributeValue& scratch) {
+  std::size_t count = 0;
+  bool decoded = true;
+  const bool well_formed = otlp::wire::ForEachAttribute(
+      encoded_span, otlp::wire::AttributeOwner::kSpan, [&](std::string_view key, const otlp::wire::ValueView& value) {
+        ++count;
+        strings.PutRef(*out.keys, key);
+        if (value.opaque || value.type > model::AttributeType::kDouble) {
+          decoded = otlp::wire::DecodeValue(value, &scratch);
+          out.types->PutByte(static_cast<std::uint8_t>(scratch.index()));
+          PutAttributeValue(scratch, strings, *out.values);
+          return decoded;
+        }
+        out.types->PutByte(static_cast<std::uint8_t>(value.type));
+        switch (value.type) {
+          case model::AttributeType::kString: PutScalar(value.string, strings, *out.values); break;
+          case model::AttributeType::kBool: PutScalar(value.boolean, strings, *out.values); break;
+          case model::AttributeType::kInt: PutScalar(value.integer, strings, *out.values); break;
+          default: PutScalar(value.real, strings, *out.values); break;
+        }
+        return true;
+      });
+  counts.PutVarint(count);
+  return well_formed && decoded;
+}
 AttributeStreams NestedOut(StreamSetWriter& details) {
   return {&details[kNestedKeys], &details[kNestedTypes], &details[kNestedValues]};
 }
@@ -171,7 +200,12 @@ bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace) {
     AddIntrinsics(*span, *spans[i], previous_start);
     previous_start = span->start_time_unix_nano;
     AddIds(*span, positions, i - trace.begin);
-    PutAttributes(span->attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
+    if (spans[i]->decoded != nullptr) {
+      PutAttributes(span->attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
+    } else if (!PutEncodedAttributes(spans[i]->fields.encoded, strings_, out_.attributes[kAttributeCounts],
+                                     AttributeOut(out_.attributes), scratch_value_)) {
+      return false;
+    }
     AddDetails(*span);
   }
   return true;

@@ -301,36 +301,23 @@ void ForEachAttributeString(const model::Attributes& attributes, Visit&& visit) 
   }
 }
 
-void PutValue(const model::AttributeValue& value, const StringDictionaryBuilder& strings, Encoder& out) {
+}  // namespace
+
+void PutAttributeValue(const model::AttributeValue& value, const StringDictionaryBuilder& strings, Encoder& out) {
   std::visit(
       [&](const auto& v) {
         using V = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<V, std::string>) {
-          strings.PutRef(out, v);
-        } else if constexpr (std::is_same_v<V, bool>) {
-          out.PutByte(v ? 1 : 0);
-        } else if constexpr (std::is_same_v<V, std::int64_t>) {
-          out.PutSigned(v);
-        } else if constexpr (std::is_same_v<V, double>) {
-          out.PutFixed64(std::bit_cast<std::uint64_t>(v));
+        if constexpr (std::is_same_v<V, std::string> || std::is_arithmetic_v<V>) {
+          PutScalar(v, strings, out);
         } else {
           out.PutVarint(v.size());
-          for (const auto& item : v) {
-            using Item = std::decay_t<decltype(item)>;
-            if constexpr (std::is_same_v<Item, std::string>) {
-              strings.PutRef(out, item);
-            } else if constexpr (std::is_same_v<Item, bool>) {
-              out.PutByte(item ? 1 : 0);
-            } else if constexpr (std::is_same_v<Item, std::int64_t>) {
-              out.PutSigned(item);
-            } else {
-              out.PutFixed64(std::bit_cast<std::uint64_t>(item));
-            }
-          }
+          for (const typename V::value_type& item : v) PutScalar(item, strings, out);
         }
       },
       value);
 }
+
+namespace {
 
 template <typename T>
 T GetScalar(Decoder& in, const std::vector<std::string>& strings) {
@@ -382,7 +369,7 @@ void PutAttributes(const model::Attributes& attributes, const StringDictionaryBu
   for (const model::Attribute& attribute : attributes) {
     strings.PutRef(*out.keys, attribute.key);
     out.types->PutByte(static_cast<std::uint8_t>(attribute.value.index()));
-    PutValue(attribute.value, strings, *out.values);
+    PutAttributeValue(attribute.value, strings, *out.values);
   }
 }
 

@@ -3,10 +3,12 @@
 // footer, varint coding, sections (zstd + xxhash64), and the attribute/string codec. The layout is
 // described in docs/store-format.md; change both together.
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "block/block.h"
@@ -234,6 +236,22 @@ struct AttributeDecoders {
 };
 void PutAttributes(const model::Attributes& attributes, const StringDictionaryBuilder& strings, Encoder& counts,
                    const AttributeStreams& out);
+// One value as the values stream holds it: a scalar (string reference, bool byte, zigzag varint,
+// double bits), an array as a count and its items.
+template <typename T>
+void PutScalar(const T& value, const StringDictionaryBuilder& strings, Encoder& out) {
+  if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    strings.PutRef(out, value);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    out.PutByte(value ? 1 : 0);
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    out.PutSigned(value);
+  } else {
+    static_assert(std::is_same_v<T, double>);
+    out.PutFixed64(std::bit_cast<std::uint64_t>(value));
+  }
+}
+void PutAttributeValue(const model::AttributeValue& value, const StringDictionaryBuilder& strings, Encoder& out);
 // Appends `count` attributes (read from counts by the caller) to `attributes`.
 bool GetAttributes(std::size_t count, const std::vector<std::string>& strings, const AttributeDecoders& in,
                    model::Attributes& attributes);

@@ -31,6 +31,7 @@ EncodedSpan FieldsOf(const model::Span& span);
 
 // Gives each stored span as a model span: its own, or decoded into one buffer reused span after
 // span (its vectors keep their capacity), so encoding allocates little and holds one span at a time.
+// An encoded span comes without its attributes: the encoder reads them in place.
 class SpanDecoder {
  public:
   const model::Span* Decode(const StoredSpan& stored);
@@ -144,6 +145,7 @@ class RowGroupEncoder {
   const StringDictionaryBuilder& strings_;
   SpanDecoder& decoder_;
   SpanColumns& out_;
+  model::AttributeValue scratch_value_;  // an encoded span's array or opaque value
 };
 
 // The file being written, under a temporary name until Commit.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "block/block.h"
+#include "block/block_format.h"
 #include "block_test_util.h"
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/otlp/wire.h"
@@ -90,6 +91,95 @@ TEST(EncodedBlock, EventsLinksArraysAndStatusMessagesComeBack) {
     link.attributes.push_back({"link.kind", std::string("follows")});
   }
   EXPECT_EQ(RoundTrip(data, dir.path() / "a.block"), Flatten(data));
+}
+
+// Every kind of value an OTLP client may send: the block holds what the reference conversion
+// (FromProto) makes of each, the ones the encoder reads in place and the ones it converts.
+void AddEveryKindOfValue(otlp::pb::trace::v1::Span& span, std::size_t n) {
+  auto add = [&](const std::string& key) {
+    auto* attribute = span.add_attributes();
+    attribute->set_key(key);
+    return attribute->mutable_value();
+  };
+  add("empty.string")->set_string_value("");
+  add("")->set_string_value("a value under an empty key");
+  add("long.repeated")->set_string_value(std::string(70'000, 'x'));   // in the dictionary
+  add("long.unique")->set_string_value(std::string(3'000 + n, 'y'));  // inline
+  add("unicode")->set_string_value("caf\xc3\xa9 \xe2\x86\x92 " + std::to_string(n % 7));
+  add("bool")->set_bool_value(n % 2 == 0);
+  add("int.negative")->set_int_value(-static_cast<std::int64_t>(n) - 1);
+  add("int.max")->set_int_value(INT64_MAX);
+  add("double")->set_double_value(-0.5 * static_cast<double>(n));
+  add("bytes")->set_bytes_value(std::string("\x00\xff", 2) + std::to_string(n));
+  add("empty.value");  // an AnyValue with no value set
+  auto* strings = add("strings")->mutable_array_value();
+  for (const char* item : {"", "a", "a"}) strings->add_values()->set_string_value(item);
+  auto* bools = add("bools")->mutable_array_value();
+  for (const bool item : {true, false}) bools->add_values()->set_bool_value(item);
+  auto* ints = add("ints")->mutable_array_value();
+  for (const std::int64_t item : {std::int64_t{0}, INT64_MIN, static_cast<std::int64_t>(n)}) {
+    ints->add_values()->set_int_value(item);
+  }
+  auto* doubles = add("doubles")->mutable_array_value();
+  for (const double item : {1.5, -0.0}) doubles->add_values()->set_double_value(item);
+  add("empty.array")->mutable_array_value();
+  auto* mixed = add("mixed")->mutable_array_value();
+  mixed->add_values()->set_int_value(1);
+  mixed->add_values()->set_string_value("two");
+  auto* entry = add("kvlist")->mutable_kvlist_value()->add_values();
+  entry->set_key("nested");
+  entry->mutable_value()->set_string_value("value " + std::to_string(n % 3));
+}
+
+TEST(EncodedBlock, EveryKindOfAttributeValueComesBackAsTheReferenceConversionReadsIt) {
+  TempDir dir;
+  otlp::ExportRequest request;
+  otlp::ToProto(GenerateSpans(300, {.seed = 13}).ToBatch(), &request);
+  std::size_t n = 0;
+  for (auto& resource_spans : *request.mutable_resource_spans()) {
+    for (auto& scope_spans : *resource_spans.mutable_scope_spans()) {
+      for (auto& span : *scope_spans.mutable_spans()) AddEveryKindOfValue(span, n++);
+    }
+  }
+  const std::string bytes = request.SerializeAsString();
+  model::TraceBatch expected;
+  otlp::FromProto(request, &expected);
+  otlp::wire::ScannedRequest scan;
+  otlp::DecodeReport report;
+  std::string error;
+  ASSERT_TRUE(otlp::wire::Scan(bytes, {}, &scan, &report, &error)) << error;
+
+  BlockBuilder builder(kFreshBlockZstdLevel);
+  AddScanned(scan, builder, [](const otlp::wire::SpanRef& span) { return span.encoded; });
+  const Status built = builder.Finish(dir.path() / "a.block", nullptr);
+  ASSERT_TRUE(built.ok()) << built.message();
+  std::unique_ptr<BlockReader> reader;
+  ASSERT_TRUE(BlockReader::Open(dir.path() / "a.block", {}, &reader).ok());
+  EXPECT_EQ(ReadAll(*reader), Flatten(expected));
+}
+
+// Many strings, so that the dictionary's table grows and probes past taken slots: each reference
+// reads back as its string, the repeated ones (the empty string too) from the dictionary, most
+// frequent first.
+TEST(StringDictionary, EveryReferenceReadsBackAsItsString) {
+  std::vector<std::string> texts = {""};
+  for (int i = 0; i < 20'000; ++i) texts.push_back("string-" + std::to_string(i) + std::string(i % 40, 'z'));
+  StringDictionaryBuilder strings;
+  for (std::size_t i = 0; i < texts.size(); ++i) strings.Count(texts[i], i % 2 == 0 ? 2 + i % 5 : 1);
+  strings.Count("", 100);
+  const std::vector<std::string> dictionary = strings.Build();
+  EXPECT_EQ(dictionary.size(), 1 + texts.size() / 2);
+  EXPECT_EQ(dictionary.front(), "");
+  Encoder out;
+  for (const std::string& text : texts) strings.PutRef(out, text);
+  Decoder in(out.buffer());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const StringRef ref = GetStringRef(in, dictionary);
+    EXPECT_EQ(ref.text, texts[i]);
+    EXPECT_EQ(ref.id == kInlineString, i % 2 == 1) << i;
+  }
+  EXPECT_FALSE(in.failed());
+  EXPECT_TRUE(in.empty());
 }
 
 TEST(EncodedBlock, DuplicateSpansAreStoredOnce) {

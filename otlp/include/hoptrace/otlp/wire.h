@@ -141,6 +141,11 @@ bool FindAttribute(std::string_view encoded, AttributeOwner owner, std::string_v
 
 // Decodes one scanned span (and its origin) into the model, the way FromProto would.
 bool DecodeSpan(std::string_view encoded_span, model::Span* out);
+// The same but leaves out->attributes empty, for a caller that reads them in place with
+// ForEachAttribute (the store's block encoder: most of a span's bytes are its attributes).
+bool DecodeSpanWithoutAttributes(std::string_view encoded_span, model::Span* out);
+// One attribute value as the model holds it (what DecodeSpan makes of it: opaque values as text).
+bool DecodeValue(const ValueView& value, model::AttributeValue* out);
 bool DecodeResource(std::string_view encoded_resource, model::Resource* out);
 bool DecodeScope(std::string_view encoded_scope, model::InstrumentationScope* out);
 
