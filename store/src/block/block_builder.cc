@@ -186,6 +186,59 @@ bool PutEncodedAttributes(std::string_view encoded_span, const StringDictionaryB
   counts.PutVarint(count);
   return well_formed && decoded;
 }
+}  // namespace
+
+struct ParsedAttributes {
+  struct Attribute {
+    std::uint64_t value = 0;  // a string value's handle, or the bits of a bool, int or double
+    std::uint32_t key = 0;    // handle
+    model::AttributeType type = model::AttributeType::kString;
+  };
+  // Attributes [first, first + count) of `attributes` are a span's; kReadAgain for a span with an
+  // array or opaque value (rare: its bytes are read again while encoding) and for model spans.
+  struct Span {
+    std::uint32_t first = 0;
+    std::uint32_t count = kReadAgain;
+  };
+  static constexpr std::uint32_t kReadAgain = UINT32_MAX;
+  std::vector<Attribute> attributes;
+  std::vector<Span> spans;  // by position in the span list
+};
+
+namespace {
+
+// The span's attributes from the counting pass: no parsing, no string lookup.
+void PutParsedAttributes(const ParsedAttributes& parsed, ParsedAttributes::Span span,
+                         const StringDictionaryBuilder& strings, Encoder& counts, const AttributeStreams& out) {
+  counts.PutVarint(span.count);
+  for (std::size_t i = span.first; i < span.first + span.count; ++i) {
+    const ParsedAttributes::Attribute& attribute = parsed.attributes[i];
+    strings.PutRefByHandle(*out.keys, attribute.key);
+    out.types->PutByte(static_cast<std::uint8_t>(attribute.type));
+    switch (attribute.type) {
+      case model::AttributeType::kString:
+        strings.PutRefByHandle(*out.values, static_cast<std::uint32_t>(attribute.value));
+        break;
+      case model::AttributeType::kBool: PutScalar(attribute.value != 0, strings, *out.values); break;
+      case model::AttributeType::kInt: PutScalar(std::bit_cast<std::int64_t>(attribute.value), strings, *out.values); break;
+      default: PutScalar(std::bit_cast<double>(attribute.value), strings, *out.values); break;
+    }
+  }
+}
+
+}  // namespace
+
+bool RowGroupEncoder::AddEncodedAttributes(const SpanList& spans, std::size_t index) {
+  if (parsed_ != nullptr && parsed_->spans[index].count != ParsedAttributes::kReadAgain) {
+    PutParsedAttributes(*parsed_, parsed_->spans[index], strings_, out_.attributes[kAttributeCounts],
+                        AttributeOut(out_.attributes));
+    return true;
+  }
+  return PutEncodedAttributes(spans[index]->fields.encoded, strings_, out_.attributes[kAttributeCounts],
+                              AttributeOut(out_.attributes), scratch_value_);
+}
+
+namespace {
 AttributeStreams NestedOut(StreamSetWriter& details) {
   return {&details[kNestedKeys], &details[kNestedTypes], &details[kNestedValues]};
 }
@@ -202,8 +255,7 @@ bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace) {
     AddIds(*span, positions, i - trace.begin);
     if (spans[i]->decoded != nullptr) {
       PutAttributes(span->attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
-    } else if (!PutEncodedAttributes(spans[i]->fields.encoded, strings_, out_.attributes[kAttributeCounts],
-                                     AttributeOut(out_.attributes), scratch_value_)) {
+    } else if (!AddEncodedAttributes(spans, i)) {
       return false;
     }
     AddDetails(*span);
@@ -471,26 +523,48 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
 }
 
 // Of an encoded span only the name and the span's attribute keys and plain string values are
-// counted, on the bytes in place (the views must live until Build): events, links, status messages
-// and string arrays are rarer and are stored inline in such a block; compaction counts them all.
-void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strings) {
+// counted, on the bytes in place (the views must live as long as the dictionary builder): events,
+// links, status messages and string arrays are rarer and are stored inline in such a block;
+// compaction counts them all. The attributes read are kept in `parsed` for the encoding pass.
+void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strings, ParsedAttributes& parsed) {
   strings.Count(span.name);
-  otlp::wire::ForEachAttribute(
+  const std::size_t first = parsed.attributes.size();
+  bool kept = true;  // false once an attribute does not fit a ParsedAttributes::Attribute
+  const bool well_formed = otlp::wire::ForEachAttribute(
       span.encoded, otlp::wire::AttributeOwner::kSpan, [&](std::string_view key, const otlp::wire::ValueView& value) {
-        strings.Count(key);
-        if (value.type == model::AttributeType::kString && !value.opaque) strings.Count(value.string);
+        const std::uint32_t key_handle = strings.Add(key);
+        if (value.opaque || value.type > model::AttributeType::kDouble) {
+          kept = false;
+          return true;
+        }
+        ParsedAttributes::Attribute& attribute = parsed.attributes.emplace_back();
+        attribute.key = key_handle;
+        attribute.type = value.type;
+        switch (value.type) {
+          case model::AttributeType::kString: attribute.value = strings.Add(value.string); break;
+          case model::AttributeType::kBool: attribute.value = value.boolean ? 1 : 0; break;
+          case model::AttributeType::kInt: attribute.value = std::bit_cast<std::uint64_t>(value.integer); break;
+          default: attribute.value = std::bit_cast<std::uint64_t>(value.real); break;
+        }
         return true;
       });
+  ParsedAttributes::Span& parsed_span = parsed.spans.emplace_back();
+  if (well_formed && kept) {
+    parsed_span = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(parsed.attributes.size() - first)};
+  } else {
+    parsed.attributes.resize(first);  // read again while encoding, which reports malformed bytes
+  }
 }
 
 StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
-                                        const std::vector<ScopeEntry>& scopes) {
+                                        const std::vector<ScopeEntry>& scopes, ParsedAttributes& parsed) {
   StringDictionaryBuilder strings;
   for (const StoredSpan* stored : spans) {
     if (stored->decoded != nullptr) {
       CountStrings(*stored->decoded, strings);
+      parsed.spans.emplace_back();
     } else {
-      CountEncodedStrings(stored->fields, strings);
+      CountEncodedStrings(stored->fields, strings, parsed);
     }
   }
   for (const ResourceEntry& entry : resources) {
@@ -549,7 +623,8 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
   PlanServices(state.resources.entries(), &plan.meta.services, &plan.resource_services);
   PlanSummaries(spans, plan);
   PlanLayout(spans, plan);
-  StringDictionaryBuilder strings = CountAllStrings(spans, state.resources.entries(), state.scopes.entries());
+  ParsedAttributes parsed;
+  StringDictionaryBuilder strings = CountAllStrings(spans, state.resources.entries(), state.scopes.entries(), parsed);
   strings.Build();
 
   BlockFile file(path);
@@ -573,7 +648,7 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
                                                           meta.min_start_unix_nano, strings),
                                           &meta.summary_bytes));
     SpanColumns columns;
-    RowGroupEncoder encoder(strings, decoder, columns);
+    RowGroupEncoder encoder(strings, decoder, columns, &parsed);
     for (std::size_t t = traces.begin; t < traces.end; ++t) {
       if (!encoder.AddTrace(spans, plan.traces[t])) {
         return Status::Error(Status::Code::kCorruption, "a span of trace " + plan.trace_rows[t].trace_id.ToHex() +

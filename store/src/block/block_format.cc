@@ -4,9 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
-#include <bit>
 #include <type_traits>
-#include <utility>
 
 namespace hoptrace::store::block {
 
@@ -198,62 +196,70 @@ std::uint64_t StringHash(std::string_view text) { return XXH3_64bits(text.data()
 std::size_t StringDictionaryBuilder::Probe(std::string_view text, std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
-    if (slot.count == 0 || (slot.hash == hash && slot.text == text)) return i;
+    if (slots_[i] == 0) return i;
+    const Entry& entry = entries_[slots_[i] - 1];
+    if (entry.hash == hash && entry.text == text) return i;
   }
 }
 
 void StringDictionaryBuilder::Grow() {
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<std::size_t>(64, slots_.size() * 2)));
-  for (const Slot& slot : old) {
-    if (slot.count != 0) slots_[Probe(slot.text, slot.hash)] = slot;
+  slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), 0);
+  for (std::size_t index = 0; index < entries_.size(); ++index) {
+    slots_[Probe(entries_[index].text, entries_[index].hash)] = static_cast<std::uint32_t>(index + 1);
   }
 }
 
-void StringDictionaryBuilder::Count(std::string_view text, std::uint64_t times) {
-  if (times == 0) return;
-  if (2 * (used_ + 1) > slots_.size()) Grow();
+std::uint32_t StringDictionaryBuilder::Add(std::string_view text, std::uint64_t times) {
+  if (2 * (entries_.size() + 1) > slots_.size()) Grow();
   const std::uint64_t hash = StringHash(text);
-  Slot& slot = slots_[Probe(text, hash)];
-  if (slot.count == 0) {
-    slot.text = text;
-    slot.hash = hash;
-    ++used_;
+  std::uint32_t& slot = slots_[Probe(text, hash)];
+  if (slot == 0) {
+    entries_.push_back({.text = text, .hash = hash});
+    slot = static_cast<std::uint32_t>(entries_.size());
   }
-  slot.count += times;
+  entries_[slot - 1].count += times;
+  return slot - 1;
 }
 
 const std::vector<std::string>& StringDictionaryBuilder::Build() {
-  std::vector<Slot> frequent;
-  for (const Slot& slot : slots_) {
-    if (slot.count >= 2) frequent.push_back(slot);
+  std::vector<Entry*> frequent;
+  for (Entry& entry : entries_) {
+    if (entry.count >= 2) frequent.push_back(&entry);
   }
   // Most frequent first; ties by text so a block's bytes do not depend on hash order.
   std::sort(frequent.begin(), frequent.end(),
-            [](const Slot& a, const Slot& b) { return a.count != b.count ? a.count > b.count : a.text < b.text; });
+            [](const Entry* a, const Entry* b) { return a->count != b->count ? a->count > b->count : a->text < b->text; });
   strings_.clear();
   strings_.reserve(frequent.size());
-  for (const Slot& slot : frequent) strings_.emplace_back(slot.text);
-  // Only the dictionary's strings stay, viewing its own copies: the counted bytes may go now.
-  slots_.assign(std::bit_ceil(std::max<std::size_t>(64, 2 * frequent.size() + 1)), Slot());
-  used_ = frequent.size();
-  built_ = true;
-  for (std::size_t id = 0; id < frequent.size(); ++id) {
-    Slot& slot = slots_[Probe(strings_[id], frequent[id].hash)];
-    slot = {.text = strings_[id], .hash = frequent[id].hash, .count = frequent[id].count,
-            .id = static_cast<std::uint32_t>(id)};
+  for (Entry* entry : frequent) {
+    entry->id = static_cast<std::uint32_t>(strings_.size());
+    strings_.emplace_back(entry->text);
   }
+  built_ = true;
   return strings_;
 }
 
+void StringDictionaryBuilder::PutEntryRef(Encoder& out, const Entry& entry) const {
+  if (entry.id != UINT32_MAX) {
+    out.PutVarint(std::uint64_t{entry.id} + 1);
+  } else {
+    out.PutVarint(0);
+    out.PutLengthPrefixed(entry.text);
+  }
+}
+
 void StringDictionaryBuilder::PutRef(Encoder& out, std::string_view text) const {
-  const Slot* slot = built_ ? &slots_[Probe(text, StringHash(text))] : nullptr;
-  if (slot != nullptr && slot->count != 0) {
-    out.PutVarint(std::uint64_t{slot->id} + 1);
+  const std::uint32_t slot = built_ && !slots_.empty() ? slots_[Probe(text, StringHash(text))] : 0;
+  if (slot != 0) {
+    PutEntryRef(out, entries_[slot - 1]);
   } else {
     out.PutVarint(0);
     out.PutLengthPrefixed(text);
   }
+}
+
+void StringDictionaryBuilder::PutRefByHandle(Encoder& out, std::uint32_t handle) const {
+  PutEntryRef(out, entries_[handle]);
 }
 
 StringRef GetStringRef(Decoder& in, const std::vector<std::string>& dictionary) {

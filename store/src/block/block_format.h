@@ -182,31 +182,36 @@ Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<Se
 // Strings used at least twice in a block go to its dictionary (most frequent first, so they get
 // one-byte ids); the rest are written inline. A reference is varint 0 + length-prefixed bytes
 // (inline) or varint id+1.
-// A cut counts and references every string of its spans, so both are one probe of a flat
-// open-addressing table keyed by views and a stored XXH3 hash (memcmp only on a hash match).
+// A cut counts and references every string of its spans, so a count is one probe of a flat
+// open-addressing table keyed by views and a stored XXH3 hash (memcmp only on a hash match), and
+// hands back the string's handle: a reference by handle needs no lookup at all.
 class StringDictionaryBuilder {
  public:
-  // `text` must stay valid until Build (the builder counts views of the block's spans).
-  void Count(std::string_view text, std::uint64_t times = 1);
+  // `text` must stay valid as long as the builder is used (it keeps views of the block's spans).
+  void Count(std::string_view text, std::uint64_t times = 1) { Add(text, times); }
+  // The same, returning the string's handle for PutRef.
+  std::uint32_t Add(std::string_view text, std::uint64_t times = 1);
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
   const std::vector<std::string>& strings() const { return strings_; }  // after Build
   void PutRef(Encoder& out, std::string_view text) const;
+  void PutRefByHandle(Encoder& out, std::uint32_t handle) const;  // a handle from Add, after Build
 
  private:
-  struct Slot {
+  struct Entry {
     std::string_view text;
     std::uint64_t hash = 0;
-    std::uint64_t count = 0;  // 0: the slot is free
-    std::uint32_t id = 0;     // after Build
+    std::uint64_t count = 0;
+    std::uint32_t id = UINT32_MAX;  // after Build: the dictionary id, or UINT32_MAX (inline)
   };
-  // The slot holding `text`, or the free slot where it would go (slots_ is never full).
+  // The slot holding `text`'s entry, or the free slot where it would go (slots_ is never full).
   std::size_t Probe(std::string_view text, std::uint64_t hash) const;
   void Grow();
+  void PutEntryRef(Encoder& out, const Entry& entry) const;
 
-  std::vector<Slot> slots_;  // a power of two, at most half used; after Build only the dictionary's
-  std::size_t used_ = 0;
-  bool built_ = false;  // until Build, the table holds counts, not ids
+  std::vector<Entry> entries_;        // in order of first Count: a handle is an index
+  std::vector<std::uint32_t> slots_;  // entry index + 1 (0: free); a power of two, at most half used
+  bool built_ = false;                // until Build, no entry has its id
   std::vector<std::string> strings_;
 };
 

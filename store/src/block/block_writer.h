@@ -129,11 +129,16 @@ struct SpanColumns {
   }
 };
 
-// Encodes model spans (or encoded ones, decoded one at a time) into span columns.
+// The span attributes of encoded spans as the builder's counting pass read them (block_builder.cc).
+struct ParsedAttributes;
+
+// Encodes model spans (or encoded ones, decoded one at a time) into span columns. `parsed`, when
+// given, holds the attributes of the encoded spans of the span list, by position.
 class RowGroupEncoder {
  public:
-  RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out)
-      : strings_(strings), decoder_(decoder), out_(out) {}
+  RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out,
+                  const ParsedAttributes* parsed = nullptr)
+      : strings_(strings), decoder_(decoder), out_(out), parsed_(parsed) {}
   // False when a span does not decode.
   bool AddTrace(const SpanList& spans, TraceRange trace);
 
@@ -141,10 +146,12 @@ class RowGroupEncoder {
   void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start);
   void AddIds(const model::Span& span, const SpanPositions& positions, std::size_t position);
   void AddDetails(const model::Span& span);
+  bool AddEncodedAttributes(const SpanList& spans, std::size_t index);
 
   const StringDictionaryBuilder& strings_;
   SpanDecoder& decoder_;
   SpanColumns& out_;
+  const ParsedAttributes* parsed_;
   model::AttributeValue scratch_value_;  // an encoded span's array or opaque value
 };
 
