@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -127,11 +128,13 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     std::string body = std::move(request_.body);
     request_ = Request{};
     route_ = {};
+    sized_body_read_ = false;
     // The last body's storage takes the next one: a large body costs no allocation (and no fresh pages)
     // per request on a keep-alive connection.
     body.clear();
     if (body.capacity() > kKeptBodyBytes) body = {};
-    parser_.emplace(std::piecewise_construct, std::make_tuple(std::move(body)));
+    request_.body = std::move(body);
+    parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
     parser_->body_limit(options().max_body_bytes);
     stream_.expires_after(options().idle_timeout);
@@ -183,8 +186,39 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       self->body_timed_out_ = true;
       self->stream_.socket().cancel(ec);
     });
+    const auto length = parser_->content_length();
+    if (length && !parser_->chunked()) return ReadSizedBody(*length);
+    parser_->get().body() = std::move(request_.body);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
+  }
+
+  // A body of known length (the limit was checked with the header) is read straight into the request's
+  // storage, each read as large as what is left: Beast's parser reads into buffer_ at most
+  // max(512, buffer_'s spare capacity) bytes at a time (512 on a warm connection: 350 recvmsg per
+  // OTLP request of 512 spans) and copies from there.
+  void ReadSizedBody(std::uint64_t length) {
+    std::string& body = request_.body;
+    body.resize(length);
+    const std::size_t buffered = std::min<std::size_t>(length, buffer_.size());
+    asio::buffer_copy(asio::buffer(body.data(), buffered), buffer_.data());
+    buffer_.consume(buffered);
+    asio::async_read(stream_, asio::buffer(body.data() + buffered, length - buffered),
+                     [self = shared_from_this(), buffered](beast::error_code ec, std::size_t read) {
+                       self->OnSizedBody(ec, buffered + read);
+                     });
+  }
+
+  void OnSizedBody(beast::error_code ec, std::size_t read) {
+    body_deadline_.cancel();
+    if (body_timed_out_) ec = beast::error::timeout;
+    if (ec == asio::error::eof) ec = bhttp::error::partial_message;  // as Beast's parser words a cut-off body
+    if (ec) {
+      request_.body.resize(read);
+      return OnReadError(ec, /*header_complete=*/true);
+    }
+    sized_body_read_ = true;
+    Dispatch();
   }
 
   void OnBody(beast::error_code ec) {
@@ -194,6 +228,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     request_.body = std::move(parser_->get().body());
     Dispatch();
   }
+
+  bool RequestFullyRead() const { return sized_body_read_ || parser_->is_done(); }
 
   // A request that could not be read completely: answer when there is someone to answer, then close.
   void OnReadError(beast::error_code ec, bool header_complete) {
@@ -284,7 +320,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     if (!close_after_write_) return ReadHeader();
     // Half-close, then drain what the client may still be sending (bounded), then close.
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (parser_->is_done()) return Close();
+    if (RequestFullyRead()) return Close();
     state_ = State::kClosing;
     linger_buffer_.resize(kLingerChunkBytes);
     stream_.expires_after(std::min(kLingerTimeout, options().read_timeout));
@@ -327,6 +363,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   beast::tcp_stream stream_;
   asio::steady_timer body_deadline_;
   bool body_timed_out_ = false;
+  bool sized_body_read_ = false;  // the body was read by ReadSizedBody, past the parser
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
