@@ -1,8 +1,12 @@
 #include "engine/head.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <unordered_set>
 
 #include "engine/trace_summary.h"
@@ -12,9 +16,11 @@
 namespace hoptrace::store::engine {
 namespace {
 
+// One huge page, the unit ChunkMemory maps.
+constexpr std::size_t kHugePageBytes = 2 << 20;
 // New spans go into chunks of this size (a bigger span gets a chunk of its own). Small enough that a
-// long-lived trace pins little, big enough that a chunk holds several requests.
-constexpr std::size_t kChunkBytes = 1 << 20;
+// long-lived trace pins little, big enough that a chunk holds several requests; one huge page.
+constexpr std::size_t kChunkBytes = kHugePageBytes;
 // Up to this many spans a trace checks for a duplicate span ID by scanning its index.
 constexpr std::size_t kLinearDuplicateCheck = 32;
 // Per trace: the map node (key, HeadTrace, next pointer, cached hash) and its bucket.
@@ -102,9 +108,28 @@ std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, co
 
 }  // namespace
 
-Chunk::Chunk(std::size_t capacity, std::atomic<std::size_t>* accounted)
-    : data_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity), accounted_(accounted) {
-  Account(sizeof(Chunk) + capacity);
+ChunkMemory::ChunkMemory(std::size_t at_least)
+    : size_((std::max<std::size_t>(at_least, 1) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes) {
+  // Mapped with a huge page to spare, then trimmed to an aligned start: only aligned 2 MiB ranges
+  // can be backed by huge pages.
+  const std::size_t mapped = size_ + kHugePageBytes;
+  void* raw = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  if (const std::size_t tail = start + mapped - (aligned + size_); tail > 0) {
+    munmap(reinterpret_cast<void*>(aligned + size_), tail);
+  }
+  data_ = reinterpret_cast<char*>(aligned);
+  madvise(data_, size_, MADV_HUGEPAGE);  // only advice: without it the chunk has 4 KiB pages
+}
+
+ChunkMemory::~ChunkMemory() { munmap(data_, size_); }
+
+Chunk::Chunk(std::size_t min_capacity, std::atomic<std::size_t>* accounted)
+    : memory_(min_capacity), capacity_(memory_.size()), accounted_(accounted) {
+  Account(sizeof(Chunk) + capacity_);
 }
 
 Chunk::~Chunk() { accounted_->fetch_sub(accounted_bytes_, std::memory_order_relaxed); }
@@ -115,7 +140,7 @@ void Chunk::Account(std::size_t bytes) {
 }
 
 std::string_view Chunk::Copy(std::string_view bytes) {
-  char* at = data_.get() + used_;
+  char* at = memory_.data() + used_;
   if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
   used_ += bytes.size();
   return {at, bytes.size()};

@@ -49,11 +49,30 @@ struct Origin {
   std::string service;  // resource attribute service.name, "" when absent
 };
 
+// Memory for a chunk, mapped in whole 2 MiB pages at a 2 MiB boundary and advised as huge pages:
+// filling it costs one page fault per 2 MiB instead of one per 4 KiB (first-touch faults of fresh
+// chunks were 7-15 % of the receive path), and it goes back to the system as soon as it is freed.
+class ChunkMemory {
+ public:
+  explicit ChunkMemory(std::size_t at_least);
+  ~ChunkMemory();
+  ChunkMemory(const ChunkMemory&) = delete;
+  ChunkMemory& operator=(const ChunkMemory&) = delete;
+
+  char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 // An arena of encoded spans.
 class Chunk {
  public:
   // `accounted` (the head's memory counter) is raised by what the chunk holds until it is destroyed.
-  Chunk(std::size_t capacity, std::atomic<std::size_t>* accounted);
+  // The capacity is at least `min_capacity`, in whole huge pages.
+  Chunk(std::size_t min_capacity, std::atomic<std::size_t>* accounted);
   ~Chunk();
   Chunk(const Chunk&) = delete;
   Chunk& operator=(const Chunk&) = delete;
@@ -69,7 +88,7 @@ class Chunk {
  private:
   void Account(std::size_t bytes);
 
-  std::unique_ptr<char[]> data_;
+  ChunkMemory memory_;
   std::size_t capacity_;
   std::size_t used_ = 0;
   std::vector<std::unique_ptr<Origin>> origins_;

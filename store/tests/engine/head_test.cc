@@ -232,18 +232,18 @@ TEST(HeadTest, MemoryIsTheArenaAndIndexAndChunksGoWithTheirTraces) {
   const std::size_t empty = head.stats().memory_bytes;
   EXPECT_EQ(empty, 0u);
   std::vector<model::Span> spans;
-  for (std::uint64_t i = 1; i <= 4000; ++i) spans.push_back(RichSpan(i, 1, 100));  // > 1 MiB encoded
+  for (std::uint64_t i = 1; i <= 8000; ++i) spans.push_back(RichSpan(i, 1, 100));  // > 2 MiB encoded
   head.Add(BatchOf("a", spans), 1, 0);
   const HeadStats full = head.stats();
-  EXPECT_GT(full.memory_bytes, 2u << 20);  // two chunks at least
-  EXPECT_GT(full.live_bytes, 4000 * sizeof(HeadSpan));
+  EXPECT_GT(full.memory_bytes, 4u << 20);  // two 2 MiB chunks at least
+  EXPECT_GT(full.live_bytes, 8000 * sizeof(HeadSpan));
 
   auto frozen = head.Freeze({.everything = true});
   ASSERT_NE(frozen, nullptr);
   head.DropFrozen(frozen.get());
   frozen.reset();
   // Only the chunk new spans go to is left.
-  EXPECT_LT(head.stats().memory_bytes, (1u << 20) + 64 * 1024);
+  EXPECT_LT(head.stats().memory_bytes, (2u << 20) + 64 * 1024);
   EXPECT_EQ(head.stats().live_spans, 0u);
 }
 
