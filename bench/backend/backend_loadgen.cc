@@ -8,7 +8,11 @@
 //            trace-by-ID and search latency through the query API.
 // Every figure is one labelled line starting with [ingest], [size] or [query].
 //
-//   backend_loadgen [--hoptrace PATH] [--phases ingest,query] [--ingest-spans N] [--query-spans N]
+// Each ingest run also prints [work]: the server's CPU per million spans by phase (the store's own
+// cut and compaction CPU counters) while sending and until every cut and merge is done, and how many
+// times compaction rewrote the spans.
+//
+//   backend_loadgen [--hoptrace PATH] [--phases ingest,query] [--ingest-spans N] [--runs LIST] [--query-spans N]
 //                   [--connections N] [--fill-seconds S] [--work-dir DIR] [--keep]
 
 #include <sched.h>
@@ -41,6 +45,7 @@ using Clock = std::chrono::steady_clock;
 struct Config {
   std::string hoptrace = HOPTRACE_BINARY;
   std::string phases = "ingest,query";
+  std::string runs = "all";  // or some of http-always,grpc-always,http-interval,grpc-interval
   std::size_t ingest_spans = 1 << 20;
   std::size_t query_spans = 1'000'000;
   std::size_t size_compare_spans = 1 << 18;
@@ -116,6 +121,35 @@ class RssGuard {
   std::thread thread_;
 };
 
+// The server's CPU time and the store's own counters of its background work, at one moment.
+struct ServerWork {
+  double cpu_seconds = 0;
+  double cut_seconds = 0;
+  double compaction_seconds = 0;
+  double spans_rewritten = 0;  // by merges: a span counts once per merge it goes through
+  double bytes_rewritten = 0;
+
+  static ServerWork Of(const ServerProcess& server) {
+    const std::string metrics = ScrapeMetrics(server);
+    const auto value = [&](std::string_view name) { return MetricValue(metrics, name).value_or(0); };
+    return {.cpu_seconds = server.CpuSeconds(),
+            .cut_seconds = value("hoptrace_store_cut_seconds_total"),
+            .compaction_seconds = value("hoptrace_store_compaction_seconds_total"),
+            .spans_rewritten = value("hoptrace_store_compaction_spans_total"),
+            .bytes_rewritten = value("hoptrace_store_compaction_bytes_written_total")};
+  }
+};
+
+// "12.3 s (cut 4.5, compaction 1.2, the rest 6.6)" per million spans, since `start`.
+std::string CpuPerMillionSpans(const ServerWork& start, const ServerWork& end, double spans) {
+  const double per_million = 1e6 / spans;
+  const double total = (end.cpu_seconds - start.cpu_seconds) * per_million;
+  const double cut = (end.cut_seconds - start.cut_seconds) * per_million;
+  const double compaction = (end.compaction_seconds - start.compaction_seconds) * per_million;
+  return Fixed(total, 2) + " s (cut " + Fixed(cut, 2) + ", compaction " + Fixed(compaction, 2) +
+         ", receive + WAL + head and the rest " + Fixed(total - cut - compaction, 2) + ")";
+}
+
 class BackendBench {
  public:
   explicit BackendBench(Config config) : config_(std::move(config)), data_start_(NowUnixNano() - kHourNanos) {}
@@ -131,6 +165,8 @@ class BackendBench {
   }
   bool IngestRun(Protocol protocol, const std::string& fsync, const std::vector<SerializedBatch>& batches,
                  bool measure_size);
+  void ReportWork(ServerProcess& server, const ServerWork& start, const ServerWork& sent, double spans,
+                  std::string_view label);
   void ReportSize(ServerProcess& server, const fs::path& data_dir, std::size_t spans, std::string_view label);
   std::size_t FillDirectly(SpanSource& source, const fs::path& data_dir, std::size_t spans,
                            std::vector<model::TraceId>* stored_trace_ids);
@@ -185,13 +221,32 @@ void BackendBench::ReportSize(ServerProcess& server, const fs::path& data_dir, s
             << "\n";
 }
 
+// Where the server's CPU went while the spans were sent and until every cut and merge they caused
+// was done (the store's own per-thread CPU counters), and how often compaction rewrote each span.
+void BackendBench::ReportWork(ServerProcess& server, const ServerWork& start, const ServerWork& sent, double spans,
+                              std::string_view label) {
+  const auto started = Clock::now();
+  const bool settled = WaitUntilSettled(server, std::chrono::minutes(10));
+  const ServerWork done = ServerWork::Of(server);
+  std::cout << "[work] " << label << ": server CPU per million spans while sending "
+            << CpuPerMillionSpans(start, sent, spans) << "; until settled " << CpuPerMillionSpans(start, done, spans)
+            << (settled ? "" : " NOT SETTLED") << " after " << Fixed(SecondsSince(started)) << " s more\n"
+            << "[work] " << label << ": "
+            << Grouped(spans / (done.cpu_seconds - start.cpu_seconds))
+            << " spans per server CPU-second with every cut and merge done; compaction rewrote "
+            << Fixed((done.spans_rewritten - start.spans_rewritten) / spans, 2) << " times the spans ("
+            << Fixed((done.bytes_rewritten - start.bytes_rewritten) / spans, 1) << " bytes written per span; "
+            << Fixed((sent.spans_rewritten - start.spans_rewritten) / spans, 2) << " while sending)\n";
+}
+
 bool BackendBench::IngestRun(Protocol protocol, const std::string& fsync, const std::vector<SerializedBatch>& batches,
                              bool measure_size) {
   const fs::path data_dir = FreshDataDir("ingest");
   auto server = StartServer(data_dir, fsync);
   if (!server) return false;
   PreparedFeed feed(batches);
-  const double cpu_before = server->CpuSeconds();
+  const ServerWork start = ServerWork::Of(*server);
+  const double cpu_before = start.cpu_seconds;
   SendResult result;
   {
     RssGuard guard(*server, RssLimit());
@@ -215,7 +270,9 @@ bool BackendBench::IngestRun(Protocol protocol, const std::string& fsync, const 
             << " cores = " << Grouped(static_cast<double>(result.spans_acked) / (server_cores * result.seconds))
             << " spans per server CPU-second; server peak RSS " << MiB(server->PeakRssBytes())
             << " [target >= 500,000 spans/s on one core, RSS <= 1 GiB]\n";
-  if (measure_size) ReportSize(*server, data_dir, result.spans_acked, "ingest run " + std::string(ProtocolName(protocol)));
+  const std::string label = std::string(ProtocolName(protocol)) + ", fsync=" + fsync;
+  ReportWork(*server, start, ServerWork::Of(*server), static_cast<double>(result.spans_acked), label);
+  if (measure_size) ReportSize(*server, data_dir, result.spans_acked, "ingest run " + label);
   return server->Stop() && result.failed_batches == 0;
 }
 
@@ -232,9 +289,13 @@ bool BackendBench::Ingest() {
             << " OTLP protobuf requests (" << Fixed(static_cast<double>(bytes) / static_cast<double>(spans))
             << " bytes/span) in " << Fixed(SecondsSince(started)) << " s, before any clock started\n";
   bool ok = true;
+  bool size_measured = false;  // on the first run
   for (const std::string fsync : {"always", "interval"}) {
     for (const Protocol protocol : {Protocol::kHttpProtobuf, Protocol::kGrpc}) {
-      ok = IngestRun(protocol, fsync, batches, fsync == "always" && protocol == Protocol::kHttpProtobuf) && ok;
+      const std::string run = std::string(protocol == Protocol::kGrpc ? "grpc-" : "http-") + fsync;
+      if (config_.runs != "all" && config_.runs.find(run) == std::string::npos) continue;
+      ok = IngestRun(protocol, fsync, batches, !size_measured) && ok;
+      size_measured = true;
     }
   }
   const EncodedSizes sizes = MeasureEncodedSizes(batches, config_.size_compare_spans);
@@ -380,6 +441,8 @@ int main(int argc, char** argv) {
   app.add_option("--hoptrace", config.hoptrace, "The hoptrace executable")->capture_default_str();
   app.add_option("--phases", config.phases, "ingest, query or both (comma-separated)")->capture_default_str();
   app.add_option("--ingest-spans", config.ingest_spans, "Spans per ingest run (prepared up front)")->capture_default_str();
+  app.add_option("--runs", config.runs, "Ingest runs: all, or some of http-always,grpc-always,http-interval,grpc-interval")
+      ->capture_default_str();
   app.add_option("--query-spans", config.query_spans, "Spans stored for the query latencies")->capture_default_str();
   app.add_option("--connections", config.connections, "Concurrent connections")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--fill-seconds", config.fill_seconds, "Ingest time for the query fill before the direct fallback")

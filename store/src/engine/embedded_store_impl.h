@@ -95,6 +95,8 @@ class EmbeddedStore::Impl {
   Status AppendCutRecordLocked(const engine::CutRecord& record);  // holding wal_mutex_
   Status WriteBlock(const std::function<Status(const std::filesystem::path&, block::BlockMeta*)>& build,
                     engine::BlockPtr* block);
+  // Merges `group` into one block that replaces it (compaction's counters included).
+  Status MergeGroup(const std::vector<engine::BlockPtr>& group);
   void BackgroundLoop();   // cut checks and interval fsyncs
   void CompactionLoop();   // compaction and retention
 

@@ -24,6 +24,12 @@ struct StoreMetrics {
         block_bytes(r.GetGauge("hoptrace_store_block_bytes", "Bytes of blocks on disk")),
         blocks_cut(r.GetCounter("hoptrace_store_blocks_cut_total", "Blocks written from the head")),
         blocks_compacted(r.GetCounter("hoptrace_store_blocks_compacted_total", "Blocks merged away by compaction")),
+        // CPU seconds of the thread doing the work (it only grows; a gauge because counters count integers).
+        cut_seconds(r.GetGauge("hoptrace_store_cut_seconds_total", "CPU seconds spent cutting the head into blocks")),
+        spans_cut(r.GetCounter("hoptrace_store_spans_cut_total", "Spans written into blocks by cuts")),
+        compaction_seconds(r.GetGauge("hoptrace_store_compaction_seconds_total", "CPU seconds spent merging blocks")),
+        compaction_spans(r.GetCounter("hoptrace_store_compaction_spans_total", "Spans rewritten by merges (a span counts once per merge it goes through)")),
+        compaction_bytes(r.GetCounter("hoptrace_store_compaction_bytes_written_total", "Block bytes written by merges")),
         blocks_deleted(r.GetCounter("hoptrace_store_blocks_deleted_total", "Blocks deleted by retention")),
         blocks_quarantined(r.GetCounter("hoptrace_store_blocks_quarantined_total", "Blocks moved to quarantine/ because they failed to open")),
         block_errors(r.GetCounter("hoptrace_store_block_errors_total", "Failed block writes, merges and reads")) {}
@@ -45,6 +51,11 @@ struct StoreMetrics {
   metrics::Gauge& block_bytes;
   metrics::Counter& blocks_cut;
   metrics::Counter& blocks_compacted;
+  metrics::Gauge& cut_seconds;
+  metrics::Counter& spans_cut;
+  metrics::Gauge& compaction_seconds;
+  metrics::Counter& compaction_spans;
+  metrics::Counter& compaction_bytes;
   metrics::Counter& blocks_deleted;
   metrics::Counter& blocks_quarantined;
   metrics::Counter& block_errors;
