@@ -41,6 +41,8 @@ std::map<std::string, Setting> Settings(ServeConfig& config) {
       {"query-port", {nullptr, &config.query_port}},
       {"retention-max-bytes", {nullptr, nullptr, &config.retention_max_bytes}},
       {"compaction-target-bytes", {nullptr, nullptr, &config.compaction_target_bytes}},
+      {"compaction-max-spans", {nullptr, nullptr, &config.compaction_max_spans}},
+      {"compaction-fanout", {nullptr, nullptr, &config.compaction_fanout}},
       {"max-body-bytes", {nullptr, nullptr, &config.max_body_bytes}},
       {"max-decompressed-bytes", {nullptr, nullptr, &config.max_decompressed_bytes}},
       {"max-spans-per-request", {nullptr, nullptr, &config.max_spans_per_request}},
@@ -168,8 +170,13 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
                     "Delete the oldest blocks while the store is larger (0: no limit)")
       ->capture_default_str();
   serve->add_option("--compaction-target-bytes", config.compaction_target_bytes,
-                    "Merge small adjacent blocks up to this size (0: no compaction). A merge holds its spans "
-                    "in memory, so this also bounds compaction's memory")
+                    "Compaction merges blocks up to this size (0: no compaction)")
+      ->capture_default_str();
+  serve->add_option("--compaction-max-spans", config.compaction_max_spans, "... and up to this many spans")
+      ->capture_default_str();
+  serve->add_option("--compaction-fanout", config.compaction_fanout,
+                    "Blocks of similar size merged at a time (size-tiered: a span is rewritten once per tier)")
+      ->check(CLI::Range(2, 64))
       ->capture_default_str();
   serve->add_option("--max-body-bytes", config.max_body_bytes, "Largest request body accepted")->capture_default_str();
   serve->add_option("--max-decompressed-bytes", config.max_decompressed_bytes,
@@ -279,6 +286,8 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
     store_options.retention_age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(*retention_age));
     store_options.retention_max_bytes = config.retention_max_bytes;
     store_options.compaction_target_bytes = config.compaction_target_bytes;
+    store_options.compaction_max_spans = config.compaction_max_spans;
+    store_options.compaction_fanout = config.compaction_fanout;
     store_options.metrics = &registry;
     store_options.log = [](std::string_view line) { std::clog << "store: " << line << std::endl; };
     std::unique_ptr<store::EmbeddedStore> embedded;

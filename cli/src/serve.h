@@ -42,6 +42,8 @@ struct ServeConfig {
   std::string retention_age = "168h";  // Go duration; 0 keeps everything
   std::uint64_t retention_max_bytes = 0;
   std::uint64_t compaction_target_bytes = 256ull << 20;  // 0: no compaction
+  std::uint64_t compaction_max_spans = 1'000'000;
+  std::uint64_t compaction_fanout = 4;
   std::uint64_t max_body_bytes = 8ull << 20;
   std::uint64_t max_decompressed_bytes = 32ull << 20;
   std::uint64_t max_spans_per_request = 50'000;

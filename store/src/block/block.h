@@ -244,7 +244,7 @@ class BlockReader {
 
  private:
   friend Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output,
-                            BlockMeta* meta);
+                            BlockMeta* meta, int zstd_level);
   explicit BlockReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
@@ -291,6 +291,7 @@ void SearchBlocks(const std::vector<BlockReader*>& readers, const SearchRequest&
 // Compaction: writes one block at `output` with every span of `inputs` (spans of one trace from
 // different blocks end up together; duplicates are stored once, the first input's). Streams the
 // inputs' columns (block_merge.cc): memory does not grow with their spans. `meta` may be null.
-Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output, BlockMeta* meta);
+Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output, BlockMeta* meta,
+                   int zstd_level = kCompactedBlockZstdLevel);
 
 }  // namespace hoptrace::store::block

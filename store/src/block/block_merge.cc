@@ -282,7 +282,8 @@ struct InputCursor {
 
 class BlockMerger {
  public:
-  explicit BlockMerger(std::vector<BlockReader::State*> inputs) : inputs_(std::move(inputs)), ids_(inputs_.size()) {}
+  BlockMerger(std::vector<BlockReader::State*> inputs, int zstd_level)
+      : inputs_(std::move(inputs)), ids_(inputs_.size()), zstd_level_(zstd_level) {}
 
   Status Run(const std::filesystem::path& path, BlockMeta* meta_out) {
     HOPTRACE_RETURN_IF_ERROR(MapIds());
@@ -434,7 +435,7 @@ class BlockMerger {
 
     BlockFile file(path);
     HOPTRACE_RETURN_IF_ERROR(file.Open());
-    SectionWriter writer(file, kCompactedBlockZstdLevel);
+    SectionWriter writer(file, zstd_level_);
     HOPTRACE_RETURN_IF_ERROR(WriteDictionaries(writer, strings_, resources_.entries(), scopes_.entries(), meta));
     HOPTRACE_RETURN_IF_ERROR(WriteIndexPages(writer, trace_ids, ordinals, meta_));
     first_column_ = kFirstIndexPage + meta_.index_pages.size();
@@ -529,6 +530,7 @@ class BlockMerger {
 
   std::vector<BlockReader::State*> inputs_;
   std::vector<InputIds> ids_;
+  const int zstd_level_;
   Interner<ResourceEntry> resources_;
   Interner<ScopeEntry> scopes_;
   std::vector<std::uint32_t> resource_services_;
@@ -551,10 +553,11 @@ class BlockMerger {
 
 }  // namespace
 
-Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output, BlockMeta* meta) {
+Status MergeBlocks(const std::vector<BlockReader*>& inputs, const std::filesystem::path& output, BlockMeta* meta,
+                   int zstd_level) {
   std::vector<BlockReader::State*> states;
   for (BlockReader* input : inputs) states.push_back(input->state_.get());
-  return BlockMerger(std::move(states)).Run(output, meta);
+  return BlockMerger(std::move(states), zstd_level).Run(output, meta);
 }
 
 }  // namespace hoptrace::store::block

@@ -107,7 +107,7 @@ Status EmbeddedStore::ForEachTrace(const TraceScan& scan, const TraceVisitor& vi
   return impl_->ForEachTrace(scan, visit);
 }
 Status EmbeddedStore::CutHead(bool everything) { return impl_->CutHead(everything); }
-Status EmbeddedStore::Compact() { return impl_->Compact(); }
+Status EmbeddedStore::Compact(bool defer_while_ingesting) { return impl_->Compact(defer_while_ingesting); }
 Status EmbeddedStore::ApplyRetention() { return impl_->ApplyRetention(); }
 EmbeddedStoreStats EmbeddedStore::stats() const { return impl_->stats(); }
 const RecoveryReport& EmbeddedStore::recovery() const { return impl_->recovery(); }

@@ -42,7 +42,7 @@ class EmbeddedStore::Impl {
 
   // maintenance.cc
   Status CutHead(bool everything);
-  Status Compact();
+  Status Compact(bool defer_while_ingesting);
   Status ApplyRetention();
 
   EmbeddedStoreStats stats() const;
@@ -127,9 +127,7 @@ class EmbeddedStore::Impl {
   std::unordered_map<model::TraceId, std::unordered_set<model::SpanId, model::IdHash>, model::IdHash>
       replayed_in_blocks_;
   std::mutex compaction_mutex_;  // compaction and retention, one at a time
-  // Held while a block builder holds spans (a cut slice or a merge): one at a time, so their memory
-  // does not add up.
-  std::mutex builder_mutex_;
+  std::uint64_t spans_written_at_compaction_ = 0;  // under compaction_mutex_
 
   std::mutex background_mutex_;
   std::condition_variable background_wake_;

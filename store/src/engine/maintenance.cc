@@ -7,6 +7,7 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "engine/compaction_policy.h"
 #include "engine/embedded_store_impl.h"
 
 namespace hoptrace::store {
@@ -110,7 +111,6 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
   }
 
   engine::BlockPtr block;
-  std::unique_lock builder_lock(builder_mutex_);
   const Status status = WriteBlock(
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
         block::BlockBuilder builder(block::kFreshBlockZstdLevel);
@@ -131,7 +131,6 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
         return builder.Finish(path, meta);
       },
       &block);
-  builder_lock.unlock();
   if (!status.ok()) {
     std::lock_guard wal_lock(wal_mutex_);
     head_.Thaw(frozen.get());  // still in the WAL; the next cut tries again
@@ -178,49 +177,62 @@ void EmbeddedStore::Impl::DeleteCoveredSegments() {
   if (!status.ok()) Log(status.message());
 }
 
-Status EmbeddedStore::Impl::Compact() {
+namespace {
+
+engine::CompactionPolicy CompactionPolicyOf(const EmbeddedStoreOptions& options) {
+  return {.cut_spans = options.cut_max_spans,
+          .fanout = options.compaction_fanout,
+          .max_spans = options.compaction_max_spans,
+          .max_bytes = options.compaction_target_bytes};
+}
+
+}  // namespace
+
+// Size-tiered (engine/compaction_policy.h), round after round until nothing is due. Deferring, the
+// merges of cut-sized and bigger blocks wait while spans keep arriving, within a bound on the block
+// count: on a single busy core they cost the ingest 1-2 µs per span, and an idle moment pays them.
+Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
   if (!options_.compaction) return Status::Ok();
   std::lock_guard compaction_lock(compaction_mutex_);
-  std::vector<engine::BlockPtr> blocks = blocks_.Snapshot();
-  std::sort(blocks.begin(), blocks.end(), [](const engine::BlockPtr& a, const engine::BlockPtr& b) {
-    return a->meta().min_start_unix_nano < b->meta().min_start_unix_nano;
-  });
-  Status result;
-  std::vector<engine::BlockPtr> run;
-  std::uint64_t run_bytes = 0;
-  std::uint64_t run_spans = 0;
-  auto merge_run = [&] {
-    if (run.size() >= 2) {
-      if (const Status status = MergeGroup(run); !status.ok() && result.ok()) result = status;
+  const std::uint64_t spans_written = metrics_.spans_written.value();
+  const bool ingesting = spans_written != spans_written_at_compaction_;
+  spans_written_at_compaction_ = spans_written;
+  for (;;) {
+    std::vector<engine::BlockPtr> blocks = blocks_.Snapshot();
+    std::sort(blocks.begin(), blocks.end(), [](const engine::BlockPtr& a, const engine::BlockPtr& b) {
+      return a->meta().min_start_unix_nano < b->meta().min_start_unix_nano;
+    });
+    std::vector<engine::BlockSize> sizes;
+    sizes.reserve(blocks.size());
+    for (const engine::BlockPtr& block : blocks) sizes.push_back({block->meta().span_count, block->meta().file_bytes});
+    engine::CompactionPolicy policy = CompactionPolicyOf(options_);
+    if (defer_while_ingesting && ingesting && blocks.size() <= options_.compaction_max_deferred_blocks) {
+      policy.below_tier = engine::TierOf(options_.cut_max_spans, policy);
     }
-    run.clear();
-    run_bytes = 0;
-    run_spans = 0;
-  };
-  for (const engine::BlockPtr& block : blocks) {
-    const std::uint64_t bytes = block->meta().file_bytes;
-    const std::uint64_t spans = block->meta().span_count;
-    if (run_bytes + bytes > options_.compaction_target_bytes || run_spans + spans > options_.compaction_max_spans) {
-      merge_run();
+    const std::vector<std::vector<std::size_t>> merges = engine::PlanMerges(sizes, policy);
+    if (merges.empty()) break;
+    for (const std::vector<std::size_t>& group : merges) {
+      std::vector<engine::BlockPtr> inputs;
+      for (const std::size_t index : group) inputs.push_back(blocks[index]);
+      if (const Status status = MergeGroup(inputs); !status.ok()) {
+        UpdateGauges();
+        return status;  // the next compaction tries again
+      }
     }
-    if (bytes >= options_.compaction_target_bytes || spans >= options_.compaction_max_spans) continue;  // big enough
-    run.push_back(block);
-    run_bytes += bytes;
-    run_spans += spans;
   }
-  merge_run();
   UpdateGauges();
-  return result;
+  return Status::Ok();
 }
 
 Status EmbeddedStore::Impl::MergeGroup(const std::vector<engine::BlockPtr>& group) {
   const ThreadCpuTally tally(metrics_.compaction_seconds);
-  std::lock_guard builder_lock(builder_mutex_);
   std::vector<block::BlockReader*> inputs;
   for (const engine::BlockPtr& input : group) inputs.push_back(&input->reader());
   engine::BlockPtr merged;
   const Status status = WriteBlock(
-      [&](const std::filesystem::path& path, block::BlockMeta* meta) { return block::MergeBlocks(inputs, path, meta); },
+      [&](const std::filesystem::path& path, block::BlockMeta* meta) {
+        return block::MergeBlocks(inputs, path, meta, options_.compaction_zstd_level);
+      },
       &merged);
   if (!status.ok()) return status;
   blocks_.Update({merged}, group);
@@ -282,7 +294,7 @@ void EmbeddedStore::Impl::CompactionLoop() {
       background_wake_.wait_for(lock, options_.maintenance_interval, [&] { return stopping_; });
       if (stopping_) return;
     }
-    Compact();
+    Compact(/*defer_while_ingesting=*/true);
     ApplyRetention();
   }
 }

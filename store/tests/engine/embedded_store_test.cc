@@ -393,6 +393,49 @@ TEST_F(EmbeddedStoreTest, CompactionMergesSmallBlocksAndKeepsEveryAnswer) {
   }
 }
 
+// Four cut-sized blocks (traces 2, 3 and 4 split over two of them each) and a span written after them.
+class DeferredCompactionTest : public EmbeddedStoreTest {
+ protected:
+  void OpenAndCutFourBlocks(std::size_t max_deferred_blocks) {
+    EmbeddedStoreOptions options = Options();
+    options.cut_max_spans = 4;
+    options.compaction_fanout = 2;
+    options.compaction_max_deferred_blocks = max_deferred_blocks;
+    Open(options);
+    for (std::uint64_t round = 0; round < 4; ++round) {
+      WriteOk(BatchOf("svc", SpansOf(round + 1, 2, kEpoch + round * kMinute, 3)));
+      WriteOk(BatchOf("svc", SpansOf(round + 2, 2, kEpoch + round * kMinute, 1)));
+      ASSERT_TRUE(store_->CutHead(true).ok());
+    }
+    ASSERT_EQ(store_->stats().blocks, 4u);
+    WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));  // ingest goes on
+  }
+};
+
+TEST_F(DeferredCompactionTest, CutSizedBlocksWaitWhileSpansArriveThenMergeIntoOneWithTracesWhole) {
+  OpenAndCutFourBlocks(64);
+  ASSERT_TRUE(store_->Compact(/*defer_while_ingesting=*/true).ok());
+  EXPECT_EQ(store_->stats().blocks, 4u);  // deferred: spans arrived since the last compaction
+  ASSERT_TRUE(store_->Compact(true).ok());  // none since: 4 -> 2 -> 1
+  EXPECT_EQ(store_->stats().blocks, 1u);
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 6u);
+  EXPECT_EQ(Counter("hoptrace_store_compaction_spans_total"), 16u + 16u);
+  for (std::uint64_t trace = 2; trace <= 4; ++trace) EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 4u);
+}
+
+TEST_F(DeferredCompactionTest, OverTheDeferredBlockCapBlocksMergeWhileSpansArrive) {
+  OpenAndCutFourBlocks(3);
+  ASSERT_TRUE(store_->Compact(/*defer_while_ingesting=*/true).ok());
+  EXPECT_EQ(store_->stats().blocks, 2u);  // 4 -> 2, then within the cap again
+  for (std::uint64_t trace = 2; trace <= 4; ++trace) EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 4u);
+}
+
+TEST_F(DeferredCompactionTest, CompactWithoutDeferringMergesNow) {
+  OpenAndCutFourBlocks(64);
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(store_->stats().blocks, 1u);
+}
+
 TEST_F(EmbeddedStoreTest, BackpressureWhenCuttingFallsBehind) {
   EmbeddedStoreOptions options = Options();
   options.head_max_spans = 10;

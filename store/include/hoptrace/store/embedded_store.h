@@ -10,8 +10,8 @@
 // appends and fsyncs for all concurrent writers: group commit), then added to the head, which keeps
 // the spans encoded in arena chunks with a compact index by trace ID. A background
 // thread cuts traces that have been idle for a while (or are too old, or the head is too big) into a
-// block, deletes the WAL segments that only held spans now in blocks, merges small adjacent blocks,
-// and deletes whole old blocks for retention. Queries see the head and every block together.
+// block, deletes the WAL segments that only held spans now in blocks, merges blocks of similar size
+// (size-tiered), and deletes whole old blocks for retention. Queries see the head and every block together.
 //
 // On open the WAL is replayed into the head: a torn or corrupt record is skipped and reported (log
 // line + counter), never a refusal to start; a block that fails to open is moved to quarantine/.
@@ -45,9 +45,9 @@ struct EmbeddedStoreOptions {
 
   // The head is cut into blocks when it holds this many spans or bytes (the memory it holds: span
   // arena chunks, decoded resources and scopes, index) ...
-  // With the backpressure factor below the head holds at most 2 × 128 MiB; one block builder (a cut
-  // slice, cut_max_spans, or a merge, compaction_max_spans) adds its decoded spans: `hoptrace serve`
-  // stays under 1 GiB while ingesting, cutting and compacting.
+  // With the backpressure factor below the head holds at most 2 × 128 MiB; a cut slice
+  // (cut_max_spans) and a merge's row groups come on top: `hoptrace serve` stays under 1 GiB while
+  // ingesting, cutting and compacting.
   std::size_t head_max_spans = 1'000'000;
   std::size_t head_max_bytes = 128ull << 20;
   // ... and otherwise trace by trace: a trace that received no span for `trace_idle` is cut, and no
@@ -61,13 +61,25 @@ struct EmbeddedStoreOptions {
   // builder holds a block's spans decoded until it is written, so this bounds a cut's memory.
   std::size_t cut_max_spans = 100'000;
 
-  // Compaction merges runs of adjacent (by time) blocks smaller than the target, up to the target.
+  // Compaction merges blocks size-tiered (store/src/engine/compaction_policy.h): `compaction_fanout`
+  // blocks of similar size at a time, oldest first, so a span is rewritten about once per tier it
+  // climbs (a full cut block once). Merged blocks stay within the target bytes and max spans; a tier
+  // whose `compaction_fanout` blocks would not fit is final. The block count once compaction has
+  // caught up: under compaction_fanout per tier below the top, top-tier blocks of more than
+  // compaction_max_spans / compaction_fanout² spans.
   bool compaction = true;
   std::uint64_t compaction_target_bytes = 256ull << 20;
-  // ... and up to this many spans: a merge holds its spans decoded until the block is written (about
-  // 1.5–2 KB each), so this bounds compaction's memory. Cuts and merges take turns (one builder at a
-  // time), so the store's memory is about the head's hard limit plus the larger of the two.
-  std::size_t compaction_max_spans = 250'000;
+  // A merge streams its inputs' columns (memory does not grow with its spans), so this bounds block
+  // size for queries and retention's granularity rather than memory.
+  std::size_t compaction_max_spans = 1'000'000;
+  std::size_t compaction_fanout = 4;
+  // While spans keep arriving, blocks of a cut's size or more are left for a moment without writes
+  // (merging them costs the ingest core ≈ 1–2 µs per span), unless the store holds more than this
+  // many blocks: the compaction debt under endless ingest is bounded by it.
+  std::size_t compaction_max_deferred_blocks = 64;
+  // zstd level of merged blocks. 3, as cuts: level 9 would save 6 % of the bytes (34.1 instead of 36.4
+  // per span) for twice the merge's CPU (2.1 instead of 1.1 µs per span; docs/benchmarks.md).
+  int compaction_zstd_level = 3;
 
   // Retention deletes whole blocks: those whose newest span ended before now - retention_age, then
   // the oldest while blocks take more than retention_max_bytes. Zero: no limit.
@@ -138,7 +150,9 @@ class EmbeddedStore final : public Store {
   // old (all of them when `everything`, or when the head is over its limits) into blocks of at most
   // cut_max_spans spans.
   Status CutHead(bool everything = false);
-  Status Compact();
+  // Merges what the compaction policy says is due. `defer_while_ingesting` (the background thread):
+  // blocks of a cut's size or more wait if spans were written since the last call.
+  Status Compact(bool defer_while_ingesting = false);
   Status ApplyRetention();
 
   EmbeddedStoreStats stats() const;

@@ -1,0 +1,42 @@
+#include "engine/compaction_policy.h"
+
+#include <algorithm>
+#include <map>
+
+namespace hoptrace::store::engine {
+
+std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy) {
+  const std::uint64_t fanout = std::max<std::size_t>(2, policy.fanout);
+  std::uint64_t bound = std::max<std::size_t>(1, policy.cut_spans / fanout);
+  std::size_t tier = 0;
+  while (spans >= bound) {
+    ++tier;
+    bound *= fanout;
+  }
+  return tier;
+}
+
+std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> blocks, const CompactionPolicy& policy) {
+  const std::size_t fanout = std::max<std::size_t>(2, policy.fanout);
+  std::map<std::size_t, std::vector<std::size_t>> by_tier;  // each in start-time order
+  for (std::size_t index = 0; index < blocks.size(); ++index) {
+    by_tier[TierOf(blocks[index].spans, policy)].push_back(index);
+  }
+  std::vector<std::vector<std::size_t>> merges;
+  for (const auto& [tier, members] : by_tier) {
+    if (tier >= policy.below_tier) break;
+    for (std::size_t first = 0; first + fanout <= members.size(); first += fanout) {
+      BlockSize sum;
+      for (std::size_t at = first; at < first + fanout; ++at) {
+        sum.spans += blocks[members[at]].spans;
+        sum.bytes += blocks[members[at]].bytes;
+      }
+      if (sum.spans > policy.max_spans || sum.bytes > policy.max_bytes) break;  // the top tier
+      merges.emplace_back(members.begin() + static_cast<std::ptrdiff_t>(first),
+                          members.begin() + static_cast<std::ptrdiff_t>(first + fanout));
+    }
+  }
+  return merges;
+}
+
+}  // namespace hoptrace::store::engine

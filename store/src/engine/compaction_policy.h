@@ -1,0 +1,44 @@
+#pragma once
+// Which blocks compaction merges: size-tiered, so that each span is rewritten once per tier it
+// climbs instead of once per merge of a growing block with small ones.
+//
+// A block's tier is its span count on a scale of powers of `fanout` above the cut's block size:
+// tier 0 below cut_spans / fanout (idle-trace cuts, slice tails), tier k below cut_spans × fanout^(k-1).
+// Compaction merges `fanout` blocks of one tier, oldest first by start time, into one of a higher
+// tier, as long as their sum fits in max_spans and max_bytes. A tier whose `fanout` oldest blocks do
+// not fit is the top: its blocks are final. Each span is therefore rewritten at most once per tier
+// between the block it was cut into and the top tier; with the defaults (cut 100k, fanout 4, max 1 M) a
+// full cut block once (into a 400k block), a slice tail of 1k spans at most four times.
+//
+// The bound on block count once compaction has caught up: fewer than `fanout` blocks in each tier
+// below the top, and top-tier blocks of more than max_spans / fanout² spans each.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace hoptrace::store::engine {
+
+struct CompactionPolicy {
+  std::size_t cut_spans = 100'000;  // the size cuts aim for (EmbeddedStoreOptions::cut_max_spans)
+  std::size_t fanout = 4;           // blocks per merge, and the size ratio between tiers
+  std::uint64_t max_spans = 1'000'000;
+  std::uint64_t max_bytes = 256ull << 20;
+  // Only tiers below this are merged (compaction deferred for bigger blocks).
+  std::size_t below_tier = std::numeric_limits<std::size_t>::max();
+};
+
+struct BlockSize {
+  std::uint64_t spans = 0;
+  std::uint64_t bytes = 0;
+};
+
+std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy);
+
+// Groups of indices into `blocks` (ordered by start time) to merge, each `fanout` blocks of one
+// tier; no block is in two groups.
+std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> blocks, const CompactionPolicy& policy);
+
+}  // namespace hoptrace::store::engine
