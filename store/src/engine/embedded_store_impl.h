@@ -130,7 +130,9 @@ class EmbeddedStore::Impl {
   std::uint64_t spans_written_at_compaction_ = 0;  // under compaction_mutex_
 
   std::mutex background_mutex_;
-  std::condition_variable background_wake_;
+  std::condition_variable background_wake_;  // the cut thread: stopping, or a write found the head full
+  // The compaction thread's own: it would otherwise wake for every such write just to sleep again.
+  std::condition_variable compaction_wake_;
   bool stopping_ = false;
   bool cut_requested_ = false;
   std::thread cut_thread_;

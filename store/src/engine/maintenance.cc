@@ -291,7 +291,7 @@ void EmbeddedStore::Impl::CompactionLoop() {
   for (;;) {
     {
       std::unique_lock lock(background_mutex_);
-      background_wake_.wait_for(lock, options_.maintenance_interval, [&] { return stopping_; });
+      compaction_wake_.wait_for(lock, options_.maintenance_interval, [&] { return stopping_; });
       if (stopping_) return;
     }
     Compact(/*defer_while_ingesting=*/true);
