@@ -24,7 +24,6 @@ std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> bloc
   }
   std::vector<std::vector<std::size_t>> merges;
   for (const auto& [tier, members] : by_tier) {
-    if (tier >= policy.below_tier) break;
     for (std::size_t first = 0; first + fanout <= members.size(); first += fanout) {
       BlockSize sum;
       for (std::size_t at = first; at < first + fanout; ++at) {

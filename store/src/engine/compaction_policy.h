@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <vector>
 
@@ -26,8 +25,6 @@ struct CompactionPolicy {
   std::size_t fanout = 4;           // blocks per merge, and the size ratio between tiers
   std::uint64_t max_spans = 1'000'000;
   std::uint64_t max_bytes = 256ull << 20;
-  // Only tiers below this are merged (compaction deferred for bigger blocks).
-  std::size_t below_tier = std::numeric_limits<std::size_t>::max();
 };
 
 struct BlockSize {

@@ -186,11 +186,30 @@ engine::CompactionPolicy CompactionPolicyOf(const EmbeddedStoreOptions& options)
           .max_bytes = options.compaction_target_bytes};
 }
 
+// The merges to do now while spans arrive: those of blocks smaller than a cut, unless more than
+// max_deferred_blocks blocks are due for the others (the debt's bound), then all.
+std::vector<std::vector<std::size_t>> WithinDeferral(std::vector<std::vector<std::size_t>> merges,
+                                                     const std::vector<engine::BlockSize>& sizes,
+                                                     const engine::CompactionPolicy& policy,
+                                                     std::size_t max_deferred_blocks) {
+  const std::size_t cut_tier = engine::TierOf(policy.cut_spans, policy);
+  const auto deferrable = [&](const std::vector<std::size_t>& group) {
+    return engine::TierOf(sizes[group.front()].spans, policy) >= cut_tier;
+  };
+  std::size_t waiting = 0;
+  for (const std::vector<std::size_t>& group : merges) {
+    if (deferrable(group)) waiting += group.size();
+  }
+  if (waiting > max_deferred_blocks) return merges;
+  std::erase_if(merges, deferrable);
+  return merges;
+}
+
 }  // namespace
 
 // Size-tiered (engine/compaction_policy.h), round after round until nothing is due. Deferring, the
-// merges of cut-sized and bigger blocks wait while spans keep arriving, within a bound on the block
-// count: on a single busy core they cost the ingest 1-2 µs per span, and an idle moment pays them.
+// merges of cut-sized and bigger blocks wait while spans keep arriving, within a bound on the blocks
+// waiting: on a single busy core they cost the ingest ≈ 1 µs per span, and an idle moment pays them.
 Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
   if (!options_.compaction) return Status::Ok();
   std::lock_guard compaction_lock(compaction_mutex_);
@@ -205,11 +224,11 @@ Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
     std::vector<engine::BlockSize> sizes;
     sizes.reserve(blocks.size());
     for (const engine::BlockPtr& block : blocks) sizes.push_back({block->meta().span_count, block->meta().file_bytes});
-    engine::CompactionPolicy policy = CompactionPolicyOf(options_);
-    if (defer_while_ingesting && ingesting && blocks.size() <= options_.compaction_max_deferred_blocks) {
-      policy.below_tier = engine::TierOf(options_.cut_max_spans, policy);
+    const engine::CompactionPolicy policy = CompactionPolicyOf(options_);
+    std::vector<std::vector<std::size_t>> merges = engine::PlanMerges(sizes, policy);
+    if (defer_while_ingesting && ingesting) {
+      merges = WithinDeferral(std::move(merges), sizes, policy, options_.compaction_max_deferred_blocks);
     }
-    const std::vector<std::vector<std::size_t>> merges = engine::PlanMerges(sizes, policy);
     if (merges.empty()) break;
     for (const std::vector<std::size_t>& group : merges) {
       std::vector<engine::BlockPtr> inputs;

@@ -45,14 +45,6 @@ TEST(CompactionPolicyTest, ATierWhoseMergeWouldPassTheSpanOrByteLimitIsFinal) {
   EXPECT_EQ(PlanMerges(BlocksOf({100'000, 100'000, 100'000, 100'000}), kPolicy).size(), 1u);
 }
 
-TEST(CompactionPolicyTest, DeferredTiersAreLeftAlone) {
-  CompactionPolicy deferring = kPolicy;
-  deferring.below_tier = TierOf(kPolicy.cut_spans, kPolicy);
-  const auto merges = PlanMerges(BlocksOf({100'000, 100'000, 100'000, 100'000, 10, 20, 30, 40}), deferring);
-  ASSERT_EQ(merges.size(), 1u);
-  EXPECT_EQ(merges[0], (std::vector<std::size_t>{4, 5, 6, 7}));
-}
-
 // A long ingest simulated on sizes alone: cuts of full blocks with tails of random size, compaction
 // after each cut until it has nothing to merge. The block count stays under the policy's bound, and
 // each span is rewritten about once per tier it climbs.

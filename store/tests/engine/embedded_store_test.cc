@@ -396,18 +396,23 @@ TEST_F(EmbeddedStoreTest, CompactionMergesSmallBlocksAndKeepsEveryAnswer) {
 // Four cut-sized blocks (traces 2, 3 and 4 split over two of them each) and a span written after them.
 class DeferredCompactionTest : public EmbeddedStoreTest {
  protected:
-  void OpenAndCutFourBlocks(std::size_t max_deferred_blocks) {
+  void OpenAndCutFourBlocks(std::size_t max_deferred_blocks, std::size_t max_spans = 1'000'000) {
     EmbeddedStoreOptions options = Options();
     options.cut_max_spans = 4;
     options.compaction_fanout = 2;
+    options.compaction_max_spans = max_spans;
     options.compaction_max_deferred_blocks = max_deferred_blocks;
     Open(options);
+    CutFourBlocks(0);
+  }
+  void CutFourBlocks(std::uint64_t first_trace) {
+    const std::size_t blocks = store_->stats().blocks;
     for (std::uint64_t round = 0; round < 4; ++round) {
-      WriteOk(BatchOf("svc", SpansOf(round + 1, 2, kEpoch + round * kMinute, 3)));
-      WriteOk(BatchOf("svc", SpansOf(round + 2, 2, kEpoch + round * kMinute, 1)));
+      WriteOk(BatchOf("svc", SpansOf(first_trace + round + 1, 2, kEpoch + round * kMinute, 3)));
+      WriteOk(BatchOf("svc", SpansOf(first_trace + round + 2, 2, kEpoch + round * kMinute, 1)));
       ASSERT_TRUE(store_->CutHead(true).ok());
     }
-    ASSERT_EQ(store_->stats().blocks, 4u);
+    ASSERT_EQ(store_->stats().blocks, blocks + 4);
     WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));  // ingest goes on
   }
 };
@@ -428,6 +433,16 @@ TEST_F(DeferredCompactionTest, OverTheDeferredBlockCapBlocksMergeWhileSpansArriv
   ASSERT_TRUE(store_->Compact(/*defer_while_ingesting=*/true).ok());
   EXPECT_EQ(store_->stats().blocks, 2u);  // 4 -> 2, then within the cap again
   for (std::uint64_t trace = 2; trace <= 4; ++trace) EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 4u);
+}
+
+TEST_F(DeferredCompactionTest, FinalBlocksDoNotCountAgainstTheCap) {
+  OpenAndCutFourBlocks(4, /*max_spans=*/8);
+  ASSERT_TRUE(store_->Compact().ok());
+  ASSERT_EQ(store_->stats().blocks, 2u);  // of 8 spans: final, two would pass max_spans
+  ASSERT_TRUE(store_->CutHead(true).ok());  // the late span: a block of one, alone in its tier
+  CutFourBlocks(10);
+  ASSERT_TRUE(store_->Compact(/*defer_while_ingesting=*/true).ok());
+  EXPECT_EQ(store_->stats().blocks, 7u);  // 7 blocks, but only the 4 new ones are due: within the cap
 }
 
 TEST_F(DeferredCompactionTest, CompactWithoutDeferringMergesNow) {

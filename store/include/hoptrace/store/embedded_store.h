@@ -73,9 +73,9 @@ struct EmbeddedStoreOptions {
   // size for queries and retention's granularity rather than memory.
   std::size_t compaction_max_spans = 1'000'000;
   std::size_t compaction_fanout = 4;
-  // While spans keep arriving, blocks of a cut's size or more are left for a moment without writes
-  // (merging them costs the ingest core ≈ 1–2 µs per span), unless the store holds more than this
-  // many blocks: the compaction debt under endless ingest is bounded by it.
+  // While spans keep arriving, merges of blocks of a cut's size or more are left for a moment without
+  // writes (they cost the ingest core ≈ 1 µs per span), unless more than this many blocks are due for
+  // them: the compaction debt under endless ingest is bounded by it, however big the store.
   std::size_t compaction_max_deferred_blocks = 64;
   // zstd level of merged blocks. 3, as cuts: level 9 would save 6 % of the bytes (34.1 instead of 36.4
   // per span) for twice the merge's CPU (2.1 instead of 1.1 µs per span; docs/benchmarks.md).
