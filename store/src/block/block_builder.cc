@@ -358,11 +358,10 @@ Status BlockFile::Commit() {
 
 Status SectionWriter::Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter) {
   if (slot >= sections_.size()) sections_.resize(slot + 1);
-  std::string stored;
-  sections_[slot] = EncodeSection(raw, zstd_level_, &stored);
+  sections_[slot] = encoder_.Encode(raw, &stored_);
   sections_[slot].offset = file_.offset();
-  *byte_counter += stored.size();
-  return file_.Append(stored);
+  *byte_counter += stored_.size();
+  return file_.Append(stored_);
 }
 
 Status WriteDictionaries(SectionWriter& writer, const StringDictionaryBuilder& strings,

@@ -9,7 +9,7 @@
 namespace hoptrace::store::block {
 
 // ---- Coding ----
-void Encoder::PutVarint(std::uint64_t value) {
+void Encoder::PutLongVarint(std::uint64_t value) {
   while (value >= 0x80) {
     out_.push_back(static_cast<char>((value & 0x7f) | 0x80));
     value >>= 7;
@@ -93,12 +93,17 @@ bool SplitStreams(std::string_view data, std::size_t count, std::vector<Decoder>
 // ---- Sections ----
 std::uint64_t Checksum(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
 
-SectionHandle EncodeSection(std::string_view raw, int zstd_level, std::string* stored) {
+SectionEncoder::SectionEncoder(int zstd_level) : context_(ZSTD_createCCtx()), zstd_level_(zstd_level) {}
+SectionEncoder::~SectionEncoder() { ZSTD_freeCCtx(context_); }
+
+SectionHandle SectionEncoder::Encode(std::string_view raw, std::string* stored) {
   SectionHandle handle;
   handle.raw_bytes = raw.size();
   stored->resize(ZSTD_compressBound(raw.size()));
-  const std::size_t compressed = ZSTD_compress(stored->data(), stored->size(), raw.data(), raw.size(), zstd_level);
-  if (!ZSTD_isError(compressed) && compressed < raw.size()) {
+  const std::size_t compressed = context_ == nullptr ? 0
+                                 : ZSTD_compressCCtx(context_, stored->data(), stored->size(), raw.data(),
+                                                     raw.size(), zstd_level_);
+  if (context_ != nullptr && !ZSTD_isError(compressed) && compressed < raw.size()) {
     stored->resize(compressed);
     handle.codec = kCodecZstd;
   } else {

@@ -14,6 +14,8 @@
 #include "block/block.h"
 #include "hoptrace/model/span.h"
 
+struct ZSTD_CCtx_s;  // zstd.h's ZSTD_CCtx
+
 namespace hoptrace::store::block {
 
 inline constexpr std::uint64_t kBlockMagic = 0x31304b4c42504f48ULL;  // "HOPBLK01" little-endian
@@ -61,7 +63,14 @@ inline Status IoError(std::string message) { return Status::Error(Status::Code::
 class Encoder {
  public:
   void PutByte(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
-  void PutVarint(std::uint64_t value);
+  // Inline for the one-byte case, which most counts, ids and deltas are (a cut writes millions).
+  void PutVarint(std::uint64_t value) {
+    if (value < 0x80) {
+      out_.push_back(static_cast<char>(value));
+    } else {
+      PutLongVarint(value);
+    }
+  }
   void PutSigned(std::int64_t value) { PutVarint((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63)); }
   void PutFixed64(std::uint64_t value);
   void PutBytes(std::string_view bytes) { out_.append(bytes); }
@@ -77,6 +86,8 @@ class Encoder {
   const std::string& buffer() const { return out_; }
 
  private:
+  void PutLongVarint(std::uint64_t value);
+
   std::string out_;
 };
 
@@ -160,8 +171,21 @@ inline constexpr std::uint8_t kCodecRaw = 0;
 inline constexpr std::uint8_t kCodecZstd = 1;
 
 std::uint64_t Checksum(std::string_view bytes);
-// Compresses `raw` (keeping it raw when that is smaller) into `stored`; fills all but `offset`.
-SectionHandle EncodeSection(std::string_view raw, int zstd_level, std::string* stored);
+// Compresses sections with one zstd context, reused section after section: a fresh context per
+// section (ZSTD_compress) pays for its allocation and table set-up every time.
+class SectionEncoder {
+ public:
+  explicit SectionEncoder(int zstd_level);
+  ~SectionEncoder();
+  SectionEncoder(const SectionEncoder&) = delete;
+  SectionEncoder& operator=(const SectionEncoder&) = delete;
+  // Compresses `raw` (keeping it raw when that is smaller) into `stored`; fills all but `offset`.
+  SectionHandle Encode(std::string_view raw, std::string* stored);
+
+ private:
+  ZSTD_CCtx_s* context_;
+  int zstd_level_;
+};
 // Verifies the checksum of `stored` and decompresses it into `raw`.
 Status DecodeSection(const SectionHandle& handle, std::string_view stored, std::string* raw);
 

@@ -179,14 +179,15 @@ class BlockFile {
 // Writes sections into their directory slots (in any order) and counts their stored bytes.
 class SectionWriter {
  public:
-  SectionWriter(BlockFile& file, int zstd_level) : file_(file), zstd_level_(zstd_level) {}
+  SectionWriter(BlockFile& file, int zstd_level) : file_(file), encoder_(zstd_level) {}
   Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter);
   const std::vector<SectionHandle>& sections() const { return sections_; }
 
  private:
   BlockFile& file_;
   std::vector<SectionHandle> sections_;
-  int zstd_level_;
+  SectionEncoder encoder_;
+  std::string stored_;  // the last section written (its buffer reused)
 };
 
 // The dictionary sections: strings, resources, scopes.
