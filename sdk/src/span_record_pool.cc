@@ -1,6 +1,7 @@
 #include "span_record_pool.h"
 
 #include <algorithm>
+#include <array>
 
 #include "thread_index.h"
 
@@ -23,6 +24,11 @@ void ClearForReuse(model::Span& span) {
 constexpr std::size_t kStartingRecordsPerRing = 2048;
 // What a dry ring takes from the reserve at once, under one lock.
 constexpr std::size_t kRefillRecords = 256;
+// What a stripe's recent ring holds: what a thread has in flight while the export thread keeps up
+// (a batch queued and one being exported, at the default batch size), with room to spare.
+constexpr std::size_t kRecentRecordsPerRing = 2048;
+// How many records move from a full recent ring to the older one at a time (a buffer on the stack).
+constexpr std::size_t kMovedRecordsPerRun = 64;
 
 // The attribute buffers every record gets when the pool is built, so that a record's first span
 // allocates nothing either (records in the reserve may first be used long after start-up, during an
@@ -62,8 +68,11 @@ void SpanRecordRelease::operator()(SpanRecord* record) const {
 }
 
 SpanRecordPool::SpanRecordPool(std::size_t capacity, std::size_t stripes)
-    : free_(StripeCapacity(capacity, stripes) * stripes, stripes), capacity_(capacity) {
-  const std::size_t rings = free_.stripe_count();
+    : older_(StripeCapacity(capacity, stripes) * stripes, stripes),
+      recent_(std::min(kRecentRecordsPerRing, StripeCapacity(capacity, stripes)) * older_.stripe_count(),
+              older_.stripe_count()),
+      capacity_(capacity) {
+  const std::size_t rings = older_.stripe_count();
   const std::size_t per_ring = std::min(kStartingRecordsPerRing, (capacity + rings - 1) / rings);
   // Each ring gets a run of records allocated one after the other, each followed by its buffers: a
   // thread going through its records in order walks memory in order, which the hardware prefetchers
@@ -77,7 +86,7 @@ SpanRecordPool::SpanRecordPool(std::size_t capacity, std::size_t stripes)
   reserve_.reserve(capacity);
   for (std::size_t i = 0; i < capacity; ++i) {
     std::size_t stripe = i / per_ring;
-    if (stripe >= rings || !free_.TryPush(records[i], stripe)) reserve_.push_back(records[i]);
+    if (stripe >= rings || !older_.TryPush(records[i], stripe)) reserve_.push_back(records[i]);
   }
   std::reverse(reserve_.begin(), reserve_.end());  // handed out in the order they were allocated
   reserve_size_.store(reserve_.size(), std::memory_order_relaxed);
@@ -85,16 +94,18 @@ SpanRecordPool::SpanRecordPool(std::size_t capacity, std::size_t stripes)
 
 SpanRecordPool::~SpanRecordPool() {
   std::size_t stripe = 0;
-  while (SpanRecord* record = free_.TryPop(stripe)) delete record;
+  while (SpanRecord* record = recent_.TryPop(stripe)) delete record;
+  while (SpanRecord* record = older_.TryPop(stripe)) delete record;
   for (SpanRecord* record : reserve_) delete record;
 }
 
 SpanRecordPtr SpanRecordPool::Acquire() {
   const std::size_t home = internal::ThisThreadIndex();
   std::size_t stripe = home;
-  SpanRecord* record = free_.TryPopOwn(stripe);
+  SpanRecord* record = recent_.TryPopOwn(stripe);
+  if (record == nullptr) record = older_.TryPopOwn(stripe);
   if (record == nullptr) record = TakeFromReserve(stripe);
-  if (record == nullptr) record = free_.TryPop(stripe);  // other threads' rings: their records move here
+  if (record == nullptr) record = TakeFromOtherStripes(stripe);
   if (record == nullptr) {
     record = new SpanRecord();
     allocated_.fetch_add(1, std::memory_order_relaxed);
@@ -110,26 +121,64 @@ SpanRecordPtr SpanRecordPool::Acquire() {
   return SpanRecordPtr(record);
 }
 
-// A ring hands out the record given back longest ago, which has usually left this core's caches: its
+// Other threads' rings, recent ones first: their records move to this thread's stripe.
+SpanRecord* SpanRecordPool::TakeFromOtherStripes(std::size_t& stripe) {
+  std::size_t from = stripe;
+  if (SpanRecord* record = recent_.TryPop(from)) {
+    stripe = from;
+    return record;
+  }
+  return older_.TryPop(stripe);
+}
+
+// A ring hands out the record given back longest ago, which has often left this core's caches: its
 // lines are fetched now, while this span is being recorded, rather than when the next span starts.
 void SpanRecordPool::PrefetchNext(std::size_t stripe) const {
-  const SpanRecord* next = free_.PeekApprox(stripe);
+  const SpanRecord* next = recent_.PeekApprox(stripe);
+  if (next == nullptr) next = older_.PeekApprox(stripe);
   if (next == nullptr) return;
   const auto* bytes = reinterpret_cast<const char*>(next);
   for (std::size_t offset = 0; offset < kRecordFootprint; offset += 64) __builtin_prefetch(bytes + offset, 1);
 }
 
 void SpanRecordPool::Release(SpanRecord* record) {
+  if (!recent_.TryPushOwn(record, record->pool_stripe)) ReleaseToOlder(record);
+}
+
+void SpanRecordPool::ReleaseMany(std::span<SpanRecord* const> records, std::size_t stripe) {
+  std::size_t pushed = recent_.TryPushManyOwn(records, stripe);
+  if (pushed < records.size()) {
+    MakeRecentRoom(records.size() - pushed, stripe);
+    pushed += recent_.TryPushManyOwn(records.subspan(pushed), stripe);
+  }
+  for (SpanRecord* record : records.subspan(pushed)) ReleaseToOlder(record);  // taken since: spill over
+}
+
+// Moves up to `count` of the stripe's oldest recent records to its older ring, keeping their order,
+// with one update of each ring per run and without reading them.
+void SpanRecordPool::MakeRecentRoom(std::size_t count, std::size_t stripe) {
+  std::array<SpanRecord*, kMovedRecordsPerRun> run;
+  while (count > 0) {
+    const std::size_t taken = recent_.TryPopManyOwn(std::span(run).first(std::min(count, run.size())), stripe);
+    if (taken == 0) return;
+    const std::span<SpanRecord* const> moved(run.data(), taken);
+    const std::size_t pushed = older_.TryPushManyOwn(moved, stripe);
+    for (SpanRecord* record : moved.subspan(pushed)) ReleaseToOlder(record);
+    count -= taken;
+  }
+}
+
+void SpanRecordPool::ReleaseToOlder(SpanRecord* record) {
   std::size_t stripe = record->pool_stripe;
-  if (!free_.TryPush(record, stripe) && !PutInReserve(record)) {
+  if (!older_.TryPush(record, stripe) && !PutInReserve(record)) {
     delete record;
     allocated_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
-void SpanRecordPool::ReleaseMany(std::span<SpanRecord* const> records, std::size_t stripe) {
-  const std::size_t pushed = free_.TryPushManyOwn(records, stripe);
-  for (SpanRecord* record : records.subspan(pushed)) Release(record);  // the ring was full: spill over
+SpanRecordPool::FreeRecords SpanRecordPool::FreeRecordsOf(std::size_t stripe) const {
+  stripe %= older_.stripe_count();
+  return {.recent = recent_.SizeApprox(stripe), .older = older_.SizeApprox(stripe)};
 }
 
 // One record for the caller, and a handful more into the ring of `stripe`, so that a thread whose
@@ -141,7 +190,7 @@ SpanRecord* SpanRecordPool::TakeFromReserve(std::size_t stripe) {
   SpanRecord* taken = reserve_.back();
   reserve_.pop_back();
   for (std::size_t moved = 0; moved < kRefillRecords && !reserve_.empty(); ++moved) {
-    if (!free_.TryPushOwn(reserve_.back(), stripe)) break;
+    if (!older_.TryPushOwn(reserve_.back(), stripe)) break;
     reserve_.pop_back();
   }
   reserve_size_.store(reserve_.size(), std::memory_order_relaxed);

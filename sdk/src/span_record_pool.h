@@ -12,7 +12,14 @@
 // buffers) would stream all of it through the caches, several lines per span, on each core. So the
 // rings start with a few records each and the rest wait in a reserve; a thread takes a handful from
 // the reserve only when its ring runs dry, i.e. when it has more spans in flight than ever before (the
-// export thread fell behind). What a thread cycles through is what it needs, not what the pool holds.
+// export thread fell behind).
+//
+// Such a burst leaves a ring holding every record the burst needed, and a ring never gives records
+// back. So each stripe has two rings: a small one of the records given back most recently, which a
+// thread takes from first, and a large one of older records, taken from only when the recent one is
+// empty. Records given back go to the recent ring; when it is full, its oldest move to the older ring,
+// in order and without being read. After a burst a thread cycles through the recent ring's records
+// (in the order they were taken, which the hardware prefetchers follow), not through all it ever held.
 
 #include <atomic>
 #include <cstddef>
@@ -46,12 +53,23 @@ class SpanRecordPool {
 
   std::size_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
 
+  // The free records a stripe's rings hold (approximate while other threads use them).
+  struct FreeRecords {
+    std::size_t recent = 0;
+    std::size_t older = 0;
+  };
+  FreeRecords FreeRecordsOf(std::size_t stripe) const;
+
  private:
+  SpanRecord* TakeFromOtherStripes(std::size_t& stripe);
   void PrefetchNext(std::size_t stripe) const;
+  void MakeRecentRoom(std::size_t count, std::size_t stripe);
+  void ReleaseToOlder(SpanRecord* record);
   SpanRecord* TakeFromReserve(std::size_t stripe);
   bool PutInReserve(SpanRecord* record);
 
-  internal::StripedQueue<SpanRecord> free_;  // each ring can hold the whole pool
+  internal::StripedQueue<SpanRecord> older_;   // each ring can hold the stripe's share of the pool
+  internal::StripedQueue<SpanRecord> recent_;  // a few batches per stripe
   // Records not yet in circulation, and those given back while a ring reported "full" because a thread
   // that claimed a slot in it was preempted (rather than deleting them).
   alignas(64) std::mutex reserve_mutex_;

@@ -191,6 +191,46 @@ TEST(SpanRecordPoolTest, AThreadWithMoreInFlightThanItsRingHoldsTakesFromTheRese
   EXPECT_EQ(pool.allocated(), kCapacity + 1);
 }
 
+// Gives records back in runs of one batch, as the export thread does.
+void ReleaseInBatches(SpanRecordPool& pool, std::vector<SpanRecordPtr>& records, std::size_t batch) {
+  std::vector<SpanRecord*> run;
+  for (std::size_t first = 0; first < records.size(); first += batch) {
+    run.clear();
+    for (std::size_t i = first; i < std::min(first + batch, records.size()); ++i) run.push_back(records[i].release());
+    pool.ReleaseMany(run, 0);
+  }
+  records.clear();
+}
+
+TEST(SpanRecordPoolTest, AfterABurstAThreadReusesTheRecordsGivenBackLastNotAllItHeld) {
+  constexpr std::size_t kBurst = 16384;
+  constexpr std::size_t kBatch = 512;
+  SpanRecordPool pool(1 << 15, 1);
+  std::vector<SpanRecordPtr> in_flight;
+  for (std::size_t i = 0; i < kBurst; ++i) in_flight.push_back(pool.Acquire());
+  std::vector<SpanRecord*> given_back;  // in the order they go back
+  for (const SpanRecordPtr& record : in_flight) given_back.push_back(record.get());
+  ReleaseInBatches(pool, in_flight, kBatch);
+  const SpanRecordPool::FreeRecords after_burst = pool.FreeRecordsOf(0);
+  EXPECT_GE(after_burst.recent + after_burst.older, kBurst) << "the burst's records went back to the stripe";
+  ASSERT_GE(after_burst.recent, kBatch);
+  EXPECT_LT(after_burst.recent, kBurst / 4) << "the recent ring holds a few batches, not the whole burst";
+
+  // The next batch reuses records given back at the burst's end, in the order they went back.
+  std::vector<SpanRecord*> reused;
+  for (std::size_t i = 0; i < kBatch; ++i) reused.push_back(in_flight.emplace_back(pool.Acquire()).get());
+  const auto last_given_back = given_back.end() - static_cast<std::ptrdiff_t>(after_burst.recent);
+  EXPECT_TRUE(std::equal(reused.begin(), reused.end(), last_given_back)) << "the oldest records came first";
+  // Steady state: a batch in flight at a time, for many laps of the recent ring.
+  std::set<SpanRecord*> seen(reused.begin(), reused.end());
+  for (int round = 0; round < 200; ++round) {
+    ReleaseInBatches(pool, in_flight, kBatch);
+    for (std::size_t i = 0; i < kBatch; ++i) seen.insert(in_flight.emplace_back(pool.Acquire()).get());
+  }
+  EXPECT_LE(seen.size(), after_burst.recent + kBatch) << "the thread cycled through the records of the burst";
+  EXPECT_EQ(pool.allocated(), std::size_t{1} << 15);
+}
+
 TEST(SpanRecordPoolTest, RecordsFirstUsedLongAfterStartUpAlreadyHoldAttributeBuffers) {
   constexpr std::size_t kCapacity = 1 << 13;
   SpanRecordPool pool(kCapacity, 1);
