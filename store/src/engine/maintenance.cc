@@ -232,7 +232,9 @@ Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
     if (merges.empty()) break;
     for (const std::vector<std::size_t>& group : merges) {
       std::vector<engine::BlockPtr> inputs;
-      for (const std::size_t index : group) inputs.push_back(blocks[index]);
+      // Moved out of the snapshot: a merged block's reader (and what it has decoded) is freed once
+      // its merge is done, not when the whole round is.
+      for (const std::size_t index : group) inputs.push_back(std::move(blocks[index]));
       if (const Status status = MergeGroup(inputs); !status.ok()) {
         UpdateGauges();
         return status;  // the next compaction tries again
