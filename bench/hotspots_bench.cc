@@ -14,10 +14,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 
+#include "hoptrace/metrics/cpu_time.h"
 #include "hoptrace/query/hotspots_api.h"
 #include "hoptrace/store/embedded_store.h"
 #include "span_generator.h"
@@ -86,13 +86,6 @@ StoredTraces& StoredWithDecodeThread(bool decode_thread) {
   return stored;
 }
 
-
-double ThreadCpuMillis() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
-}
-
 void SetCounters(benchmark::State& state, const StoredTraces& stored, double visiting_cpu_ms) {
   state.counters["visiting_cpu_ms"] = benchmark::Counter(visiting_cpu_ms, benchmark::Counter::kAvgIterations);
   state.counters["traces"] = static_cast<double>(stored.traces);
@@ -109,12 +102,12 @@ void BM_HotspotsOverStoredTraces(benchmark::State& state) {
   query::HotspotParams params;
   params.options.service = "frontend";  // the generator's root service: every trace
   analysis::HotspotReport report;
-  const double cpu_before = ThreadCpuMillis();
+  const double cpu_before = metrics::ThreadCpuSeconds();
   for (auto _ : state) {
     report = query::ComputeHotspots(*stored.store, params);
     benchmark::DoNotOptimize(report.operations.data());
   }
-  SetCounters(state, stored, ThreadCpuMillis() - cpu_before);
+  SetCounters(state, stored, (metrics::ThreadCpuSeconds() - cpu_before) * 1e3);
   state.counters["aggregated"] = static_cast<double>(report.traces);  // should equal traces
   state.counters["no_entry"] = static_cast<double>(report.traces_without_entry);
 }
@@ -125,7 +118,7 @@ void BM_ScanStoredTraces(benchmark::State& state) {
   StoredTraces& stored = StoredWithDecodeThread(state.range(0) != 0);
   const store::TraceScan scan{.filter = query::HotspotFilter({.service = "frontend"})};
   std::size_t spans = 0;
-  const double cpu_before = ThreadCpuMillis();
+  const double cpu_before = metrics::ThreadCpuSeconds();
   for (auto _ : state) {
     spans = 0;
     const store::Status status = stored.store->ForEachTrace(scan, [&](const model::TraceBatch& trace) {
@@ -134,7 +127,7 @@ void BM_ScanStoredTraces(benchmark::State& state) {
     });
     if (!status.ok()) state.SkipWithError(status.message().c_str());
   }
-  SetCounters(state, stored, ThreadCpuMillis() - cpu_before);
+  SetCounters(state, stored, (metrics::ThreadCpuSeconds() - cpu_before) * 1e3);
   state.counters["scanned_spans"] = static_cast<double>(spans);  // should equal spans
 }
 BENCHMARK(BM_ScanStoredTraces)->ArgName("decode_thread")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();

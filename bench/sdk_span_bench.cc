@@ -14,12 +14,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "allocation_counter.h"
+#include "hoptrace/metrics/cpu_time.h"
 #include "hoptrace/sdk/tracer_provider.h"
 
 namespace {
@@ -71,12 +71,6 @@ const Sdk& DroppingSdk() {
   return sdk;
 }
 
-std::uint64_t ProcessCpuNanos() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(now.tv_nsec);
-}
-
 void RecordSpan(sdk::Tracer& tracer) {
   sdk::Span span = tracer.StartSpan("GET /checkout", {.kind = model::SpanKind::kServer});
   span.SetAttribute("http.request.method", std::string_view("GET"));
@@ -102,7 +96,7 @@ void MeasureWithAllocations(benchmark::State& state, const Sdk& sdk, Body body) 
   // Read the count inside the loop: the loop starts behind a barrier, so every thread has finished
   // its warm-up (whose allocations would otherwise be counted against another thread's spans).
   std::uint64_t allocations_before = 0;
-  std::uint64_t cpu_before = 0;
+  double cpu_before = 0;
   std::uint64_t dropped_before = 0;
   std::uint64_t counts_read_before = 0;
   bool first = true;
@@ -110,7 +104,7 @@ void MeasureWithAllocations(benchmark::State& state, const Sdk& sdk, Body body) 
     if (first) {
       counts_read_before = allocation_counts_read.load();
       allocations_before = hoptrace::bench::AllocationCount();
-      cpu_before = ProcessCpuNanos();
+      cpu_before = metrics::ProcessCpuSeconds();
       dropped_before = sdk.processor->stats().dropped;
       first = false;
     }
@@ -131,7 +125,7 @@ void MeasureWithAllocations(benchmark::State& state, const Sdk& sdk, Body body) 
   // 0 reports them (counters of all threads are summed).
   if (state.thread_index() == 0) {
     state.counters["allocs_per_span"] = static_cast<double>(allocations) / spans;
-    state.counters["process_cpu_ns"] = static_cast<double>(ProcessCpuNanos() - cpu_before) / spans;
+    state.counters["process_cpu_ns"] = (metrics::ProcessCpuSeconds() - cpu_before) * 1e9 / spans;
     state.counters["dropped"] = static_cast<double>(sdk.processor->stats().dropped - dropped_before) / spans;
   }
 }

@@ -12,12 +12,12 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <ctime>
 #include <memory>
 #include <vector>
 
 #include "allocation_counter.h"
 #include "hoptrace/collector/sampling/tail_sampler.h"
+#include "hoptrace/metrics/cpu_time.h"
 #include "hoptrace/otlp/proto_convert.h"
 #include "span_generator.h"
 
@@ -28,13 +28,6 @@ using namespace hoptrace::collector::sampling;
 
 constexpr std::size_t kSpans = 200'000;
 constexpr std::size_t kSpansPerRequest = 200;
-
-// The calling thread's CPU time: the throughput a core gives when the machine is shared.
-double ThreadCpuSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
 
 struct Request {
   std::string bytes;
@@ -112,7 +105,7 @@ void BM_TailSamplerThroughput(benchmark::State& state) {
   double cpu_seconds = 0;
   const auto run_pass = [&](std::uint64_t pass) {
     RenumberTraces(requests, pass);
-    const double cpu_start = ThreadCpuSeconds();
+    const double cpu_start = metrics::ThreadCpuSeconds();
     const auto start = std::chrono::steady_clock::now();
     std::size_t since_tick = 0;
     for (const auto& request : requests) {
@@ -124,7 +117,7 @@ void BM_TailSamplerThroughput(benchmark::State& state) {
       }
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    cpu_seconds += ThreadCpuSeconds() - cpu_start;
+    cpu_seconds += metrics::ThreadCpuSeconds() - cpu_start;
     return wall;
   };
 

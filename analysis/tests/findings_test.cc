@@ -4,10 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <ctime>
-
 #include "hoptrace/analysis/diagnosis.h"
 #include "hoptrace/analysis/diagnosis_json.h"
+#include "hoptrace/metrics/cpu_time.h"
 #include "trace_builder.h"
 
 namespace hoptrace::analysis {
@@ -16,13 +15,6 @@ namespace {
 using model::SpanKind;
 using ::testing::HasSubstr;
 using testing::TraceBuilder;
-
-// Diagnose runs on the calling thread.
-double ThreadCpuSeconds() {
-  timespec now{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
 
 const Finding& First(const Diagnosis& diagnosis) {
   static const Finding kNone{};
@@ -103,9 +95,9 @@ TEST(FindingsTest, FiftyThousandSpanTraceNamesTheOneSlowWriteQuickly) {
   std::uint64_t culprit = 0;
   const model::TraceBatch batch = testing::LargeTrace(50'000, &culprit);
   ASSERT_EQ(batch.SpanCount(), 50'000u);
-  const double cpu_start = ThreadCpuSeconds();
+  const double cpu_start = metrics::ThreadCpuSeconds();
   const Diagnosis diagnosis = Diagnose(batch);
-  const double cpu_seconds = ThreadCpuSeconds() - cpu_start;
+  const double cpu_seconds = metrics::ThreadCpuSeconds() - cpu_start;
   EXPECT_EQ(EvidenceSpan(diagnosis, First(diagnosis)), TraceBuilder::SpanIdOf(culprit)) << Headlines(diagnosis);
   EXPECT_THAT(First(diagnosis).headline, HasSubstr("worker → ledger slow-write took 5.0 s of 7.0 s (71 %)"));
   // The 50 ms budget is for an optimised build (bench/analysis_bench.cc); this bound catches a

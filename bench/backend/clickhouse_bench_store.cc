@@ -1,6 +1,5 @@
 #include "clickhouse_bench_store.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "clickhouse_server.h"
+#include "hoptrace/metrics/cpu_time.h"
 
 namespace hoptrace::bench {
 namespace {
@@ -51,15 +51,6 @@ void Store(store::ClickHouseStore& clickhouse, const store::testing::GeneratedSp
   clickhouse.WaitShipped(std::chrono::hours(1));
 }
 
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 }  // namespace
 
 int WithGeneratedClickHouse(std::string_view name, std::size_t spans,
@@ -97,14 +88,14 @@ int GeneratedClickHouseMain(
 
 RunCost TimeRuns(std::size_t runs, const std::function<void()>& run) {
   std::vector<double> wall_ms;
-  const double cpu_before = ProcessCpuSeconds();
+  const double cpu_before = metrics::ProcessCpuSeconds();
   for (std::size_t i = 0; i < runs; ++i) {
     const auto started = std::chrono::steady_clock::now();
     run();
     wall_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
   }
   RunCost cost;
-  cost.cpu_ms_per_run = (ProcessCpuSeconds() - cpu_before) * 1000 / static_cast<double>(runs);
+  cost.cpu_ms_per_run = (metrics::ProcessCpuSeconds() - cpu_before) * 1000 / static_cast<double>(runs);
   std::sort(wall_ms.begin(), wall_ms.end());
   cost.median_wall_ms = wall_ms[wall_ms.size() / 2];
   return cost;

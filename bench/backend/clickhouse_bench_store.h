@@ -30,8 +30,8 @@ int GeneratedClickHouseMain(int argc, char** argv, const std::string& descriptio
                             std::size_t default_runs,
                             const std::function<void(const GeneratedClickHouse&, std::size_t runs)>& measure);
 
-// `runs` calls of `run`: the median wall time, and this process's CPU time per call (getrusage, user
-// + system: decoding and aggregating here, not ClickHouse's work).
+// `runs` calls of `run`: the median wall time, and this process's CPU time per call (user + system
+// of every thread: decoding and aggregating here, not ClickHouse's work).
 struct RunCost {
   double median_wall_ms = 0;
   double cpu_ms_per_run = 0;

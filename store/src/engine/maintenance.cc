@@ -1,32 +1,25 @@
 // Background work: cutting the head into blocks (then deleting the WAL segments that only held cut
 // spans), compaction of small adjacent blocks, and retention by age and by disk bytes.
 
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
 #include "engine/compaction_policy.h"
 #include "engine/embedded_store_impl.h"
+#include "hoptrace/metrics/cpu_time.h"
 
 namespace hoptrace::store {
 namespace {
 
 std::uint64_t Nanos(std::chrono::nanoseconds duration) { return static_cast<std::uint64_t>(duration.count()); }
 
-double ThreadCpuSeconds() {
-  timespec now{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
 // Adds the CPU time this thread spends in its scope to `total`: the cut's and compaction's share of
 // the core, whatever else runs beside them.
 class ThreadCpuTally {
  public:
-  explicit ThreadCpuTally(metrics::Gauge& total) : total_(total), start_(ThreadCpuSeconds()) {}
-  ~ThreadCpuTally() { total_.Add(ThreadCpuSeconds() - start_); }
+  explicit ThreadCpuTally(metrics::Gauge& total) : total_(total), start_(metrics::ThreadCpuSeconds()) {}
+  ~ThreadCpuTally() { total_.Add(metrics::ThreadCpuSeconds() - start_); }
   ThreadCpuTally(const ThreadCpuTally&) = delete;
   ThreadCpuTally& operator=(const ThreadCpuTally&) = delete;
 

@@ -6,24 +6,17 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <map>
 
 #include "block/block.h"
 #include "block_test_util.h"
+#include "hoptrace/metrics/cpu_time.h"
 
 namespace hoptrace::store::block {
 namespace {
 
 using testing::GenerateSpans;
 using testing::TempDir;
-
-// CPU time of this thread: the machine is shared, wall time moves with the others' load.
-double ThreadCpuMillis() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
-}
 
 double MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -141,7 +134,7 @@ TEST(SearchScale, LimitedSearchesOverSeveralBigBlocks) {
     std::size_t found = 0;
     for (int repetition = 0; repetition < 3; ++repetition) {
       start = std::chrono::steady_clock::now();
-      const double cpu_start = ThreadCpuMillis();
+      const double cpu_start = metrics::ThreadCpuSeconds();
       std::map<model::TraceId, TraceHit> merged;
       LatestStarts latest(20);
       SearchBlocks(
@@ -151,7 +144,7 @@ TEST(SearchScale, LimitedSearchesOverSeveralBigBlocks) {
           },
           [](BlockReader& reader, const Status& error) { ADD_FAILURE() << reader.path() << ": " << error.message(); });
       millis.push_back(MillisSince(start));
-      cpu_millis.push_back(ThreadCpuMillis() - cpu_start);
+      cpu_millis.push_back((metrics::ThreadCpuSeconds() - cpu_start) * 1e3);
       found = merged.size();
     }
     EXPECT_GT(found, 0u) << query.label;

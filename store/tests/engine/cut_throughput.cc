@@ -10,14 +10,13 @@
 // process's peak RSS since the spans were generated. A measurement for profiling
 // (perf record store_cut_throughput ...), not a test.
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
 
+#include "hoptrace/metrics/cpu_time.h"
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/otlp/wire.h"
 #include "hoptrace/store/embedded_store.h"
@@ -42,20 +41,13 @@ std::uint64_t PeakRssMib() {
 // Lets VmHWM start again from the current RSS (Linux's clear_refs 5).
 void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& time) { return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 // Runs `phase` and prints its wall and CPU time, CPU µs per span and the peak RSS so far.
 template <typename Fn>
 void Measure(const char* name, std::size_t spans, Fn&& phase) {
   const auto started = std::chrono::steady_clock::now();
-  const double cpu_before = CpuSeconds();
+  const double cpu_before = metrics::ProcessCpuSeconds();
   phase();
-  const double cpu = CpuSeconds() - cpu_before;
+  const double cpu = metrics::ProcessCpuSeconds() - cpu_before;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << name << ": " << wall << " s wall, " << cpu << " s CPU, " << cpu * 1e6 / static_cast<double>(spans)
             << " CPU us/span, peak RSS " << PeakRssMib() << " MiB" << std::endl;
