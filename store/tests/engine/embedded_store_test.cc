@@ -451,6 +451,48 @@ TEST_F(DeferredCompactionTest, CompactWithoutDeferringMergesNow) {
   EXPECT_EQ(store_->stats().blocks, 1u);
 }
 
+std::size_t BlockFiles(const fs::path& blocks_dir) {
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(blocks_dir)) files += entry.path().extension() == ".block";
+  return files;
+}
+
+// A merge's inputs are released (readers closed, files deleted) when that merge is done, not when the
+// round of merges is: a round of two merges whose second fails, counting the block files at the failure.
+TEST_F(EmbeddedStoreTest, AMergesInputsAreDeletedBeforeTheRoundsNextMerge) {
+  EmbeddedStoreOptions options = Options();
+  options.cut_max_spans = 400;  // tier 0 below 100 spans, tier 1 from 100 to 399 (fanout 4)
+  const fs::path blocks_dir = dir_.path() / "blocks";
+  std::atomic<std::size_t> files_at_failure{0};  // when the second merge failed
+  options.log = [&](std::string_view line) {
+    if (line.starts_with("writing block")) files_at_failure = BlockFiles(blocks_dir);
+  };
+  Open(options);
+  std::uint64_t largest_tier_one_file = 0;
+  for (std::uint64_t block = 0; block < 4; ++block) {
+    WriteOk(BatchOf("svc", SpansOf(block + 1, 300, kEpoch + block * kMinute)));
+    ASSERT_TRUE(store_->CutHead(true).ok());
+    for (const auto& entry : fs::directory_iterator(blocks_dir)) {
+      largest_tier_one_file = std::max<std::uint64_t>(largest_tier_one_file, entry.file_size());
+    }
+  }
+  for (std::uint64_t block = 0; block < 4; ++block) {
+    WriteOk(BatchOf("svc", SpansOf(block + 10, 1, kEpoch + block * kMinute)));
+    ASSERT_TRUE(store_->CutHead(true).ok());
+  }
+  ASSERT_EQ(BlockFiles(blocks_dir), 8u);
+  {
+    // The tier-0 merge (4 spans) runs first and fits under the limit; the tier-1 merge (1,200) does not.
+    const FileSizeLimit full(largest_tier_one_file);
+    EXPECT_EQ(store_->Compact().code(), Status::Code::kIoError);
+  }
+  EXPECT_EQ(files_at_failure.load(), 4u + 1u)
+      << "the first merge's four inputs were still on disk while the second merge ran";
+  EXPECT_EQ(store_->stats().blocks, 5u);
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 4u);
+  store_.reset();  // closed while what its log callback refers to is still there
+}
+
 TEST_F(EmbeddedStoreTest, BackpressureWhenCuttingFallsBehind) {
   EmbeddedStoreOptions options = Options();
   options.head_max_spans = 10;
