@@ -58,6 +58,17 @@ std::string MediaType(std::string_view content_type) {
   return Lower(Trim(content_type.substr(0, content_type.find(';'))));
 }
 
+Outcome RefuseMediaType(Ingestor& ingestor, std::string_view media_type, std::string_view accepted) {
+  return ingestor.Refuse(OutcomeCode::kUnsupportedMediaType,
+                         "unsupported Content-Type '" + std::string(media_type) + "'; this receiver takes " +
+                             std::string(accepted));
+}
+
+std::unique_ptr<Receiver> MakeHttpReceiver(HttpProtocol protocol, SpanSink& sink, metrics::Registry& registry,
+                                           ReceiverOptions options) {
+  return std::make_unique<HttpReceiver>(std::move(protocol), sink, registry, std::move(options));
+}
+
 HttpReceiver::HttpReceiver(HttpProtocol protocol, SpanSink& sink, metrics::Registry& registry,
                            ReceiverOptions options)
     : protocol_(std::move(protocol)),

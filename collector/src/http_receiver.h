@@ -29,6 +29,9 @@ struct HttpProtocol {
 // "Application/JSON; charset=utf-8" → "application/json".
 std::string MediaType(std::string_view content_type);
 
+// Refuses a body of `media_type`, which the protocol does not take; `accepted` names what it takes.
+Outcome RefuseMediaType(Ingestor& ingestor, std::string_view media_type, std::string_view accepted);
+
 class HttpReceiver final : public Receiver {
  public:
   HttpReceiver(HttpProtocol protocol, SpanSink& sink, metrics::Registry& registry, ReceiverOptions options);
@@ -51,5 +54,9 @@ class HttpReceiver final : public Receiver {
   Ingestor ingestor_;
   std::unique_ptr<http::Server> server_;
 };
+
+// The OTLP/HTTP and Zipkin factories: a receiver serving `protocol`.
+std::unique_ptr<Receiver> MakeHttpReceiver(HttpProtocol protocol, SpanSink& sink, metrics::Registry& registry,
+                                           ReceiverOptions options);
 
 }  // namespace hoptrace::collector::internal

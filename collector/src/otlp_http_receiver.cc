@@ -69,9 +69,7 @@ Outcome Ingest(std::string_view media_type, std::string_view body, internal::Ing
     }
     return ingestor.IngestModel(batch, report);
   }
-  return ingestor.Refuse(OutcomeCode::kUnsupportedMediaType,
-                         "unsupported Content-Type '" + std::string(media_type) +
-                             "'; use application/x-protobuf or application/json");
+  return internal::RefuseMediaType(ingestor, media_type, "application/x-protobuf or application/json");
 }
 
 // Answers in the request's encoding; protobuf unless the request was JSON (an unknown type gets JSON,
@@ -90,12 +88,12 @@ http::Response Respond(const http::Request& request, unsigned status, const Outc
 }  // namespace
 
 std::unique_ptr<Receiver> MakeOtlpHttpReceiver(SpanSink& sink, metrics::Registry& registry, ReceiverOptions options) {
-  internal::HttpProtocol protocol{.name = "otlp_http",
-                                  .default_port = kOtlpHttpDefaultPort,
-                                  .path = "/v1/traces",
-                                  .ingest = Ingest,
-                                  .respond = Respond};
-  return std::make_unique<internal::HttpReceiver>(std::move(protocol), sink, registry, std::move(options));
+  return internal::MakeHttpReceiver({.name = "otlp_http",
+                                     .default_port = kOtlpHttpDefaultPort,
+                                     .path = "/v1/traces",
+                                     .ingest = Ingest,
+                                     .respond = Respond},
+                                    sink, registry, std::move(options));
 }
 
 }  // namespace hoptrace::collector

@@ -12,9 +12,7 @@ using internal::OutcomeCode;
 
 Outcome Ingest(std::string_view media_type, std::string_view body, internal::Ingestor& ingestor) {
   if (media_type != "application/json") {
-    return ingestor.Refuse(OutcomeCode::kUnsupportedMediaType,
-                           "unsupported Content-Type '" + std::string(media_type) +
-                               "'; this receiver takes Zipkin v2 JSON (application/json)");
+    return internal::RefuseMediaType(ingestor, media_type, "Zipkin v2 JSON (application/json)");
   }
   model::TraceBatch batch;
   std::string error;
@@ -36,12 +34,12 @@ http::Response Respond(const http::Request&, unsigned status, const Outcome& out
 }  // namespace
 
 std::unique_ptr<Receiver> MakeZipkinReceiver(SpanSink& sink, metrics::Registry& registry, ReceiverOptions options) {
-  internal::HttpProtocol protocol{.name = "zipkin",
-                                  .default_port = kZipkinDefaultPort,
-                                  .path = "/api/v2/spans",
-                                  .ingest = Ingest,
-                                  .respond = Respond};
-  return std::make_unique<internal::HttpReceiver>(std::move(protocol), sink, registry, std::move(options));
+  return internal::MakeHttpReceiver({.name = "zipkin",
+                                     .default_port = kZipkinDefaultPort,
+                                     .path = "/api/v2/spans",
+                                     .ingest = Ingest,
+                                     .respond = Respond},
+                                    sink, registry, std::move(options));
 }
 
 }  // namespace hoptrace::collector
