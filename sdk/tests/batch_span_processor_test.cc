@@ -43,6 +43,14 @@ class CountingExporter final : public SpanExporter {
   std::chrono::microseconds delay_;
 };
 
+// Polls `done` until it holds or five seconds pass (room for a loaded machine); returns whether it holds.
+template <typename Condition>
+bool WaitUntil(Condition done) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  return done();
+}
+
 struct Harness {
   Harness(BatchSpanProcessorOptions options, std::chrono::microseconds export_delay = 0us) {
     counts = std::make_shared<CountingExporter::Counts>();
@@ -125,10 +133,7 @@ TEST(BatchSpanProcessorTest, ForceFlushExportsWithoutWaitingForTheSchedule) {
 TEST(BatchSpanProcessorTest, ExportsOnScheduleWithoutAFlush) {
   Harness harness({.max_queue_size = 4096, .max_export_batch_size = 512, .schedule_delay = 20ms});
   harness.EndSpans(1, 5);
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (harness.counts->spans.load() < 5 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  WaitUntil([&] { return harness.counts->spans.load() >= 5; });
   EXPECT_EQ(harness.counts->spans.load(), 5u);
 }
 
@@ -136,11 +141,7 @@ TEST(BatchSpanProcessorTest, ExportsAFullBatchWithoutWaitingForTheSchedule) {
   // Two threads, so two stripes of the queue where there are two cores: each fills a batch.
   Harness harness({.max_queue_size = 4096, .max_export_batch_size = 256, .schedule_delay = 1h});
   harness.EndSpans(2, 1000);
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (harness.counts->spans.load() < 256 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  EXPECT_GE(harness.counts->spans.load(), 256u);
+  EXPECT_TRUE(WaitUntil([&] { return harness.counts->spans.load() >= 256; })) << harness.counts->spans.load();
   EXPECT_LE(harness.counts->largest_batch.load(), 256u);
 }
 
@@ -156,9 +157,7 @@ TEST(BatchSpanProcessorTest, TheWorkerIsWokenForEveryFullBatchAfterAWakeUpForNot
       const auto stats = harness.processor->stats();
       return stats.queued - harness.counts->spans.load() < 64u * std::thread::hardware_concurrency();
     };
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!caught_up() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-    ASSERT_TRUE(caught_up()) << "round " << round << ": the worker slept with full batches queued";
+    ASSERT_TRUE(WaitUntil(caught_up)) << "round " << round << ": the worker slept with full batches queued";
   }
 }
 
