@@ -1,7 +1,7 @@
 // Issue #6/#8: the service graph's edges on ClickHouse, aggregated in SQL (ClickHouseStore's
 // ServiceGraphEdges) against the Store default that reads every trace of the range through
 // ForEachTrace, on the same generated spans (store/testing/span_generator.h) in one clickhouse-server.
-// Per way: wall time (median of --runs) and this process's CPU time (getrusage: decoding and
+// Per way: wall time (median of --runs) and this process's CPU time (user + system: decoding and
 // aggregating here, not ClickHouse's work), and whether both ways give the same edges and quantiles.
 // Usage: service_graph_bench [--spans N] [--runs R]. Not a test: figures for docs/benchmarks.md.
 
