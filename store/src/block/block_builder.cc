@@ -44,58 +44,95 @@ std::uint64_t IdWord(const model::ByteId<N>& id, std::size_t word) {
 
 }  // namespace
 
-// Sorts compact keys: the spans themselves are large and scattered. One sort by trace and span ID
-// finds the duplicates; then each trace's (few) spans are sorted by start on their own.
-SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
-  struct Key {
-    std::uint64_t trace_high = 0;
-    std::uint64_t trace_low = 0;
-    std::uint64_t span_id = 0;
-    std::uint64_t start = 0;
-    std::uint32_t index = 0;  // order of Add
-    bool SameSpan(const Key& other) const {
-      return trace_high == other.trace_high && trace_low == other.trace_low && span_id == other.span_id;
-    }
-    bool SameTrace(const Key& other) const { return trace_high == other.trace_high && trace_low == other.trace_low; }
-  };
-  std::vector<Key> keys;
-  keys.reserve(stored.size());
+namespace {
+
+// A run of `stored` spans of one trace: where the trace's spans are, in Add order.
+struct TraceRun {
+  std::uint64_t trace_high = 0;
+  std::uint64_t trace_low = 0;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  bool SameTrace(const TraceRun& other) const { return trace_high == other.trace_high && trace_low == other.trace_low; }
+};
+
+// The runs of `stored` in trace-ID order (a trace's runs in Add order). Spans usually come whole
+// trace after trace (the head groups them), so this sorts traces, not spans.
+std::vector<TraceRun> TraceRunsById(const std::vector<StoredSpan>& stored) {
+  std::vector<TraceRun> runs;
   for (std::size_t i = 0; i < stored.size(); ++i) {
-    const EncodedSpan& span = stored[i].fields;
-    keys.push_back({IdWord(span.trace_id, 0), IdWord(span.trace_id, 1), IdWord(span.span_id, 0), span.start_unix_nanos,
-                    static_cast<std::uint32_t>(i)});
+    const model::TraceId& trace_id = stored[i].fields.trace_id;
+    if (i == 0 || trace_id != stored[i - 1].fields.trace_id) {
+      runs.push_back({IdWord(trace_id, 0), IdWord(trace_id, 1), static_cast<std::uint32_t>(i), 0});
+    }
+    runs.back().end = static_cast<std::uint32_t>(i + 1);
   }
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+  std::sort(runs.begin(), runs.end(), [](const TraceRun& a, const TraceRun& b) {
     if (a.trace_high != b.trace_high) return a.trace_high < b.trace_high;
     if (a.trace_low != b.trace_low) return a.trace_low < b.trace_low;
-    if (a.span_id != b.span_id) return a.span_id < b.span_id;
-    return a.index < b.index;
+    return a.begin < b.begin;
   });
-  keys.erase(std::unique(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.SameSpan(b); }), keys.end());
-  // Within a trace by start time: start deltas stay small and parents usually come first.
-  for (auto first = keys.begin(); first != keys.end();) {
-    const auto last = std::find_if(first, keys.end(), [&](const Key& key) { return !key.SameTrace(*first); });
-    std::sort(first, last, [](const Key& a, const Key& b) {
-      return a.start != b.start ? a.start < b.start : a.span_id < b.span_id;
-    });
+  return runs;
+}
+
+struct SpanKey {
+  std::uint64_t start = 0;
+  std::uint64_t span_id = 0;
+  std::uint32_t index = 0;  // in `stored`: order of Add
+};
+
+// One trace's keys: of equal span IDs the first added is kept, then by start (then span ID).
+void DeduplicateAndOrder(std::vector<SpanKey>& keys) {
+  std::sort(keys.begin(), keys.end(), [](const SpanKey& a, const SpanKey& b) {
+    return a.span_id != b.span_id ? a.span_id < b.span_id : a.index < b.index;
+  });
+  keys.erase(std::unique(keys.begin(), keys.end(), [](const SpanKey& a, const SpanKey& b) { return a.span_id == b.span_id; }),
+             keys.end());
+  // By start time: start deltas stay small and parents usually come first.
+  std::sort(keys.begin(), keys.end(), [](const SpanKey& a, const SpanKey& b) {
+    return a.start != b.start ? a.start < b.start : a.span_id < b.span_id;
+  });
+}
+
+}  // namespace
+
+SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
+  const std::vector<TraceRun> runs = TraceRunsById(stored);
+  SpanList spans;
+  spans.reserve(stored.size());
+  std::vector<SpanKey> keys;  // one trace's, reused
+  for (auto first = runs.begin(); first != runs.end();) {
+    const auto last = std::find_if(first, runs.end(), [&](const TraceRun& run) { return !run.SameTrace(*first); });
+    keys.clear();
+    for (auto run = first; run != last; ++run) {
+      for (std::uint32_t i = run->begin; i < run->end; ++i) {
+        keys.push_back({stored[i].fields.start_unix_nanos, IdWord(stored[i].fields.span_id, 0), i});
+      }
+    }
+    DeduplicateAndOrder(keys);
+    for (const SpanKey& key : keys) spans.push_back(&stored[key.index]);
     first = last;
   }
-  SpanList spans;
-  spans.reserve(keys.size());
-  for (const Key& key : keys) spans.push_back(&stored[key.index]);
   return spans;
 }
 
-SpanPositions::SpanPositions(const SpanList& spans, TraceRange trace) {
-  entries_.reserve(trace.end - trace.begin);
-  for (std::size_t i = trace.begin; i < trace.end; ++i) entries_.push_back({spans[i]->fields.span_id, i - trace.begin});
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.span_id < b.span_id; });
-}
-
-std::size_t SpanPositions::Find(const model::SpanId& span_id) const {
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), span_id,
-                                   [](const Entry& entry, const model::SpanId& id) { return entry.span_id < id; });
-  return it != entries_.end() && it->span_id == span_id ? it->position : kAbsent;
+void TraceParents::Find(const SpanList& spans, TraceRange trace) {
+  by_id_.clear();
+  for (std::size_t i = trace.begin; i < trace.end; ++i) {
+    by_id_.push_back({IdWord(spans[i]->fields.span_id, 0), static_cast<std::uint32_t>(i - trace.begin)});
+  }
+  std::sort(by_id_.begin(), by_id_.end(), [](const Entry& a, const Entry& b) { return a.span_id < b.span_id; });
+  positions_.clear();
+  for (std::size_t i = trace.begin; i < trace.end; ++i) {
+    const model::SpanId& parent = spans[i]->fields.parent_span_id;
+    if (!parent.IsValid()) {
+      positions_.push_back(kRoot);
+      continue;
+    }
+    const std::uint64_t parent_word = IdWord(parent, 0);
+    const auto it = std::lower_bound(by_id_.begin(), by_id_.end(), parent_word,
+                                     [](const Entry& entry, std::uint64_t id) { return entry.span_id < id; });
+    positions_.push_back(it != by_id_.end() && it->span_id == parent_word ? it->position : kNotInTrace);
+  }
 }
 
 void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::string>* services,
@@ -118,13 +155,23 @@ std::vector<DependencyLink> EdgeCounter::Links(const std::vector<std::string>& s
   return links;
 }
 
-TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, const std::vector<std::uint32_t>& resource_services,
-                        EdgeCounter& edges, OperationSet* operations) {
+void OperationSet::Add(std::uint32_t service, std::string_view name, model::SpanKind kind) {
+  operations_.insert({service, name, kind});
+}
+
+std::vector<OperationSet::Operation> OperationSet::Sorted() const {
+  std::vector<Operation> sorted(operations_.begin(), operations_.end());
+  std::sort(sorted.begin(), sorted.end());
+  return sorted;
+}
+
+TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents,
+                        const std::vector<std::uint32_t>& resource_services, EdgeCounter& edges,
+                        OperationSet* operations) {
   TraceRow row;
   row.trace_id = spans[trace.begin]->fields.trace_id;
   row.start = spans[trace.begin]->fields.start_unix_nanos;
   std::uint64_t end = 0;
-  const SpanPositions positions(spans, trace);
   std::size_t root = trace.begin;  // the earliest span unless a real root exists
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
     const EncodedSpan& span = spans[i]->fields;
@@ -135,21 +182,22 @@ TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, const std::vect
       row.root_found = true;
       root = i;
     }
-    row.services.push_back(service);
-    if (operations != nullptr) operations->emplace(service, span.name, span.kind);
-  }
-  for (std::size_t i = trace.begin; i < trace.end; ++i) {
-    const std::size_t parent = positions.Find(spans[i]->fields.parent_span_id);
-    if (parent == SpanPositions::kAbsent) continue;
-    edges.Add(resource_services[spans[trace.begin + parent]->resource], resource_services[spans[i]->resource],
-              spans[i]->fields.status_code == model::StatusCode::kError);
+    // A trace touches a few services: a linear check keeps them unique.
+    if (std::find(row.services.begin(), row.services.end(), service) == row.services.end()) {
+      row.services.push_back(service);
+    }
+    if (operations != nullptr) operations->Add(service, span.name, span.kind);
+    const std::uint32_t parent = parents[i - trace.begin];
+    if (parent != TraceParents::kRoot && parent != TraceParents::kNotInTrace) {
+      edges.Add(resource_services[spans[trace.begin + parent]->resource], service,
+                span.status_code == model::StatusCode::kError);
+    }
   }
   row.duration = end > row.start ? end - row.start : 0;
   row.span_count = static_cast<std::uint32_t>(trace.end - trace.begin);
   row.root_service = resource_services[spans[root]->resource];
   row.root_name = spans[root]->fields.name;
   std::sort(row.services.begin(), row.services.end());
-  row.services.erase(std::unique(row.services.begin(), row.services.end()), row.services.end());
   return row;
 }
 
@@ -244,15 +292,14 @@ AttributeStreams NestedOut(StreamSetWriter& details) {
 }
 }  // namespace
 
-bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace) {
-  const SpanPositions positions(spans, trace);
+bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents) {
   std::uint64_t previous_start = spans[trace.begin]->fields.start_unix_nanos;
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
     const model::Span* span = decoder_.Decode(*spans[i]);
     if (span == nullptr) return false;
     AddIntrinsics(*span, *spans[i], previous_start);
     previous_start = span->start_time_unix_nano;
-    AddIds(*span, positions, i - trace.begin);
+    AddIds(*span, parents[i - trace.begin], i - trace.begin);
     if (spans[i]->decoded != nullptr) {
       PutAttributes(span->attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
     } else if (!AddEncodedAttributes(spans, i)) {
@@ -275,16 +322,13 @@ void RowGroupEncoder::AddIntrinsics(const model::Span& span, const StoredSpan& s
   out[kDurations].PutSigned(static_cast<std::int64_t>(span.end_time_unix_nano - span.start_time_unix_nano));
 }
 
-void RowGroupEncoder::AddIds(const model::Span& span, const SpanPositions& positions, std::size_t position) {
+void RowGroupEncoder::AddIds(const model::Span& span, std::uint32_t parent, std::size_t position) {
   StreamSetWriter& out = out_.ids;
   out[kSpanIds].PutId(span.span_id);
-  const std::size_t parent = span.parent_span_id.IsValid() ? positions.Find(span.parent_span_id) : SpanPositions::kAbsent;
-  if (!span.parent_span_id.IsValid()) {
+  if (parent == TraceParents::kRoot) {
     out[kParentRefs].PutVarint(kParentNone);
-  } else if (parent != SpanPositions::kAbsent) {
-    const auto distance = static_cast<std::int64_t>(position) - static_cast<std::int64_t>(parent);
-    out[kParentRefs].PutVarint(kParentInTrace + ((static_cast<std::uint64_t>(distance) << 1) ^
-                                                 static_cast<std::uint64_t>(distance >> 63)));
+  } else if (parent != TraceParents::kNotInTrace) {
+    out[kParentRefs].PutVarint(kParentInTrace + ZigZag(static_cast<std::int64_t>(position) - std::int64_t{parent}));
   } else {
     out[kParentRefs].PutVarint(kParentExplicit);
     out[kExplicitParents].PutId(span.parent_span_id);
@@ -384,7 +428,7 @@ Status WriteIndexPages(SectionWriter& writer, const std::vector<model::TraceId>&
       for (int byte = 0; byte < 4; ++byte) entries.PutByte(static_cast<std::uint8_t>(ordinal >> (8 * byte)));
     }
     HOPTRACE_RETURN_IF_ERROR(
-        writer.Write(kFirstIndexPage + meta.index_pages.size() - 1, entries.buffer(), &meta.meta.index_bytes));
+        writer.Write(kFirstIndexPage + meta.index_pages.size() - 1, entries.view(), &meta.meta.index_bytes));
   }
   return Status::Ok();
 }
@@ -452,6 +496,7 @@ struct BlockPlan {
   std::vector<std::uint64_t> ordinals_by_id;     // trace IDs in sorted order -> ordinal in `traces`
   std::vector<std::uint32_t> resource_services;  // resource id -> index into meta.services
   std::vector<TraceRow> trace_rows;              // per ordinal
+  std::vector<std::uint32_t> parents;            // by span list position: TraceParents::positions
   std::vector<TraceRange> row_groups;            // ranges of trace ordinals
   MetaSection meta;
 };
@@ -478,14 +523,23 @@ void PlanTraces(const SpanList& spans, BlockPlan& plan) {
   }
 }
 
-// Trace rows (summaries), operations and dependency edges, one pass over each trace.
+// Trace rows (summaries), operations and dependency edges, one pass over each trace; each span's
+// parent, kept for the columns.
 void PlanSummaries(const SpanList& spans, BlockPlan& plan) {
   OperationSet operations;
   EdgeCounter edges;
+  TraceParents parents;
+  plan.trace_rows.reserve(plan.traces.size());
+  plan.parents.resize(spans.size());
   for (const TraceRange& trace : plan.traces) {
-    plan.trace_rows.push_back(SummarizeTrace(spans, trace, plan.resource_services, edges, &operations));
+    parents.Find(spans, trace);
+    plan.trace_rows.push_back(
+        SummarizeTrace(spans, trace, parents.positions(), plan.resource_services, edges, &operations));
+    std::copy(parents.positions().begin(), parents.positions().end(), plan.parents.begin() + trace.begin);
   }
-  for (const auto& [service, name, kind] : operations) plan.meta.operations.push_back({service, {std::string(name), kind}});
+  for (const auto& [service, name, kind] : operations.Sorted()) {
+    plan.meta.operations.push_back({service, {std::string(name), kind}});
+  }
   plan.meta.dependencies = edges.Links(plan.meta.services);
 }
 
@@ -649,7 +703,8 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
     SpanColumns columns;
     RowGroupEncoder encoder(strings, decoder, columns, &parsed);
     for (std::size_t t = traces.begin; t < traces.end; ++t) {
-      if (!encoder.AddTrace(spans, plan.traces[t])) {
+      const TraceRange trace = plan.traces[t];
+      if (!encoder.AddTrace(spans, trace, {plan.parents.data() + trace.begin, trace.end - trace.begin})) {
         return Status::Error(Status::Code::kCorruption, "a span of trace " + plan.trace_rows[t].trace_id.ToHex() +
                                                             " does not decode");
       }

@@ -9,16 +9,20 @@
 namespace hoptrace::store::block {
 
 // ---- Coding ----
-void Encoder::PutLongVarint(std::uint64_t value) {
-  while (value >= 0x80) {
-    out_.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out_.push_back(static_cast<char>(value));
+void Encoder::PutFixed64(std::uint64_t value) {
+  char* at = Room(8);
+  for (int i = 0; i < 8; ++i) at[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  size_ += 8;
 }
 
-void Encoder::PutFixed64(std::uint64_t value) {
-  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+void Encoder::Grow(std::size_t bytes) {
+  out_.resize(std::max({out_.size() * 2, size_ + bytes, std::size_t{256}}));
+}
+
+std::string Encoder::Take() {
+  out_.resize(size_);
+  size_ = 0;
+  return std::move(out_);
 }
 
 std::uint64_t Decoder::GetLongVarint() {
@@ -71,10 +75,13 @@ std::size_t Decoder::GetCount(const Decoder& items) {
 
 std::string StreamSetWriter::Finish() const {
   Encoder out;
+  std::size_t bytes = 0;
+  for (const Encoder& stream : streams_) bytes += stream.size();
+  out.Reserve(bytes + (streams_.size() + 1) * 10);  // the streams and at most 10 bytes per varint
   out.PutVarint(streams_.size());
-  for (const Encoder& stream : streams_) out.PutVarint(stream.buffer().size());
-  for (const Encoder& stream : streams_) out.PutBytes(stream.buffer());
-  return std::move(out.buffer());
+  for (const Encoder& stream : streams_) out.PutVarint(stream.size());
+  for (const Encoder& stream : streams_) out.PutBytes(stream.view());
+  return out.Take();
 }
 
 bool SplitStreams(std::string_view data, std::size_t count, std::vector<Decoder>* streams) {
@@ -138,11 +145,11 @@ std::string EncodeFooter(const Footer& footer) {
   out.PutFixed64(footer.directory_bytes);
   out.PutFixed64(footer.directory_checksum);
   const std::uint64_t version_and_check =
-      footer.format_version | (Checksum(out.buffer() + std::string(4, '\0')) & 0xffffffff00000000ULL);
+      footer.format_version | (Checksum(std::string(out.view()) + std::string(4, '\0')) & 0xffffffff00000000ULL);
   // The low half holds the version, the high half the checksum of the first 24 bytes (+4 zeros).
   out.PutFixed64(version_and_check);
   out.PutFixed64(kBlockMagic);
-  return std::move(out.buffer());
+  return out.Take();
 }
 
 Status DecodeFooter(std::string_view bytes, Footer* footer) {
@@ -174,7 +181,7 @@ std::string EncodeDirectory(const std::vector<SectionHandle>& sections) {
     out.PutFixed64(s.checksum);
     out.PutByte(s.codec);
   }
-  return std::move(out.buffer());
+  return out.Take();
 }
 
 Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<SectionHandle>* sections) {
@@ -577,7 +584,7 @@ std::string EncodeMeta(const MetaSection& meta) {
     out.PutVarint(group.max_start);
     out.PutVarint(group.latest_trace_start);
   }
-  return std::move(out.buffer());
+  return out.Take();
 }
 
 Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection* meta) {

@@ -60,35 +60,58 @@ inline Status Corruption(std::string message) {
 inline Status IoError(std::string message) { return Status::Error(Status::Code::kIoError, "block: " + std::move(message)); }
 
 // ---- Coding ----
+// Signed values as varints: small magnitudes of either sign stay short.
+inline std::uint64_t ZigZag(std::int64_t value) {
+  return (static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63);
+}
+
 class Encoder {
  public:
-  void PutByte(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
+  void PutByte(std::uint8_t value) { *Room(1) = static_cast<char>(value); ++size_; }
   // Inline for the one-byte case, which most counts, ids and deltas are (a cut writes millions).
   void PutVarint(std::uint64_t value) {
-    if (value < 0x80) {
-      out_.push_back(static_cast<char>(value));
-    } else {
-      PutLongVarint(value);
+    char* at = Room(kMaxVarintBytes);
+    while (value >= 0x80) {
+      *at++ = static_cast<char>((value & 0x7f) | 0x80);
+      value >>= 7;
     }
+    *at++ = static_cast<char>(value);
+    size_ = static_cast<std::size_t>(at - out_.data());
   }
-  void PutSigned(std::int64_t value) { PutVarint((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63)); }
+  void PutSigned(std::int64_t value) { PutVarint(ZigZag(value)); }
   void PutFixed64(std::uint64_t value);
-  void PutBytes(std::string_view bytes) { out_.append(bytes); }
+  void PutBytes(std::string_view bytes) {
+    if (bytes.empty()) return;  // an empty view may have no data pointer
+    std::memcpy(Room(bytes.size()), bytes.data(), bytes.size());
+    size_ += bytes.size();
+  }
   void PutLengthPrefixed(std::string_view bytes) {
     PutVarint(bytes.size());
     PutBytes(bytes);
   }
   template <std::size_t N>
   void PutId(const model::ByteId<N>& id) {
-    out_.append(reinterpret_cast<const char*>(id.data()), N);
+    std::memcpy(Room(N), id.data(), N);
+    size_ += N;
   }
-  std::string& buffer() { return out_; }
-  const std::string& buffer() const { return out_; }
+  // Makes room for `bytes` more, so they are written without growing.
+  void Reserve(std::size_t bytes) { Room(bytes); }
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {out_.data(), size_}; }
+  // The bytes written; the encoder is empty afterwards.
+  std::string Take();
 
  private:
-  void PutLongVarint(std::uint64_t value);
+  static constexpr std::size_t kMaxVarintBytes = 10;
+  // Where the next `bytes` go: the buffer grows in big steps, so a write is a store through a pointer.
+  char* Room(std::size_t bytes) {
+    if (out_.size() - size_ < bytes) Grow(bytes);
+    return out_.data() + size_;
+  }
+  void Grow(std::size_t bytes);
 
-  std::string out_;
+  std::string out_;  // bytes [0, size_) are written, the rest is room
+  std::size_t size_ = 0;
 };
 
 // Reads what Encoder wrote. Never reads past the end: a short or malformed input sets failed() and

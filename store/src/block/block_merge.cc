@@ -312,7 +312,7 @@ class BlockMerger {
         ids_[i].services.push_back(static_cast<std::uint32_t>(it - meta_.services.begin()));
       }
       for (const OperationEntry& entry : inputs_[i]->meta.operations) {
-        operations_.emplace(ids_[i].services[entry.service], entry.operation.name, entry.operation.kind);
+        operations_.Add(ids_[i].services[entry.service], entry.operation.name, entry.operation.kind);
       }
     }
     return Status::Ok();
@@ -417,7 +417,7 @@ class BlockMerger {
       for (const std::string& text : input.dict->strings) {
         Encoder ref;
         strings_.PutRef(ref, text);
-        input.string_refs.push_back(std::move(ref.buffer()));
+        input.string_refs.push_back(ref.Take());
       }
     }
   }
@@ -431,7 +431,7 @@ class BlockMerger {
     std::vector<std::uint64_t> ordinals(traces_.size());
     for (const OutputTrace& trace : traces_) trace_ids.push_back(parts_[trace.first_part].trace_id);
     for (std::size_t ordinal = 0; ordinal < order_.size(); ++ordinal) ordinals[order_[ordinal]] = ordinal;
-    for (const auto& [service, name, kind] : operations_) meta_.operations.push_back({service, {std::string(name), kind}});
+    for (const auto& [service, name, kind] : operations_.Sorted()) meta_.operations.push_back({service, {std::string(name), kind}});
 
     BlockFile file(path);
     HOPTRACE_RETURN_IF_ERROR(file.Open());
@@ -500,10 +500,12 @@ class BlockMerger {
     const SpanList spans = SortAndDeduplicate(stored);
     if (spans.empty()) return Corruption("trace " + parts_[trace.first_part].trace_id.ToHex() + " has no spans");
     const TraceRange range{0, spans.size()};
-    group_rows_.push_back(SummarizeTrace(spans, range, resource_services_, edges_, nullptr));
+    TraceParents parents;
+    parents.Find(spans, range);
+    group_rows_.push_back(SummarizeTrace(spans, range, parents.positions(), resource_services_, edges_, nullptr));
     SpanDecoder decoder;
     RowGroupEncoder encoder(strings_, decoder, group_columns_);
-    if (!encoder.AddTrace(spans, range)) return Corruption("a spread trace does not encode");
+    if (!encoder.AddTrace(spans, range, parents.positions())) return Corruption("a spread trace does not encode");
     for (const StoredSpan* span : spans) {
       facts.min_start = std::min(facts.min_start, span->fields.start_unix_nanos);
       facts.max_start = std::max(facts.max_start, span->fields.start_unix_nanos);

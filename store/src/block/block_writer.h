@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "block/block.h"
 #include "block/block_format.h"
@@ -79,19 +81,23 @@ class Interner {
   std::uint32_t last_ = 0;
 };
 
-// The position of each span of one trace within it, by span ID (a trace's span IDs are unique).
-class SpanPositions {
+// Each span's parent within its trace, found by span ID once per trace for the summary and the
+// columns alike (a trace's span IDs are unique). Reused trace after trace.
+class TraceParents {
  public:
-  static constexpr std::size_t kAbsent = SIZE_MAX;
-  SpanPositions(const SpanList& spans, TraceRange trace);
-  std::size_t Find(const model::SpanId& span_id) const;  // kAbsent when not in the trace
+  static constexpr std::uint32_t kRoot = UINT32_MAX;            // no parent ID
+  static constexpr std::uint32_t kNotInTrace = UINT32_MAX - 1;  // a parent the trace's spans lack
+  void Find(const SpanList& spans, TraceRange trace);
+  // By position in the trace: the parent's position, or kRoot / kNotInTrace.
+  std::span<const std::uint32_t> positions() const { return positions_; }
 
  private:
   struct Entry {
-    model::SpanId span_id;
-    std::size_t position = 0;
+    std::uint64_t span_id = 0;  // big-endian word
+    std::uint32_t position = 0;
   };
-  std::vector<Entry> entries_;  // by span ID
+  std::vector<Entry> by_id_;
+  std::vector<std::uint32_t> positions_;
 };
 
 // The sorted services the resources name, and each resource's index into them.
@@ -113,10 +119,28 @@ class EdgeCounter {
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges_;
 };
 
-using OperationSet = std::set<std::tuple<std::uint32_t, std::string_view, model::SpanKind>>;
+// The distinct operations (service, span name, kind) of a block: a hash set while spans are
+// added (a std::set compared names at every span), sorted once for the meta section.
+class OperationSet {
+ public:
+  using Operation = std::tuple<std::uint32_t, std::string_view, model::SpanKind>;
+  void Add(std::uint32_t service, std::string_view name, model::SpanKind kind);
+  std::vector<Operation> Sorted() const;
+
+ private:
+  struct Hash {
+    std::size_t operator()(const Operation& op) const {
+      const auto& [service, name, kind] = op;
+      return std::hash<std::string_view>()(name) ^ (std::size_t{service} << 8) ^ static_cast<std::size_t>(kind);
+    }
+  };
+  std::unordered_set<Operation, Hash> operations_;
+};
 // One trace's summary (docs/store-format.md, Search); adds its edges and, unless null, operations.
-TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, const std::vector<std::uint32_t>& resource_services,
-                        EdgeCounter& edges, OperationSet* operations);
+// `parents` are the trace's TraceParents::positions.
+TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents,
+                        const std::vector<std::uint32_t>& resource_services, EdgeCounter& edges,
+                        OperationSet* operations);
 
 // The span columns of one row group (every column from kIntrinsicsColumn on), being written.
 struct SpanColumns {
@@ -139,12 +163,12 @@ class RowGroupEncoder {
   RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out,
                   const ParsedAttributes* parsed = nullptr)
       : strings_(strings), decoder_(decoder), out_(out), parsed_(parsed) {}
-  // False when a span does not decode.
-  bool AddTrace(const SpanList& spans, TraceRange trace);
+  // False when a span does not decode. `parents` are the trace's TraceParents::positions.
+  bool AddTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents);
 
  private:
   void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start);
-  void AddIds(const model::Span& span, const SpanPositions& positions, std::size_t position);
+  void AddIds(const model::Span& span, std::uint32_t parent, std::size_t position);
   void AddDetails(const model::Span& span);
   bool AddEncodedAttributes(const SpanList& spans, std::size_t index);
 

@@ -172,7 +172,7 @@ TEST(StringDictionary, EveryReferenceReadsBackAsItsString) {
   EXPECT_EQ(dictionary.front(), "");
   Encoder out;
   for (const std::string& text : texts) strings.PutRef(out, text);
-  Decoder in(out.buffer());
+  Decoder in(out.view());
   for (std::size_t i = 0; i < texts.size(); ++i) {
     const StringRef ref = GetStringRef(in, dictionary);
     EXPECT_EQ(ref.text, texts[i]);

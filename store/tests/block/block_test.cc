@@ -88,6 +88,32 @@ TEST(BlockRoundTrip, DuplicateSpansAreStoredOnce) {
   EXPECT_EQ(builder.span_count(), 0u);
 }
 
+// A trace's spans added in many runs between other traces' spans (every other span, from the end),
+// then each again under another name: every trace comes back whole, each span as first added.
+TEST(BlockRoundTrip, TracesAddedInScatteredRunsKeepTheFirstCopyOfEachSpan) {
+  TempDir dir;
+  const auto data = GenerateSpans(3000, {.seed = 11});
+  BlockBuilder builder;
+  const auto add = [&](std::size_t i, std::string_view suffix) {
+    model::Span span = data.spans[i].span;
+    span.name += suffix;
+    builder.Add(span, data.resources[data.spans[i].resource], data.scopes[data.spans[i].scope]);
+  };
+  for (std::size_t i = data.spans.size(); i-- > 0;) {
+    if (i % 2 == 0) add(i, "");
+  }
+  for (std::size_t i = data.spans.size(); i-- > 0;) {
+    if (i % 2 == 1) add(i, "");
+  }
+  for (std::size_t i = 0; i < data.spans.size(); ++i) add(i, " (a later copy)");
+  BlockMeta meta;
+  ASSERT_TRUE(builder.Finish(dir.path() / "scattered.block", &meta).ok());
+  std::unique_ptr<BlockReader> reader;
+  ASSERT_TRUE(BlockReader::Open(dir.path() / "scattered.block", {}, &reader).ok());
+  EXPECT_EQ(meta.trace_count, data.TraceIds().size());
+  EXPECT_EQ(ReadAll(*reader), Flatten(data));
+}
+
 TEST(BlockRoundTrip, EmptyBlock) {
   TempDir dir;
   BlockBuilder builder;
