@@ -693,6 +693,7 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
 
   const std::size_t first_column = kFirstIndexPage + plan.meta.index_pages.size();
   SpanDecoder decoder;
+  SpanColumns columns;
   for (std::size_t group = 0; group < plan.row_groups.size(); ++group) {
     const TraceRange traces = plan.row_groups[group];
     const std::size_t slot = first_column + group * kColumnCount;
@@ -700,7 +701,7 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
                                           EncodeTraceRows(&plan.trace_rows[traces.begin], traces.end - traces.begin,
                                                           meta.min_start_unix_nano, strings),
                                           &meta.summary_bytes));
-    SpanColumns columns;
+    columns.Clear();
     RowGroupEncoder encoder(strings, decoder, columns, &parsed);
     for (std::size_t t = traces.begin; t < traces.end; ++t) {
       const TraceRange trace = plan.traces[t];

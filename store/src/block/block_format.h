@@ -100,6 +100,8 @@ class Encoder {
   std::string_view view() const { return {out_.data(), size_}; }
   // The bytes written; the encoder is empty afterwards.
   std::string Take();
+  // Empties the encoder but keeps its buffer, for the next unit of the same kind.
+  void Clear() { size_ = 0; }
 
  private:
   static constexpr std::size_t kMaxVarintBytes = 10;
@@ -175,6 +177,9 @@ class StreamSetWriter {
   explicit StreamSetWriter(std::size_t count) : streams_(count) {}
   Encoder& operator[](std::size_t i) { return streams_[i]; }
   std::string Finish() const;
+  void Clear() {
+    for (Encoder& stream : streams_) stream.Clear();
+  }
 
  private:
   std::vector<Encoder> streams_;

@@ -526,7 +526,7 @@ class BlockMerger {
       HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + column, encoded[column - kIntrinsicsColumn], &meta.span_data_bytes));
     }
     group_rows_.clear();
-    group_columns_ = SpanColumns();
+    group_columns_.Clear();
     return Status::Ok();
   }
 

@@ -151,6 +151,10 @@ struct SpanColumns {
   std::vector<std::string> Finish() const {
     return {intrinsics.Finish(), ids.Finish(), attributes.Finish(), details.Finish()};
   }
+  // Ready for the next row group, with the buffers the last one grew.
+  void Clear() {
+    for (StreamSetWriter* column : {&intrinsics, &ids, &attributes, &details}) column->Clear();
+  }
 };
 
 // The span attributes of encoded spans as the builder's counting pass read them (block_builder.cc).
