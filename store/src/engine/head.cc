@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 #include <unordered_set>
+#include <utility>
 
 #include "engine/trace_summary.h"
 #include "hoptrace/store/service_calls.h"
@@ -34,7 +35,7 @@ std::size_t IndexBytes(const HeadTrace& trace) {
 // How many spans from `first` on belong to the same trace (SDKs send a trace's spans together).
 std::size_t RunOfTrace(const std::vector<otlp::wire::SpanRef>& spans, std::size_t first) {
   std::size_t end = first + 1;
-  while (end < spans.size() && spans[end].trace_id == spans[first].trace_id) ++end;
+  while (end < spans.size() && WordIdEqual{}(spans[end].trace_id, spans[first].trace_id)) ++end;
   return end - first;
 }
 
@@ -125,14 +126,54 @@ ChunkMemory::ChunkMemory(std::size_t at_least)
   madvise(data_, size_, MADV_HUGEPAGE);  // only advice: without it the chunk has 4 KiB pages
 }
 
-ChunkMemory::~ChunkMemory() { munmap(data_, size_); }
+ChunkMemory::~ChunkMemory() {
+  if (data_) munmap(data_, size_);
+}
 
-Chunk::Chunk(std::size_t min_capacity, std::atomic<std::size_t>* accounted)
-    : memory_(min_capacity), capacity_(memory_.size()), accounted_(accounted) {
+ChunkMemory::ChunkMemory(ChunkMemory&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+ChunkMemory& ChunkMemory::operator=(ChunkMemory&& other) noexcept {
+  if (this != &other) {
+    if (data_) munmap(data_, size_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+ChunkMemory ChunkPool::Take(std::size_t at_least) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!kept_.empty() && kept_.back().size() >= at_least) {
+      ChunkMemory memory = std::move(kept_.back());
+      kept_.pop_back();
+      bytes_.fetch_sub(memory.size(), std::memory_order_relaxed);
+      return memory;
+    }
+  }
+  return ChunkMemory(at_least);
+}
+
+void ChunkPool::Give(ChunkMemory memory) {
+  // Only standard chunks: an outsized one is for one rare big span.
+  if (memory.size() != kChunkBytes) return;
+  std::lock_guard lock(mutex_);
+  if (kept_.size() >= max_chunks_) return;
+  bytes_.fetch_add(memory.size(), std::memory_order_relaxed);
+  kept_.push_back(std::move(memory));
+}
+
+Chunk::Chunk(std::size_t min_capacity, ChunkPool* pool, std::atomic<std::size_t>* accounted)
+    : pool_(pool), memory_(pool->Take(min_capacity)), capacity_(memory_.size()), accounted_(accounted) {
   Account(sizeof(Chunk) + capacity_);
 }
 
-Chunk::~Chunk() { accounted_->fetch_sub(accounted_bytes_, std::memory_order_relaxed); }
+Chunk::~Chunk() {
+  // Pooled before the count drops, so the head's memory never reads low while the pages are held.
+  pool_->Give(std::move(memory_));
+  accounted_->fetch_sub(accounted_bytes_, std::memory_order_relaxed);
+}
 
 void Chunk::Account(std::size_t bytes) {
   accounted_bytes_ += bytes;
@@ -174,11 +215,13 @@ const Origin* Chunk::Intern(std::string_view resource, std::string_view resource
 
 bool HeadTrace::Holds(const model::SpanId& span_id) const {
   if (spans.size() > kLinearDuplicateCheck) return span_ids.contains(span_id);
-  return std::any_of(spans.begin(), spans.end(), [&](const HeadSpan& span) { return span.span_id == span_id; });
+  return std::any_of(spans.begin(), spans.end(), [&](const HeadSpan& span) { return WordIdEqual{}(span.span_id, span_id); });
 }
 
+Head::Head(std::size_t max_pooled_chunks) : chunk_pool_(max_pooled_chunks) {}
+
 void Head::StartChunk(std::size_t at_least) {
-  current_ = std::make_shared<Chunk>(std::max(kChunkBytes, at_least), &chunk_bytes_);
+  current_ = std::make_shared<Chunk>(std::max(kChunkBytes, at_least), &chunk_pool_, &chunk_bytes_);
   std::fill(origin_of_scope_.begin(), origin_of_scope_.end(), nullptr);
 }
 
@@ -209,6 +252,7 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
       origin = current_->Intern(resource.encoded, resource.schema_url, scope.encoded, scope.schema_url);
       if (!origin) {
         if (trace.spans.empty()) {
+          UncountSegment(trace.oldest_segment);
           live_.erase(it);
           it = live_.end();
         }
@@ -242,13 +286,28 @@ TraceMap::iterator Head::LiveTraceFor(const model::TraceId& trace_id, std::size_
   if (created) {
     trace.first_arrival_nanos = now_nanos;
     trace.oldest_segment = segment;
+    CountSegment(segment);
   }
   trace.last_arrival_nanos = now_nanos;
-  trace.oldest_segment = std::min(trace.oldest_segment, segment);
+  LowerOldestSegment(trace, segment);
   // Room for the run at once, still growing geometrically for a trace that arrives in many requests.
   const std::size_t wanted = trace.spans.size() + run;
   if (wanted > trace.spans.capacity()) trace.spans.reserve(std::max(wanted, 2 * trace.spans.capacity()));
   return it;
+}
+
+void Head::CountSegment(std::uint64_t segment) { ++traces_by_segment_[segment]; }
+
+void Head::UncountSegment(std::uint64_t segment) {
+  auto it = traces_by_segment_.find(segment);
+  if (--it->second == 0) traces_by_segment_.erase(it);
+}
+
+void Head::LowerOldestSegment(HeadTrace& trace, std::uint64_t segment) {
+  if (segment >= trace.oldest_segment) return;
+  UncountSegment(trace.oldest_segment);
+  CountSegment(segment);
+  trace.oldest_segment = segment;
 }
 
 void Head::AddChunkRef(HeadTrace& trace, const std::shared_ptr<const Chunk>& chunk) {
@@ -324,7 +383,10 @@ std::shared_ptr<const FrozenTraces> Head::FreezeLocked(const std::vector<TraceMa
 
 void Head::DropFrozen(const FrozenTraces* frozen) {
   std::unique_lock lock(mutex_);
-  std::erase_if(frozen_, [&](const auto& candidate) { return candidate.get() == frozen; });
+  const auto dropped = std::find_if(frozen_.begin(), frozen_.end(), [&](const auto& candidate) { return candidate.get() == frozen; });
+  if (dropped == frozen_.end()) return;
+  for (const auto& [id, trace] : (*dropped)->traces) UncountSegment(trace.oldest_segment);
+  frozen_.erase(dropped);
 }
 
 void Head::Thaw(const FrozenTraces* frozen) {
@@ -344,7 +406,8 @@ void Head::Thaw(const FrozenTraces* frozen) {
       continue;
     }
     into.first_arrival_nanos = std::min(into.first_arrival_nanos, trace.first_arrival_nanos);
-    into.oldest_segment = std::min(into.oldest_segment, trace.oldest_segment);
+    UncountSegment(trace.oldest_segment);  // two entries become one
+    LowerOldestSegment(into, trace.oldest_segment);
     for (const std::shared_ptr<const Chunk>& chunk : trace.chunks) AddChunkRef(into, chunk);
     for (const HeadSpan& span : trace.spans) {
       if (!into.Holds(span.span_id)) InsertLocked(into, span);
@@ -354,12 +417,7 @@ void Head::Thaw(const FrozenTraces* frozen) {
 
 std::uint64_t Head::OldestSegment(std::uint64_t none) const {
   std::shared_lock lock(mutex_);
-  std::uint64_t oldest = none;
-  for (const auto& [id, trace] : live_) oldest = std::min(oldest, trace.oldest_segment);
-  for (const auto& frozen : frozen_) {
-    for (const auto& [id, trace] : frozen->traces) oldest = std::min(oldest, trace.oldest_segment);
-  }
-  return oldest;
+  return traces_by_segment_.empty() ? none : std::min(none, traces_by_segment_.begin()->first);
 }
 
 HeadStats Head::stats() const {
@@ -367,7 +425,7 @@ HeadStats Head::stats() const {
   HeadStats stats{.live_spans = live_spans_,
                   .live_bytes = live_index_bytes_ + live_span_bytes_,
                   .live_traces = live_.size(),
-                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + live_index_bytes_};
+                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + chunk_pool_.bytes() + live_index_bytes_};
   for (const auto& frozen : frozen_) {
     stats.frozen_spans += frozen->span_count;
     stats.frozen_bytes += frozen->index_bytes + frozen->span_bytes;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -56,8 +57,8 @@ class ChunkMemory {
  public:
   explicit ChunkMemory(std::size_t at_least);
   ~ChunkMemory();
-  ChunkMemory(const ChunkMemory&) = delete;
-  ChunkMemory& operator=(const ChunkMemory&) = delete;
+  ChunkMemory(ChunkMemory&& other) noexcept;
+  ChunkMemory& operator=(ChunkMemory&& other) noexcept;
 
   char* data() const { return data_; }
   std::size_t size() const { return size_; }
@@ -67,12 +68,33 @@ class ChunkMemory {
   std::size_t size_ = 0;
 };
 
+// Chunk memory freed by cuts, kept (up to a bound) for the next chunks: a fresh chunk costs the kernel
+// clearing 2 MiB at its first touch (clear_page_erms was ≈ 5 % of the server during ingest), a
+// reused one nothing. What it keeps is part of the head's memory. Thread-safe: chunks die wherever
+// the last trace or frozen set holding them goes.
+class ChunkPool {
+ public:
+  explicit ChunkPool(std::size_t max_chunks) : max_chunks_(max_chunks) {}
+
+  // Memory of at least `at_least` bytes: a kept one when it is big enough, else freshly mapped.
+  ChunkMemory Take(std::size_t at_least);
+  // Keeps `memory` unless the pool is full.
+  void Give(ChunkMemory memory);
+  std::size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+
+ private:
+  const std::size_t max_chunks_;
+  std::mutex mutex_;
+  std::vector<ChunkMemory> kept_;
+  std::atomic<std::size_t> bytes_{0};
+};
+
 // An arena of encoded spans.
 class Chunk {
  public:
-  // `accounted` (the head's memory counter) is raised by what the chunk holds until it is destroyed.
-  // The capacity is at least `min_capacity`, in whole huge pages.
-  Chunk(std::size_t min_capacity, std::atomic<std::size_t>* accounted);
+  // `accounted` (the head's memory counter) is raised by what the chunk holds until it is destroyed;
+  // its memory then goes back to `pool`. The capacity is at least `min_capacity`, in whole huge pages.
+  Chunk(std::size_t min_capacity, ChunkPool* pool, std::atomic<std::size_t>* accounted);
   ~Chunk();
   Chunk(const Chunk&) = delete;
   Chunk& operator=(const Chunk&) = delete;
@@ -88,6 +110,7 @@ class Chunk {
  private:
   void Account(std::size_t bytes);
 
+  ChunkPool* pool_;
   ChunkMemory memory_;
   std::size_t capacity_;
   std::size_t used_ = 0;
@@ -130,7 +153,7 @@ struct HeadTrace {
   bool Holds(const model::SpanId& span_id) const;
 };
 
-using TraceMap = std::unordered_map<model::TraceId, HeadTrace, model::IdHash>;
+using TraceMap = std::unordered_map<model::TraceId, HeadTrace, WordIdHash, WordIdEqual>;
 
 // Traces taken out of the live head for one cut.
 struct FrozenTraces {
@@ -160,7 +183,11 @@ struct HeadStats {
 
 class Head {
  public:
-  Head() = default;
+  // Freed chunks kept for reuse (32 MiB): about what the head fills between two cuts at 500k spans/s;
+  // more would wait for reuse while the next cut frees more.
+  static constexpr std::size_t kDefaultPooledChunks = 16;
+
+  explicit Head(std::size_t max_pooled_chunks = kDefaultPooledChunks);
   Head(const Head&) = delete;
   Head& operator=(const Head&) = delete;
 
@@ -204,8 +231,15 @@ class Head {
   template <typename Visit>
   void ForEachSpan(const Visit& visit) const;
 
-  // Declared first: chunks, destroyed with the maps below, still lower it.
+  // Counts the live and frozen traces by their oldest WAL segment.
+  void CountSegment(std::uint64_t segment);
+  void UncountSegment(std::uint64_t segment);
+  // A trace's oldest segment becomes `segment` if that is older.
+  void LowerOldestSegment(HeadTrace& trace, std::uint64_t segment);
+
+  // Declared first: chunks, destroyed with the maps below, still lower it and give their memory back.
   std::atomic<std::size_t> chunk_bytes_{0};
+  ChunkPool chunk_pool_;
   mutable std::shared_mutex mutex_;
   TraceMap live_;
   std::vector<std::shared_ptr<FrozenTraces>> frozen_;
@@ -214,6 +248,9 @@ class Head {
   std::size_t live_spans_ = 0;
   std::size_t live_index_bytes_ = 0;
   std::size_t live_span_bytes_ = 0;
+  // Live and frozen traces per oldest segment, so OldestSegment does not scan every trace (it ran
+  // after each cut slice).
+  std::map<std::uint64_t, std::size_t> traces_by_segment_;
 };
 
 }  // namespace hoptrace::store::engine

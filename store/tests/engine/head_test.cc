@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <set>
+#include <utility>
+
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/store/service_calls.h"
 #include "hoptrace/otlp/wire.h"
@@ -19,6 +23,8 @@ constexpr std::uint64_t kSecond = 1'000'000'000;
 // The head takes spans in wire form, as the store's write path hands them on.
 class WireHead : public Head {
  public:
+  using Head::Head;
+
   void Add(const model::TraceBatch& batch, std::uint64_t segment, std::uint64_t now_nanos) {
     const std::string request = otlp::SerializeExportRequest(batch);
     otlp::wire::ScannedRequest scan;
@@ -28,6 +34,23 @@ class WireHead : public Head {
     Head::Add(scan, segment, now_nanos);
   }
 };
+
+// The head's word-wise hash and equality give what model::IdHash and ByteId's == give.
+TEST(HeadTest, WordIdHashAndEqualityAgreeWithTheModel) {
+  const model::TraceId trace = TraceIdOf(0x0102030405060708ULL);
+  const model::TraceId other = TraceIdOf(0x0102030405060709ULL);
+  const auto span = model::SpanId::FromHex("a1b2c3d4e5f60718").value();
+  const auto other_span = model::SpanId::FromHex("a1b2c3d4e5f60719").value();
+  EXPECT_EQ(WordIdHash{}(trace), model::IdHash{}(trace));
+  EXPECT_EQ(WordIdHash{}(span), model::IdHash{}(span));
+  EXPECT_TRUE(WordIdEqual{}(trace, trace));
+  EXPECT_FALSE(WordIdEqual{}(trace, other));
+  EXPECT_TRUE(WordIdEqual{}(span, span));
+  EXPECT_FALSE(WordIdEqual{}(span, other_span));
+  auto high_differs = trace;
+  high_differs.mutable_bytes()[0] ^= 1;
+  EXPECT_FALSE(WordIdEqual{}(trace, high_differs));
+}
 
 TEST(HeadTest, FreezesIdleAndOldTracesOnly) {
   WireHead head;
@@ -65,6 +88,12 @@ TEST(HeadTest, ThawMergesWithSpansThatArrivedDuringTheCut) {
   EXPECT_EQ(head.stats().live_spans, 3u);
   EXPECT_EQ(head.stats().frozen_spans, 0u);
   EXPECT_EQ(head.OldestSegment(99), 1u);
+
+  // The merged trace counts once: when it is cut, no segment is held any more.
+  auto again = head.Freeze({.everything = true});
+  ASSERT_NE(again, nullptr);
+  head.DropFrozen(again.get());
+  EXPECT_EQ(head.OldestSegment(99), 99u);
 }
 
 TEST(HeadTest, DuplicateSpansAreKeptOnce) {
@@ -228,7 +257,7 @@ TEST(HeadTest, FreezeTakesTheOldestTracesUpToTheSliceSize) {
 }
 
 TEST(HeadTest, MemoryIsTheArenaAndIndexAndChunksGoWithTheirTraces) {
-  WireHead head;
+  WireHead head(/*max_pooled_chunks=*/0);
   const std::size_t empty = head.stats().memory_bytes;
   EXPECT_EQ(empty, 0u);
   std::vector<model::Span> spans;
@@ -242,9 +271,46 @@ TEST(HeadTest, MemoryIsTheArenaAndIndexAndChunksGoWithTheirTraces) {
   ASSERT_NE(frozen, nullptr);
   head.DropFrozen(frozen.get());
   frozen.reset();
-  // Only the chunk new spans go to is left.
+  // Only the chunk new spans go to is left (this head keeps no freed chunks).
   EXPECT_LT(head.stats().memory_bytes, (2u << 20) + 64 * 1024);
   EXPECT_EQ(head.stats().live_spans, 0u);
+}
+
+// The byte ranges of the chunks a frozen set's spans sit in.
+std::set<std::pair<const char*, const char*>> ChunkRangesOf(const FrozenTraces& frozen) {
+  std::set<std::pair<const char*, const char*>> ranges;
+  for (const auto& [id, trace] : frozen.traces) {
+    for (const HeadSpan& span : trace.spans) {
+      const auto start = reinterpret_cast<std::uintptr_t>(span.encoded_data) & ~((std::uintptr_t{2} << 20) - 1);
+      ranges.emplace(reinterpret_cast<const char*>(start), reinterpret_cast<const char*>(start + (2 << 20)));
+    }
+  }
+  return ranges;
+}
+
+// Chunks freed by a cut are kept, counted in the head's memory, up to the pool's bound, and the spans
+// that come next are copied into them instead of into fresh mappings.
+TEST(HeadTest, FreedChunksAreKeptCountedAndReused) {
+  WireHead head(/*max_pooled_chunks=*/2);
+  std::vector<model::Span> spans;
+  for (std::uint64_t i = 1; i <= 20000; ++i) spans.push_back(RichSpan(i, 1, 100));  // > 4 chunks encoded
+  head.Add(BatchOf("a", spans), 1, 0);
+  auto frozen = head.Freeze({.everything = true});
+  ASSERT_NE(frozen, nullptr);
+  const auto old_chunks = ChunkRangesOf(*frozen);
+  ASSERT_GE(old_chunks.size(), 4u);
+  head.DropFrozen(frozen.get());
+  frozen.reset();
+  // The chunk still taking spans and the two pooled ones.
+  EXPECT_GE(head.stats().memory_bytes, 3u * (2u << 20));
+  EXPECT_LT(head.stats().memory_bytes, 3u * (2u << 20) + 64 * 1024);
+
+  head.Add(BatchOf("a", spans), 2, 0);
+  auto refilled = head.Freeze({.everything = true});
+  ASSERT_NE(refilled, nullptr);
+  std::size_t reused = 0;
+  for (const auto& range : ChunkRangesOf(*refilled)) reused += old_chunks.contains(range) ? 1 : 0;
+  EXPECT_EQ(reused, 3u);  // the chunk that was current, then the two pooled ones
 }
 
 }  // namespace
