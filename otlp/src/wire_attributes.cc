@@ -31,12 +31,8 @@ bool ForEachAttribute(std::string_view encoded, AttributeOwner owner, AttributeV
   while (reader.Next(&field)) {
     if (field.number != attributes_field || !field.Is(WireType::kLength)) continue;
     std::string_view key;
-    AnyValueState state;
     ValueView value;
-    if (!internal::ReadKeyValue(field.bytes, internal::kRecursionLimit, nullptr, &key, &state) || state.needs_merge ||
-        !internal::MakeValueView(state, &value)) {
-      return false;
-    }
+    if (!internal::ReadAttribute(field.bytes, &key, &value)) return false;
     if (!visit.Visit(key, value)) return true;
   }
   return reader.ok();

@@ -13,7 +13,6 @@
 namespace hoptrace::otlp::wire {
 namespace {
 
-using internal::AnyValueState;
 using internal::AsInt32;
 using internal::AsUint32;
 using internal::Field;
@@ -74,12 +73,8 @@ bool AssignValue(const ValueView& value, model::AttributeValue* out) {
 // Appends one encoded KeyValue.
 bool AppendAttribute(std::string_view key_value, model::Attributes* out) {
   std::string_view key;
-  AnyValueState state;
   ValueView value;
-  if (!internal::ReadKeyValue(key_value, internal::kRecursionLimit, nullptr, &key, &state) || state.needs_merge ||
-      !internal::MakeValueView(state, &value)) {
-    return false;
-  }
+  if (!internal::ReadAttribute(key_value, &key, &value)) return false;
   model::Attribute& attribute = out->emplace_slot();
   attribute.key.assign(key);
   return AssignValue(value, &attribute.value);

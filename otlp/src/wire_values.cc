@@ -1,6 +1,5 @@
 #include "wire_values.h"
 
-#include <bit>
 #include <cstring>
 
 #include "text_encoding.h"
@@ -166,29 +165,6 @@ bool ReadKeyValue(std::string_view bytes, int budget, Check* check, std::string_
   }
   if (reader.ok()) return true;
   return check ? check->Fail(Problem::kMalformed) : false;
-}
-
-bool MakeScalarView(const AnyValueState& state, ValueView* out) {
-  out->opaque = false;
-  switch (state.kind) {
-    case ValueKind::kString:
-      out->type = model::AttributeType::kString;
-      out->string = state.payload;
-      return true;
-    case ValueKind::kBool:
-      out->type = model::AttributeType::kBool;
-      out->boolean = state.number != 0;
-      return true;
-    case ValueKind::kInt:
-      out->type = model::AttributeType::kInt;
-      out->integer = static_cast<std::int64_t>(state.number);
-      return true;
-    case ValueKind::kDouble:
-      out->type = model::AttributeType::kDouble;
-      out->real = std::bit_cast<double>(state.number);
-      return true;
-    default: return false;
-  }
 }
 
 bool MakeValueView(const AnyValueState& state, ValueView* out) {

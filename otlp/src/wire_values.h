@@ -101,7 +101,39 @@ bool ReadKeyValue(std::string_view bytes, int budget, Check* check, std::string_
 // scalar kind (or none) gives a typed array, anything else an opaque value. False when malformed.
 bool MakeValueView(const AnyValueState& state, ValueView* out);
 
-// A scalar item or value as a view; false when `state` is not a scalar.
-bool MakeScalarView(const AnyValueState& state, ValueView* out);
+// A scalar item or value as a view; false when `state` is not a scalar. Inline: every attribute
+// read goes through it.
+inline bool MakeScalarView(const AnyValueState& state, ValueView* out) {
+  out->opaque = false;
+  switch (state.kind) {
+    case ValueKind::kString:
+      out->type = model::AttributeType::kString;
+      out->string = state.payload;
+      return true;
+    case ValueKind::kBool:
+      out->type = model::AttributeType::kBool;
+      out->boolean = state.number != 0;
+      return true;
+    case ValueKind::kInt:
+      out->type = model::AttributeType::kInt;
+      out->integer = static_cast<std::int64_t>(state.number);
+      return true;
+    case ValueKind::kDouble:
+      out->type = model::AttributeType::kDouble;
+      std::memcpy(&out->real, &state.number, sizeof out->real);
+      return true;
+    default: return false;
+  }
+}
+
+// One encoded KeyValue as a key and a value view, as ReadKeyValue and MakeValueView read it; the
+// canonical scalar encoding inline, anything else through them. False when malformed or when the
+// value needs a merge.
+[[gnu::always_inline]] inline bool ReadAttribute(std::string_view bytes, std::string_view* key, ValueView* value) {
+  AnyValueState state;
+  if (ReadCanonicalKeyValue(bytes, false, key, &state) == FastPath::kRead && MakeScalarView(state, value)) return true;
+  state = {};
+  return ReadKeyValue(bytes, kRecursionLimit, nullptr, key, &state) && !state.needs_merge && MakeValueView(state, value);
+}
 
 }  // namespace hoptrace::otlp::wire::internal

@@ -205,63 +205,46 @@ namespace {
 AttributeStreams AttributeOut(StreamSetWriter& out) {
   return {&out[kAttributeKeys], &out[kAttributeTypes], &out[kAttributeValues]};
 }
-// What PutAttributes writes of a decoded span's attributes, read from its encoding in place: no
-// model value except for arrays and opaque values (bytes, kvlists), which become what the model
-// makes of them.
-bool PutEncodedAttributes(std::string_view encoded_span, const StringDictionaryBuilder& strings, Encoder& counts,
-                          const AttributeStreams& out, model::AttributeValue& scratch) {
-  std::size_t count = 0;
-  bool decoded = true;
-  const bool well_formed = otlp::wire::ForEachAttribute(
-      encoded_span, otlp::wire::AttributeOwner::kSpan, [&](std::string_view key, const otlp::wire::ValueView& value) {
-        ++count;
-        strings.PutRef(*out.keys, key);
-        if (value.opaque || value.type > model::AttributeType::kDouble) {
-          decoded = otlp::wire::DecodeValue(value, &scratch);
-          out.types->PutByte(static_cast<std::uint8_t>(scratch.index()));
-          PutAttributeValue(scratch, strings, *out.values);
-          return decoded;
-        }
-        out.types->PutByte(static_cast<std::uint8_t>(value.type));
-        switch (value.type) {
-          case model::AttributeType::kString: PutScalar(value.string, strings, *out.values); break;
-          case model::AttributeType::kBool: PutScalar(value.boolean, strings, *out.values); break;
-          case model::AttributeType::kInt: PutScalar(value.integer, strings, *out.values); break;
-          default: PutScalar(value.real, strings, *out.values); break;
-        }
-        return true;
-      });
-  counts.PutVarint(count);
-  return well_formed && decoded;
-}
 }  // namespace
 
 struct ParsedAttributes {
   struct Attribute {
-    std::uint64_t value = 0;  // a string value's handle, or the bits of a bool, int or double
-    std::uint32_t key = 0;    // handle
+    // A string value's handle, the bits of a bool, int or double, or (model_value) an index into
+    // `values`.
+    std::uint64_t value = 0;
+    std::uint32_t key = 0;  // handle
     model::AttributeType type = model::AttributeType::kString;
+    bool model_value = false;  // an array or opaque value (bytes, kvlist): written as the model holds it
   };
-  // Attributes [first, first + count) of `attributes` are a span's; kReadAgain for a span with an
-  // array or opaque value (rare: its bytes are read again while encoding) and for model spans.
+  // Attributes [first, first + count) of `attributes` are a span's; kUnread for model spans and for
+  // spans whose attributes do not parse.
   struct Span {
     std::uint32_t first = 0;
-    std::uint32_t count = kReadAgain;
+    std::uint32_t count = kUnread;
   };
-  static constexpr std::uint32_t kReadAgain = UINT32_MAX;
+  static constexpr std::uint32_t kUnread = UINT32_MAX;
   std::vector<Attribute> attributes;
-  std::vector<Span> spans;  // by position in the span list
+  std::vector<otlp::wire::ValueView> values;  // arrays and opaque values (rare), viewing the spans' bytes
+  std::vector<Span> spans;                    // by position in the span list
 };
 
 namespace {
 
-// The span's attributes from the counting pass: no parsing, no string lookup.
-void PutParsedAttributes(const ParsedAttributes& parsed, ParsedAttributes::Span span,
-                         const StringDictionaryBuilder& strings, Encoder& counts, const AttributeStreams& out) {
+// The span's attributes from the counting pass: no parsing, no string lookup (arrays and opaque
+// values become what the model makes of them). False when such a value does not decode.
+bool PutParsedAttributes(const ParsedAttributes& parsed, ParsedAttributes::Span span,
+                         const StringDictionaryBuilder& strings, Encoder& counts, const AttributeStreams& out,
+                         model::AttributeValue& scratch) {
   counts.PutVarint(span.count);
   for (std::size_t i = span.first; i < span.first + span.count; ++i) {
     const ParsedAttributes::Attribute& attribute = parsed.attributes[i];
     strings.PutRefByHandle(*out.keys, attribute.key);
+    if (attribute.model_value) {
+      if (!otlp::wire::DecodeValue(parsed.values[attribute.value], &scratch)) return false;
+      out.types->PutByte(static_cast<std::uint8_t>(scratch.index()));
+      PutAttributeValue(scratch, strings, *out.values);
+      continue;
+    }
     out.types->PutByte(static_cast<std::uint8_t>(attribute.type));
     switch (attribute.type) {
       case model::AttributeType::kString:
@@ -272,18 +255,15 @@ void PutParsedAttributes(const ParsedAttributes& parsed, ParsedAttributes::Span 
       default: PutScalar(std::bit_cast<double>(attribute.value), strings, *out.values); break;
     }
   }
+  return true;
 }
 
 }  // namespace
 
-bool RowGroupEncoder::AddEncodedAttributes(const SpanList& spans, std::size_t index) {
-  if (parsed_ != nullptr && parsed_->spans[index].count != ParsedAttributes::kReadAgain) {
-    PutParsedAttributes(*parsed_, parsed_->spans[index], strings_, out_.attributes[kAttributeCounts],
-                        AttributeOut(out_.attributes));
-    return true;
-  }
-  return PutEncodedAttributes(spans[index]->fields.encoded, strings_, out_.attributes[kAttributeCounts],
-                              AttributeOut(out_.attributes), scratch_value_);
+bool RowGroupEncoder::AddEncodedAttributes(std::size_t index) {
+  if (parsed_ == nullptr || parsed_->spans[index].count == ParsedAttributes::kUnread) return false;
+  return PutParsedAttributes(*parsed_, parsed_->spans[index], strings_, out_.attributes[kAttributeCounts],
+                             AttributeOut(out_.attributes), scratch_value_);
 }
 
 namespace {
@@ -302,7 +282,7 @@ bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace, std::spa
     AddIds(*span, parents[i - trace.begin], i - trace.begin);
     if (spans[i]->decoded != nullptr) {
       PutAttributes(span->attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
-    } else if (!AddEncodedAttributes(spans, i)) {
+    } else if (!AddEncodedAttributes(i)) {
       return false;
     }
     AddDetails(*span);
@@ -582,17 +562,18 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
 void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strings, ParsedAttributes& parsed) {
   strings.Count(span.name);
   const std::size_t first = parsed.attributes.size();
-  bool kept = true;  // false once an attribute does not fit a ParsedAttributes::Attribute
+  const std::size_t first_value = parsed.values.size();
   const bool well_formed = otlp::wire::ForEachAttribute(
       span.encoded, otlp::wire::AttributeOwner::kSpan, [&](std::string_view key, const otlp::wire::ValueView& value) {
-        const std::uint32_t key_handle = strings.Add(key);
+        ParsedAttributes::Attribute& attribute = parsed.attributes.emplace_back();
+        attribute.key = strings.Add(key);
+        attribute.type = value.type;
         if (value.opaque || value.type > model::AttributeType::kDouble) {
-          kept = false;
+          attribute.model_value = true;
+          attribute.value = parsed.values.size();
+          parsed.values.push_back(value);
           return true;
         }
-        ParsedAttributes::Attribute& attribute = parsed.attributes.emplace_back();
-        attribute.key = key_handle;
-        attribute.type = value.type;
         switch (value.type) {
           case model::AttributeType::kString: attribute.value = strings.Add(value.string); break;
           case model::AttributeType::kBool: attribute.value = value.boolean ? 1 : 0; break;
@@ -602,10 +583,11 @@ void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strin
         return true;
       });
   ParsedAttributes::Span& parsed_span = parsed.spans.emplace_back();
-  if (well_formed && kept) {
+  if (well_formed) {
     parsed_span = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(parsed.attributes.size() - first)};
-  } else {
-    parsed.attributes.resize(first);  // read again while encoding, which reports malformed bytes
+  } else {  // the encoding pass fails the block
+    parsed.attributes.resize(first);
+    parsed.values.resize(first_value);
   }
 }
 

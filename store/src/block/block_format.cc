@@ -1,5 +1,7 @@
 #include "block/block_format.h"
 
+// The dictionary hashes the long strings of a cut: XXH3 inlined.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -202,35 +204,73 @@ Status DecodeDirectory(std::string_view bytes, std::uint64_t end, std::vector<Se
 
 // ---- Strings ----
 namespace {
-std::uint64_t StringHash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
+
+// The high and low halves of a 64 x 64-bit product folded together: every input bit reaches both
+// the table index (low bits) and the slot's hash_high.
+__extension__ using Uint128 = unsigned __int128;  // GCC's and Clang's; __extension__: not ISO C++
+std::uint64_t Fold(std::uint64_t a, std::uint64_t b) {
+  const Uint128 product = static_cast<Uint128>(a) * b;
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+std::uint32_t HashHigh(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
+
 }  // namespace
 
-std::size_t StringDictionaryBuilder::Probe(std::string_view text, std::uint64_t hash) const {
+// Most keys and values are at most 16 bytes: two overlapping loads and one multiply, inline (the
+// shape of XXH3's short-input path without its call and length dispatch); longer ones go to XXH3.
+// Equal hashes only cost a comparison: the table compares texts.
+std::uint64_t StringDictionaryBuilder::Hash(std::string_view text) {
+  const char* p = text.data();
+  const std::size_t size = text.size();
+  if (size > 16) return XXH3_64bits(p, size);
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  if (size >= 8) {
+    first = Load<std::uint64_t>(p);
+    last = Load<std::uint64_t>(p + size - 8);
+  } else if (size >= 4) {
+    first = Load<std::uint32_t>(p);
+    last = Load<std::uint32_t>(p + size - 4);
+  } else if (size > 0) {
+    first = static_cast<std::uint8_t>(p[0]) | std::uint64_t{static_cast<std::uint8_t>(p[size / 2])} << 8 |
+            std::uint64_t{static_cast<std::uint8_t>(p[size - 1])} << 16;
+  }
+  return Fold(first ^ 0x9e3779b97f4a7c15ULL, last ^ (0xc2b2ae3d27d4eb4fULL + size));
+}
+
+// Inline: every Add and PutRef probes once.
+[[gnu::always_inline]] inline std::size_t StringDictionaryBuilder::Probe(std::string_view text, std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
+  const std::uint32_t hash_high = HashHigh(hash);
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == 0) return i;
-    const Entry& entry = entries_[slots_[i] - 1];
-    if (entry.hash == hash && entry.text == text) return i;
+    const Slot slot = slots_[i];
+    if (slot.entry == 0) return i;
+    if (slot.hash_high == hash_high) {
+      const Entry& entry = entries_[slot.entry - 1];
+      if (entry.hash == hash && SameText(entry.text, text)) return i;
+    }
   }
 }
 
 void StringDictionaryBuilder::Grow() {
-  slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), 0);
+  slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), Slot{});
   for (std::size_t index = 0; index < entries_.size(); ++index) {
-    slots_[Probe(entries_[index].text, entries_[index].hash)] = static_cast<std::uint32_t>(index + 1);
+    const std::uint64_t hash = entries_[index].hash;
+    slots_[Probe(entries_[index].text, hash)] = {static_cast<std::uint32_t>(index + 1), HashHigh(hash)};
   }
 }
 
-std::uint32_t StringDictionaryBuilder::Add(std::string_view text, std::uint64_t times) {
+std::uint32_t StringDictionaryBuilder::AddToTable(std::string_view text, std::uint64_t times) {
   if (2 * (entries_.size() + 1) > slots_.size()) Grow();
-  const std::uint64_t hash = StringHash(text);
-  std::uint32_t& slot = slots_[Probe(text, hash)];
-  if (slot == 0) {
+  const std::uint64_t hash = Hash(text);
+  Slot& slot = slots_[Probe(text, hash)];
+  if (slot.entry == 0) {
     entries_.push_back({.text = text, .hash = hash});
-    slot = static_cast<std::uint32_t>(entries_.size());
+    slot = {static_cast<std::uint32_t>(entries_.size()), HashHigh(hash)};
   }
-  entries_[slot - 1].count += times;
-  return slot - 1;
+  entries_[slot.entry - 1].count += times;
+  return slot.entry - 1;
 }
 
 const std::vector<std::string>& StringDictionaryBuilder::Build() {
@@ -251,27 +291,17 @@ const std::vector<std::string>& StringDictionaryBuilder::Build() {
   return strings_;
 }
 
-void StringDictionaryBuilder::PutEntryRef(Encoder& out, const Entry& entry) const {
-  if (entry.id != UINT32_MAX) {
-    out.PutVarint(std::uint64_t{entry.id} + 1);
-  } else {
-    out.PutVarint(0);
-    out.PutLengthPrefixed(entry.text);
-  }
-}
-
 void StringDictionaryBuilder::PutRef(Encoder& out, std::string_view text) const {
-  const std::uint32_t slot = built_ && !slots_.empty() ? slots_[Probe(text, StringHash(text))] : 0;
-  if (slot != 0) {
-    PutEntryRef(out, entries_[slot - 1]);
+  std::uint32_t entry = built_ ? recent_[RecentSlot(text)] : UINT32_MAX;
+  if (entry >= entries_.size() || !SameText(entries_[entry].text, text)) {
+    entry = built_ && !slots_.empty() ? slots_[Probe(text, Hash(text))].entry - 1 : UINT32_MAX;
+  }
+  if (entry < entries_.size()) {
+    PutEntryRef(out, entries_[entry]);
   } else {
     out.PutVarint(0);
     out.PutLengthPrefixed(text);
   }
-}
-
-void StringDictionaryBuilder::PutRefByHandle(Encoder& out, std::uint32_t handle) const {
-  PutEntryRef(out, entries_[handle]);
 }
 
 StringRef GetStringRef(Decoder& in, const std::vector<std::string>& dictionary) {

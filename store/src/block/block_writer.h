@@ -160,8 +160,8 @@ struct SpanColumns {
 // The span attributes of encoded spans as the builder's counting pass read them (block_builder.cc).
 struct ParsedAttributes;
 
-// Encodes model spans (or encoded ones, decoded one at a time) into span columns. `parsed`, when
-// given, holds the attributes of the encoded spans of the span list, by position.
+// Encodes model spans (or encoded ones, decoded one at a time) into span columns. `parsed` holds the
+// attributes of the encoded spans of the span list, by position (required when there are any).
 class RowGroupEncoder {
  public:
   RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out,
@@ -174,7 +174,7 @@ class RowGroupEncoder {
   void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start);
   void AddIds(const model::Span& span, std::uint32_t parent, std::size_t position);
   void AddDetails(const model::Span& span);
-  bool AddEncodedAttributes(const SpanList& spans, std::size_t index);
+  bool AddEncodedAttributes(std::size_t index);  // false when the span's attributes do not parse
 
   const StringDictionaryBuilder& strings_;
   SpanDecoder& decoder_;

@@ -182,6 +182,36 @@ TEST(StringDictionary, EveryReferenceReadsBackAsItsString) {
   EXPECT_TRUE(in.empty());
 }
 
+// Strings that differ from each other in one byte only, at every length and position, counted
+// twice (dictionary) or once (inline): each reference still reads back as its own string.
+TEST(StringDictionary, StringsThatDifferInOneByteStayApart) {
+  std::vector<std::string> texts;
+  for (std::size_t size = 0; size <= 40; ++size) {
+    const std::string base(size, 'k');
+    texts.push_back(base);
+    for (std::size_t at = 0; at < size; ++at) texts.push_back(std::string(base).replace(at, 1, 1, 'q'));
+  }
+  StringDictionaryBuilder strings;
+  for (std::size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(strings.Add(texts[i], i % 3 == 0 ? 1 : 2), i);
+  for (std::size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(strings.Add(texts[i], 0), i) << texts[i];
+  const std::vector<std::string> dictionary = strings.Build();
+  Encoder out;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    strings.PutRef(out, texts[i]);
+    strings.PutRefByHandle(out, static_cast<std::uint32_t>(i));
+  }
+  Decoder in(out.view());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    for (int twice = 0; twice < 2; ++twice) {
+      const StringRef ref = GetStringRef(in, dictionary);
+      EXPECT_EQ(ref.text, texts[i]);
+      EXPECT_EQ(ref.id == kInlineString, i % 3 == 0) << i;
+    }
+  }
+  EXPECT_FALSE(in.failed());
+  EXPECT_TRUE(in.empty());
+}
+
 TEST(EncodedBlock, DuplicateSpansAreStoredOnce) {
   TempDir dir;
   auto data = GenerateSpans(300, {.seed = 5});
@@ -202,6 +232,26 @@ TEST(EncodedBlock, ASpanThatDoesNotDecodeFailsTheBlock) {
   const Status built = builder.Finish(dir.path() / "a.block", nullptr);
   EXPECT_EQ(built.code(), Status::Code::kCorruption) << built.message();
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "a.block"));
+}
+
+// A span whose own fields are well framed but one of whose attributes is not: the block fails, for
+// an attribute that does not parse (the counting pass) and for a kvlist value whose inner bytes do
+// not (only the encoding pass converts it).
+TEST(EncodedBlock, ASpanWithAMalformedAttributeFailsTheBlock) {
+  const EncodedRequest request(GenerateSpans(50, {.seed = 9}));
+  const std::string key_past_the_end = "\x4a\x04\x0a\x05kv";  // attributes: a key of 5 bytes with 2 left
+  const std::string bad_kvlist = std::string("\x4a\x09\x0a\x01k\x12\x04\x32\x02\x0a\xff", 11);
+  for (const std::string& bad_attribute : {key_past_the_end, bad_kvlist}) {
+    TempDir dir;
+    const std::string broken = std::string(request.scan.spans.front().encoded) + bad_attribute;
+    BlockBuilder builder;
+    AddScanned(request.scan, builder, [&](const otlp::wire::SpanRef& span) {
+      return &span == &request.scan.spans.front() ? std::string_view(broken) : span.encoded;
+    });
+    const Status built = builder.Finish(dir.path() / "a.block", nullptr);
+    EXPECT_EQ(built.code(), Status::Code::kCorruption) << built.message();
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "a.block"));
+  }
 }
 
 }  // namespace
