@@ -2,6 +2,7 @@
 // (well-formed, valid UTF-8 in every string field, nesting depth) and records views of every
 // resource, scope and valid span. Span IDs are checked the way FromProto checks them.
 
+#include <cstring>
 #include <string>
 
 #include "hoptrace/otlp/wire.h"
@@ -280,6 +281,20 @@ class Scanner {
     bool link_ids_fit = true;
     std::string_view bad_link_trace_id, bad_link_span_id;  // the first link whose IDs do not fit
   };
+  // The usual span: IDs of the right sizes, links' too, copied without DecodeId's checks of each.
+  // False leaves the span to DecodeIds, which words the problem if there is one (all-zero IDs).
+  static bool TakeWellSizedIds(const SpanIds& ids, SpanRef* span) {
+    if (ids.trace_id.size() != 16 || ids.span_id.size() != 8 || !OptionalIdFits(ids.parent_span_id, 8) ||
+        !ids.link_ids_fit) {
+      return false;
+    }
+    std::memcpy(span->trace_id.mutable_bytes().data(), ids.trace_id.data(), 16);
+    std::memcpy(span->span_id.mutable_bytes().data(), ids.span_id.data(), 8);
+    span->parent_span_id = model::SpanId();
+    if (!ids.parent_span_id.empty()) std::memcpy(span->parent_span_id.mutable_bytes().data(), ids.parent_span_id.data(), 8);
+    return span->trace_id.IsValid() && span->span_id.IsValid();
+  }
+
   static bool DecodeIds(const SpanIds& ids, SpanRef* span, std::string* problem) {
     constexpr auto kBytes = IdEncoding::kBytes;
     using otlp::internal::DecodeId;
@@ -312,11 +327,13 @@ class Scanner {
     if (!reader.ok()) return Malformed();
 
     const std::size_t span_index = span_index_++;
-    std::string problem;
-    if (!DecodeIds(ids, &span, &problem)) {
-      out_->spans.pop_back();
-      otlp::internal::RejectSpan(span_index, problem, report_);
-      return true;
+    if (!TakeWellSizedIds(ids, &span)) {
+      std::string problem;
+      if (!DecodeIds(ids, &span, &problem)) {
+        out_->spans.pop_back();
+        otlp::internal::RejectSpan(span_index, problem, report_);
+        return true;
+      }
     }
     ++report_->accepted_spans;
     if (over || tally.Over(limits_)) ++out_->spans_over_limits;

@@ -510,6 +510,7 @@ TEST(WireDifferentialTest, SkipsSpansWithInvalidIdsWithTheReferencesMessages) {
       {Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(9, '\x02')), "span_id must be 8 bytes, got 9"},
       {Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(8, '\0')), "span_id is all zero"},
       {ValidSpan().Bytes(4, "abc"), "parent_span_id must be 8 bytes, got 3"},
+      {ValidSpan().Bytes(4, std::string(8, '\0')), ""},  // an all-zero parent: a root span, as FromProto has it
       {ValidSpan().Message(13, link_with(std::string(5, '\x04'), "")), "link trace_id must be 16 bytes, got 5"},
       {ValidSpan().Message(13, link_with("", "")).Message(13, link_with(std::string(16, '\x04'), "12")),
        "link span_id must be 8 bytes, got 2"},
