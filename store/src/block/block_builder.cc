@@ -294,7 +294,7 @@ void RowGroupEncoder::AddIntrinsics(const model::Span& span, const StoredSpan& s
   StreamSetWriter& out = out_.intrinsics;
   out[kResourceIds].PutVarint(stored.resource);
   out[kScopeIds].PutVarint(stored.scope);
-  strings_.PutRef(out[kNames], span.name);
+  PutRef(out[kNames], span.name);
   out[kKinds].PutByte(static_cast<std::uint8_t>(span.kind));
   out[kStatusCodes].PutByte(static_cast<std::uint8_t>(span.status.code));
   out[kStartDeltas].PutVarint(span.start_time_unix_nano - previous_start);  // sorted: never negative
@@ -314,19 +314,19 @@ void RowGroupEncoder::AddIds(const model::Span& span, std::uint32_t parent, std:
     out[kExplicitParents].PutId(span.parent_span_id);
   }
   out[kFlags].PutVarint(span.flags);
-  strings_.PutRef(out[kTraceStates], span.trace_state);
+  PutRef(out[kTraceStates], span.trace_state);
 }
 
 void RowGroupEncoder::AddDetails(const model::Span& span) {
   StreamSetWriter& out = out_.details;
-  strings_.PutRef(out[kStatusMessages], span.status.message);
+  PutRef(out[kStatusMessages], span.status.message);
   for (const std::uint32_t dropped : {span.dropped_attributes_count, span.dropped_events_count, span.dropped_links_count}) {
     out[kDroppedCounts].PutVarint(dropped);
   }
   out[kEventCounts].PutVarint(span.events.size());
   for (const model::Event& event : span.events) {
     out[kEventScalars].PutSigned(static_cast<std::int64_t>(event.time_unix_nano - span.start_time_unix_nano));
-    strings_.PutRef(out[kEventScalars], event.name);
+    PutRef(out[kEventScalars], event.name);
     out[kEventScalars].PutVarint(event.dropped_attributes_count);
     PutAttributes(event.attributes, strings_, out[kNestedCounts], NestedOut(out));
   }
@@ -334,7 +334,7 @@ void RowGroupEncoder::AddDetails(const model::Span& span) {
   for (const model::Link& link : span.links) {
     out[kLinkIds].PutId(link.trace_id);
     out[kLinkIds].PutId(link.span_id);
-    strings_.PutRef(out[kLinkScalars], link.trace_state);
+    PutRef(out[kLinkScalars], link.trace_state);
     out[kLinkScalars].PutVarint(link.flags);
     out[kLinkScalars].PutVarint(link.dropped_attributes_count);
     PutAttributes(link.attributes, strings_, out[kNestedCounts], NestedOut(out));
@@ -382,10 +382,11 @@ Status BlockFile::Commit() {
 
 Status SectionWriter::Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter) {
   if (slot >= sections_.size()) sections_.resize(slot + 1);
-  sections_[slot] = encoder_.Encode(raw, &stored_);
+  std::string_view stored;
+  sections_[slot] = encoder_.Encode(raw, &stored);
   sections_[slot].offset = file_.offset();
-  *byte_counter += stored_.size();
-  return file_.Append(stored_);
+  *byte_counter += stored.size();
+  return file_.Append(stored);
 }
 
 Status WriteDictionaries(SectionWriter& writer, const StringDictionaryBuilder& strings,

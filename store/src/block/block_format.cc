@@ -105,18 +105,21 @@ std::uint64_t Checksum(std::string_view bytes) { return XXH64(bytes.data(), byte
 SectionEncoder::SectionEncoder(int zstd_level) : context_(ZSTD_createCCtx()), zstd_level_(zstd_level) {}
 SectionEncoder::~SectionEncoder() { ZSTD_freeCCtx(context_); }
 
-SectionHandle SectionEncoder::Encode(std::string_view raw, std::string* stored) {
+SectionHandle SectionEncoder::Encode(std::string_view raw, std::string_view* stored) {
   SectionHandle handle;
   handle.raw_bytes = raw.size();
-  stored->resize(ZSTD_compressBound(raw.size()));
-  const std::size_t compressed = context_ == nullptr ? 0
-                                 : ZSTD_compressCCtx(context_, stored->data(), stored->size(), raw.data(),
-                                                     raw.size(), zstd_level_);
+  const std::size_t bound = ZSTD_compressBound(raw.size());
+  if (buffer_bytes_ < bound) {
+    buffer_ = std::make_unique_for_overwrite<char[]>(bound);
+    buffer_bytes_ = bound;
+  }
+  const std::size_t compressed =
+      context_ == nullptr ? 0 : ZSTD_compressCCtx(context_, buffer_.get(), bound, raw.data(), raw.size(), zstd_level_);
   if (context_ != nullptr && !ZSTD_isError(compressed) && compressed < raw.size()) {
-    stored->resize(compressed);
+    *stored = {buffer_.get(), compressed};
     handle.codec = kCodecZstd;
   } else {
-    stored->assign(raw);
+    *stored = raw;
     handle.codec = kCodecRaw;
   }
   handle.stored_bytes = stored->size();

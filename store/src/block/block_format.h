@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -207,12 +208,16 @@ class SectionEncoder {
   ~SectionEncoder();
   SectionEncoder(const SectionEncoder&) = delete;
   SectionEncoder& operator=(const SectionEncoder&) = delete;
-  // Compresses `raw` (keeping it raw when that is smaller) into `stored`; fills all but `offset`.
-  SectionHandle Encode(std::string_view raw, std::string* stored);
+  // Compresses `raw`, keeping it raw when that is smaller; fills all but `offset`. `stored` views
+  // the bytes to write: the encoder's buffer (valid until the next Encode) or `raw` itself.
+  SectionHandle Encode(std::string_view raw, std::string_view* stored);
 
  private:
   ZSTD_CCtx_s* context_;
   int zstd_level_;
+  // Reused section after section and never zero-filled (a std::string's resize would be, each time).
+  std::unique_ptr<char[]> buffer_;
+  std::size_t buffer_bytes_ = 0;
 };
 // Verifies the checksum of `stored` and decompresses it into `raw`.
 Status DecodeSection(const SectionHandle& handle, std::string_view stored, std::string* raw);

@@ -166,7 +166,9 @@ class RowGroupEncoder {
  public:
   RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out,
                   const ParsedAttributes* parsed = nullptr)
-      : strings_(strings), decoder_(decoder), out_(out), parsed_(parsed) {}
+      : strings_(strings), decoder_(decoder), out_(out), parsed_(parsed) {
+    strings_.PutRef(empty_ref_, "");
+  }
   // False when a span does not decode. `parents` are the trace's TraceParents::positions.
   bool AddTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents);
 
@@ -175,12 +177,21 @@ class RowGroupEncoder {
   void AddIds(const model::Span& span, std::uint32_t parent, std::size_t position);
   void AddDetails(const model::Span& span);
   bool AddEncodedAttributes(std::size_t index);  // false when the span's attributes do not parse
+  // Most trace states and status messages are empty: their reference is written without a lookup.
+  void PutRef(Encoder& out, std::string_view text) const {
+    if (text.empty()) {
+      out.PutBytes(empty_ref_.view());
+    } else {
+      strings_.PutRef(out, text);
+    }
+  }
 
   const StringDictionaryBuilder& strings_;
   SpanDecoder& decoder_;
   SpanColumns& out_;
   const ParsedAttributes* parsed_;
   model::AttributeValue scratch_value_;  // an encoded span's array or opaque value
+  Encoder empty_ref_;                    // the empty string's reference
 };
 
 // The file being written, under a temporary name until Commit.
@@ -215,7 +226,6 @@ class SectionWriter {
   BlockFile& file_;
   std::vector<SectionHandle> sections_;
   SectionEncoder encoder_;
-  std::string stored_;  // the last section written (its buffer reused)
 };
 
 // The dictionary sections: strings, resources, scopes.
