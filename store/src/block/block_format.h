@@ -267,6 +267,8 @@ class StringDictionaryBuilder {
   // A handle from Add, after Build. Inline: the encoding pass writes every attribute's key this way.
   void PutRefByHandle(Encoder& out, std::uint32_t handle) const { PutEntryRef(out, entries_[handle]); }
 
+  // The table's hash (public for tests that need two strings with equal hashes).
+  static std::uint64_t Hash(std::string_view text);
   // Equal texts; short ones (most keys and values) by two overlapping loads, not a memcmp call.
   static bool SameText(std::string_view a, std::string_view b) {
     const std::size_t size = a.size();
@@ -309,7 +311,6 @@ class StringDictionaryBuilder {
     const auto byte = [&](std::size_t at) { return static_cast<std::size_t>(static_cast<std::uint8_t>(text[at])); };
     return (size * 0x9e5 + byte(0) * 0x3b + byte(size / 2) * 0x107 + byte(size - 1)) & (kRecentSlots - 1);
   }
-  static std::uint64_t Hash(std::string_view text);
   std::uint32_t AddToTable(std::string_view text, std::uint64_t times);
   // The slot holding `text`'s entry, or the free slot where it would go (slots_ is never full).
   std::size_t Probe(std::string_view text, std::uint64_t hash) const;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "block/block.h"
 #include "block/block_format.h"
 #include "block_test_util.h"
@@ -209,6 +211,39 @@ TEST(StringDictionary, StringsThatDifferInOneByteStayApart) {
     }
   }
   EXPECT_FALSE(in.failed());
+  EXPECT_TRUE(in.empty());
+}
+
+// Two different 16-byte strings with the same 64-bit hash (the short-string hash folds a product of
+// its two halves, each mixed with a constant, so halves swapped through those constants collide):
+// both are kept, each with its own handle and count.
+TEST(StringDictionary, StringsWithEqualHashesStayApart) {
+  const auto word = [](std::string_view text, std::size_t at) {
+    std::uint64_t value;
+    std::memcpy(&value, text.data() + at, 8);
+    return value;
+  };
+  const std::string first = "attribute.key.01";
+  const std::uint64_t first_mix = 0x9e3779b97f4a7c15ULL;
+  const std::uint64_t last_mix = 0xc2b2ae3d27d4eb4fULL + 16;
+  const std::uint64_t swapped[2] = {word(first, 8) ^ last_mix ^ first_mix, word(first, 0) ^ first_mix ^ last_mix};
+  const std::string second(reinterpret_cast<const char*>(swapped), 16);
+  ASSERT_NE(first, second);
+  ASSERT_EQ(StringDictionaryBuilder::Hash(first), StringDictionaryBuilder::Hash(second))
+      << "the hash changed: build another pair of strings with equal hashes";
+  StringDictionaryBuilder strings;
+  EXPECT_EQ(strings.Add(first, 3), 0u);
+  EXPECT_EQ(strings.Add(second, 1), 1u);
+  EXPECT_EQ(strings.Add(first), 0u);
+  EXPECT_EQ(strings.Add(second), 1u);
+  const std::vector<std::string> dictionary = strings.Build();
+  EXPECT_EQ(dictionary, (std::vector<std::string>{first, second}));  // 4 counts before 2
+  Encoder out;
+  strings.PutRef(out, second);
+  strings.PutRef(out, first);
+  Decoder in(out.view());
+  EXPECT_EQ(GetStringRef(in, dictionary).id, 1u);
+  EXPECT_EQ(GetStringRef(in, dictionary).id, 0u);
   EXPECT_TRUE(in.empty());
 }
 
