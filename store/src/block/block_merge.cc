@@ -1,6 +1,7 @@
 // Compaction without decoding most spans. The output's traces are planned from the inputs' trace
-// rows alone (start time, then ID, as every block orders them); then each input's row groups are
-// read in that order once more. A trace held by one input (almost all) has its span columns copied
+// rows alone (start time, then ID, as every block orders them), the output dictionary from the
+// inputs' dictionaries alone; then each input's row groups are read in that order, once. A trace
+// held by one input (almost all) has its span columns copied
 // value by value, string references remapped to the output dictionary and resource, scope and
 // service ids to the output's; within the trace nothing moves, so start deltas and parent
 // references stay as they are. A trace spread over several inputs is decoded, its spans merged
@@ -9,6 +10,8 @@
 // and the spread traces' spans, never the inputs' spans at large.
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 #include "block/block.h"
 #include "block/block_format.h"
@@ -38,52 +41,48 @@ struct OutputTrace {
 struct InputIds {
   std::shared_ptr<const Dictionaries> dict;
   std::vector<std::uint32_t> resources, scopes, services;
-  std::vector<std::uint64_t> string_counts;  // references to each dictionary string
-  std::vector<std::string> string_refs;      // per dictionary string: its output reference, encoded
+  // Per dictionary string: its output reference (output id + 1), or 0 where the output inlines it.
+  std::vector<std::uint32_t> string_refs;
 };
 
-// What a string reference is handed to while span columns are walked: counted before the output
-// dictionary exists, written in the output's terms once it does.
-class StringSink {
- public:
-  virtual ~StringSink() = default;
-  // Reads one reference from `in`. `rare`: a string a fresh cut may leave inline although it
-  // repeats (status messages, events, links, trace states, arrays), so inline ones are counted too.
-  virtual void Take(Decoder& in, Encoder& out, bool rare) = 0;
+// Where the copier writes: into the output's encoders when copying, nowhere when it only reads
+// (counting string references, passing over spread traces).
+struct NullEncoder {
+  void PutByte(std::uint8_t /*value*/) {}
+  void PutVarint(std::uint64_t /*value*/) {}
+  void PutSigned(std::int64_t /*value*/) {}
+  void PutBytes(std::string_view /*bytes*/) {}
+};
+struct NullStreams {
+  NullEncoder& operator[](std::size_t /*stream*/) { return encoder; }
+  NullEncoder encoder;
+};
+struct NullColumns {
+  NullStreams intrinsics, ids, attributes, details;
+};
+template <typename Columns>
+using EncoderOf = std::remove_reference_t<decltype(std::declval<Columns&>().intrinsics[0])>;
+template <typename Out>
+struct AttributeOutputs {
+  Out* keys;
+  Out* types;
+  Out* values;
 };
 
-class StringCounter : public StringSink {
- public:
-  explicit StringCounter(std::vector<std::uint64_t>& counts) : counts_(counts) {}
-  void Take(Decoder& in, Encoder& /*out*/, bool rare) override {
-    const std::uint64_t ref = in.GetVarint();
-    if (ref == 0) {
-      const std::string_view text = in.GetLengthPrefixed();
-      if (rare) ++inline_counts_[std::string(text)];
-    } else if (ref <= counts_.get().size()) {
-      ++counts_.get()[ref - 1];
-    } else {
-      in.Fail();
-    }
-  }
-  // Owned copies: the sections they were read from do not outlive the pass.
-  std::unordered_map<std::string, std::uint64_t>& inline_counts() { return inline_counts_; }
-  void Reset(std::vector<std::uint64_t>& counts) { counts_ = counts; }
-
- private:
-  std::reference_wrapper<std::vector<std::uint64_t>> counts_;
-  std::unordered_map<std::string, std::uint64_t> inline_counts_;
-};
-
-class StringRemapper : public StringSink {
+// String reference sinks, handed each reference while span columns are walked. `rare`: a string a
+// fresh cut may leave inline although it repeats (status messages, events, links, trace states,
+// arrays).
+class StringRemapper {
  public:
   StringRemapper(const InputIds& ids, const StringDictionaryBuilder& strings) : ids_(ids), strings_(strings) {}
-  void Take(Decoder& in, Encoder& out, bool /*rare*/) override {
+  void Take(Decoder& in, Encoder& out, bool /*rare*/) {
     const std::uint64_t ref = in.GetVarint();
     if (ref == 0) {
       strings_.PutRef(out, in.GetLengthPrefixed());
     } else if (ref <= ids_.string_refs.size()) {
-      out.PutBytes(ids_.string_refs[ref - 1]);
+      const std::uint32_t output_ref = ids_.string_refs[ref - 1];
+      out.PutVarint(output_ref);
+      if (output_ref == 0) out.PutLengthPrefixed(ids_.dict->strings[ref - 1]);
     } else {
       in.Fail();
     }
@@ -94,6 +93,12 @@ class StringRemapper : public StringSink {
   const StringDictionaryBuilder& strings_;
 };
 
+// Passes over a row group's traces that another step takes (the spread ones).
+class StringSkipper {
+ public:
+  void Take(Decoder& in, NullEncoder& /*out*/, bool /*rare*/) { SkipStringRef(in); }
+};
+
 // What the output's meta needs of the spans copied.
 struct CopiedSpanFacts {
   std::uint64_t min_start = UINT64_MAX;
@@ -101,8 +106,8 @@ struct CopiedSpanFacts {
   std::uint64_t max_end = 0;
 };
 
-// Walks the span columns of one input row group, copying every value into `out` and handing
-// string references to a StringSink.
+// Walks the span columns of one input row group, copying every value into `Columns` (SpanColumns,
+// or NullColumns to only read) and handing string references to a sink.
 class SpanColumnCopier {
  public:
   Status Open(const std::vector<SectionData>& columns) {
@@ -112,31 +117,48 @@ class SpanColumnCopier {
     return Status::Ok();
   }
 
-  // Copies one trace's spans; adds the edges between its services to `edges`.
+  // Copies one trace's spans; when writing, adds the edges between its services to `edges`.
+  template <typename Columns, typename Sink>
   Status CopyTrace(const TraceRow& trace, const InputIds& input, const std::vector<std::uint32_t>& resource_services,
-                   StringSink& strings, SpanColumns& out, EdgeCounter& edges, CopiedSpanFacts& facts) {
+                   Sink& strings, Columns& out, EdgeCounter& edges, CopiedSpanFacts& facts) {
+    constexpr bool kWrites = !std::is_same_v<Columns, NullColumns>;
     services_.clear();
     parents_.clear();
     errors_.clear();
     std::uint64_t start = trace.start;
     for (std::uint32_t i = 0; i < trace.span_count; ++i) {
-      if (!CopySpan(input, resource_services, strings, out, start, facts)) return Corruption("malformed span columns");
+      if (!CopySpan<kWrites>(input, resource_services, strings, out, start, facts)) {
+        return Corruption("malformed span columns");
+      }
     }
-    for (std::size_t i = 0; i < parents_.size(); ++i) {
-      if (parents_[i] < 0) continue;
-      if (parents_[i] >= static_cast<std::int64_t>(parents_.size())) return Corruption("parent reference outside its trace");
-      edges.Add(services_[static_cast<std::size_t>(parents_[i])], services_[i], errors_[i]);
+    // Decoders fail safe (zeros once failed), so one check per trace is enough.
+    if (Failed(intrinsics_) || Failed(ids_) || Failed(attributes_) || Failed(details_)) {
+      return Corruption("malformed span columns");
+    }
+    if constexpr (kWrites) {
+      for (std::size_t i = 0; i < parents_.size(); ++i) {
+        if (parents_[i] < 0) continue;
+        if (parents_[i] >= static_cast<std::int64_t>(parents_.size())) return Corruption("parent reference outside its trace");
+        edges.Add(services_[static_cast<std::size_t>(parents_[i])], services_[i], errors_[i]);
+      }
     }
     return Status::Ok();
   }
 
  private:
-  static void CopyVarint(Decoder& in, Encoder& out) { out.PutVarint(in.GetVarint()); }
-  static void CopyBytes(Decoder& in, Encoder& out, std::size_t n) { out.PutBytes(in.GetBytes(n)); }
+  template <typename Out>
+  static void CopyVarint(Decoder& in, Out& out) {
+    out.PutVarint(in.GetVarint());
+  }
+  template <typename Out>
+  static void CopyBytes(Decoder& in, Out& out, std::size_t n) {
+    out.PutBytes(in.GetBytes(n));
+  }
 
-  bool CopySpan(const InputIds& input, const std::vector<std::uint32_t>& resource_services, StringSink& strings,
-                SpanColumns& out, std::uint64_t& start, CopiedSpanFacts& facts) {
-    StreamSetWriter& intrinsics = out.intrinsics;
+  template <bool kWrites, typename Columns, typename Sink>
+  bool CopySpan(const InputIds& input, const std::vector<std::uint32_t>& resource_services, Sink& strings,
+                Columns& out, std::uint64_t& start, CopiedSpanFacts& facts) {
+    auto& intrinsics = out.intrinsics;
     const std::uint32_t resource = intrinsics_[kResourceIds].GetVarint32();
     const std::uint32_t scope = intrinsics_[kScopeIds].GetVarint32();
     if (resource >= input.resources.size() || scope >= input.scopes.size()) return false;
@@ -155,25 +177,29 @@ class SpanColumnCopier {
     facts.max_start = std::max(facts.max_start, start);
     facts.max_end = std::max(facts.max_end, start + static_cast<std::uint64_t>(duration));
 
-    StreamSetWriter& ids = out.ids;
+    auto& ids = out.ids;
     CopyBytes(ids_[kSpanIds], ids[kSpanIds], model::SpanId::kSize);
     const std::uint64_t parent = ids_[kParentRefs].GetVarint();
     ids[kParentRefs].PutVarint(parent);
     if (parent == kParentExplicit) CopyBytes(ids_[kExplicitParents], ids[kExplicitParents], model::SpanId::kSize);
     CopyVarint(ids_[kFlags], ids[kFlags]);
     strings.Take(ids_[kTraceStates], ids[kTraceStates], true);
-    services_.push_back(resource_services[input.resources[resource]]);
-    errors_.push_back(status == static_cast<std::uint8_t>(model::StatusCode::kError));
-    parents_.push_back(parent < kParentInTrace ? -1 : ParentPosition(parent));
+    if constexpr (kWrites) {
+      services_.push_back(resource_services[input.resources[resource]]);
+      errors_.push_back(status == static_cast<std::uint8_t>(model::StatusCode::kError));
+      parents_.push_back(parent < kParentInTrace ? -1 : ParentPosition(parent));
+    }
 
     const std::size_t attributes = attributes_[kAttributeCounts].GetCount(attributes_[kAttributeTypes]);
     out.attributes[kAttributeCounts].PutVarint(attributes);
+    using Out = EncoderOf<Columns>;
     if (!CopyAttributes(attributes, {&attributes_[kAttributeKeys], &attributes_[kAttributeTypes], &attributes_[kAttributeValues]},
-                        {&out.attributes[kAttributeKeys], &out.attributes[kAttributeTypes], &out.attributes[kAttributeValues]},
+                        AttributeOutputs<Out>{&out.attributes[kAttributeKeys], &out.attributes[kAttributeTypes],
+                                              &out.attributes[kAttributeValues]},
                         strings, false)) {
       return false;
     }
-    return CopyDetails(strings, out.details) && !Failed(intrinsics_) && !Failed(ids_) && !Failed(attributes_);
+    return CopyDetails(strings, out.details);
   }
 
   std::int64_t ParentPosition(std::uint64_t ref) const {
@@ -183,11 +209,13 @@ class SpanColumnCopier {
     return position < 0 ? static_cast<std::int64_t>(INT64_MAX) : position;  // outside: caught by CopyTrace
   }
 
-  bool CopyDetails(StringSink& strings, StreamSetWriter& out) {
+  template <typename Streams, typename Sink>
+  bool CopyDetails(Sink& strings, Streams& out) {
+    using Out = std::remove_reference_t<decltype(out[0])>;
     strings.Take(details_[kStatusMessages], out[kStatusMessages], true);
     for (int dropped = 0; dropped < 3; ++dropped) CopyVarint(details_[kDroppedCounts], out[kDroppedCounts]);
     const AttributeDecoders nested_in{&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]};
-    const AttributeStreams nested_out{&out[kNestedKeys], &out[kNestedTypes], &out[kNestedValues]};
+    const AttributeOutputs<Out> nested_out{&out[kNestedKeys], &out[kNestedTypes], &out[kNestedValues]};
     const std::size_t events = details_[kEventCounts].GetCount(details_[kEventScalars]);
     out[kEventCounts].PutVarint(events);
     for (std::size_t i = 0; i < events; ++i) {
@@ -204,18 +232,20 @@ class SpanColumnCopier {
       for (int varint = 0; varint < 2; ++varint) CopyVarint(details_[kLinkScalars], out[kLinkScalars]);  // flags, dropped
       if (!CopyNestedAttributes(nested_in, nested_out, strings, out)) return false;
     }
-    return !Failed(details_);
+    return true;
   }
 
-  bool CopyNestedAttributes(const AttributeDecoders& in, const AttributeStreams& out, StringSink& strings,
-                            StreamSetWriter& details) {
+  template <typename Out, typename Streams, typename Sink>
+  bool CopyNestedAttributes(const AttributeDecoders& in, const AttributeOutputs<Out>& out, Sink& strings,
+                            Streams& details) {
     const std::size_t count = details_[kNestedCounts].GetCount(details_[kNestedTypes]);
     details[kNestedCounts].PutVarint(count);
     return CopyAttributes(count, in, out, strings, true);
   }
 
-  static bool CopyAttributes(std::size_t count, const AttributeDecoders& in, const AttributeStreams& out,
-                             StringSink& strings, bool rare) {
+  template <typename Out, typename Sink>
+  static bool CopyAttributes(std::size_t count, const AttributeDecoders& in, const AttributeOutputs<Out>& out,
+                             Sink& strings, bool rare) {
     for (std::size_t i = 0; i < count; ++i) {
       strings.Take(*in.keys, *out.keys, rare);
       const std::uint8_t type_byte = in.types->GetByte();
@@ -241,7 +271,8 @@ class SpanColumnCopier {
     return !in.keys->failed() && !in.types->failed() && !in.values->failed();
   }
 
-  static void CopyScalar(model::AttributeType type, Decoder& in, Encoder& out, StringSink& strings, bool rare) {
+  template <typename Out, typename Sink>
+  static void CopyScalar(model::AttributeType type, Decoder& in, Out& out, Sink& strings, bool rare) {
     switch (type) {
       case model::AttributeType::kString:
       case model::AttributeType::kStringArray: strings.Take(in, out, rare); break;
@@ -264,13 +295,6 @@ class SpanColumnCopier {
   std::vector<std::int64_t> parents_;
 };
 
-
-// Passes over a row group's traces that another step takes (the spread ones).
-class StringSkipper : public StringSink {
- public:
-  void Take(Decoder& in, Encoder& /*out*/, bool /*rare*/) override { SkipStringRef(in); }
-};
-
 // One input read row group by row group, forwards only.
 struct InputCursor {
   std::size_t group = SIZE_MAX;
@@ -288,7 +312,7 @@ class BlockMerger {
   Status Run(const std::filesystem::path& path, BlockMeta* meta_out) {
     HOPTRACE_RETURN_IF_ERROR(MapIds());
     HOPTRACE_RETURN_IF_ERROR(PlanTraces());
-    HOPTRACE_RETURN_IF_ERROR(CountStrings());
+    HOPTRACE_RETURN_IF_ERROR(DecodeSpreadParts());
     BuildDictionary();
     HOPTRACE_RETURN_IF_ERROR(Write(path));
     if (meta_out != nullptr) *meta_out = meta_.meta;
@@ -302,7 +326,6 @@ class BlockMerger {
       HOPTRACE_RETURN_IF_ERROR(inputs_[i]->LoadDictionaries(&ids_[i].dict));
       for (const ResourceEntry& resource : ids_[i].dict->resources) ids_[i].resources.push_back(resources_.Intern(resource));
       for (const ScopeEntry& scope : ids_[i].dict->scopes) ids_[i].scopes.push_back(scopes_.Intern(scope));
-      ids_[i].string_counts.assign(ids_[i].dict->strings.size(), 0);
     }
     PlanServices(resources_.entries(), &meta_.services, &resource_services_);
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
@@ -352,22 +375,14 @@ class BlockMerger {
     return Status::Ok();
   }
 
-  // Counts the string references of every input span and decodes the spread traces' parts.
-  Status CountStrings() {
-    for (std::uint32_t i = 0; i < inputs_.size(); ++i) {
-      counter_.Reset(ids_[i].string_counts);
-      for (std::uint32_t group = 0; group < inputs_[i]->meta.row_groups.size(); ++group) {
-        InputCursor cursor;
-        HOPTRACE_RETURN_IF_ERROR(OpenGroup(i, group, cursor));
-        SpanColumns discarded;
-        EdgeCounter no_edges;
-        CopiedSpanFacts no_facts;
-        for (const TraceRow& row : cursor.rows) {
-          HOPTRACE_RETURN_IF_ERROR(
-              cursor.copier.CopyTrace(row, ids_[i], resource_services_, counter_, discarded, no_edges, no_facts));
-        }
-        HOPTRACE_RETURN_IF_ERROR(DecodeSpreadParts(i, group, cursor));
-      }
+  // Decodes the spread traces' parts, from the row groups that hold one.
+  Status DecodeSpreadParts() {
+    for (auto it = spread_.begin(); it != spread_.end();) {
+      const auto [input, group, index] = it->first;
+      InputCursor cursor;
+      HOPTRACE_RETURN_IF_ERROR(OpenGroup(input, group, cursor));
+      HOPTRACE_RETURN_IF_ERROR(DecodeGroupSpreadParts(input, group, cursor));
+      it = spread_.lower_bound(std::tuple(input, group + 1, 0U));
     }
     return Status::Ok();
   }
@@ -381,7 +396,7 @@ class BlockMerger {
     return cursor.copier.Open(cursor.columns);
   }
 
-  Status DecodeSpreadParts(std::uint32_t input, std::uint32_t group, const InputCursor& cursor) {
+  Status DecodeGroupSpreadParts(std::uint32_t input, std::uint32_t group, const InputCursor& cursor) {
     auto it = spread_.lower_bound(std::tuple(input, group, 0U));
     if (it == spread_.end() || std::get<0>(it->first) != input || std::get<1>(it->first) != group) return Status::Ok();
     RowGroupDecoder decoder(*ids_[input].dict);
@@ -397,13 +412,15 @@ class BlockMerger {
     return Status::Ok();
   }
 
+  // The inputs' dictionaries together, without counting references again: each input's strings
+  // are in descending order of their count there, so a string weighs what its rank says (the
+  // first of n weighs n + 1, the last 2: every one is kept) and its weights add up over inputs.
+  // Strings the inputs left inline stay inline.
   void BuildDictionary() {
     for (const InputIds& input : ids_) {
-      for (std::size_t id = 0; id < input.string_counts.size(); ++id) {
-        if (input.string_counts[id] > 0) strings_.Count(input.dict->strings[id], input.string_counts[id]);
-      }
+      const std::vector<std::string>& strings = input.dict->strings;
+      for (std::size_t id = 0; id < strings.size(); ++id) strings_.Count(strings[id], strings.size() - id + 1);
     }
-    for (const auto& [text, count] : counter_.inline_counts()) strings_.Count(text, count);
     for (const ResourceEntry& entry : resources_.entries()) {
       block::CountStrings(entry.resource.attributes, strings_);
       strings_.Count(entry.schema_url);
@@ -414,12 +431,16 @@ class BlockMerger {
     }
     strings_.Build();
     for (InputIds& input : ids_) {
-      for (const std::string& text : input.dict->strings) {
-        Encoder ref;
-        strings_.PutRef(ref, text);
-        input.string_refs.push_back(ref.Take());
-      }
+      for (const std::string& text : input.dict->strings) input.string_refs.push_back(OutputRef(text));
     }
+  }
+
+  // `text`'s reference in the output (id + 1), or 0 when the output keeps it inline.
+  std::uint32_t OutputRef(std::string_view text) const {
+    Encoder encoded;
+    strings_.PutRef(encoded, text);
+    Decoder ref(encoded.view());
+    return static_cast<std::uint32_t>(ref.GetVarint());
   }
 
   Status Write(const std::filesystem::path& path) {
@@ -471,7 +492,7 @@ class BlockMerger {
     const InputIds& ids = ids_[part.input];
     while (cursor.next < part.index) {  // spread traces, merged elsewhere
       StringSkipper skipper;
-      SpanColumns discarded;
+      NullColumns discarded;
       EdgeCounter no_edges;
       CopiedSpanFacts no_facts;
       HOPTRACE_RETURN_IF_ERROR(cursor.copier.CopyTrace(cursor.rows[cursor.next++], ids, resource_services_, skipper,
@@ -544,8 +565,6 @@ class BlockMerger {
   // Parts of spread traces: (input, group, index) -> part, and their decoded spans by part.
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::size_t> spread_;
   std::unordered_map<std::size_t, std::vector<DecodedSpan>> spread_spans_;
-  std::vector<std::uint64_t> no_counts_;
-  StringCounter counter_{no_counts_};
   StringDictionaryBuilder strings_;
   MetaSection meta_;
   std::size_t first_column_ = 0;

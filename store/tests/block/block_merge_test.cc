@@ -122,6 +122,41 @@ TEST(StreamingMerge, ReadsBackAsTheBuilderMergeDoes) {
   ExpectSameBlock(*twice, *twice_reference, data.TraceIds());
 }
 
+// The merge builds its dictionary from the inputs' dictionaries without counting references: a
+// string only one input holds, one an input left inline (it came once there) that another's
+// dictionary holds, and one inline everywhere must all read back, in a block as small as the
+// builder's.
+TEST(StreamingMerge, InputsWithDifferentDictionaries) {
+  TempDir dir;
+  const auto data = GenerateSpans(6'000, {.seed = 31});
+  std::vector<testing::GeneratedSpans> blocks(2, {data.resources, data.scopes, {}});
+  for (std::size_t i = 0; i < data.spans.size(); ++i) {
+    testing::GeneratedSpan span = data.spans[i];
+    const std::size_t block = span.span.trace_id.data()[0] % 2;
+    const std::string own = block == 0 ? "only-in-the-first" : "only-in-the-second";
+    span.span.attributes.push_back({"vocabulary", own + std::to_string(i % 5)});
+    // Once in the first block (inline there), in every span of the second (in its dictionary).
+    if (block == 1 || i == 0) span.span.attributes.push_back({"shared.rarely", std::string("inline-in-the-first")});
+    span.span.attributes.push_back({"unique", "value-" + std::to_string(i)});  // inline in both
+    blocks[i == 0 ? 0 : block].spans.push_back(std::move(span));
+  }
+  std::vector<std::unique_ptr<BlockReader>> readers;
+  std::vector<BlockReader*> inputs;
+  testing::GeneratedSpans all{data.resources, data.scopes, {}};
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    ASSERT_FALSE(blocks[b].spans.empty());
+    all.spans.insert(all.spans.end(), blocks[b].spans.begin(), blocks[b].spans.end());
+    readers.push_back(testing::BuildBlock(blocks[b], dir.path() / ("in" + std::to_string(b) + ".block")));
+    inputs.push_back(readers.back().get());
+  }
+  const auto streamed = StreamingMerge(inputs, dir.path() / "streamed.block");
+  const auto reference = ReferenceMerge(inputs, dir.path() / "reference.block");
+  ASSERT_TRUE(streamed && reference);
+  EXPECT_EQ(ReadAll(*streamed), Flatten(all));
+  ExpectSameBlock(*streamed, *reference, all.TraceIds());
+  EXPECT_LT(static_cast<double>(streamed->meta().file_bytes), 1.02 * static_cast<double>(reference->meta().file_bytes));
+}
+
 TEST(StreamingMerge, NoInputsGiveAnEmptyBlock) {
   TempDir dir;
   BlockMeta meta;
