@@ -74,11 +74,12 @@ struct AttributeOutputs {
 // arrays).
 class StringRemapper {
  public:
-  StringRemapper(const InputIds& ids, const StringDictionaryBuilder& strings) : ids_(ids), strings_(strings) {}
+  explicit StringRemapper(const InputIds& ids) : ids_(ids) {}
   void Take(Decoder& in, Encoder& out, bool /*rare*/) {
     const std::uint64_t ref = in.GetVarint();
-    if (ref == 0) {
-      strings_.PutRef(out, in.GetLengthPrefixed());
+    if (ref == 0) {  // inline stays inline: the output dictionary holds what the inputs' held
+      out.PutVarint(0);
+      out.PutLengthPrefixed(in.GetLengthPrefixed());
     } else if (ref <= ids_.string_refs.size()) {
       const std::uint32_t output_ref = ids_.string_refs[ref - 1];
       out.PutVarint(output_ref);
@@ -90,7 +91,6 @@ class StringRemapper {
 
  private:
   const InputIds& ids_;
-  const StringDictionaryBuilder& strings_;
 };
 
 // Passes over a row group's traces that another step takes (the spread ones).
@@ -500,7 +500,7 @@ class BlockMerger {
     }
     if (cursor.next != part.index) return Corruption("row group read out of order");
     TraceRow row = cursor.rows[cursor.next++];
-    StringRemapper remapper(ids, strings_);
+    StringRemapper remapper(ids);
     HOPTRACE_RETURN_IF_ERROR(
         cursor.copier.CopyTrace(row, ids, resource_services_, remapper, group_columns_, edges_, facts));
     row.root_service = ids.services[row.root_service];
