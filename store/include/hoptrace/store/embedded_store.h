@@ -77,9 +77,10 @@ struct EmbeddedStoreOptions {
   // writes (they cost the ingest core ≈ 1 µs per span), unless more than this many blocks are due for
   // them: the compaction debt under endless ingest is bounded by it, however big the store.
   std::size_t compaction_max_deferred_blocks = 64;
-  // zstd level of merged blocks. 3, as cuts: level 9 would save 6 % of the bytes (34.1 instead of 36.4
-  // per span) for twice the merge's CPU (2.1 instead of 1.1 µs per span; docs/benchmarks.md).
-  int compaction_zstd_level = 3;
+  // zstd level of merged blocks. 1: a merge is for fewer blocks, not fewer bytes (38.3 bytes/span
+  // merged against 36.7 at level 3 and 36.6 cut) and level 3 costs ≈ 0.15 µs more per merged span of
+  // a merge's ≈ 0.8 (docs/benchmarks.md); 9 saves 6 % of level 3's bytes for twice its CPU.
+  int compaction_zstd_level = 1;
 
   // Retention deletes whole blocks: those whose newest span ended before now - retention_age, then
   // the oldest while blocks take more than retention_max_bytes. Zero: no limit.
