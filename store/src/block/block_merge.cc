@@ -45,8 +45,8 @@ struct InputIds {
   std::vector<std::uint32_t> string_refs;
 };
 
-// Where the copier writes: into the output's encoders when copying, nowhere when it only reads
-// (counting string references, passing over spread traces).
+// Where the copier writes: into the output's encoders when copying, nowhere when it passes over a
+// trace another step takes (a spread one).
 struct NullEncoder {
   void PutByte(std::uint8_t /*value*/) {}
   void PutVarint(std::uint64_t /*value*/) {}
@@ -69,13 +69,11 @@ struct AttributeOutputs {
   Out* values;
 };
 
-// String reference sinks, handed each reference while span columns are walked. `rare`: a string a
-// fresh cut may leave inline although it repeats (status messages, events, links, trace states,
-// arrays).
+// String reference sinks, handed each reference while span columns are walked.
 class StringRemapper {
  public:
   explicit StringRemapper(const InputIds& ids) : ids_(ids) {}
-  void Take(Decoder& in, Encoder& out, bool /*rare*/) {
+  void Take(Decoder& in, Encoder& out) {
     const std::uint64_t ref = in.GetVarint();
     if (ref == 0) {  // inline stays inline: the output dictionary holds what the inputs' held
       out.PutVarint(0);
@@ -96,7 +94,7 @@ class StringRemapper {
 // Passes over a row group's traces that another step takes (the spread ones).
 class StringSkipper {
  public:
-  void Take(Decoder& in, NullEncoder& /*out*/, bool /*rare*/) { SkipStringRef(in); }
+  void Take(Decoder& in, NullEncoder& /*out*/) { SkipStringRef(in); }
 };
 
 // What the output's meta needs of the spans copied.
@@ -164,7 +162,7 @@ class SpanColumnCopier {
     if (resource >= input.resources.size() || scope >= input.scopes.size()) return false;
     intrinsics[kResourceIds].PutVarint(input.resources[resource]);
     intrinsics[kScopeIds].PutVarint(input.scopes[scope]);
-    strings.Take(intrinsics_[kNames], intrinsics[kNames], false);
+    strings.Take(intrinsics_[kNames], intrinsics[kNames]);
     intrinsics[kKinds].PutByte(intrinsics_[kKinds].GetByte());
     const std::uint8_t status = intrinsics_[kStatusCodes].GetByte();
     intrinsics[kStatusCodes].PutByte(status);
@@ -183,7 +181,7 @@ class SpanColumnCopier {
     ids[kParentRefs].PutVarint(parent);
     if (parent == kParentExplicit) CopyBytes(ids_[kExplicitParents], ids[kExplicitParents], model::SpanId::kSize);
     CopyVarint(ids_[kFlags], ids[kFlags]);
-    strings.Take(ids_[kTraceStates], ids[kTraceStates], true);
+    strings.Take(ids_[kTraceStates], ids[kTraceStates]);
     if constexpr (kWrites) {
       services_.push_back(resource_services[input.resources[resource]]);
       errors_.push_back(status == static_cast<std::uint8_t>(model::StatusCode::kError));
@@ -196,7 +194,7 @@ class SpanColumnCopier {
     if (!CopyAttributes(attributes, {&attributes_[kAttributeKeys], &attributes_[kAttributeTypes], &attributes_[kAttributeValues]},
                         AttributeOutputs<Out>{&out.attributes[kAttributeKeys], &out.attributes[kAttributeTypes],
                                               &out.attributes[kAttributeValues]},
-                        strings, false)) {
+                        strings)) {
       return false;
     }
     return CopyDetails(strings, out.details);
@@ -212,7 +210,7 @@ class SpanColumnCopier {
   template <typename Streams, typename Sink>
   bool CopyDetails(Sink& strings, Streams& out) {
     using Out = std::remove_reference_t<decltype(out[0])>;
-    strings.Take(details_[kStatusMessages], out[kStatusMessages], true);
+    strings.Take(details_[kStatusMessages], out[kStatusMessages]);
     for (int dropped = 0; dropped < 3; ++dropped) CopyVarint(details_[kDroppedCounts], out[kDroppedCounts]);
     const AttributeDecoders nested_in{&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]};
     const AttributeOutputs<Out> nested_out{&out[kNestedKeys], &out[kNestedTypes], &out[kNestedValues]};
@@ -220,7 +218,7 @@ class SpanColumnCopier {
     out[kEventCounts].PutVarint(events);
     for (std::size_t i = 0; i < events; ++i) {
       CopyVarint(details_[kEventScalars], out[kEventScalars]);  // time
-      strings.Take(details_[kEventScalars], out[kEventScalars], true);
+      strings.Take(details_[kEventScalars], out[kEventScalars]);
       CopyVarint(details_[kEventScalars], out[kEventScalars]);  // dropped attributes
       if (!CopyNestedAttributes(nested_in, nested_out, strings, out)) return false;
     }
@@ -228,7 +226,7 @@ class SpanColumnCopier {
     out[kLinkCounts].PutVarint(links);
     for (std::size_t i = 0; i < links; ++i) {
       CopyBytes(details_[kLinkIds], out[kLinkIds], model::TraceId::kSize + model::SpanId::kSize);
-      strings.Take(details_[kLinkScalars], out[kLinkScalars], true);
+      strings.Take(details_[kLinkScalars], out[kLinkScalars]);
       for (int varint = 0; varint < 2; ++varint) CopyVarint(details_[kLinkScalars], out[kLinkScalars]);  // flags, dropped
       if (!CopyNestedAttributes(nested_in, nested_out, strings, out)) return false;
     }
@@ -240,14 +238,14 @@ class SpanColumnCopier {
                             Streams& details) {
     const std::size_t count = details_[kNestedCounts].GetCount(details_[kNestedTypes]);
     details[kNestedCounts].PutVarint(count);
-    return CopyAttributes(count, in, out, strings, true);
+    return CopyAttributes(count, in, out, strings);
   }
 
   template <typename Out, typename Sink>
   static bool CopyAttributes(std::size_t count, const AttributeDecoders& in, const AttributeOutputs<Out>& out,
-                             Sink& strings, bool rare) {
+                             Sink& strings) {
     for (std::size_t i = 0; i < count; ++i) {
-      strings.Take(*in.keys, *out.keys, rare);
+      strings.Take(*in.keys, *out.keys);
       const std::uint8_t type_byte = in.types->GetByte();
       out.types->PutByte(type_byte);
       const auto type = static_cast<model::AttributeType>(type_byte);
@@ -255,14 +253,14 @@ class SpanColumnCopier {
         case model::AttributeType::kString:
         case model::AttributeType::kBool:
         case model::AttributeType::kInt:
-        case model::AttributeType::kDouble: CopyScalar(type, *in.values, *out.values, strings, rare); break;
+        case model::AttributeType::kDouble: CopyScalar(type, *in.values, *out.values, strings); break;
         case model::AttributeType::kStringArray:
         case model::AttributeType::kBoolArray:
         case model::AttributeType::kIntArray:
         case model::AttributeType::kDoubleArray: {
           const std::size_t items = in.values->GetCount();
           out.values->PutVarint(items);
-          for (std::size_t item = 0; item < items; ++item) CopyScalar(type, *in.values, *out.values, strings, true);
+          for (std::size_t item = 0; item < items; ++item) CopyScalar(type, *in.values, *out.values, strings);
           break;
         }
         default: in.values->Fail(); return false;
@@ -272,10 +270,10 @@ class SpanColumnCopier {
   }
 
   template <typename Out, typename Sink>
-  static void CopyScalar(model::AttributeType type, Decoder& in, Out& out, Sink& strings, bool rare) {
+  static void CopyScalar(model::AttributeType type, Decoder& in, Out& out, Sink& strings) {
     switch (type) {
       case model::AttributeType::kString:
-      case model::AttributeType::kStringArray: strings.Take(in, out, rare); break;
+      case model::AttributeType::kStringArray: strings.Take(in, out); break;
       case model::AttributeType::kBool:
       case model::AttributeType::kBoolArray: out.PutByte(in.GetByte()); break;
       case model::AttributeType::kInt:
