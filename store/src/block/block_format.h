@@ -69,7 +69,7 @@ inline std::uint64_t ZigZag(std::int64_t value) {
 class Encoder {
  public:
   void PutByte(std::uint8_t value) { *Room(1) = static_cast<char>(value); ++size_; }
-  // Inline for the one-byte case, which most counts, ids and deltas are (a cut writes millions).
+  // Inline, every length: a cut writes millions (most counts, ids and deltas are one byte).
   void PutVarint(std::uint64_t value) {
     char* at = Room(kMaxVarintBytes);
     while (value >= 0x80) {
