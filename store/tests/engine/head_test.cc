@@ -1,10 +1,12 @@
 #include "engine/head.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstdint>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "hoptrace/otlp/proto_convert.h"
 #include "hoptrace/store/service_calls.h"
@@ -288,6 +290,24 @@ std::set<std::pair<const char*, const char*>> ChunkRangesOf(const FrozenTraces& 
   return ranges;
 }
 
+// Maps inaccessible pages over each of `ranges` that is no longer mapped (a freed chunk the pool did
+// not keep), so no fresh chunk can land at a freed chunk's address and pass for a reused one.
+std::vector<std::pair<const char*, const char*>> ReserveUnmapped(
+    const std::set<std::pair<const char*, const char*>>& ranges) {
+  std::vector<std::pair<const char*, const char*>> reserved;
+  for (const auto& [begin, end] : ranges) {
+    const auto bytes = static_cast<std::size_t>(end - begin);
+    void* at = mmap(const_cast<char*>(begin), bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (at == MAP_FAILED) continue;  // still mapped: the chunk taking spans or a pooled one
+    if (at != begin) {               // a kernel that takes the flag as a hint
+      munmap(at, bytes);
+      continue;
+    }
+    reserved.emplace_back(begin, end);
+  }
+  return reserved;
+}
+
 // Chunks freed by a cut are kept, counted in the head's memory, up to the pool's bound, and the spans
 // that come next are copied into them instead of into fresh mappings.
 TEST(HeadTest, FreedChunksAreKeptCountedAndReused) {
@@ -305,12 +325,16 @@ TEST(HeadTest, FreedChunksAreKeptCountedAndReused) {
   EXPECT_GE(head.stats().memory_bytes, 3u * (2u << 20));
   EXPECT_LT(head.stats().memory_bytes, 3u * (2u << 20) + 64 * 1024);
 
+  const auto reserved = ReserveUnmapped(old_chunks);
+  EXPECT_EQ(reserved.size(), old_chunks.size() - 3);
+
   head.Add(BatchOf("a", spans), 2, 0);
   auto refilled = head.Freeze({.everything = true});
   ASSERT_NE(refilled, nullptr);
   std::size_t reused = 0;
   for (const auto& range : ChunkRangesOf(*refilled)) reused += old_chunks.contains(range) ? 1 : 0;
   EXPECT_EQ(reused, 3u);  // the chunk that was current, then the two pooled ones
+  for (const auto& [begin, end] : reserved) munmap(const_cast<char*>(begin), static_cast<std::size_t>(end - begin));
 }
 
 }  // namespace
