@@ -141,6 +141,34 @@ bool DecodeStatus(std::string_view encoded, model::Status* out) {
   });
 }
 
+// Status: message = 2 (the code is the scan's); occurrences merge field by field.
+bool ReadStatusMessage(std::string_view encoded, std::string_view* message) {
+  return ForEachField(encoded, [message](const Field& field) {
+    if (IsLength(field, 2)) *message = field.bytes;
+    return true;
+  });
+}
+
+bool ApplySpanDetailsField(const Field& field, AttributeVisitor& visit, SpanDetails* out) {
+  switch (field.number) {
+    case 3: if (field.Is(WireType::kLength)) out->trace_state = field.bytes; return true;
+    case 9: {
+      if (!field.Is(WireType::kLength)) return true;
+      std::string_view key;
+      ValueView value;
+      return internal::ReadAttribute(field.bytes, &key, &value) && visit.Visit(key, value);
+    }
+    case 10: if (field.Is(WireType::kVarint)) out->dropped_attributes_count = AsUint32(field.value); return true;
+    case 11:
+    case 13: out->has_events_or_links |= field.Is(WireType::kLength); return true;
+    case 12: if (field.Is(WireType::kVarint)) out->dropped_events_count = AsUint32(field.value); return true;
+    case 14: if (field.Is(WireType::kVarint)) out->dropped_links_count = AsUint32(field.value); return true;
+    case 15: return !field.Is(WireType::kLength) || ReadStatusMessage(field.bytes, &out->status_message);
+    case 16: if (field.Is(WireType::kFixed32)) out->flags = AsUint32(field.value); return true;
+    default: return true;
+  }
+}
+
 void ResetSpan(model::Span* out) {
   out->trace_state.clear();
   out->flags = 0;
@@ -205,6 +233,11 @@ bool DecodeSpan(std::string_view encoded_span, model::Span* out) { return Decode
 
 bool DecodeSpanWithoutAttributes(std::string_view encoded_span, model::Span* out) {
   return DecodeSpanFields(encoded_span, out, false);
+}
+
+bool ReadSpanDetails(std::string_view encoded_span, AttributeVisitor& visit, SpanDetails* out) {
+  *out = {};
+  return ForEachField(encoded_span, [&](const Field& field) { return ApplySpanDetailsField(field, visit, out); });
 }
 
 bool DecodeValue(const ValueView& value, model::AttributeValue* out) { return AssignValue(value, out); }

@@ -106,6 +106,7 @@ model::TraceBatch Rebuild(const ScannedRequest& scan) {
         batch.resource_spans[scope.resource].scope_spans[scope_positions[ref.scope]].spans.emplace_back();
     EXPECT_TRUE(DecodeSpan(ref.encoded, &span));
     testing::ExpectSpanRefMatches(ref, span);
+    testing::ExpectSpanDetailsMatch(ref.encoded, span);
   }
   return batch;
 }

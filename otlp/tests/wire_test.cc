@@ -142,6 +142,43 @@ TEST(WireDecodeTest, DecodesEverySpanResourceAndScopeOfTheFullBatch) {
   }
 }
 
+// The full batch has events, links, status messages, trace state, flags, dropped counts and every
+// kind of attribute value.
+TEST(WireDecodeTest, ReadsSpanDetailsInOnePassAsDecodeSpanDecodes) {
+  const model::TraceBatch batch = MakeFullBatch();
+  const std::string bytes = SerializeExportRequest(batch);
+  const ScannedRequest scan = MustScan(bytes);
+  model::Span span;
+  for (const SpanRef& ref : scan.spans) {
+    ASSERT_TRUE(DecodeSpan(ref.encoded, &span));
+    testing::ExpectSpanDetailsMatch(ref.encoded, span);
+  }
+}
+
+// Every cut of a span with events, links and a status inside one of its fields fails the read; a
+// visitor that refuses an attribute fails it too.
+TEST(WireDecodeTest, ReadSpanDetailsRefusesCutSpans) {
+  const model::TraceBatch batch = MakeFullBatch();
+  const std::string bytes = SerializeExportRequest(batch);
+  const ScannedRequest scan = MustScan(bytes);
+  const std::string_view encoded = scan.spans.front().encoded;
+  const auto read_on = [](std::string_view, const ValueView&) { return true; };
+  SpanDetails details;
+  std::size_t refused = 0;
+  for (std::size_t size = 0; size < encoded.size(); ++size) {
+    const std::string cut(encoded.substr(0, size));  // its own buffer: ASan sees a read past the cut
+    if (!ReadSpanDetails(cut, &details, read_on)) ++refused;
+  }
+  model::Span span;
+  ASSERT_TRUE(DecodeSpan(encoded, &span));
+  ASSERT_FALSE(span.events.empty());
+  ASSERT_FALSE(span.links.empty());
+  EXPECT_GT(refused, encoded.size() / 2);  // most cuts fall inside a field
+  EXPECT_TRUE(ReadSpanDetails(encoded, &details, read_on));
+  EXPECT_FALSE(ReadSpanDetails(encoded, &details, [](std::string_view, const ValueView&) { return false; }));
+  EXPECT_FALSE(ReadSpanDetails(std::string("\x7a\x02\x12\x05", 4), &details, read_on));  // a status cut short
+}
+
 TEST(WireAttributeTest, ReadsAttributesInPlace) {
   const model::TraceBatch batch = MakeFullBatch();
   const std::string bytes = SerializeExportRequest(batch);

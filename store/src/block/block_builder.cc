@@ -207,7 +207,7 @@ AttributeStreams AttributeOut(StreamSetWriter& out) {
 }
 }  // namespace
 
-struct ParsedAttributes {
+struct ParsedSpans {
   struct Attribute {
     // A string value's handle, the bits of a bool, int or double, or (model_value) an index into
     // `values`.
@@ -216,11 +216,12 @@ struct ParsedAttributes {
     model::AttributeType type = model::AttributeType::kString;
     bool model_value = false;  // an array or opaque value (bytes, kvlist): written as the model holds it
   };
-  // Attributes [first, first + count) of `attributes` are a span's; kUnread for model spans and for
-  // spans whose attributes do not parse.
+  // Attributes [first, first + count) of `attributes` are a span's; count is kUnread for model spans
+  // and for spans that do not parse.
   struct Span {
     std::uint32_t first = 0;
     std::uint32_t count = kUnread;
+    otlp::wire::SpanDetails details;
   };
   static constexpr std::uint32_t kUnread = UINT32_MAX;
   std::vector<Attribute> attributes;
@@ -232,12 +233,12 @@ namespace {
 
 // The span's attributes from the counting pass: no parsing, no string lookup (arrays and opaque
 // values become what the model makes of them). False when such a value does not decode.
-bool PutParsedAttributes(const ParsedAttributes& parsed, ParsedAttributes::Span span,
+bool PutParsedAttributes(const ParsedSpans& parsed, const ParsedSpans::Span& span,
                          const StringDictionaryBuilder& strings, Encoder& counts, const AttributeStreams& out,
                          model::AttributeValue& scratch) {
   counts.PutVarint(span.count);
   for (std::size_t i = span.first; i < span.first + span.count; ++i) {
-    const ParsedAttributes::Attribute& attribute = parsed.attributes[i];
+    const ParsedSpans::Attribute& attribute = parsed.attributes[i];
     strings.PutRefByHandle(*out.keys, attribute.key);
     if (attribute.model_value) {
       if (!otlp::wire::DecodeValue(parsed.values[attribute.value], &scratch)) return false;
@@ -260,78 +261,112 @@ bool PutParsedAttributes(const ParsedAttributes& parsed, ParsedAttributes::Span 
 
 }  // namespace
 
-bool RowGroupEncoder::AddEncodedAttributes(std::size_t index) {
-  if (parsed_ == nullptr || parsed_->spans[index].count == ParsedAttributes::kUnread) return false;
-  return PutParsedAttributes(*parsed_, parsed_->spans[index], strings_, out_.attributes[kAttributeCounts],
-                             AttributeOut(out_.attributes), scratch_value_);
-}
-
 namespace {
+
 AttributeStreams NestedOut(StreamSetWriter& details) {
   return {&details[kNestedKeys], &details[kNestedTypes], &details[kNestedValues]};
 }
+
+otlp::wire::SpanDetails DetailsOf(const model::Span& span) {
+  return {.trace_state = span.trace_state,
+          .status_message = span.status.message,
+          .flags = span.flags,
+          .dropped_attributes_count = span.dropped_attributes_count,
+          .dropped_events_count = span.dropped_events_count,
+          .dropped_links_count = span.dropped_links_count,
+          .has_events_or_links = !span.events.empty() || !span.links.empty()};
+}
+
+const model::Span& NoEventsOrLinks() {
+  static const model::Span none;
+  return none;
+}
+
 }  // namespace
 
 bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents) {
   std::uint64_t previous_start = spans[trace.begin]->fields.start_unix_nanos;
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
-    const model::Span* span = decoder_.Decode(*spans[i]);
-    if (span == nullptr) return false;
-    AddIntrinsics(*span, *spans[i], previous_start);
-    previous_start = span->start_time_unix_nano;
-    AddIds(*span, parents[i - trace.begin], i - trace.begin);
-    if (spans[i]->decoded != nullptr) {
-      PutAttributes(span->attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
-    } else if (!AddEncodedAttributes(i)) {
-      return false;
+    const StoredSpan& stored = *spans[i];
+    AddIntrinsics(stored, previous_start);
+    previous_start = stored.fields.start_unix_nanos;
+    const std::size_t position = i - trace.begin;
+    if (stored.decoded == nullptr) {
+      if (!AddEncodedSpan(stored, i, parents[position], position)) return false;
+      continue;
     }
-    AddDetails(*span);
+    const model::Span& span = *stored.decoded;
+    AddIdsAndDetails(stored.fields, DetailsOf(span), span, parents[position], position);
+    PutAttributes(span.attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
   }
   return true;
 }
 
-void RowGroupEncoder::AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start) {
+// From what the counting pass read of the span; only a span with events or links is decoded.
+bool RowGroupEncoder::AddEncodedSpan(const StoredSpan& stored, std::size_t index, std::uint32_t parent,
+                                     std::size_t position) {
+  if (parsed_ == nullptr || parsed_->spans[index].count == ParsedSpans::kUnread) return false;
+  const ParsedSpans::Span& parsed = parsed_->spans[index];
+  const model::Span* events_and_links = &NoEventsOrLinks();
+  if (parsed.details.has_events_or_links && (events_and_links = decoder_.Decode(stored)) == nullptr) return false;
+  AddIdsAndDetails(stored.fields, parsed.details, *events_and_links, parent, position);
+  return PutParsedAttributes(*parsed_, parsed, strings_, out_.attributes[kAttributeCounts],
+                             AttributeOut(out_.attributes), scratch_value_);
+}
+
+void RowGroupEncoder::AddIntrinsics(const StoredSpan& stored, std::uint64_t previous_start) {
+  const EncodedSpan& span = stored.fields;
   StreamSetWriter& out = out_.intrinsics;
   out[kResourceIds].PutVarint(stored.resource);
   out[kScopeIds].PutVarint(stored.scope);
   PutRef(out[kNames], span.name);
   out[kKinds].PutByte(static_cast<std::uint8_t>(span.kind));
-  out[kStatusCodes].PutByte(static_cast<std::uint8_t>(span.status.code));
-  out[kStartDeltas].PutVarint(span.start_time_unix_nano - previous_start);  // sorted: never negative
+  out[kStatusCodes].PutByte(static_cast<std::uint8_t>(span.status_code));
+  out[kStartDeltas].PutVarint(span.start_unix_nanos - previous_start);  // sorted: never negative
   // Signed so that a span ending before it starts (bad clocks) still round-trips exactly.
-  out[kDurations].PutSigned(static_cast<std::int64_t>(span.end_time_unix_nano - span.start_time_unix_nano));
+  out[kDurations].PutSigned(static_cast<std::int64_t>(span.end_unix_nanos - span.start_unix_nanos));
 }
 
-void RowGroupEncoder::AddIds(const model::Span& span, std::uint32_t parent, std::size_t position) {
+void RowGroupEncoder::AddIdsAndDetails(const EncodedSpan& fields, const otlp::wire::SpanDetails& details,
+                                       const model::Span& events_and_links, std::uint32_t parent,
+                                       std::size_t position) {
+  AddIds(fields, details, parent, position);
+  AddDetails(fields.start_unix_nanos, details, events_and_links);
+}
+
+void RowGroupEncoder::AddIds(const EncodedSpan& fields, const otlp::wire::SpanDetails& details, std::uint32_t parent,
+                             std::size_t position) {
   StreamSetWriter& out = out_.ids;
-  out[kSpanIds].PutId(span.span_id);
+  out[kSpanIds].PutId(fields.span_id);
   if (parent == TraceParents::kRoot) {
     out[kParentRefs].PutVarint(kParentNone);
   } else if (parent != TraceParents::kNotInTrace) {
     out[kParentRefs].PutVarint(kParentInTrace + ZigZag(static_cast<std::int64_t>(position) - std::int64_t{parent}));
   } else {
     out[kParentRefs].PutVarint(kParentExplicit);
-    out[kExplicitParents].PutId(span.parent_span_id);
+    out[kExplicitParents].PutId(fields.parent_span_id);
   }
-  out[kFlags].PutVarint(span.flags);
-  PutRef(out[kTraceStates], span.trace_state);
+  out[kFlags].PutVarint(details.flags);
+  PutRef(out[kTraceStates], details.trace_state);
 }
 
-void RowGroupEncoder::AddDetails(const model::Span& span) {
+void RowGroupEncoder::AddDetails(std::uint64_t start, const otlp::wire::SpanDetails& details,
+                                 const model::Span& events_and_links) {
   StreamSetWriter& out = out_.details;
-  PutRef(out[kStatusMessages], span.status.message);
-  for (const std::uint32_t dropped : {span.dropped_attributes_count, span.dropped_events_count, span.dropped_links_count}) {
+  PutRef(out[kStatusMessages], details.status_message);
+  for (const std::uint32_t dropped :
+       {details.dropped_attributes_count, details.dropped_events_count, details.dropped_links_count}) {
     out[kDroppedCounts].PutVarint(dropped);
   }
-  out[kEventCounts].PutVarint(span.events.size());
-  for (const model::Event& event : span.events) {
-    out[kEventScalars].PutSigned(static_cast<std::int64_t>(event.time_unix_nano - span.start_time_unix_nano));
+  out[kEventCounts].PutVarint(events_and_links.events.size());
+  for (const model::Event& event : events_and_links.events) {
+    out[kEventScalars].PutSigned(static_cast<std::int64_t>(event.time_unix_nano - start));
     PutRef(out[kEventScalars], event.name);
     out[kEventScalars].PutVarint(event.dropped_attributes_count);
     PutAttributes(event.attributes, strings_, out[kNestedCounts], NestedOut(out));
   }
-  out[kLinkCounts].PutVarint(span.links.size());
-  for (const model::Link& link : span.links) {
+  out[kLinkCounts].PutVarint(events_and_links.links.size());
+  for (const model::Link& link : events_and_links.links) {
     out[kLinkIds].PutId(link.trace_id);
     out[kLinkIds].PutId(link.span_id);
     PutRef(out[kLinkScalars], link.trace_state);
@@ -559,14 +594,16 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
 // Of an encoded span only the name and the span's attribute keys and plain string values are
 // counted, on the bytes in place (the views must live as long as the dictionary builder): events,
 // links, status messages and string arrays are rarer and are stored inline in such a block;
-// compaction counts them all. The attributes read are kept in `parsed` for the encoding pass.
-void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strings, ParsedAttributes& parsed) {
+// compaction counts them all. The span is read once: its attributes and details are kept in
+// `parsed` for the encoding pass.
+void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strings, ParsedSpans& parsed) {
   strings.Count(span.name);
   const std::size_t first = parsed.attributes.size();
   const std::size_t first_value = parsed.values.size();
-  const bool well_formed = otlp::wire::ForEachAttribute(
-      span.encoded, otlp::wire::AttributeOwner::kSpan, [&](std::string_view key, const otlp::wire::ValueView& value) {
-        ParsedAttributes::Attribute& attribute = parsed.attributes.emplace_back();
+  ParsedSpans::Span& parsed_span = parsed.spans.emplace_back();
+  const bool well_formed = otlp::wire::ReadSpanDetails(
+      span.encoded, &parsed_span.details, [&](std::string_view key, const otlp::wire::ValueView& value) {
+        ParsedSpans::Attribute& attribute = parsed.attributes.emplace_back();
         attribute.key = strings.Add(key);
         attribute.type = value.type;
         if (value.opaque || value.type > model::AttributeType::kDouble) {
@@ -583,9 +620,9 @@ void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strin
         }
         return true;
       });
-  ParsedAttributes::Span& parsed_span = parsed.spans.emplace_back();
   if (well_formed) {
-    parsed_span = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(parsed.attributes.size() - first)};
+    parsed_span.first = static_cast<std::uint32_t>(first);
+    parsed_span.count = static_cast<std::uint32_t>(parsed.attributes.size() - first);
   } else {  // the encoding pass fails the block
     parsed.attributes.resize(first);
     parsed.values.resize(first_value);
@@ -593,8 +630,9 @@ void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strin
 }
 
 StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
-                                        const std::vector<ScopeEntry>& scopes, ParsedAttributes& parsed) {
+                                        const std::vector<ScopeEntry>& scopes, ParsedSpans& parsed) {
   StringDictionaryBuilder strings;
+  parsed.spans.reserve(spans.size());
   for (const StoredSpan* stored : spans) {
     if (stored->decoded != nullptr) {
       CountStrings(*stored->decoded, strings);
@@ -659,7 +697,7 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
   PlanServices(state.resources.entries(), &plan.meta.services, &plan.resource_services);
   PlanSummaries(spans, plan);
   PlanLayout(spans, plan);
-  ParsedAttributes parsed;
+  ParsedSpans parsed;
   StringDictionaryBuilder strings = CountAllStrings(spans, state.resources.entries(), state.scopes.entries(), parsed);
   strings.Build();
 

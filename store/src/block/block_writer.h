@@ -18,6 +18,7 @@
 
 #include "block/block.h"
 #include "block/block_format.h"
+#include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store::block {
 
@@ -33,7 +34,8 @@ EncodedSpan FieldsOf(const model::Span& span);
 
 // Gives each stored span as a model span: its own, or decoded into one buffer reused span after
 // span (its vectors keep their capacity), so encoding allocates little and holds one span at a time.
-// An encoded span comes without its attributes: the encoder reads them in place.
+// An encoded span comes without its attributes: the encoder decodes one only for its events and
+// links (rare) and reads the rest in place.
 class SpanDecoder {
  public:
   const model::Span* Decode(const StoredSpan& stored);
@@ -157,15 +159,15 @@ struct SpanColumns {
   }
 };
 
-// The span attributes of encoded spans as the builder's counting pass read them (block_builder.cc).
-struct ParsedAttributes;
+// Encoded spans as the builder's counting pass read them: attributes and details (block_builder.cc).
+struct ParsedSpans;
 
-// Encodes model spans (or encoded ones, decoded one at a time) into span columns. `parsed` holds the
-// attributes of the encoded spans of the span list, by position (required when there are any).
+// Encodes model spans (or encoded ones from what the counting pass read of them) into span columns.
+// `parsed` holds the encoded spans of the span list, by position (required when there are any).
 class RowGroupEncoder {
  public:
   RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out,
-                  const ParsedAttributes* parsed = nullptr)
+                  const ParsedSpans* parsed = nullptr)
       : strings_(strings), decoder_(decoder), out_(out), parsed_(parsed) {
     strings_.PutRef(empty_ref_, "");
   }
@@ -173,10 +175,14 @@ class RowGroupEncoder {
   bool AddTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents);
 
  private:
-  void AddIntrinsics(const model::Span& span, const StoredSpan& stored, std::uint64_t previous_start);
-  void AddIds(const model::Span& span, std::uint32_t parent, std::size_t position);
-  void AddDetails(const model::Span& span);
-  bool AddEncodedAttributes(std::size_t index);  // false when the span's attributes do not parse
+  void AddIntrinsics(const StoredSpan& stored, std::uint64_t previous_start);
+  // `events_and_links` holds the span's events and links (none unless details.has_events_or_links).
+  void AddIdsAndDetails(const EncodedSpan& fields, const otlp::wire::SpanDetails& details,
+                        const model::Span& events_and_links, std::uint32_t parent, std::size_t position);
+  void AddIds(const EncodedSpan& fields, const otlp::wire::SpanDetails& details, std::uint32_t parent,
+              std::size_t position);
+  void AddDetails(std::uint64_t start, const otlp::wire::SpanDetails& details, const model::Span& events_and_links);
+  bool AddEncodedSpan(const StoredSpan& stored, std::size_t index, std::uint32_t parent, std::size_t position);
   // Most trace states and status messages are empty: their reference is written without a lookup.
   void PutRef(Encoder& out, std::string_view text) const {
     if (text.empty()) {
@@ -189,7 +195,7 @@ class RowGroupEncoder {
   const StringDictionaryBuilder& strings_;
   SpanDecoder& decoder_;
   SpanColumns& out_;
-  const ParsedAttributes* parsed_;
+  const ParsedSpans* parsed_;
   model::AttributeValue scratch_value_;  // an encoded span's array or opaque value
   Encoder empty_ref_;                    // the empty string's reference
 };

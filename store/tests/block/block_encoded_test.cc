@@ -1,6 +1,7 @@
 // Blocks built from encoded spans (BlockBuilder::Add(EncodedSpan), what a cut of the head does):
 // the same spans come back as from a block built of model spans, and bad bytes fail the block.
 
+#include <google/protobuf/unknown_field_set.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -97,7 +98,7 @@ TEST(EncodedBlock, EventsLinksArraysAndStatusMessagesComeBack) {
 
 // Every kind of value an OTLP client may send: the block holds what the reference conversion
 // (FromProto) makes of each, the ones the encoder reads in place and the ones it converts.
-void AddEveryKindOfValue(otlp::pb::trace::v1::Span& span, std::size_t n) {
+void AddEveryKindOfValue(otlp::pb::trace::v1::Span& span, std::uint32_t n) {
   auto add = [&](const std::string& key) {
     auto* attribute = span.add_attributes();
     attribute->set_key(key);
@@ -133,22 +134,47 @@ void AddEveryKindOfValue(otlp::pb::trace::v1::Span& span, std::size_t n) {
   entry->mutable_value()->set_string_value("value " + std::to_string(n % 3));
 }
 
-TEST(EncodedBlock, EveryKindOfAttributeValueComesBackAsTheReferenceConversionReadsIt) {
+// What a client may send beyond what the generator writes: unknown fields of every wire type (a
+// group too), known fields with an unexpected wire type, and trace state, flags, dropped counts and
+// status sent twice (the last wins; statuses merge). The cut reads each span's bytes once for all
+// of that: the block holds what the reference (libprotobuf and FromProto) reads.
+void AddOddFields(otlp::pb::trace::v1::Span& span, std::uint32_t n) {
+  ::google::protobuf::UnknownFieldSet& unknown = *span.GetReflection()->MutableUnknownFields(&span);
+  unknown.AddVarint(100, n);
+  unknown.AddFixed32(101, n);
+  unknown.AddFixed64(102, n);
+  unknown.AddLengthDelimited(103, "unknown");
+  unknown.AddGroup(104)->AddVarint(1, n);
+  unknown.AddVarint(3, 7);      // trace_state as a varint: skipped
+  unknown.AddFixed64(16, 1);    // flags as a fixed64: skipped
+  unknown.AddVarint(15, 2);     // status as a varint: skipped
+  if (n % 2 == 0) {
+    unknown.AddLengthDelimited(3, "second=" + std::to_string(n));
+    unknown.AddFixed32(16, n);
+    unknown.AddVarint(10 + 2 * (n % 3), n);  // one of the dropped counts
+    unknown.AddLengthDelimited(15, "\x12\x06second");  // a message, no code: the code stays
+  }
+}
+
+// The generator's spans as one OTLP request, each changed by `change(span, n)` (n counts spans): a
+// block built from their bytes holds what the reference (libprotobuf's parse, then FromProto) reads.
+template <typename Change>
+void ExpectBlockReadsAsTheReference(std::uint64_t seed, Change change) {
   TempDir dir;
   otlp::ExportRequest request;
-  otlp::ToProto(GenerateSpans(300, {.seed = 13}).ToBatch(), &request);
-  std::size_t n = 0;
+  otlp::ToProto(GenerateSpans(300, {.seed = seed}).ToBatch(), &request);
+  std::uint32_t n = 0;
   for (auto& resource_spans : *request.mutable_resource_spans()) {
     for (auto& scope_spans : *resource_spans.mutable_scope_spans()) {
-      for (auto& span : *scope_spans.mutable_spans()) AddEveryKindOfValue(span, n++);
+      for (auto& span : *scope_spans.mutable_spans()) change(span, n++);
     }
   }
   const std::string bytes = request.SerializeAsString();
   model::TraceBatch expected;
-  otlp::FromProto(request, &expected);
-  otlp::wire::ScannedRequest scan;
   otlp::DecodeReport report;
   std::string error;
+  ASSERT_TRUE(otlp::ParseExportRequest(bytes, &expected, &report, &error)) << error;
+  otlp::wire::ScannedRequest scan;
   ASSERT_TRUE(otlp::wire::Scan(bytes, {}, &scan, &report, &error)) << error;
 
   BlockBuilder builder(kFreshBlockZstdLevel);
@@ -159,6 +185,12 @@ TEST(EncodedBlock, EveryKindOfAttributeValueComesBackAsTheReferenceConversionRea
   ASSERT_TRUE(BlockReader::Open(dir.path() / "a.block", {}, &reader).ok());
   EXPECT_EQ(ReadAll(*reader), Flatten(expected));
 }
+
+TEST(EncodedBlock, EveryKindOfAttributeValueComesBackAsTheReferenceConversionReadsIt) {
+  ExpectBlockReadsAsTheReference(13, AddEveryKindOfValue);
+}
+
+TEST(EncodedBlock, OddlyEncodedSpansComeBackAsTheReferenceReadsThem) { ExpectBlockReadsAsTheReference(17, AddOddFields); }
 
 // Many strings, so that the dictionary's table grows and probes past taken slots: each reference
 // reads back as its string, the repeated ones (the empty string too) from the dictionary, most
@@ -269,16 +301,19 @@ TEST(EncodedBlock, ASpanThatDoesNotDecodeFailsTheBlock) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "a.block"));
 }
 
-// A span whose own fields are well framed but one of whose attributes is not: the block fails, for
-// an attribute that does not parse (the counting pass) and for a kvlist value whose inner bytes do
-// not (only the encoding pass converts it).
-TEST(EncodedBlock, ASpanWithAMalformedAttributeFailsTheBlock) {
+// A span whose own fields are well framed but one of whose parts is not: the block fails, for an
+// attribute or status that does not parse (the counting pass) and for a kvlist value, event or link
+// whose inner bytes do not (only the encoding pass converts them).
+TEST(EncodedBlock, ASpanWithAMalformedPartFailsTheBlock) {
   const EncodedRequest request(GenerateSpans(50, {.seed = 9}));
   const std::string key_past_the_end = "\x4a\x04\x0a\x05kv";  // attributes: a key of 5 bytes with 2 left
   const std::string bad_kvlist = std::string("\x4a\x09\x0a\x01k\x12\x04\x32\x02\x0a\xff", 11);
-  for (const std::string& bad_attribute : {key_past_the_end, bad_kvlist}) {
+  const std::string bad_status = "\x7a\x02\x12\x05";  // status: a message of 5 bytes with none left
+  const std::string bad_event = "\x5a\x02\x12\x05";   // event: a name of 5 bytes with none left
+  const std::string bad_link = "\x6a\x02\x0a\x05";    // link: a trace ID of 5 bytes with none left
+  for (const std::string& bad_part : {key_past_the_end, bad_kvlist, bad_status, bad_event, bad_link}) {
     TempDir dir;
-    const std::string broken = std::string(request.scan.spans.front().encoded) + bad_attribute;
+    const std::string broken = std::string(request.scan.spans.front().encoded) + bad_part;
     BlockBuilder builder;
     AddScanned(request.scan, builder, [&](const otlp::wire::SpanRef& span) {
       return &span == &request.scan.spans.front() ? std::string_view(broken) : span.encoded;

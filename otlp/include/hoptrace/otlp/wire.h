@@ -144,6 +144,27 @@ bool DecodeSpan(std::string_view encoded_span, model::Span* out);
 // The same but leaves out->attributes empty, for a caller that reads them in place with
 // ForEachAttribute (the store's block encoder: most of a span's bytes are its attributes).
 bool DecodeSpanWithoutAttributes(std::string_view encoded_span, model::Span* out);
+// What a span holds besides the fields a scan takes (SpanRef) and its attributes. Views point into
+// the span's bytes; events and links (rare) are only noted: DecodeSpan reads them.
+struct SpanDetails {
+  std::string_view trace_state;
+  std::string_view status_message;
+  std::uint32_t flags = 0;
+  std::uint32_t dropped_attributes_count = 0;
+  std::uint32_t dropped_events_count = 0;
+  std::uint32_t dropped_links_count = 0;
+  bool has_events_or_links = false;
+};
+// Reads an encoded span in one pass: each attribute to `visit` (returning false fails the read), the
+// rest into `out`, field by field as DecodeSpan would (the last occurrence wins; statuses merge).
+// False when the bytes are malformed (never for a span a successful Scan produced).
+bool ReadSpanDetails(std::string_view encoded_span, AttributeVisitor& visit, SpanDetails* out);
+// The same with a lambda `bool(std::string_view key, const ValueView& value)`.
+template <typename Fn>
+bool ReadSpanDetails(std::string_view encoded_span, SpanDetails* out, Fn&& fn) {
+  LambdaVisitor<Fn> visitor(fn);
+  return ReadSpanDetails(encoded_span, static_cast<AttributeVisitor&>(visitor), out);
+}
 // One attribute value as the model holds it (what DecodeSpan makes of it: opaque values as text).
 bool DecodeValue(const ValueView& value, model::AttributeValue* out);
 bool DecodeResource(std::string_view encoded_resource, model::Resource* out);
