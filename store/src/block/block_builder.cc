@@ -150,6 +150,7 @@ void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::
 std::vector<DependencyLink> EdgeCounter::Links(const std::vector<std::string>& services) const {
   std::vector<DependencyLink> links;
   for (const auto& [pair, counts] : edges_) {
+    if (counts.first == 0) continue;
     links.push_back({services[pair.first], services[pair.second], counts.first, counts.second});
   }
   return links;

@@ -163,6 +163,8 @@ class Decoder {
   bool failed() const { return failed_; }
   bool empty() const { return in_.empty(); }
   std::size_t remaining() const { return in_.size(); }
+  // What is left to read (a merge copies runs of values as their bytes).
+  std::string_view rest() const { return in_; }
 
  private:
   std::uint64_t GetLongVarint();

@@ -1,15 +1,17 @@
 // Compaction without decoding most spans. The output's traces are planned from the inputs' trace
 // rows alone (start time, then ID, as every block orders them), the output dictionary from the
-// inputs' dictionaries alone; then each input's row groups are read in that order, once. A trace
-// held by one input (almost all) has its span columns copied
-// value by value, string references remapped to the output dictionary and resource, scope and
-// service ids to the output's; within the trace nothing moves, so start deltas and parent
-// references stay as they are. A trace spread over several inputs is decoded, its spans merged
-// (duplicates dropped, the first input wins, as BlockBuilder does) and encoded like a cut's.
+// inputs' dictionaries alone, its service graph from the inputs' graphs; then each input's row
+// groups are read in that order, once. A trace held by one input (almost all) has its span
+// columns copied: string references remapped to the output dictionary and resource and scope ids
+// to the output's, value by value; the rest as runs of bytes, since within the trace nothing
+// moves (start deltas and parent references stay as they are). A trace spread over several inputs
+// is decoded, its spans merged (duplicates dropped, the first input wins, as BlockBuilder does) and
+// encoded like a cut's.
 // Memory: the inputs' trace rows and dictionaries, one row group per input, one output row group
 // and the spread traces' spans, never the inputs' spans at large.
 
 #include <algorithm>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -60,8 +62,6 @@ struct NullStreams {
 struct NullColumns {
   NullStreams intrinsics, ids, attributes, details;
 };
-template <typename Columns>
-using EncoderOf = std::remove_reference_t<decltype(std::declval<Columns&>().intrinsics[0])>;
 template <typename Out>
 struct AttributeOutputs {
   Out* keys;
@@ -104,8 +104,48 @@ struct CopiedSpanFacts {
   std::uint64_t max_end = 0;
 };
 
-// Walks the span columns of one input row group, copying every value into `Columns` (SpanColumns,
-// or NullColumns to only read) and handing string references to a sink.
+// The bytes of the next `count` varints of `in`, consumed, without decoding them.
+std::string_view SkipVarints(Decoder& in, std::size_t count) {
+  const std::string_view rest = in.rest();
+  std::size_t at = 0;
+  for (std::size_t seen = 0; seen < count; ++at) {
+    if (at == rest.size()) {
+      in.Fail();
+      return {};
+    }
+    seen += static_cast<std::uint8_t>(rest[at]) < 0x80 ? 1 : 0;
+  }
+  return in.GetBytes(at);
+}
+
+// The same, handing each value to `visit`.
+template <typename Visit>
+std::string_view ReadVarints(Decoder& in, std::size_t count, Visit&& visit) {
+  Decoder values(in.rest());
+  for (std::size_t i = 0; i < count; ++i) visit(values.GetVarint());
+  if (values.failed()) {
+    in.Fail();
+    return {};
+  }
+  return in.GetBytes(in.remaining() - values.remaining());
+}
+
+// Counts of items that each take at least one byte of `items`: their bytes, and their sum in
+// `total` (past what `items` holds when any is garbage).
+std::string_view ReadCounts(Decoder& counts, std::size_t count, const Decoder& items, std::size_t& total) {
+  const std::size_t limit = items.remaining();
+  total = 0;
+  const std::string_view bytes = ReadVarints(counts, count, [&](std::uint64_t n) {
+    total += n > limit ? limit + 1 : static_cast<std::size_t>(n);  // no overflow: count spans, limit < 2^30
+  });
+  if (total > limit) counts.Fail();
+  return bytes;
+}
+
+// Walks the span columns of one input row group, copying a trace's values into `Columns`
+// (SpanColumns, or NullColumns to only read) and handing string references to a sink. Within a
+// trace, columns without references to remap (span IDs, parents, kinds, status codes, start
+// deltas, durations, flags, counts) are copied as runs of bytes.
 class SpanColumnCopier {
  public:
   Status Open(const std::vector<SectionData>& columns) {
@@ -115,35 +155,106 @@ class SpanColumnCopier {
     return Status::Ok();
   }
 
-  // Copies one trace's spans; when writing, adds the edges between its services to `edges`.
   template <typename Columns, typename Sink>
-  Status CopyTrace(const TraceRow& trace, const InputIds& input, const std::vector<std::uint32_t>& resource_services,
-                   Sink& strings, Columns& out, EdgeCounter& edges, CopiedSpanFacts& facts) {
-    constexpr bool kWrites = !std::is_same_v<Columns, NullColumns>;
-    services_.clear();
-    parents_.clear();
-    errors_.clear();
-    std::uint64_t start = trace.start;
-    for (std::uint32_t i = 0; i < trace.span_count; ++i) {
-      if (!CopySpan<kWrites>(input, resource_services, strings, out, start, facts)) {
-        return Corruption("malformed span columns");
-      }
-    }
+  Status CopyTrace(const TraceRow& trace, const InputIds& input, Sink& strings, Columns& out, CopiedSpanFacts& facts) {
+    const std::size_t spans = trace.span_count;
+    if (!CopyIntrinsics(spans, input, strings, out.intrinsics)) return Corruption("malformed span columns");
+    CopyIds(spans, strings, out.ids);
+    CopyAttributeColumn(spans, strings, out.attributes);
+    CopyDetails(spans, strings, out.details);
     // Decoders fail safe (zeros once failed), so one check per trace is enough.
     if (Failed(intrinsics_) || Failed(ids_) || Failed(attributes_) || Failed(details_)) {
       return Corruption("malformed span columns");
     }
-    if constexpr (kWrites) {
-      for (std::size_t i = 0; i < parents_.size(); ++i) {
-        if (parents_[i] < 0) continue;
-        if (parents_[i] >= static_cast<std::int64_t>(parents_.size())) return Corruption("parent reference outside its trace");
-        edges.Add(services_[static_cast<std::size_t>(parents_[i])], services_[i], errors_[i]);
-      }
-    }
+    // Spans start in order within their trace; its row holds its start and its latest end.
+    facts.min_start = trace.start;
+    facts.max_start = trace.start + start_deltas_;
+    facts.max_end = trace.start + trace.duration;
     return Status::Ok();
   }
 
  private:
+  template <typename Streams, typename Sink>
+  bool CopyIntrinsics(std::size_t spans, const InputIds& input, Sink& strings, Streams& out) {
+    for (std::size_t i = 0; i < spans; ++i) {
+      const std::uint32_t resource = intrinsics_[kResourceIds].GetVarint32();
+      const std::uint32_t scope = intrinsics_[kScopeIds].GetVarint32();
+      if (resource >= input.resources.size() || scope >= input.scopes.size()) return false;
+      out[kResourceIds].PutVarint(input.resources[resource]);
+      out[kScopeIds].PutVarint(input.scopes[scope]);
+      strings.Take(intrinsics_[kNames], out[kNames]);
+    }
+    out[kKinds].PutBytes(intrinsics_[kKinds].GetBytes(spans));
+    out[kStatusCodes].PutBytes(intrinsics_[kStatusCodes].GetBytes(spans));
+    start_deltas_ = 0;
+    out[kStartDeltas].PutBytes(
+        ReadVarints(intrinsics_[kStartDeltas], spans, [&](std::uint64_t delta) { start_deltas_ += delta; }));
+    out[kDurations].PutBytes(SkipVarints(intrinsics_[kDurations], spans));
+    return true;
+  }
+
+  template <typename Streams, typename Sink>
+  void CopyIds(std::size_t spans, Sink& strings, Streams& out) {
+    out[kSpanIds].PutBytes(ids_[kSpanIds].GetBytes(spans * model::SpanId::kSize));
+    std::size_t explicit_parents = 0;
+    out[kParentRefs].PutBytes(ReadVarints(ids_[kParentRefs], spans, [&](std::uint64_t parent) {
+      explicit_parents += parent == kParentExplicit ? 1 : 0;
+    }));
+    out[kExplicitParents].PutBytes(ids_[kExplicitParents].GetBytes(explicit_parents * model::SpanId::kSize));
+    out[kFlags].PutBytes(SkipVarints(ids_[kFlags], spans));
+    for (std::size_t i = 0; i < spans; ++i) strings.Take(ids_[kTraceStates], out[kTraceStates]);
+  }
+
+  template <typename Streams, typename Sink>
+  void CopyAttributeColumn(std::size_t spans, Sink& strings, Streams& out) {
+    using Out = std::remove_reference_t<decltype(out[0])>;
+    std::size_t attributes = 0;
+    out[kAttributeCounts].PutBytes(
+        ReadCounts(attributes_[kAttributeCounts], spans, attributes_[kAttributeTypes], attributes));
+    const AttributeDecoders in{&attributes_[kAttributeKeys], &attributes_[kAttributeTypes],
+                               &attributes_[kAttributeValues]};
+    CopyAttributes(attributes, in, AttributeOutputs<Out>{&out[kAttributeKeys], &out[kAttributeTypes], &out[kAttributeValues]},
+                   strings);
+  }
+
+  template <typename Streams, typename Sink>
+  void CopyDetails(std::size_t spans, Sink& strings, Streams& out) {
+    for (std::size_t i = 0; i < spans; ++i) strings.Take(details_[kStatusMessages], out[kStatusMessages]);
+    out[kDroppedCounts].PutBytes(SkipVarints(details_[kDroppedCounts], 3 * spans));
+    std::size_t events = 0, links = 0;
+    const std::string_view event_counts = ReadCounts(details_[kEventCounts], spans, details_[kEventScalars], events);
+    const std::string_view link_counts = ReadCounts(details_[kLinkCounts], spans, details_[kLinkIds], links);
+    out[kEventCounts].PutBytes(event_counts);
+    out[kLinkCounts].PutBytes(link_counts);
+    if (events == 0 && links == 0) return;  // most traces
+    // Events and links share the nested attribute streams, span by span.
+    Decoder span_events(event_counts), span_links(link_counts);
+    for (std::size_t i = 0; i < spans; ++i) {
+      CopyEvents(span_events.GetVarint(), strings, out);
+      CopyLinks(span_links.GetVarint(), strings, out);
+    }
+  }
+
+  template <typename Streams, typename Sink>
+  void CopyEvents(std::uint64_t events, Sink& strings, Streams& out) {
+    for (std::uint64_t i = 0; i < events; ++i) {
+      CopyVarint(details_[kEventScalars], out[kEventScalars]);  // time
+      strings.Take(details_[kEventScalars], out[kEventScalars]);
+      CopyVarint(details_[kEventScalars], out[kEventScalars]);  // dropped attributes
+      if (!CopyNestedAttributes(strings, out)) return;
+    }
+  }
+
+  template <typename Streams, typename Sink>
+  void CopyLinks(std::uint64_t links, Sink& strings, Streams& out) {
+    for (std::uint64_t i = 0; i < links; ++i) {
+      CopyBytes(details_[kLinkIds], out[kLinkIds], model::TraceId::kSize + model::SpanId::kSize);
+      strings.Take(details_[kLinkScalars], out[kLinkScalars]);
+      for (int varint = 0; varint < 2; ++varint) CopyVarint(details_[kLinkScalars], out[kLinkScalars]);  // flags, dropped
+      if (!CopyNestedAttributes(strings, out)) return;
+    }
+  }
+
   template <typename Out>
   static void CopyVarint(Decoder& in, Out& out) {
     out.PutVarint(in.GetVarint());
@@ -153,102 +264,24 @@ class SpanColumnCopier {
     out.PutBytes(in.GetBytes(n));
   }
 
-  template <bool kWrites, typename Columns, typename Sink>
-  bool CopySpan(const InputIds& input, const std::vector<std::uint32_t>& resource_services, Sink& strings,
-                Columns& out, std::uint64_t& start, CopiedSpanFacts& facts) {
-    auto& intrinsics = out.intrinsics;
-    const std::uint32_t resource = intrinsics_[kResourceIds].GetVarint32();
-    const std::uint32_t scope = intrinsics_[kScopeIds].GetVarint32();
-    if (resource >= input.resources.size() || scope >= input.scopes.size()) return false;
-    intrinsics[kResourceIds].PutVarint(input.resources[resource]);
-    intrinsics[kScopeIds].PutVarint(input.scopes[scope]);
-    strings.Take(intrinsics_[kNames], intrinsics[kNames]);
-    intrinsics[kKinds].PutByte(intrinsics_[kKinds].GetByte());
-    const std::uint8_t status = intrinsics_[kStatusCodes].GetByte();
-    intrinsics[kStatusCodes].PutByte(status);
-    const std::uint64_t start_delta = intrinsics_[kStartDeltas].GetVarint();  // within the trace: unchanged
-    intrinsics[kStartDeltas].PutVarint(start_delta);
-    start += start_delta;
-    const std::int64_t duration = intrinsics_[kDurations].GetSigned();
-    intrinsics[kDurations].PutSigned(duration);
-    facts.min_start = std::min(facts.min_start, start);
-    facts.max_start = std::max(facts.max_start, start);
-    facts.max_end = std::max(facts.max_end, start + static_cast<std::uint64_t>(duration));
-
-    auto& ids = out.ids;
-    CopyBytes(ids_[kSpanIds], ids[kSpanIds], model::SpanId::kSize);
-    const std::uint64_t parent = ids_[kParentRefs].GetVarint();
-    ids[kParentRefs].PutVarint(parent);
-    if (parent == kParentExplicit) CopyBytes(ids_[kExplicitParents], ids[kExplicitParents], model::SpanId::kSize);
-    CopyVarint(ids_[kFlags], ids[kFlags]);
-    strings.Take(ids_[kTraceStates], ids[kTraceStates]);
-    if constexpr (kWrites) {
-      services_.push_back(resource_services[input.resources[resource]]);
-      errors_.push_back(status == static_cast<std::uint8_t>(model::StatusCode::kError));
-      parents_.push_back(parent < kParentInTrace ? -1 : ParentPosition(parent));
-    }
-
-    const std::size_t attributes = attributes_[kAttributeCounts].GetCount(attributes_[kAttributeTypes]);
-    out.attributes[kAttributeCounts].PutVarint(attributes);
-    using Out = EncoderOf<Columns>;
-    if (!CopyAttributes(attributes, {&attributes_[kAttributeKeys], &attributes_[kAttributeTypes], &attributes_[kAttributeValues]},
-                        AttributeOutputs<Out>{&out.attributes[kAttributeKeys], &out.attributes[kAttributeTypes],
-                                              &out.attributes[kAttributeValues]},
-                        strings)) {
-      return false;
-    }
-    return CopyDetails(strings, out.details);
-  }
-
-  std::int64_t ParentPosition(std::uint64_t ref) const {
-    const std::uint64_t zigzag = ref - kParentInTrace;
-    const auto distance = static_cast<std::int64_t>(zigzag >> 1) ^ -static_cast<std::int64_t>(zigzag & 1);
-    const auto position = static_cast<std::int64_t>(parents_.size()) - distance;
-    return position < 0 ? static_cast<std::int64_t>(INT64_MAX) : position;  // outside: caught by CopyTrace
-  }
-
   template <typename Streams, typename Sink>
-  bool CopyDetails(Sink& strings, Streams& out) {
-    using Out = std::remove_reference_t<decltype(out[0])>;
-    strings.Take(details_[kStatusMessages], out[kStatusMessages]);
-    for (int dropped = 0; dropped < 3; ++dropped) CopyVarint(details_[kDroppedCounts], out[kDroppedCounts]);
-    const AttributeDecoders nested_in{&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]};
-    const AttributeOutputs<Out> nested_out{&out[kNestedKeys], &out[kNestedTypes], &out[kNestedValues]};
-    const std::size_t events = details_[kEventCounts].GetCount(details_[kEventScalars]);
-    out[kEventCounts].PutVarint(events);
-    for (std::size_t i = 0; i < events; ++i) {
-      CopyVarint(details_[kEventScalars], out[kEventScalars]);  // time
-      strings.Take(details_[kEventScalars], out[kEventScalars]);
-      CopyVarint(details_[kEventScalars], out[kEventScalars]);  // dropped attributes
-      if (!CopyNestedAttributes(nested_in, nested_out, strings, out)) return false;
-    }
-    const std::size_t links = details_[kLinkCounts].GetCount(details_[kLinkIds]);
-    out[kLinkCounts].PutVarint(links);
-    for (std::size_t i = 0; i < links; ++i) {
-      CopyBytes(details_[kLinkIds], out[kLinkIds], model::TraceId::kSize + model::SpanId::kSize);
-      strings.Take(details_[kLinkScalars], out[kLinkScalars]);
-      for (int varint = 0; varint < 2; ++varint) CopyVarint(details_[kLinkScalars], out[kLinkScalars]);  // flags, dropped
-      if (!CopyNestedAttributes(nested_in, nested_out, strings, out)) return false;
-    }
-    return true;
-  }
-
-  template <typename Out, typename Streams, typename Sink>
-  bool CopyNestedAttributes(const AttributeDecoders& in, const AttributeOutputs<Out>& out, Sink& strings,
-                            Streams& details) {
+  bool CopyNestedAttributes(Sink& strings, Streams& details) {
+    using Out = std::remove_reference_t<decltype(details[0])>;
     const std::size_t count = details_[kNestedCounts].GetCount(details_[kNestedTypes]);
     details[kNestedCounts].PutVarint(count);
-    return CopyAttributes(count, in, out, strings);
+    return CopyAttributes(count, {&details_[kNestedKeys], &details_[kNestedTypes], &details_[kNestedValues]},
+                          AttributeOutputs<Out>{&details[kNestedKeys], &details[kNestedTypes], &details[kNestedValues]},
+                          strings);
   }
 
   template <typename Out, typename Sink>
   static bool CopyAttributes(std::size_t count, const AttributeDecoders& in, const AttributeOutputs<Out>& out,
                              Sink& strings) {
-    for (std::size_t i = 0; i < count; ++i) {
+    const std::string_view types = in.types->GetBytes(count);  // copied as they are
+    out.types->PutBytes(types);
+    for (const char type_byte : types) {
       strings.Take(*in.keys, *out.keys);
-      const std::uint8_t type_byte = in.types->GetByte();
-      out.types->PutByte(type_byte);
-      const auto type = static_cast<model::AttributeType>(type_byte);
+      const auto type = static_cast<model::AttributeType>(static_cast<std::uint8_t>(type_byte));
       switch (type) {
         case model::AttributeType::kString:
         case model::AttributeType::kBool:
@@ -287,11 +320,9 @@ class SpanColumnCopier {
   }
 
   std::vector<Decoder> intrinsics_, ids_, attributes_, details_;
-  // Of the trace being copied, per span: its service, error status, parent position (-1: none here).
-  std::vector<std::uint32_t> services_;
-  std::vector<bool> errors_;
-  std::vector<std::int64_t> parents_;
+  std::uint64_t start_deltas_ = 0;  // of the trace being copied: its last span's start - its start
 };
+
 
 // One input read row group by row group, forwards only.
 struct InputCursor {
@@ -328,13 +359,32 @@ class BlockMerger {
     PlanServices(resources_.entries(), &meta_.services, &resource_services_);
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       for (const std::string& service : inputs_[i]->meta.services) {
-        const auto it = std::lower_bound(meta_.services.begin(), meta_.services.end(), service);
-        if (it == meta_.services.end() || *it != service) return Corruption("a service no resource names");
-        ids_[i].services.push_back(static_cast<std::uint32_t>(it - meta_.services.begin()));
+        const std::optional<std::uint32_t> output = OutputService(service);
+        if (!output) return Corruption("a service no resource names");
+        ids_[i].services.push_back(*output);
       }
       for (const OperationEntry& entry : inputs_[i]->meta.operations) {
         operations_.Add(ids_[i].services[entry.service], entry.operation.name, entry.operation.kind);
       }
+      HOPTRACE_RETURN_IF_ERROR(CountInputEdges(inputs_[i]->meta.dependencies));
+    }
+    return Status::Ok();
+  }
+
+  // The output's service index of `service`, or nullopt when no resource names it.
+  std::optional<std::uint32_t> OutputService(std::string_view service) const {
+    const auto it = std::lower_bound(meta_.services.begin(), meta_.services.end(), service);
+    if (it == meta_.services.end() || *it != service) return std::nullopt;
+    return static_cast<std::uint32_t>(it - meta_.services.begin());
+  }
+
+  // A trace one input holds keeps the edges that input counted for it, so the output's edges are
+  // the inputs' (less the spread traces' parts, counted again whole when they are merged).
+  Status CountInputEdges(const std::vector<DependencyLink>& links) {
+    for (const DependencyLink& link : links) {
+      const std::optional<std::uint32_t> parent = OutputService(link.parent), child = OutputService(link.child);
+      if (!parent || !child) return Corruption("a dependency between services no resource names");
+      edges_.Add(*parent, *child, link.call_count, link.error_count);
     }
     return Status::Ok();
   }
@@ -491,16 +541,14 @@ class BlockMerger {
     while (cursor.next < part.index) {  // spread traces, merged elsewhere
       StringSkipper skipper;
       NullColumns discarded;
-      EdgeCounter no_edges;
       CopiedSpanFacts no_facts;
-      HOPTRACE_RETURN_IF_ERROR(cursor.copier.CopyTrace(cursor.rows[cursor.next++], ids, resource_services_, skipper,
-                                                       discarded, no_edges, no_facts));
+      HOPTRACE_RETURN_IF_ERROR(cursor.copier.CopyTrace(cursor.rows[cursor.next++], ids, skipper, discarded, no_facts));
     }
     if (cursor.next != part.index) return Corruption("row group read out of order");
     TraceRow row = cursor.rows[cursor.next++];
     StringRemapper remapper(ids);
     HOPTRACE_RETURN_IF_ERROR(
-        cursor.copier.CopyTrace(row, ids, resource_services_, remapper, group_columns_, edges_, facts));
+        cursor.copier.CopyTrace(row, ids, remapper, group_columns_, facts));
     row.root_service = ids.services[row.root_service];
     for (std::uint32_t& service : row.services) service = ids.services[service];  // both sorted: order kept
     group_rows_.push_back(std::move(row));
@@ -511,10 +559,8 @@ class BlockMerger {
   Status MergeSpreadTrace(const OutputTrace& trace, CopiedSpanFacts& facts) {
     std::vector<StoredSpan> stored;
     for (std::size_t p = trace.first_part; p < trace.first_part + trace.part_count; ++p) {
-      const InputIds& ids = ids_[parts_[p].input];
-      for (const DecodedSpan& decoded : spread_spans_[p]) {
-        stored.push_back({FieldsOf(decoded.span), &decoded.span, ids.resources[decoded.resource], ids.scopes[decoded.scope]});
-      }
+      UncountPartEdges(p);
+      AppendPartSpans(p, stored);
     }
     const SpanList spans = SortAndDeduplicate(stored);
     if (spans.empty()) return Corruption("trace " + parts_[trace.first_part].trace_id.ToHex() + " has no spans");
@@ -532,6 +578,27 @@ class BlockMerger {
     }
     for (std::size_t p = trace.first_part; p < trace.first_part + trace.part_count; ++p) spread_spans_.erase(p);
     return Status::Ok();
+  }
+
+  void AppendPartSpans(std::size_t part, std::vector<StoredSpan>& stored) {
+    const InputIds& ids = ids_[parts_[part].input];
+    for (const DecodedSpan& decoded : spread_spans_[part]) {
+      stored.push_back({FieldsOf(decoded.span), &decoded.span, ids.resources[decoded.resource], ids.scopes[decoded.scope]});
+    }
+  }
+
+  // Takes the edges the part's input counted for it (its spans summarized alone, as that input's
+  // builder or merge did) out of the output's: the whole trace counts its own.
+  void UncountPartEdges(std::size_t part) {
+    std::vector<StoredSpan> stored;
+    AppendPartSpans(part, stored);
+    const SpanList spans = SortAndDeduplicate(stored);
+    const TraceRange range{0, spans.size()};
+    TraceParents parents;
+    parents.Find(spans, range);
+    EdgeCounter part_edges;
+    if (!spans.empty()) SummarizeTrace(spans, range, parents.positions(), resource_services_, part_edges, nullptr);
+    edges_.Subtract(part_edges);
   }
 
   Status FlushGroup(SectionWriter& writer) {

@@ -115,6 +115,21 @@ class EdgeCounter {
     ++calls;
     errors += error ? 1 : 0;
   }
+  // Counts another block gathered (a merge starts from its inputs' dependency links).
+  void Add(std::uint32_t parent_service, std::uint32_t child_service, std::uint64_t calls, std::uint64_t errors) {
+    auto& [all_calls, all_errors] = edges_[{parent_service, child_service}];
+    all_calls += calls;
+    all_errors += errors;
+  }
+  // Takes back what `counted` holds (a merge's spread traces as their inputs counted them).
+  void Subtract(const EdgeCounter& counted) {
+    for (const auto& [edge, counts] : counted.edges_) {
+      auto& [calls, errors] = edges_[edge];
+      calls -= counts.first;
+      errors -= counts.second;
+    }
+  }
+  // Edges without calls left (after Subtract) are left out.
   std::vector<DependencyLink> Links(const std::vector<std::string>& services) const;
 
  private:

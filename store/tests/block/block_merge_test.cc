@@ -157,6 +157,41 @@ TEST(StreamingMerge, InputsWithDifferentDictionaries) {
   EXPECT_LT(static_cast<double>(streamed->meta().file_bytes), 1.02 * static_cast<double>(reference->meta().file_bytes));
 }
 
+// Traces cut in two: the first half of each one's spans in one block, the rest in another, and
+// more traces whole in a third. Merged with the third, the second halves are copied alone, their
+// parents outside (explicit parent IDs, copied as bytes); the service graph comes from the inputs'
+// graphs, less what a spread trace's parts counted: merged with the first halves, edges between a
+// parent in one input and a child in the other appear.
+TEST(StreamingMerge, TracesCutInTwo) {
+  TempDir dir;
+  const auto data = GenerateSpans(12'000, {.seed = 41});
+  std::vector<testing::GeneratedSpans> blocks(3, {data.resources, data.scopes, {}});
+  std::map<model::TraceId, std::size_t> seen;  // spans of each trace so far
+  for (const testing::GeneratedSpan& span : data.spans) {
+    const std::size_t position = seen[span.span.trace_id]++;
+    const bool whole = span.span.trace_id.data()[1] % 3 == 0;
+    blocks[whole ? 2 : (position % 4 < 2 ? 0 : 1)].spans.push_back(span);
+  }
+  std::vector<std::unique_ptr<BlockReader>> readers;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    ASSERT_FALSE(blocks[b].spans.empty());
+    readers.push_back(testing::BuildBlock(blocks[b], dir.path() / ("in" + std::to_string(b) + ".block")));
+  }
+  for (const auto& [first, second] : {std::pair{1, 2}, std::pair{0, 1}}) {
+    SCOPED_TRACE(std::to_string(first) + " with " + std::to_string(second));
+    const std::vector<BlockReader*> inputs{readers[first].get(), readers[second].get()};
+    testing::GeneratedSpans both{data.resources, data.scopes, blocks[first].spans};
+    both.spans.insert(both.spans.end(), blocks[second].spans.begin(), blocks[second].spans.end());
+    const std::string name = std::to_string(first) + std::to_string(second);
+    const auto streamed = StreamingMerge(inputs, dir.path() / ("streamed" + name + ".block"));
+    const auto reference = ReferenceMerge(inputs, dir.path() / ("reference" + name + ".block"));
+    ASSERT_TRUE(streamed && reference);
+    EXPECT_EQ(streamed->meta().span_count, both.spans.size());
+    EXPECT_FALSE(streamed->Dependencies().empty());
+    ExpectSameBlock(*streamed, *reference, both.TraceIds());
+  }
+}
+
 TEST(StreamingMerge, NoInputsGiveAnEmptyBlock) {
   TempDir dir;
   BlockMeta meta;
