@@ -165,6 +165,8 @@ class BlockBuilder {
   // Without a copy: the head's spans are read in place (no model span per span is kept).
   void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope);
 
+  // Room for `spans` more added spans (a cut knows how many it hands over).
+  void Reserve(std::size_t spans);
   std::size_t span_count() const;  // spans added so far (before dropping duplicates)
   // Rough memory held by the added spans, so the caller can cut blocks by size.
   std::size_t approximate_bytes() const;

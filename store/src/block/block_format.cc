@@ -14,17 +14,40 @@ namespace hoptrace::store::block {
 void Encoder::PutFixed64(std::uint64_t value) {
   char* at = Room(8);
   for (int i = 0; i < 8; ++i) at[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-  size_ += 8;
+  cursor_ += 8;
+}
+
+Encoder& Encoder::operator=(const Encoder& other) {
+  if (this != &other) {
+    out_ = other.out_;
+    Rebase(other.size());
+  }
+  return *this;
+}
+
+Encoder& Encoder::operator=(Encoder&& other) noexcept {
+  if (this != &other) {
+    const std::size_t size = other.size();
+    out_ = std::move(other.out_);
+    Rebase(size);
+    other.out_.clear();
+    other.Rebase(0);
+  }
+  return *this;
 }
 
 void Encoder::Grow(std::size_t bytes) {
-  out_.resize(std::max({out_.size() * 2, size_ + bytes, std::size_t{256}}));
+  const std::size_t size = this->size();
+  out_.resize(std::max({out_.size() * 2, size + bytes, std::size_t{256}}));
+  Rebase(size);
 }
 
 std::string Encoder::Take() {
-  out_.resize(size_);
-  size_ = 0;
-  return std::move(out_);
+  out_.resize(size());
+  std::string taken = std::move(out_);
+  out_.clear();
+  Rebase(0);
+  return taken;
 }
 
 std::uint64_t Decoder::GetLongVarint() {
@@ -77,13 +100,19 @@ std::size_t Decoder::GetCount(const Decoder& items) {
 
 std::string StreamSetWriter::Finish() const {
   Encoder out;
+  FinishInto(out);
+  return out.Take();
+}
+
+std::string_view StreamSetWriter::FinishInto(Encoder& out) const {
+  out.Clear();
   std::size_t bytes = 0;
   for (const Encoder& stream : streams_) bytes += stream.size();
   out.Reserve(bytes + (streams_.size() + 1) * 10);  // the streams and at most 10 bytes per varint
   out.PutVarint(streams_.size());
   for (const Encoder& stream : streams_) out.PutVarint(stream.size());
   for (const Encoder& stream : streams_) out.PutBytes(stream.view());
-  return out.Take();
+  return out.view();
 }
 
 bool SplitStreams(std::string_view data, std::size_t count, std::vector<Decoder>* streams) {
@@ -105,17 +134,11 @@ std::uint64_t Checksum(std::string_view bytes) { return XXH64(bytes.data(), byte
 SectionEncoder::SectionEncoder(int zstd_level) : context_(ZSTD_createCCtx()), zstd_level_(zstd_level) {}
 SectionEncoder::~SectionEncoder() { ZSTD_freeCCtx(context_); }
 
-SectionHandle SectionEncoder::Encode(std::string_view raw, std::string_view* stored) {
+SectionHandle SectionEncoder::Encode(std::string_view raw, std::string_view* stored, Packing packing) {
   SectionHandle handle;
   handle.raw_bytes = raw.size();
-  const std::size_t bound = ZSTD_compressBound(raw.size());
-  if (buffer_bytes_ < bound) {
-    buffer_ = std::make_unique_for_overwrite<char[]>(bound);
-    buffer_bytes_ = bound;
-  }
-  const std::size_t compressed =
-      context_ == nullptr ? 0 : ZSTD_compressCCtx(context_, buffer_.get(), bound, raw.data(), raw.size(), zstd_level_);
-  if (context_ != nullptr && !ZSTD_isError(compressed) && compressed < raw.size()) {
+  const std::size_t compressed = packing == Packing::kCompress ? Compress(raw) : 0;
+  if (compressed > 0 && compressed < raw.size()) {
     *stored = {buffer_.get(), compressed};
     handle.codec = kCodecZstd;
   } else {
@@ -125,6 +148,17 @@ SectionHandle SectionEncoder::Encode(std::string_view raw, std::string_view* sto
   handle.stored_bytes = stored->size();
   handle.checksum = Checksum(*stored);
   return handle;
+}
+
+std::size_t SectionEncoder::Compress(std::string_view raw) {
+  if (context_ == nullptr) return 0;
+  const std::size_t bound = ZSTD_compressBound(raw.size());
+  if (buffer_bytes_ < bound) {
+    buffer_ = std::make_unique_for_overwrite<char[]>(bound);
+    buffer_bytes_ = bound;
+  }
+  const std::size_t compressed = ZSTD_compressCCtx(context_, buffer_.get(), bound, raw.data(), raw.size(), zstd_level_);
+  return ZSTD_isError(compressed) ? 0 : compressed;
 }
 
 Status DecodeSection(const SectionHandle& handle, std::string_view stored, std::string* raw) {

@@ -68,7 +68,15 @@ inline std::uint64_t ZigZag(std::int64_t value) {
 
 class Encoder {
  public:
-  void PutByte(std::uint8_t value) { *Room(1) = static_cast<char>(value); ++size_; }
+  Encoder() = default;
+  // The cursor points into the buffer: copies and moves point theirs into their own.
+  Encoder(const Encoder& other) : out_(other.out_) { Rebase(other.size()); }
+  Encoder(Encoder&& other) noexcept { *this = std::move(other); }
+  Encoder& operator=(const Encoder& other);
+  Encoder& operator=(Encoder&& other) noexcept;
+  ~Encoder() = default;
+
+  void PutByte(std::uint8_t value) { *Room(1) = static_cast<char>(value); ++cursor_; }
   // Inline, every length: a cut writes millions (most counts, ids and deltas are one byte).
   void PutVarint(std::uint64_t value) {
     char* at = Room(kMaxVarintBytes);
@@ -77,14 +85,14 @@ class Encoder {
       value >>= 7;
     }
     *at++ = static_cast<char>(value);
-    size_ = static_cast<std::size_t>(at - out_.data());
+    cursor_ = at;
   }
   void PutSigned(std::int64_t value) { PutVarint(ZigZag(value)); }
   void PutFixed64(std::uint64_t value);
   void PutBytes(std::string_view bytes) {
     if (bytes.empty()) return;  // an empty view may have no data pointer
     std::memcpy(Room(bytes.size()), bytes.data(), bytes.size());
-    size_ += bytes.size();
+    cursor_ += bytes.size();
   }
   void PutLengthPrefixed(std::string_view bytes) {
     PutVarint(bytes.size());
@@ -93,28 +101,34 @@ class Encoder {
   template <std::size_t N>
   void PutId(const model::ByteId<N>& id) {
     std::memcpy(Room(N), id.data(), N);
-    size_ += N;
+    cursor_ += N;
   }
   // Makes room for `bytes` more, so they are written without growing.
   void Reserve(std::size_t bytes) { Room(bytes); }
-  std::size_t size() const { return size_; }
-  std::string_view view() const { return {out_.data(), size_}; }
+  std::size_t size() const { return static_cast<std::size_t>(cursor_ - out_.data()); }
+  std::string_view view() const { return {out_.data(), size()}; }
   // The bytes written; the encoder is empty afterwards.
   std::string Take();
   // Empties the encoder but keeps its buffer, for the next unit of the same kind.
-  void Clear() { size_ = 0; }
+  void Clear() { cursor_ = out_.data(); }
 
  private:
   static constexpr std::size_t kMaxVarintBytes = 10;
-  // Where the next `bytes` go: the buffer grows in big steps, so a write is a store through a pointer.
+  // Where the next `bytes` go: the buffer grows in big steps, so a write is a store through a pointer
+  // (the cursor and the end in members: no size to add to the buffer's address on every write).
   char* Room(std::size_t bytes) {
-    if (out_.size() - size_ < bytes) Grow(bytes);
-    return out_.data() + size_;
+    if (static_cast<std::size_t>(limit_ - cursor_) < bytes) Grow(bytes);
+    return cursor_;
   }
   void Grow(std::size_t bytes);
+  void Rebase(std::size_t size) {
+    cursor_ = out_.data() + size;
+    limit_ = out_.data() + out_.size();
+  }
 
-  std::string out_;  // bytes [0, size_) are written, the rest is room
-  std::size_t size_ = 0;
+  std::string out_;  // bytes [data, cursor_) are written, [cursor_, limit_) is room
+  char* cursor_ = out_.data();
+  char* limit_ = out_.data();
 };
 
 // Reads what Encoder wrote. Never reads past the end: a short or malformed input sets failed() and
@@ -180,6 +194,8 @@ class StreamSetWriter {
   explicit StreamSetWriter(std::size_t count) : streams_(count) {}
   Encoder& operator[](std::size_t i) { return streams_[i]; }
   std::string Finish() const;
+  // The same into `out` (emptied first), so that a writer of many units reuses one buffer.
+  std::string_view FinishInto(Encoder& out) const;
   void Clear() {
     for (Encoder& stream : streams_) stream.Clear();
   }
@@ -202,6 +218,9 @@ inline constexpr std::uint8_t kCodecRaw = 0;
 inline constexpr std::uint8_t kCodecZstd = 1;
 
 std::uint64_t Checksum(std::string_view bytes);
+// Whether a section is worth compressing: random bytes (trace IDs, bloom filter bits) are not, and
+// zstd would spend its time finding that out.
+enum class Packing { kCompress, kRaw };
 // Compresses sections with one zstd context, reused section after section: a fresh context per
 // section (ZSTD_compress) pays for its allocation and table set-up every time.
 class SectionEncoder {
@@ -212,9 +231,12 @@ class SectionEncoder {
   SectionEncoder& operator=(const SectionEncoder&) = delete;
   // Compresses `raw`, keeping it raw when that is smaller; fills all but `offset`. `stored` views
   // the bytes to write: the encoder's buffer (valid until the next Encode) or `raw` itself.
-  SectionHandle Encode(std::string_view raw, std::string_view* stored);
+  SectionHandle Encode(std::string_view raw, std::string_view* stored, Packing packing = Packing::kCompress);
 
  private:
+  // The compressed size in buffer_, or 0 when zstd failed.
+  std::size_t Compress(std::string_view raw);
+
   ZSTD_CCtx_s* context_;
   int zstd_level_;
   // Reused section after section and never zero-filled (a std::string's resize would be, each time).

@@ -607,10 +607,7 @@ class BlockMerger {
     HOPTRACE_RETURN_IF_ERROR(writer.Write(
         slot + kTracesColumn, EncodeTraceRows(group_rows_.data(), group_rows_.size(), meta.min_start_unix_nano, strings_),
         &meta.summary_bytes));
-    const std::vector<std::string> encoded = group_columns_.Finish();
-    for (std::size_t column = kIntrinsicsColumn; column < kColumnCount; ++column) {
-      HOPTRACE_RETURN_IF_ERROR(writer.Write(slot + column, encoded[column - kIntrinsicsColumn], &meta.span_data_bytes));
-    }
+    HOPTRACE_RETURN_IF_ERROR(group_columns_.Write(writer, slot, &meta.span_data_bytes));
     group_rows_.clear();
     group_columns_.Clear();
     return Status::Ok();

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,8 +15,8 @@
 #include <set>
 #include <span>
 #include <tuple>
+#include <utility>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "block/block.h"
 #include "block/block_format.h"
@@ -83,6 +85,40 @@ class Interner {
   std::uint32_t last_ = 0;
 };
 
+// One trace's span IDs (as 64-bit words) and their positions: a flat open-addressing table, refilled
+// trace after trace. Span IDs are random, so their low bits pick the slot.
+class SpanIdTable {
+ public:
+  static constexpr std::uint32_t kAbsent = UINT32_MAX;
+  // Empties the table and makes room for `count` IDs.
+  void Reset(std::size_t count) {
+    slots_.assign(std::max<std::size_t>(16, std::bit_ceil(2 * count)), Slot{});
+    mask_ = slots_.size() - 1;
+  }
+  // False (and nothing changes) when the ID is already there.
+  bool Insert(std::uint64_t span_id, std::uint32_t position) {
+    Slot& slot = slots_[Probe(span_id)];
+    if (slot.position != kAbsent) return false;
+    slot = {span_id, position};
+    return true;
+  }
+  std::uint32_t Find(std::uint64_t span_id) const { return slots_[Probe(span_id)].position; }
+
+ private:
+  struct Slot {
+    std::uint64_t span_id = 0;
+    std::uint32_t position = kAbsent;
+  };
+  // The slot holding `span_id`, or the free one where it would go (at most half are used).
+  std::size_t Probe(std::uint64_t span_id) const {
+    std::size_t i = span_id & mask_;
+    while (slots_[i].position != kAbsent && slots_[i].span_id != span_id) i = (i + 1) & mask_;
+    return i;
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
 // Each span's parent within its trace, found by span ID once per trace for the summary and the
 // columns alike (a trace's span IDs are unique). Reused trace after trace.
 class TraceParents {
@@ -94,11 +130,7 @@ class TraceParents {
   std::span<const std::uint32_t> positions() const { return positions_; }
 
  private:
-  struct Entry {
-    std::uint64_t span_id = 0;  // big-endian word
-    std::uint32_t position = 0;
-  };
-  std::vector<Entry> by_id_;
+  SpanIdTable by_id_;
   std::vector<std::uint32_t> positions_;
 };
 
@@ -106,38 +138,62 @@ class TraceParents {
 void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::string>* services,
                   std::vector<std::uint32_t>* resource_services);
 
-// Parent service -> child service calls and errors of a block.
+// Parent service -> child service calls and errors of a block: a flat open-addressing table (most
+// spans add to an edge; a block has few), sorted once for the meta section.
 class EdgeCounter {
  public:
   void Add(std::uint32_t parent_service, std::uint32_t child_service, bool error) {
     if (parent_service == child_service) return;
-    auto& [calls, errors] = edges_[{parent_service, child_service}];
-    ++calls;
-    errors += error ? 1 : 0;
+    Edge& edge = Find(Key(parent_service, child_service));
+    ++edge.calls;
+    edge.errors += error ? 1 : 0;
   }
   // Counts another block gathered (a merge starts from its inputs' dependency links).
   void Add(std::uint32_t parent_service, std::uint32_t child_service, std::uint64_t calls, std::uint64_t errors) {
-    auto& [all_calls, all_errors] = edges_[{parent_service, child_service}];
-    all_calls += calls;
-    all_errors += errors;
+    Edge& edge = Find(Key(parent_service, child_service));
+    edge.calls += calls;
+    edge.errors += errors;
   }
   // Takes back what `counted` holds (a merge's spread traces as their inputs counted them).
   void Subtract(const EdgeCounter& counted) {
-    for (const auto& [edge, counts] : counted.edges_) {
-      auto& [calls, errors] = edges_[edge];
-      calls -= counts.first;
-      errors -= counts.second;
+    for (const Edge& counts : counted.edges_) {
+      Edge& edge = Find(counts.services);
+      edge.calls -= counts.calls;
+      edge.errors -= counts.errors;
     }
   }
   // Edges without calls left (after Subtract) are left out.
   std::vector<DependencyLink> Links(const std::vector<std::string>& services) const;
 
  private:
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<std::uint64_t, std::uint64_t>> edges_;
+  struct Edge {
+    std::uint64_t services = 0;  // parent << 32 | child
+    std::uint64_t calls = 0;
+    std::uint64_t errors = 0;
+  };
+  static std::uint64_t Key(std::uint32_t parent_service, std::uint32_t child_service) {
+    return std::uint64_t{parent_service} << 32 | child_service;
+  }
+  Edge& Find(std::uint64_t services) {
+    if (!slots_.empty()) {
+      const std::size_t mask = slots_.size() - 1;
+      for (std::size_t i = SlotOf(services); slots_[i] != 0; i = (i + 1) & mask) {
+        if (edges_[slots_[i] - 1].services == services) return edges_[slots_[i] - 1];
+      }
+    }
+    return Insert(services);
+  }
+  std::size_t SlotOf(std::uint64_t services) const {
+    return static_cast<std::size_t>((services * 0x9e3779b97f4a7c15ULL) >> 32) & (slots_.size() - 1);
+  }
+  Edge& Insert(std::uint64_t services);
+  void Place(std::uint32_t index);  // into a free slot
+  std::vector<Edge> edges_;            // in order of first Add
+  std::vector<std::uint32_t> slots_;  // edge index + 1 (0: free); a power of two, at most half used
 };
 
-// The distinct operations (service, span name, kind) of a block: a hash set while spans are
-// added (a std::set compared names at every span), sorted once for the meta section.
+// The distinct operations (service, span name, kind) of a block: a flat open-addressing table while
+// spans are added (every span asks; few are new), sorted once for the meta section.
 class OperationSet {
  public:
   using Operation = std::tuple<std::uint32_t, std::string_view, model::SpanKind>;
@@ -145,13 +201,13 @@ class OperationSet {
   std::vector<Operation> Sorted() const;
 
  private:
-  struct Hash {
-    std::size_t operator()(const Operation& op) const {
-      const auto& [service, name, kind] = op;
-      return std::hash<std::string_view>()(name) ^ (std::size_t{service} << 8) ^ static_cast<std::size_t>(kind);
-    }
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t operation = 0;  // index into operations_ + 1 (0: free)
   };
-  std::unordered_set<Operation, Hash> operations_;
+  void Grow();
+  std::vector<Operation> operations_;  // in order of first Add
+  std::vector<Slot> slots_;            // a power of two, at most half used
 };
 // One trace's summary (docs/store-format.md, Search); adds its edges and, unless null, operations.
 // `parents` are the trace's TraceParents::positions.
@@ -159,15 +215,18 @@ TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, std::span<const
                         const std::vector<std::uint32_t>& resource_services, EdgeCounter& edges,
                         OperationSet* operations);
 
+class SectionWriter;
+
 // The span columns of one row group (every column from kIntrinsicsColumn on), being written.
 struct SpanColumns {
   StreamSetWriter intrinsics{kIntrinsicStreams};
   StreamSetWriter ids{kIdStreams};
   StreamSetWriter attributes{kAttributeStreams};
   StreamSetWriter details{kDetailStreams};
-  std::vector<std::string> Finish() const {
-    return {intrinsics.Finish(), ids.Finish(), attributes.Finish(), details.Finish()};
-  }
+  Encoder joined;  // a column's streams joined for its section, reused column after column
+
+  // Writes the columns into the row group's slots from `group_slot` (its traces column's).
+  Status Write(SectionWriter& writer, std::size_t group_slot, std::uint64_t* byte_counter);
   // Ready for the next row group, with the buffers the last one grew.
   void Clear() {
     for (StreamSetWriter* column : {&intrinsics, &ids, &attributes, &details}) column->Clear();
@@ -240,7 +299,8 @@ class BlockFile {
 class SectionWriter {
  public:
   SectionWriter(BlockFile& file, int zstd_level) : file_(file), encoder_(zstd_level) {}
-  Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter);
+  Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter,
+               Packing packing = Packing::kCompress);
   const std::vector<SectionHandle>& sections() const { return sections_; }
 
  private:

@@ -40,6 +40,27 @@ block::EncodedSpan EncodedSpanOf(const model::TraceId& trace_id, const engine::H
           .encoded = span.encoded()};
 }
 
+// Each origin (a chunk's resource and scope) interned once into a block builder. A span's origin is
+// its chunk's, and a trace's spans come chunk by chunk, so most spans ask for the origin before them.
+class OriginIds {
+ public:
+  explicit OriginIds(block::BlockBuilder& builder) : builder_(builder) {}
+  std::pair<std::uint32_t, std::uint32_t> Of(const engine::Origin* origin) {
+    if (origin == last_origin_) return last_ids_;
+    auto [ids, added] = ids_.try_emplace(origin);
+    if (added) ids->second = {builder_.InternResource(origin->resource), builder_.InternScope(origin->scope)};
+    last_origin_ = origin;
+    last_ids_ = ids->second;
+    return last_ids_;
+  }
+
+ private:
+  block::BlockBuilder& builder_;
+  std::unordered_map<const engine::Origin*, std::pair<std::uint32_t, std::uint32_t>> ids_;
+  const engine::Origin* last_origin_ = nullptr;
+  std::pair<std::uint32_t, std::uint32_t> last_ids_;
+};
+
 }  // namespace
 
 Status EmbeddedStore::Impl::WriteBlock(
@@ -107,18 +128,15 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
   const Status status = WriteBlock(
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
         block::BlockBuilder builder(block::kFreshBlockZstdLevel);
-        // Each origin (a chunk's resource and scope) is interned once.
-        std::unordered_map<const engine::Origin*, std::pair<std::uint32_t, std::uint32_t>> origin_ids;
+        builder.Reserve(frozen->span_count);
+        OriginIds origin_ids(builder);
         // The builder reads the encoded spans in place: `frozen` holds their chunks until Finish.
         for (const auto& [id, trace] : frozen->traces) {
           const auto in_blocks = replayed_in_blocks_.find(id);
           for (const engine::HeadSpan& span : trace.spans) {
             if (in_blocks != replayed_in_blocks_.end() && in_blocks->second.contains(span.span_id)) continue;
-            auto [ids, added] = origin_ids.try_emplace(span.origin);
-            if (added) {
-              ids->second = {builder.InternResource(span.origin->resource), builder.InternScope(span.origin->scope)};
-            }
-            builder.Add(EncodedSpanOf(id, span), ids->second.first, ids->second.second);
+            const auto [resource, scope] = origin_ids.Of(span.origin);
+            builder.Add(EncodedSpanOf(id, span), resource, scope);
           }
         }
         return builder.Finish(path, meta);
