@@ -78,6 +78,21 @@ TEST(EdgeCounter, CountsCallsAndErrorsPerServicePairInOrder) {
     }
   }
   EXPECT_TRUE(EdgeCounter().Links(services).empty());
+
+  // A merge's counts: other blocks' links added in bulk, then spread traces' counts taken back;
+  // an edge with no calls left is left out.
+  EdgeCounter merged;
+  merged.Add(1, 2, std::uint64_t{5}, std::uint64_t{2});
+  merged.Add(3, 2, std::uint64_t{1}, std::uint64_t{0});
+  EdgeCounter spread;
+  spread.Add(1, 2, true);
+  spread.Add(3, 2, false);
+  merged.Subtract(spread);
+  const std::vector<DependencyLink> left = merged.Links(services);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].parent, services[1]);
+  EXPECT_EQ(left[0].call_count, 4u);
+  EXPECT_EQ(left[0].error_count, 1u);
 }
 
 }  // namespace
