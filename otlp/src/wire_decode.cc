@@ -149,15 +149,10 @@ bool ReadStatusMessage(std::string_view encoded, std::string_view* message) {
   });
 }
 
-bool ApplySpanDetailsField(const Field& field, AttributeVisitor& visit, SpanDetails* out) {
+bool ApplySpanDetailsField(const Field& field, std::vector<std::string_view>* attributes, SpanDetails* out) {
   switch (field.number) {
     case 3: if (field.Is(WireType::kLength)) out->trace_state = field.bytes; return true;
-    case 9: {
-      if (!field.Is(WireType::kLength)) return true;
-      std::string_view key;
-      ValueView value;
-      return internal::ReadAttribute(field.bytes, &key, &value) && visit.Visit(key, value);
-    }
+    case 9: if (field.Is(WireType::kLength)) attributes->push_back(field.bytes); return true;
     case 10: if (field.Is(WireType::kVarint)) out->dropped_attributes_count = AsUint32(field.value); return true;
     case 11:
     case 13: out->has_events_or_links |= field.Is(WireType::kLength); return true;
@@ -235,9 +230,13 @@ bool DecodeSpanWithoutAttributes(std::string_view encoded_span, model::Span* out
   return DecodeSpanFields(encoded_span, out, false);
 }
 
-bool ReadSpanDetails(std::string_view encoded_span, AttributeVisitor& visit, SpanDetails* out) {
+bool ReadSpanDetails(std::string_view encoded_span, std::vector<std::string_view>* attributes, SpanDetails* out) {
   *out = {};
-  return ForEachField(encoded_span, [&](const Field& field) { return ApplySpanDetailsField(field, visit, out); });
+  return ForEachField(encoded_span, [&](const Field& field) { return ApplySpanDetailsField(field, attributes, out); });
+}
+
+bool ParseAttribute(std::string_view encoded_attribute, std::string_view* key, ValueView* value) {
+  return internal::ReadAttribute(encoded_attribute, key, value);
 }
 
 bool DecodeValue(const ValueView& value, model::AttributeValue* out) { return AssignValue(value, out); }

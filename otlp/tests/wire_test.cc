@@ -155,28 +155,36 @@ TEST(WireDecodeTest, ReadsSpanDetailsInOnePassAsDecodeSpanDecodes) {
   }
 }
 
-// Every cut of a span with events, links and a status inside one of its fields fails the read; a
-// visitor that refuses an attribute fails it too.
+// Every cut of a span with events, links and a status inside one of its fields fails the read, and
+// a cut attribute fails its parse.
 TEST(WireDecodeTest, ReadSpanDetailsRefusesCutSpans) {
   const model::TraceBatch batch = MakeFullBatch();
   const std::string bytes = SerializeExportRequest(batch);
   const ScannedRequest scan = MustScan(bytes);
   const std::string_view encoded = scan.spans.front().encoded;
-  const auto read_on = [](std::string_view, const ValueView&) { return true; };
+  std::vector<std::string_view> attributes;
   SpanDetails details;
   std::size_t refused = 0;
   for (std::size_t size = 0; size < encoded.size(); ++size) {
     const std::string cut(encoded.substr(0, size));  // its own buffer: ASan sees a read past the cut
-    if (!ReadSpanDetails(cut, &details, read_on)) ++refused;
+    if (!ReadSpanDetails(cut, &attributes, &details)) ++refused;
   }
   model::Span span;
   ASSERT_TRUE(DecodeSpan(encoded, &span));
   ASSERT_FALSE(span.events.empty());
   ASSERT_FALSE(span.links.empty());
   EXPECT_GT(refused, encoded.size() / 2);  // most cuts fall inside a field
-  EXPECT_TRUE(ReadSpanDetails(encoded, &details, read_on));
-  EXPECT_FALSE(ReadSpanDetails(encoded, &details, [](std::string_view, const ValueView&) { return false; }));
-  EXPECT_FALSE(ReadSpanDetails(std::string("\x7a\x02\x12\x05", 4), &details, read_on));  // a status cut short
+  attributes.clear();
+  EXPECT_TRUE(ReadSpanDetails(encoded, &attributes, &details));
+  EXPECT_EQ(attributes.size(), span.attributes.size());
+  std::string_view key;
+  ValueView value;
+  for (const std::string_view attribute : attributes) {
+    EXPECT_TRUE(ParseAttribute(attribute, &key, &value));
+    const std::string cut(attribute.substr(0, attribute.size() - 1));
+    EXPECT_FALSE(ParseAttribute(cut, &key, &value)) << attribute;
+  }
+  EXPECT_FALSE(ReadSpanDetails(std::string("\x7a\x02\x12\x05", 4), &attributes, &details));  // a status cut short
 }
 
 TEST(WireAttributeTest, ReadsAttributesInPlace) {

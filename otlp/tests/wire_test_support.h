@@ -30,15 +30,18 @@ inline void ExpectSpanRefMatches(const wire::SpanRef& ref, const model::Span& sp
 // compare the values).
 inline void ExpectSpanDetailsMatch(std::string_view encoded_span, const model::Span& span) {
   wire::SpanDetails details;
+  std::vector<std::string_view> attributes;
+  ASSERT_TRUE(wire::ReadSpanDetails(encoded_span, &attributes, &details));
   std::vector<std::string> keys;
   std::vector<std::size_t> types;
-  ASSERT_TRUE(wire::ReadSpanDetails(encoded_span, &details, [&](std::string_view key, const wire::ValueView& value) {
+  for (const std::string_view attribute : attributes) {
+    std::string_view key;
+    wire::ValueView value;
     model::AttributeValue decoded;
-    EXPECT_TRUE(wire::DecodeValue(value, &decoded));
+    EXPECT_TRUE(wire::ParseAttribute(attribute, &key, &value) && wire::DecodeValue(value, &decoded));
     keys.emplace_back(key);
     types.push_back(decoded.index());
-    return true;
-  }));
+  }
   EXPECT_EQ(details.trace_state, span.trace_state);
   EXPECT_EQ(details.status_message, span.status.message);
   EXPECT_EQ(details.flags, span.flags);

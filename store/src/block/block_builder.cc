@@ -660,54 +660,101 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
   }
 }
 
-// Of an encoded span only the name and the span's attribute keys and plain string values are
-// counted, on the bytes in place (the views must live as long as the dictionary builder): events,
-// links, status messages and string arrays are rarer and are stored inline in such a block;
-// compaction counts them all. The span is read once: its attributes and details are kept in
-// `parsed` for the encoding pass.
-void CountEncodedStrings(const EncodedSpan& span, StringDictionaryBuilder& strings, ParsedSpans& parsed) {
-  strings.Count(span.name);
-  const std::size_t first = parsed.attributes.size();
-  const std::size_t first_value = parsed.values.size();
-  ParsedSpans::Span& parsed_span = parsed.spans.emplace_back();
-  const bool well_formed = otlp::wire::ReadSpanDetails(
-      span.encoded, &parsed_span.details, [&](std::string_view key, const otlp::wire::ValueView& value) {
-        ParsedSpans::Attribute& attribute = parsed.attributes.emplace_back();
-        attribute.key = strings.Add(key);
-        attribute.type = value.type;
-        if (value.opaque || value.type > model::AttributeType::kDouble) {
-          attribute.model_value = true;
-          attribute.value = parsed.values.size();
-          parsed.values.push_back(value);
-          return true;
-        }
-        switch (value.type) {
-          case model::AttributeType::kString: attribute.value = strings.Add(value.string); break;
-          case model::AttributeType::kBool: attribute.value = value.boolean ? 1 : 0; break;
-          case model::AttributeType::kInt: attribute.value = std::bit_cast<std::uint64_t>(value.integer); break;
-          default: attribute.value = std::bit_cast<std::uint64_t>(value.real); break;
-        }
-        return true;
-      });
-  if (well_formed) {
-    parsed_span.first = static_cast<std::uint32_t>(first);
-    parsed_span.count = static_cast<std::uint32_t>(parsed.attributes.size() - first);
-  } else {  // the encoding pass fails the block
-    parsed.attributes.resize(first);
-    parsed.values.resize(first_value);
+// The counting pass over encoded spans. Of an encoded span only the name and the span's attribute
+// keys and plain string values are counted, on the bytes in place (the views must live as long as
+// the dictionary builder): events, links, status messages and string arrays are rarer and are stored
+// inline in such a block; compaction counts them all. Each span is read once: its attributes and
+// details are kept in `parsed` for the encoding pass.
+class EncodedSpanCounter {
+ public:
+  EncodedSpanCounter(StringDictionaryBuilder& strings, ParsedSpans& parsed) : strings_(strings), parsed_(parsed) {}
+
+  void Count(const EncodedSpan& span) {
+    strings_.Count(span.name);
+    const std::size_t first = parsed_.attributes.size();
+    const std::size_t first_value = parsed_.values.size();
+    ParsedSpans::Span& parsed_span = parsed_.spans.emplace_back();
+    encoded_attributes_.clear();
+    bool well_formed = otlp::wire::ReadSpanDetails(span.encoded, &encoded_attributes_, &parsed_span.details);
+    for (std::size_t i = 0; well_formed && i < encoded_attributes_.size(); ++i) {
+      well_formed = AddAttribute(encoded_attributes_[i]);
+    }
+    if (well_formed) {
+      parsed_span.first = static_cast<std::uint32_t>(first);
+      parsed_span.count = static_cast<std::uint32_t>(parsed_.attributes.size() - first);
+    } else {  // the encoding pass fails the block
+      parsed_.attributes.resize(first);
+      parsed_.values.resize(first_value);
+    }
   }
-}
+
+ private:
+  // An attribute seen before as the same bytes (most: same key, same value, span after span).
+  struct Recent {
+    std::string_view encoded;
+    ParsedSpans::Attribute attribute;
+  };
+  static constexpr int kRecentBits = 10;
+
+  static std::size_t RecentSlot(std::string_view encoded) {
+    const std::size_t size = encoded.size();
+    std::uint64_t tail = size;  // the value's end: where attributes of one key differ
+    if (size >= 8) std::memcpy(&tail, encoded.data() + size - 8, 8);
+    const std::uint64_t mixed = (tail ^ (std::uint64_t{size} << 56) ^ static_cast<std::uint8_t>(encoded[size / 2])) *
+                                0x9e3779b97f4a7c15ULL;
+    return static_cast<std::size_t>(mixed >> (64 - kRecentBits));
+  }
+
+  // False when the attribute does not parse.
+  bool AddAttribute(std::string_view encoded) {
+    Recent* recent = encoded.empty() ? nullptr : &recent_[RecentSlot(encoded)];
+    if (recent != nullptr && StringDictionaryBuilder::SameText(recent->encoded, encoded)) {
+      strings_.CountHandle(recent->attribute.key);
+      if (recent->attribute.type == model::AttributeType::kString) {
+        strings_.CountHandle(static_cast<std::uint32_t>(recent->attribute.value));
+      }
+      parsed_.attributes.push_back(recent->attribute);
+      return true;
+    }
+    std::string_view key;
+    otlp::wire::ValueView value;
+    if (!otlp::wire::ParseAttribute(encoded, &key, &value)) return false;
+    ParsedSpans::Attribute& attribute = parsed_.attributes.emplace_back();
+    attribute.key = strings_.Add(key);
+    attribute.type = value.type;
+    if (value.opaque || value.type > model::AttributeType::kDouble) {
+      attribute.model_value = true;
+      attribute.value = parsed_.values.size();
+      parsed_.values.push_back(value);
+      return true;
+    }
+    switch (value.type) {
+      case model::AttributeType::kString: attribute.value = strings_.Add(value.string); break;
+      case model::AttributeType::kBool: attribute.value = value.boolean ? 1 : 0; break;
+      case model::AttributeType::kInt: attribute.value = std::bit_cast<std::uint64_t>(value.integer); break;
+      default: attribute.value = std::bit_cast<std::uint64_t>(value.real); break;
+    }
+    if (recent != nullptr) *recent = {encoded, attribute};
+    return true;
+  }
+
+  StringDictionaryBuilder& strings_;
+  ParsedSpans& parsed_;
+  std::vector<std::string_view> encoded_attributes_;  // one span's, reused
+  std::vector<Recent> recent_ = std::vector<Recent>(std::size_t{1} << kRecentBits);
+};
 
 StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
                                         const std::vector<ScopeEntry>& scopes, ParsedSpans& parsed) {
   StringDictionaryBuilder strings;
+  EncodedSpanCounter encoded_spans(strings, parsed);
   parsed.spans.reserve(spans.size());
   for (const StoredSpan* stored : spans) {
     if (stored->decoded != nullptr) {
       CountStrings(*stored->decoded, strings);
       parsed.spans.emplace_back();
     } else {
-      CountEncodedStrings(stored->fields, strings, parsed);
+      encoded_spans.Count(stored->fields);
     }
   }
   for (const ResourceEntry& entry : resources) {

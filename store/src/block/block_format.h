@@ -284,6 +284,8 @@ class StringDictionaryBuilder {
     recent = AddToTable(text, times);
     return recent;
   }
+  // Counts a string Add returned `handle` for once more.
+  void CountHandle(std::uint32_t handle) { ++entries_[handle].count; }
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
   const std::vector<std::string>& strings() const { return strings_; }  // after Build
@@ -293,19 +295,19 @@ class StringDictionaryBuilder {
 
   // The table's hash (public for tests that need two strings with equal hashes).
   static std::uint64_t Hash(std::string_view text);
-  // Equal texts; short ones (most keys and values) by two overlapping loads, not a memcmp call.
-  static bool SameText(std::string_view a, std::string_view b) {
+  // Equal texts; up to 32 bytes (most keys and values) by overlapping loads, not a memcmp call.
+  // Inline: the recent-strings cache compares once for most counts.
+  [[gnu::always_inline]] static bool SameText(std::string_view a, std::string_view b) {
     const std::size_t size = a.size();
     if (size != b.size()) return false;
-    if (size >= 8 && size <= 16) {
-      return Load<std::uint64_t>(a.data()) == Load<std::uint64_t>(b.data()) &&
-             Load<std::uint64_t>(a.data() + size - 8) == Load<std::uint64_t>(b.data() + size - 8);
-    }
-    if (size >= 4 && size < 8) {
-      return Load<std::uint32_t>(a.data()) == Load<std::uint32_t>(b.data()) &&
-             Load<std::uint32_t>(a.data() + size - 4) == Load<std::uint32_t>(b.data() + size - 4);
-    }
-    return size == 0 || std::memcmp(a.data(), b.data(), size) == 0;
+    const char* x = a.data();
+    const char* y = b.data();
+    const auto differ64 = [&](std::size_t at) { return Load<std::uint64_t>(x + at) ^ Load<std::uint64_t>(y + at); };
+    const auto differ32 = [&](std::size_t at) { return Load<std::uint32_t>(x + at) ^ Load<std::uint32_t>(y + at); };
+    if (size >= 8 && size <= 16) return (differ64(0) | differ64(size - 8)) == 0;
+    if (size > 16 && size <= 32) return (differ64(0) | differ64(8) | differ64(size - 16) | differ64(size - 8)) == 0;
+    if (size >= 4 && size < 8) return (differ32(0) | differ32(size - 4)) == 0;
+    return size == 0 || std::memcmp(x, y, size) == 0;
   }
 
  private:

@@ -155,16 +155,13 @@ struct SpanDetails {
   std::uint32_t dropped_links_count = 0;
   bool has_events_or_links = false;
 };
-// Reads an encoded span in one pass: each attribute to `visit` (returning false fails the read), the
-// rest into `out`, field by field as DecodeSpan would (the last occurrence wins; statuses merge).
-// False when the bytes are malformed (never for a span a successful Scan produced).
-bool ReadSpanDetails(std::string_view encoded_span, AttributeVisitor& visit, SpanDetails* out);
-// The same with a lambda `bool(std::string_view key, const ValueView& value)`.
-template <typename Fn>
-bool ReadSpanDetails(std::string_view encoded_span, SpanDetails* out, Fn&& fn) {
-  LambdaVisitor<Fn> visitor(fn);
-  return ReadSpanDetails(encoded_span, static_cast<AttributeVisitor&>(visitor), out);
-}
+// Reads an encoded span in one pass: appends each attribute's encoded KeyValue to `attributes`
+// (ParseAttribute reads one; a caller may know the bytes from an earlier span) and reads the rest
+// into `out`, field by field as DecodeSpan would (the last occurrence wins; statuses merge). False
+// when the span's fields are malformed (never for a span a successful Scan produced).
+bool ReadSpanDetails(std::string_view encoded_span, std::vector<std::string_view>* attributes, SpanDetails* out);
+// One encoded KeyValue as ForEachAttribute reads it; false when malformed (or a value protobuf merges).
+bool ParseAttribute(std::string_view encoded_attribute, std::string_view* key, ValueView* value);
 // One attribute value as the model holds it (what DecodeSpan makes of it: opaque values as text).
 bool DecodeValue(const ValueView& value, model::AttributeValue* out);
 bool DecodeResource(std::string_view encoded_resource, model::Resource* out);
