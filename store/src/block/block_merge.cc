@@ -69,18 +69,32 @@ struct AttributeOutputs {
   Out* values;
 };
 
+// Most string references are one byte long, in and out; read and written here without a call
+// (Decoder::GetVarint and Encoder::PutVarint are not inlined into the copier's big loops).
+[[gnu::always_inline]] inline std::uint64_t GetShortVarint(Decoder& in) {
+  const std::string_view rest = in.rest();
+  return !rest.empty() && static_cast<std::uint8_t>(rest[0]) < 0x80 ? in.GetByte() : in.GetVarint();
+}
+[[gnu::always_inline]] inline void PutShortVarint(Encoder& out, std::uint32_t value) {
+  if (value < 0x80) {
+    out.PutByte(static_cast<std::uint8_t>(value));
+  } else {
+    out.PutVarint(value);
+  }
+}
+
 // String reference sinks, handed each reference while span columns are walked.
 class StringRemapper {
  public:
   explicit StringRemapper(const InputIds& ids) : ids_(ids) {}
   void Take(Decoder& in, Encoder& out) {
-    const std::uint64_t ref = in.GetVarint();
+    const std::uint64_t ref = GetShortVarint(in);
     if (ref == 0) {  // inline stays inline: the output dictionary holds what the inputs' held
-      out.PutVarint(0);
+      out.PutByte(0);
       out.PutLengthPrefixed(in.GetLengthPrefixed());
     } else if (ref <= ids_.string_refs.size()) {
       const std::uint32_t output_ref = ids_.string_refs[ref - 1];
-      out.PutVarint(output_ref);
+      PutShortVarint(out, output_ref);
       if (output_ref == 0) out.PutLengthPrefixed(ids_.dict->strings[ref - 1]);
     } else {
       in.Fail();
