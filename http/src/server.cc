@@ -125,15 +125,14 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void ReadHeader() {
     if (server_.stopping.load()) return Close();
     state_ = State::kIdle;
-    std::string body = std::move(request_.body);
+    // The last body's storage takes the next one: a large body costs no allocation (and no fresh pages)
+    // per request on a keep-alive connection. Its bytes stay, so that sizing it for the next body of
+    // known length zero-fills only what that body adds (the read overwrites the rest).
+    spare_body_ = std::move(request_.body);
+    if (spare_body_.capacity() > kKeptBodyBytes) spare_body_ = {};
     request_ = Request{};
     route_ = {};
     sized_body_read_ = false;
-    // The last body's storage takes the next one: a large body costs no allocation (and no fresh pages)
-    // per request on a keep-alive connection.
-    body.clear();
-    if (body.capacity() > kKeptBodyBytes) body = {};
-    request_.body = std::move(body);
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
     parser_->body_limit(options().max_body_bytes);
@@ -188,7 +187,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     });
     const auto length = parser_->content_length();
     if (length && !parser_->chunked()) return ReadSizedBody(*length);
-    parser_->get().body() = std::move(request_.body);
+    spare_body_.clear();
+    parser_->get().body() = std::move(spare_body_);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
   }
@@ -199,6 +199,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   // OTLP request of 512 spans) and copies from there.
   void ReadSizedBody(std::uint64_t length) {
     std::string& body = request_.body;
+    body = std::move(spare_body_);
     body.resize(length);
     const std::size_t buffered = std::min<std::size_t>(length, buffer_.size());
     asio::buffer_copy(asio::buffer(body.data(), buffered), buffer_.data());
@@ -370,6 +371,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   bhttp::response<bhttp::string_body> response_;
   std::vector<char> linger_buffer_;
   Request request_;
+  std::string spare_body_;  // the last request's body storage, contents and all, for the next body
   std::string_view route_;
   State state_ = State::kIdle;
   bool close_after_write_ = false;

@@ -146,6 +146,30 @@ TEST_F(ServerTest, SizedBodiesArriveWholeInPiecesAndPipelined) {
   EXPECT_EQ(observed[1].body_bytes, 5u);
 }
 
+// A connection keeps its last body's storage, bytes included: no later body, sized, chunked or
+// empty, shorter or longer, shows any of them.
+TEST_F(ServerTest, BodiesOnOneConnectionShowNoBytesOfEarlierOnes) {
+  router_.Post("/upload", Echo());
+  StartServer();
+  TestConnection connection(port());
+  const std::string large(100 * 1024, 'x');
+  const std::string chunked_request =
+      "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+  const auto expect_body = [&](const std::optional<ClientResponse>& response, const std::string& body) {
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200u);
+    EXPECT_TRUE(response->body == "POST  q=- body=" + body) << response->body.substr(0, 40) << " "
+                                                             << response->body.size();
+  };
+  expect_body(connection.Send("POST", "/upload", large), large);
+  expect_body(connection.Send("POST", "/upload", "short"), "short");
+  ASSERT_TRUE(connection.WriteRaw(chunked_request));
+  expect_body(connection.ReadResponse(), "abcde");
+  expect_body(connection.Send("POST", "/upload"), "");
+  expect_body(connection.Send("POST", "/upload", "longer than short"), "longer than short");
+  expect_body(connection.Send("POST", "/upload", large.substr(0, 1000)), large.substr(0, 1000));
+}
+
 TEST_F(ServerTest, OversizeContentLengthIsRefusedBeforeTheBodyIsSent) {
   router_.Post("/upload", Echo());
   StartServer({.max_body_bytes = 1024});
