@@ -194,16 +194,45 @@ class Scanner {
                      ValueView* value_out = nullptr) {
     ++tally->count;
     if (!key_out && budget >= 1) {  // the common case: a scalar to validate (and measure)
-      std::string_view key;
-      AnyValueState state;  // stays in registers: the slow path reads the bytes again
-      const auto fast = internal::ReadCanonicalKeyValue(bytes, true, &key, &state);
-      if (fast == internal::FastPath::kRead) {
-        if (limit_length_ && ScalarTooLong(state, limits_.max_attribute_value_length)) tally->value_too_long = true;
-        return true;
-      }
+      const internal::FastPath fast = ScanScalarAttribute(bytes, tally);
+      if (fast == internal::FastPath::kRead) return true;
       if (fast == internal::FastPath::kInvalidUtf8) return check_.Fail(Problem::kInvalidUtf8);
     }
     return ReadAttribute(bytes, budget, tally, key_out, value_out);
+  }
+
+  // A canonical scalar KeyValue (ReadCanonicalKeyValue) validated and measured; kNotCanonical leaves
+  // it to ReadAttribute.
+  [[gnu::always_inline]] internal::FastPath ScanScalarAttribute(std::string_view bytes, AttributeTally* tally) {
+    std::string_view key;
+    AnyValueState state;  // stays in registers: the slow path reads the bytes again
+    const auto fast = internal::ReadCanonicalKeyValue(bytes, true, &key, &state);
+    if (fast == internal::FastPath::kRead && limit_length_ && ScalarTooLong(state, limits_.max_attribute_value_length)) {
+      tally->value_too_long = true;
+    }
+    return fast;
+  }
+
+  // A span's attributes (field 9) come one after another: this scans the first and every one that
+  // follows it with a one-byte tag and length (nearly all) in one loop, instead of a Reader step, a
+  // field dispatch and a call each. Returns where the span's next field starts, null when an attribute
+  // is refused.
+  [[gnu::noinline]] const char* ScanSpanAttributes(std::string_view first, const char* next, const char* end,
+                                                   int budget, AttributeTally* tally) {
+    constexpr auto kAttributeTag = static_cast<unsigned char>(9 << 3 | static_cast<int>(WireType::kLength));
+    std::string_view attribute = first;
+    while (true) {
+      const bool scalar = budget >= 1 && ScanScalarAttribute(attribute, tally) == internal::FastPath::kRead;
+      if (scalar) {
+        ++tally->count;
+      } else if (!ScanAttribute(attribute, budget, tally)) {
+        return nullptr;
+      }
+      const auto size = end - next >= 2 ? static_cast<unsigned char>(next[1]) : 0x80;
+      if (size >= 0x80 || static_cast<unsigned char>(next[0]) != kAttributeTag || end - next - 2 < size) return next;
+      attribute = std::string_view(next + 2, size);
+      next = attribute.data() + size;
+    }
   }
 
   [[gnu::noinline]] bool ReadAttribute(std::string_view bytes, int budget, AttributeTally* tally,
@@ -321,8 +350,15 @@ class Scanner {
     bool over = false;
     Reader reader(bytes, budget);
     Field field;
+    const char* const end = bytes.data() + bytes.size();
     while (reader.Next(&field)) {
-      if (!ScanSpanField(field, budget, &span, &ids, &tally, &over)) return false;
+      if (field.number == 9 && field.Is(WireType::kLength)) {
+        const char* next = ScanSpanAttributes(field.bytes, reader.position(), end, budget - 1, &tally);
+        if (!next) return false;
+        reader = Reader(std::string_view(next, static_cast<std::size_t>(end - next)), budget);
+        continue;
+      }
+      if (!ScanSpanField(field, budget, &span, &ids, &over)) return false;
     }
     if (!reader.ok()) return Malformed();
 
@@ -340,7 +376,7 @@ class Scanner {
     return true;
   }
 
-  bool ScanSpanField(const Field& field, int budget, SpanRef* span, SpanIds* ids, AttributeTally* tally, bool* over) {
+  bool ScanSpanField(const Field& field, int budget, SpanRef* span, SpanIds* ids, bool* over) {
     const bool length = field.Is(WireType::kLength);
     switch (field.number) {
       case 1: if (length) ids->trace_id = field.bytes; break;
@@ -353,7 +389,6 @@ class Scanner {
         break;
       case 7: if (field.Is(WireType::kFixed64)) span->start_unix_nanos = field.value; break;
       case 8: if (field.Is(WireType::kFixed64)) span->end_unix_nanos = field.value; break;
-      case 9: return !length || ScanAttribute(field.bytes, budget - 1, tally);
       case 11: return !length || ScanEvent(field.bytes, budget - 1, over);
       case 13: {
         if (!length) break;

@@ -596,6 +596,17 @@ TEST(WireMalformedTest, OddProtobufIsReadAsLibprotobufReadsIt) {
        RequestWithKeyValue(Proto().Bytes(1, "k").Message(
            2, Proto().Message(5, Proto().Message(1, Proto().Message(6, Proto().Message(1, Proto().Bytes(1, "\x80"))))))),
        false},
+      {"invalid UTF-8 in a span's third attribute",
+       RequestWithSpan(ValidSpan()
+                           .Message(9, Proto().Bytes(1, "a").Message(2, Proto().Varint(3, 1)))
+                           .Message(9, Proto().Bytes(1, "b").Message(2, Proto().Bytes(1, "ok")))
+                           .Message(9, Proto().Bytes(1, "c").Message(2, Proto().Bytes(1, "\xfe")))),
+       false},
+      {"a span's attribute with a malformed value after a good one",
+       RequestWithSpan(ValidSpan()
+                           .Message(9, Proto().Bytes(1, "a").Message(2, Proto().Varint(3, 1)))
+                           .Message(9, Proto().Bytes(1, "b").Message(2, Proto().Raw("\x0a\x05x")))),
+       false},
       {"invalid UTF-8 in bytes values and IDs is fine",
        RequestWithKeyValue(Proto().Bytes(1, "k").Message(2, Proto().Bytes(7, "\xff\xfe"))), true},
       {"invalid UTF-8 in an overridden string", RequestWithSpan(ValidSpan().Bytes(5, "\xff").Bytes(5, "ok")), false},
@@ -747,6 +758,10 @@ TEST(WireLimitsTest, CountsSpansOverTheAttributeLimits) {
       ValidSpan().Message(11, with_attributes(Proto().Bytes(2, "e"), 3, 4)),  // an event over
       ValidSpan().Message(13, with_attributes(Proto(), 4, 4)),              // a link over
       ValidSpan().Message(11, Proto().Message(3, string_attribute("s", 9))).Message(9, string_attribute("t", 9)),
+      // Attributes with two-byte lengths and ones after other fields count like the rest.
+      with_attributes(ValidSpan().Message(9, int_attribute(std::string(200, 'k'))), 9, 2),  // at the limit
+      with_attributes(with_attributes(ValidSpan(), 9, 2).Bytes(5, "n").Message(9, int_attribute(std::string(200, 'k'))),
+                      9, 1),  // one too many
   };
   Proto scope_spans = Proto().Message(1, with_attributes(Proto(), 3, 9));  // scope attributes are not limited
   for (const Proto& span : spans) scope_spans.Message(2, span);
@@ -757,7 +772,7 @@ TEST(WireLimitsTest, CountsSpansOverTheAttributeLimits) {
   const ScanLimits limits{.max_attributes = 3, .max_attribute_value_length = 8};
   ASSERT_TRUE(Scan(bytes, limits, &scan, &report, &error)) << error;
   EXPECT_EQ(scan.spans.size(), std::size(spans));
-  EXPECT_EQ(scan.spans_over_limits, 6u);
+  EXPECT_EQ(scan.spans_over_limits, 7u);
   ASSERT_TRUE(Scan(bytes, {}, &scan, &report, &error));
   EXPECT_EQ(scan.spans_over_limits, 0u);
 
