@@ -69,13 +69,15 @@ struct AttributeOutputs {
   Out* values;
 };
 
-// Most string references are one byte long, in and out; read and written here without a call
-// (Decoder::GetVarint and Encoder::PutVarint are not inlined into the copier's big loops).
+// Most string references, string lengths and small values are one byte long, in and out; read and
+// written here without a call (Decoder::GetVarint and Encoder::PutVarint are not inlined into the
+// copier's big loops).
 [[gnu::always_inline]] inline std::uint64_t GetShortVarint(Decoder& in) {
   const std::string_view rest = in.rest();
   return !rest.empty() && static_cast<std::uint8_t>(rest[0]) < 0x80 ? in.GetByte() : in.GetVarint();
 }
-[[gnu::always_inline]] inline void PutShortVarint(Encoder& out, std::uint32_t value) {
+template <typename Out>
+[[gnu::always_inline]] inline void PutShortVarint(Out& out, std::uint64_t value) {
   if (value < 0x80) {
     out.PutByte(static_cast<std::uint8_t>(value));
   } else {
@@ -91,7 +93,9 @@ class StringRemapper {
     const std::uint64_t ref = GetShortVarint(in);
     if (ref == 0) {  // inline stays inline: the output dictionary holds what the inputs' held
       out.PutByte(0);
-      out.PutLengthPrefixed(in.GetLengthPrefixed());
+      const std::uint64_t size = GetShortVarint(in);
+      PutShortVarint(out, size);
+      if (size != 0) out.PutBytes(in.GetBytes(size));  // most inline strings are empty: no call
     } else if (ref <= ids_.string_refs.size()) {
       const std::uint32_t output_ref = ids_.string_refs[ref - 1];
       PutShortVarint(out, output_ref);
@@ -271,7 +275,7 @@ class SpanColumnCopier {
 
   template <typename Out>
   static void CopyVarint(Decoder& in, Out& out) {
-    out.PutVarint(in.GetVarint());
+    PutShortVarint(out, GetShortVarint(in));
   }
   template <typename Out>
   static void CopyBytes(Decoder& in, Out& out, std::size_t n) {
