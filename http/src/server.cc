@@ -102,6 +102,9 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   ~ServerSession() { server_.Unregister(this); }
 
   void Start() {
+    beast::error_code ignored;
+    const tcp::endpoint remote = stream_.socket().remote_endpoint(ignored);
+    if (!ignored) remote_address_ = remote.address().to_string();  // once: not a getpeername call per request
     server_.Register(shared_from_this());
     ReadHeader();
   }
@@ -168,9 +171,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     for (const auto& field : message) {
       request_.headers.emplace_back(ToString(field.name_string()), ToString(field.value()));
     }
-    beast::error_code ignored;
-    const tcp::endpoint remote = stream_.socket().remote_endpoint(ignored);
-    if (!ignored) request_.remote_address = remote.address().to_string();
+    request_.remote_address = remote_address_;
   }
 
   // The body's deadline is a timer of its own rather than the stream's expiry, which would close the
@@ -371,6 +372,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   bhttp::response<bhttp::string_body> response_;
   std::vector<char> linger_buffer_;
   Request request_;
+  std::string remote_address_;  // the peer's IP, empty when it could not be read
   std::string spare_body_;  // the last request's body storage, contents and all, for the next body
   std::string_view route_;
   State state_ = State::kIdle;

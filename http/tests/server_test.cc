@@ -90,6 +90,7 @@ TEST_F(ServerTest, RoutesWithParamsAndQueryOverOneKeepAliveConnection) {
   const auto second = connection.Send("POST", "/api/traces/7", "payload");
   ASSERT_TRUE(second);
   EXPECT_EQ(second->body, "POST 7 q=- body=payload");
+  EXPECT_EQ(second->Header("X-Remote"), "127.0.0.1");
   EXPECT_EQ(server_->connection_count(), 1u);
 
   const auto observed = records();
