@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstring>
+#include <vector>
+
 namespace hoptrace::model {
 namespace {
 
@@ -44,6 +48,53 @@ TEST(TraceIdTest, OrderingAndHashFollowBytes) {
   auto b = *SpanId::FromHex("0000000000000002");
   EXPECT_LT(a, b);
   EXPECT_NE(IdHash{}(a), IdHash{}(b));
+}
+
+// The byte-wise definitions IdHash, == and Word(i) are computed on whole words for.
+template <std::size_t N>
+std::uint64_t ByteWiseHash(const ByteId<N>& id) {
+  std::uint64_t hash = ReadBigEndian(id.data(), 8);
+  if (N > 8) hash ^= ReadBigEndian(id.data() + 8, 8) * 0x9e3779b97f4a7c15ULL;
+  return hash;
+}
+
+template <std::size_t N>
+std::vector<ByteId<N>> SampleIds() {
+  std::array<std::uint8_t, N> counting{};
+  std::array<std::uint8_t, N> ones{};
+  for (std::size_t i = 0; i < N; ++i) {
+    counting[i] = static_cast<std::uint8_t>(i + 1);
+    ones[i] = 0xff;
+  }
+  std::vector<ByteId<N>> ids = {ByteId<N>(), ByteId<N>(ones), ByteId<N>(counting)};
+  // Each one byte away from the counting ID, so a word compared or hashed wrongly shows.
+  for (std::size_t i = 0; i < N; ++i) {
+    ByteId<N> changed(counting);
+    changed.mutable_bytes()[i] ^= 0x80;
+    ids.push_back(changed);
+  }
+  return ids;
+}
+
+template <std::size_t N>
+void ExpectWordsAgreeWithBytes() {
+  const std::vector<ByteId<N>> ids = SampleIds<N>();
+  for (const ByteId<N>& id : ids) {
+    SCOPED_TRACE(id.ToHex());
+    EXPECT_EQ(IdHash{}(id), ByteWiseHash(id));
+    for (std::size_t word = 0; word < N / 8; ++word) EXPECT_EQ(id.Word(word), ReadBigEndian(id.data() + 8 * word, 8));
+    for (const ByteId<N>& other : ids) {
+      const bool same_bytes = std::memcmp(id.data(), other.data(), N) == 0;
+      EXPECT_EQ(id == other, same_bytes) << other.ToHex();
+      EXPECT_EQ(id != other, !same_bytes) << other.ToHex();
+    }
+  }
+}
+
+TEST(TraceIdTest, HashEqualityAndWordsAgreeWithTheBytes) {
+  ExpectWordsAgreeWithBytes<16>();
+  ExpectWordsAgreeWithBytes<8>();
+  EXPECT_EQ(TraceId::FromHighLow(0x0102030405060708ULL, 0xfffefdfcfbfaf9f8ULL).Word(1), 0xfffefdfcfbfaf9f8ULL);
 }
 
 }  // namespace

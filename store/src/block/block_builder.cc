@@ -34,18 +34,6 @@ const model::Span* SpanDecoder::Decode(const StoredSpan& stored) {
 
 namespace {
 
-// An ID as big-endian words: comparing them orders IDs as their bytes do, without memcmp.
-template <std::size_t N>
-std::uint64_t IdWord(const model::ByteId<N>& id, std::size_t word) {
-  std::uint64_t value;
-  std::memcpy(&value, id.data() + 8 * word, 8);
-  return __builtin_bswap64(value);
-}
-
-}  // namespace
-
-namespace {
-
 // A run of `stored` spans of one trace: where the trace's spans are, in Add order.
 struct TraceRun {
   std::uint64_t trace_high = 0;
@@ -62,7 +50,7 @@ std::vector<TraceRun> TraceRunsById(const std::vector<StoredSpan>& stored) {
   for (std::size_t i = 0; i < stored.size(); ++i) {
     const model::TraceId& trace_id = stored[i].fields.trace_id;
     if (i == 0 || trace_id != stored[i - 1].fields.trace_id) {
-      runs.push_back({IdWord(trace_id, 0), IdWord(trace_id, 1), static_cast<std::uint32_t>(i), 0});
+      runs.push_back({trace_id.Word(0), trace_id.Word(1), static_cast<std::uint32_t>(i), 0});
     }
     runs.back().end = static_cast<std::uint32_t>(i + 1);
   }
@@ -96,7 +84,7 @@ SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
     keys.clear();
     for (auto run = first; run != last; ++run) {  // runs of a trace in Add order
       for (std::uint32_t i = run->begin; i < run->end; ++i) {
-        const std::uint64_t span_id = IdWord(stored[i].fields.span_id, 0);
+        const std::uint64_t span_id = stored[i].fields.span_id.Word(0);
         if (seen.Insert(span_id, i)) keys.push_back({stored[i].fields.start_unix_nanos, span_id, i});
       }
     }
@@ -113,7 +101,7 @@ SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
 void TraceParents::Find(const SpanList& spans, TraceRange trace) {
   by_id_.Reset(trace.end - trace.begin);
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
-    by_id_.Insert(IdWord(spans[i]->fields.span_id, 0), static_cast<std::uint32_t>(i - trace.begin));
+    by_id_.Insert(spans[i]->fields.span_id.Word(0), static_cast<std::uint32_t>(i - trace.begin));
   }
   positions_.clear();
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
@@ -122,7 +110,7 @@ void TraceParents::Find(const SpanList& spans, TraceRange trace) {
       positions_.push_back(kRoot);
       continue;
     }
-    const std::uint32_t position = by_id_.Find(IdWord(parent, 0));
+    const std::uint32_t position = by_id_.Find(parent.Word(0));
     positions_.push_back(position != SpanIdTable::kAbsent ? position : kNotInTrace);
   }
 }

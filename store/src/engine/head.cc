@@ -35,7 +35,7 @@ std::size_t IndexBytes(const HeadTrace& trace) {
 // How many spans from `first` on belong to the same trace (SDKs send a trace's spans together).
 std::size_t RunOfTrace(const std::vector<otlp::wire::SpanRef>& spans, std::size_t first) {
   std::size_t end = first + 1;
-  while (end < spans.size() && WordIdEqual{}(spans[end].trace_id, spans[first].trace_id)) ++end;
+  while (end < spans.size() && spans[end].trace_id == spans[first].trace_id) ++end;
   return end - first;
 }
 
@@ -215,7 +215,7 @@ const Origin* Chunk::Intern(std::string_view resource, std::string_view resource
 
 bool HeadTrace::Holds(const model::SpanId& span_id) const {
   if (spans.size() > kLinearDuplicateCheck) return span_ids.contains(span_id);
-  return std::any_of(spans.begin(), spans.end(), [&](const HeadSpan& span) { return WordIdEqual{}(span.span_id, span_id); });
+  return std::any_of(spans.begin(), spans.end(), [&](const HeadSpan& span) { return span.span_id == span_id; });
 }
 
 Head::Head(std::size_t max_pooled_chunks) : chunk_pool_(max_pooled_chunks) {}

@@ -153,7 +153,7 @@ struct HeadTrace {
   bool Holds(const model::SpanId& span_id) const;
 };
 
-using TraceMap = std::unordered_map<model::TraceId, HeadTrace, WordIdHash, WordIdEqual>;
+using TraceMap = std::unordered_map<model::TraceId, HeadTrace, model::IdHash>;
 
 // Traces taken out of the live head for one cut.
 struct FrozenTraces {

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -12,43 +11,13 @@
 
 namespace hoptrace::store::engine {
 
-// model::IdHash's value and model::ByteId's equality, computed on whole 64-bit words: the head hashes
-// and compares IDs for every span it takes, and IdHash reads bytes one by one out of line while the
-// defaulted == calls memcmp (together ≈ 8 % of the head's instructions).
-template <std::size_t N>
-std::uint64_t IdWord(const model::ByteId<N>& id, std::size_t index) {
-  std::uint64_t word;
-  std::memcpy(&word, id.data() + 8 * index, 8);
-  return word;
-}
-
-struct WordIdHash {
-  template <std::size_t N>
-  std::size_t operator()(const model::ByteId<N>& id) const {
-    std::uint64_t hash = __builtin_bswap64(IdWord(id, 0));
-    if constexpr (N > 8) hash ^= __builtin_bswap64(IdWord(id, 1)) * 0x9e3779b97f4a7c15ULL;
-    return static_cast<std::size_t>(hash);
-  }
-};
-
-struct WordIdEqual {
-  template <std::size_t N>
-  bool operator()(const model::ByteId<N>& a, const model::ByteId<N>& b) const {
-    if constexpr (N > 8) {
-      return ((IdWord(a, 0) ^ IdWord(b, 0)) | (IdWord(a, 1) ^ IdWord(b, 1))) == 0;
-    } else {
-      return IdWord(a, 0) == IdWord(b, 0);
-    }
-  }
-};
-
 class SpanIdSet {
  public:
   bool contains(const model::SpanId& id) const {
     if (!id.IsValid()) return holds_invalid_;
     if (slots_.empty()) return false;
     for (std::size_t at = SlotOf(id);; at = (at + 1) & (slots_.size() - 1)) {
-      if (WordIdEqual{}(slots_[at], id)) return true;
+      if (slots_[at] == id) return true;
       if (!slots_[at].IsValid()) return false;
     }
   }
@@ -66,11 +35,11 @@ class SpanIdSet {
   std::size_t memory_bytes() const { return slots_.capacity() * sizeof(model::SpanId); }
 
  private:
-  std::size_t SlotOf(const model::SpanId& id) const { return WordIdHash{}(id) & (slots_.size() - 1); }
+  std::size_t SlotOf(const model::SpanId& id) const { return model::IdHash{}(id) & (slots_.size() - 1); }
 
   bool Place(const model::SpanId& id) {
     for (std::size_t at = SlotOf(id);; at = (at + 1) & (slots_.size() - 1)) {
-      if (WordIdEqual{}(slots_[at], id)) return false;
+      if (slots_[at] == id) return false;
       if (!slots_[at].IsValid()) {
         slots_[at] = id;
         return true;

@@ -37,23 +37,6 @@ class WireHead : public Head {
   }
 };
 
-// The head's word-wise hash and equality give what model::IdHash and ByteId's == give.
-TEST(HeadTest, WordIdHashAndEqualityAgreeWithTheModel) {
-  const model::TraceId trace = TraceIdOf(0x0102030405060708ULL);
-  const model::TraceId other = TraceIdOf(0x0102030405060709ULL);
-  const auto span = model::SpanId::FromHex("a1b2c3d4e5f60718").value();
-  const auto other_span = model::SpanId::FromHex("a1b2c3d4e5f60719").value();
-  EXPECT_EQ(WordIdHash{}(trace), model::IdHash{}(trace));
-  EXPECT_EQ(WordIdHash{}(span), model::IdHash{}(span));
-  EXPECT_TRUE(WordIdEqual{}(trace, trace));
-  EXPECT_FALSE(WordIdEqual{}(trace, other));
-  EXPECT_TRUE(WordIdEqual{}(span, span));
-  EXPECT_FALSE(WordIdEqual{}(span, other_span));
-  auto high_differs = trace;
-  high_differs.mutable_bytes()[0] ^= 1;
-  EXPECT_FALSE(WordIdEqual{}(trace, high_differs));
-}
-
 TEST(HeadTest, FreezesIdleAndOldTracesOnly) {
   WireHead head;
   head.Add(BatchOf("a", {RichSpan(1, 1, 100)}), /*segment=*/3, /*now=*/0);           // idle by 20 s

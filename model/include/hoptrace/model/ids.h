@@ -40,11 +40,7 @@ class ByteId {
 
   bool IsValid() const {  // not all zero
     std::uint64_t any = 0;
-    for (std::size_t offset = 0; offset < N; offset += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, bytes_.data() + offset, 8);
-      any |= word;
-    }
+    for (std::size_t index = 0; index < kWords; ++index) any |= NativeWord(index);
     return any != 0;
   }
   std::string ToHex() const;
@@ -53,8 +49,20 @@ class ByteId {
   const std::array<std::uint8_t, N>& bytes() const { return bytes_; }
   std::array<std::uint8_t, N>& mutable_bytes() { return bytes_; }
   const std::uint8_t* data() const { return bytes_.data(); }
+  // The index-th 64-bit word as a big-endian number: comparing words orders IDs as their bytes do.
+  std::uint64_t Word(std::size_t index) const {
+    std::uint64_t word = NativeWord(index);
+    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+    return word;
+  }
 
-  friend bool operator==(const ByteId&, const ByteId&) = default;
+  // On whole words: IDs are compared for every span the head and the cut take, and the defaulted ==
+  // called memcmp.
+  friend bool operator==(const ByteId& a, const ByteId& b) {
+    std::uint64_t differ = 0;
+    for (std::size_t index = 0; index < kWords; ++index) differ |= a.NativeWord(index) ^ b.NativeWord(index);
+    return differ == 0;
+  }
   friend auto operator<=>(const ByteId&, const ByteId&) = default;
 
  private:
@@ -63,6 +71,13 @@ class ByteId {
     std::memcpy(out, &value, 8);
   }
   static_assert(N % 8 == 0, "ids are whole 64-bit words");
+  static constexpr std::size_t kWords = N / 8;
+
+  std::uint64_t NativeWord(std::size_t index) const {
+    std::uint64_t word;
+    std::memcpy(&word, bytes_.data() + 8 * index, 8);
+    return word;
+  }
 
   std::array<std::uint8_t, N> bytes_{};
 };
@@ -73,12 +88,13 @@ using SpanId = ByteId<8>;
 // Reads `count` bytes at `bytes` as a big-endian unsigned number (count <= 8).
 std::uint64_t ReadBigEndian(const std::uint8_t* bytes, std::size_t count);
 
-// 64-bit hash of an id, for hash maps.
+// 64-bit hash of an id, for hash maps (in memory only: no hash value is stored or sent). Inline on
+// whole words, since every span the head takes is hashed.
 struct IdHash {
   template <std::size_t N>
   std::size_t operator()(const ByteId<N>& id) const {
-    std::uint64_t h = ReadBigEndian(id.data(), 8);
-    if constexpr (N > 8) h ^= ReadBigEndian(id.data() + 8, 8) * 0x9e3779b97f4a7c15ULL;
+    std::uint64_t h = id.Word(0);
+    if constexpr (N > 8) h ^= id.Word(1) * 0x9e3779b97f4a7c15ULL;
     return static_cast<std::size_t>(h);
   }
 };
