@@ -24,8 +24,8 @@ constexpr std::size_t kHugePageBytes = 2 << 20;
 constexpr std::size_t kChunkBytes = kHugePageBytes;
 // Up to this many spans a trace checks for a duplicate span ID by scanning its index.
 constexpr std::size_t kLinearDuplicateCheck = 32;
-// Per trace: the map node (key, HeadTrace, next pointer, cached hash) and its bucket.
-constexpr std::size_t kTraceEntryBytes = sizeof(TraceMap::value_type) + 3 * sizeof(void*);
+// Per trace: its slot, two index slots (the index is at most half full) and its arrival entry.
+constexpr std::size_t kTraceEntryBytes = sizeof(LiveSlot) + 2 * TracePositions::kSlotBytes + sizeof(Arrival);
 
 std::size_t IndexBytes(const HeadTrace& trace) {
   return kTraceEntryBytes + trace.spans.capacity() * sizeof(HeadSpan) +
@@ -228,16 +228,16 @@ void Head::StartChunk(std::size_t at_least) {
 void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, std::uint64_t now_nanos) {
   std::unique_lock lock(mutex_);
   origin_of_scope_.assign(scan.scopes.size(), nullptr);
-  TraceMap::iterator it = live_.end();
-  std::size_t run_end = 0;  // the spans before this index belong to `it`'s trace
+  std::uint32_t slot = TracePositions::kAbsent;
+  std::size_t run_end = 0;  // the spans before this index belong to `slot`'s trace
   for (std::size_t index = 0; index < scan.spans.size(); ++index) {
     const otlp::wire::SpanRef& ref = scan.spans[index];
-    if (index >= run_end || it == live_.end()) {
+    if (index >= run_end || slot == TracePositions::kAbsent) {
       const std::size_t run = RunOfTrace(scan.spans, index);
       run_end = index + run;
-      it = LiveTraceFor(ref.trace_id, run, segment, now_nanos);
+      slot = LiveTraceFor(ref.trace_id, run, segment, now_nanos);
     }
-    HeadTrace& trace = it->second;
+    HeadTrace& trace = live_[slot].entry.trace;
     if (trace.Holds(ref.span_id)) continue;  // a retried or replayed span
 
     // The name is normally inside the span's bytes; otherwise it is copied next to them.
@@ -253,8 +253,8 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
       if (!origin) {
         if (trace.spans.empty()) {
           UncountSegment(trace.oldest_segment);
-          live_.erase(it);
-          it = live_.end();
+          FreeSlot(slot);
+          slot = TracePositions::kAbsent;
         }
         continue;
       }
@@ -279,28 +279,52 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
   }
 }
 
-TraceMap::iterator Head::LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
-                                      std::uint64_t now_nanos) {
-  auto [it, created] = live_.try_emplace(trace_id);
-  HeadTrace& trace = it->second;
-  if (created) {
+std::uint32_t Head::LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
+                                 std::uint64_t now_nanos) {
+  std::uint32_t slot = live_positions_.Find(trace_id);
+  if (slot == TracePositions::kAbsent) {
+    slot = OpenSlot(trace_id);
+    HeadTrace& trace = live_[slot].entry.trace;
     trace.first_arrival_nanos = now_nanos;
     trace.oldest_segment = segment;
     CountSegment(segment);
   }
+  HeadTrace& trace = live_[slot].entry.trace;
   trace.last_arrival_nanos = now_nanos;
   LowerOldestSegment(trace, segment);
   // Room for the run at once, still growing geometrically for a trace that arrives in many requests.
   const std::size_t wanted = trace.spans.size() + run;
   if (wanted > trace.spans.capacity()) trace.spans.reserve(std::max(wanted, 2 * trace.spans.capacity()));
-  return it;
+  return slot;
+}
+
+std::uint32_t Head::OpenSlot(const model::TraceId& trace_id) {
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(live_.size());
+    live_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  live_[slot] = {.entry = {.id = trace_id, .trace = {}}, .arrival = next_arrival_++};
+  live_positions_.Insert(trace_id, slot);
+  arrivals_.push_back({.slot = slot, .number = live_[slot].arrival});
+  return slot;
+}
+
+void Head::FreeSlot(std::uint32_t slot) {
+  live_positions_.Erase(live_[slot].entry.id);
+  live_[slot].arrival = 0;  // its arrival entry is stale now
+  free_slots_.push_back(slot);
 }
 
 void Head::CountSegment(std::uint64_t segment) { ++traces_by_segment_[segment]; }
 
-void Head::UncountSegment(std::uint64_t segment) {
+void Head::UncountSegment(std::uint64_t segment, std::size_t traces) {
   auto it = traces_by_segment_.find(segment);
-  if (--it->second == 0) traces_by_segment_.erase(it);
+  it->second -= traces;
+  if (it->second == 0) traces_by_segment_.erase(it);
 }
 
 void Head::LowerOldestSegment(HeadTrace& trace, std::uint64_t segment) {
@@ -331,49 +355,46 @@ void Head::InsertLocked(HeadTrace& trace, const HeadSpan& span) {
 
 std::shared_ptr<const FrozenTraces> Head::Freeze(const CutPolicy& policy) {
   std::unique_lock lock(mutex_);
-  std::vector<std::pair<std::uint64_t, TraceMap::iterator>> chosen;
-  std::size_t chosen_spans = 0;
-  for (auto it = live_.begin(); it != live_.end(); ++it) {
-    const HeadTrace& trace = it->second;
+  auto frozen = std::make_shared<FrozenTraces>();
+  // Oldest first, so their chunks are the first ones freed: the queue is in arrival order.
+  std::size_t kept = 0;  // arrivals_[0, kept) stay queued
+  std::size_t next = 0;
+  for (; next < arrivals_.size() && frozen->span_count < policy.max_spans; ++next) {
+    const Arrival arrival = arrivals_[next];
+    if (!IsCurrent(arrival)) continue;
+    const HeadTrace& trace = live_[arrival.slot].entry.trace;
     const bool idle = policy.now_nanos - std::min(policy.now_nanos, trace.last_arrival_nanos) >= policy.idle_nanos;
     const bool old = policy.now_nanos - std::min(policy.now_nanos, trace.first_arrival_nanos) >= policy.max_age_nanos;
-    if (!(policy.everything || idle || old)) continue;
-    chosen.emplace_back(trace.first_arrival_nanos, it);
-    chosen_spans += trace.spans.size();
+    if (policy.everything || idle || old) {
+      TakeInto(*frozen, arrival.slot);
+    } else {
+      arrivals_[kept++] = arrival;
+    }
   }
-  if (chosen.empty()) return nullptr;
-  if (chosen_spans > policy.max_spans) {
-    // The oldest traces first: their chunks are the first ones freed.
-    std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  }
-  std::vector<TraceMap::iterator> taken;
-  std::size_t taken_spans = 0;
-  for (const auto& [arrival, it] : chosen) {
-    if (taken_spans >= policy.max_spans) break;
-    taken_spans += it->second.spans.size();
-    taken.push_back(it);
-  }
-  return FreezeLocked(taken);
+  arrivals_.erase(arrivals_.begin() + static_cast<std::ptrdiff_t>(kept), arrivals_.begin() + static_cast<std::ptrdiff_t>(next));
+  if (frozen->traces.empty()) return nullptr;
+  return Publish(std::move(frozen));
 }
 
 std::shared_ptr<const FrozenTraces> Head::FreezeTraces(const std::vector<model::TraceId>& trace_ids) {
   std::unique_lock lock(mutex_);
-  std::vector<TraceMap::iterator> taken;
+  auto frozen = std::make_shared<FrozenTraces>();
   for (const model::TraceId& id : trace_ids) {
-    if (auto it = live_.find(id); it != live_.end()) taken.push_back(it);
+    if (const std::uint32_t slot = live_positions_.Find(id); slot != TracePositions::kAbsent) TakeInto(*frozen, slot);
   }
-  return FreezeLocked(taken);
+  return Publish(std::move(frozen));
 }
 
-std::shared_ptr<const FrozenTraces> Head::FreezeLocked(const std::vector<TraceMap::iterator>& traces) {
-  auto frozen = std::make_shared<FrozenTraces>();
-  for (const TraceMap::iterator& it : traces) {
-    const HeadTrace& trace = it->second;
-    frozen->span_count += trace.spans.size();
-    frozen->index_bytes += trace.index_bytes;
-    frozen->span_bytes += trace.span_bytes;
-    frozen->traces.insert(live_.extract(it));
-  }
+void Head::TakeInto(FrozenTraces& frozen, std::uint32_t slot) {
+  HeadTrace& trace = live_[slot].entry.trace;
+  frozen.span_count += trace.spans.size();
+  frozen.index_bytes += trace.index_bytes;
+  frozen.span_bytes += trace.span_bytes;
+  FreeSlot(slot);
+  frozen.traces.push_back(std::move(live_[slot].entry));
+}
+
+std::shared_ptr<const FrozenTraces> Head::Publish(std::shared_ptr<FrozenTraces> frozen) {
   live_spans_ -= frozen->span_count;
   live_index_bytes_ -= frozen->index_bytes;
   live_span_bytes_ -= frozen->span_bytes;
@@ -385,7 +406,14 @@ void Head::DropFrozen(const FrozenTraces* frozen) {
   std::unique_lock lock(mutex_);
   const auto dropped = std::find_if(frozen_.begin(), frozen_.end(), [&](const auto& candidate) { return candidate.get() == frozen; });
   if (dropped == frozen_.end()) return;
-  for (const auto& [id, trace] : (*dropped)->traces) UncountSegment(trace.oldest_segment);
+  // Traces in arrival order mostly share their oldest segment with the one before: one count per run.
+  const FrozenTraceList& traces = (*dropped)->traces;
+  for (auto run = traces.begin(); run != traces.end();) {
+    const std::uint64_t segment = run->trace.oldest_segment;
+    const auto end = std::find_if(run, traces.end(), [&](const IdentifiedTrace& next) { return next.trace.oldest_segment != segment; });
+    UncountSegment(segment, static_cast<std::size_t>(end - run));
+    run = end;
+  }
   frozen_.erase(dropped);
 }
 
@@ -395,16 +423,16 @@ void Head::Thaw(const FrozenTraces* frozen) {
   if (it == frozen_.end()) return;
   std::shared_ptr<FrozenTraces> thawed = std::move(*it);
   frozen_.erase(it);
-  for (auto& [id, trace] : thawed->traces) {
-    auto [live, created] = live_.try_emplace(id);
-    HeadTrace& into = live->second;
-    if (created) {
+  for (auto& [id, trace] : thawed->traces.TakeAll()) {
+    const std::uint32_t slot = live_positions_.Find(id);
+    if (slot == TracePositions::kAbsent) {
       live_spans_ += trace.spans.size();
       live_index_bytes_ += trace.index_bytes;
       live_span_bytes_ += trace.span_bytes;
-      into = std::move(trace);
+      live_[OpenSlot(id)].entry.trace = std::move(trace);
       continue;
     }
+    HeadTrace& into = live_[slot].entry.trace;
     into.first_arrival_nanos = std::min(into.first_arrival_nanos, trace.first_arrival_nanos);
     UncountSegment(trace.oldest_segment);  // two entries become one
     LowerOldestSegment(into, trace.oldest_segment);
@@ -413,6 +441,14 @@ void Head::Thaw(const FrozenTraces* frozen) {
       if (!into.Holds(span.span_id)) InsertLocked(into, span);
     }
   }
+  ReorderArrivals();
+}
+
+void Head::ReorderArrivals() {
+  std::erase_if(arrivals_, [&](const Arrival& arrival) { return !IsCurrent(arrival); });
+  std::stable_sort(arrivals_.begin(), arrivals_.end(), [&](const Arrival& a, const Arrival& b) {
+    return live_[a.slot].entry.trace.first_arrival_nanos < live_[b.slot].entry.trace.first_arrival_nanos;
+  });
 }
 
 std::uint64_t Head::OldestSegment(std::uint64_t none) const {
@@ -424,7 +460,7 @@ HeadStats Head::stats() const {
   std::shared_lock lock(mutex_);
   HeadStats stats{.live_spans = live_spans_,
                   .live_bytes = live_index_bytes_ + live_span_bytes_,
-                  .live_traces = live_.size(),
+                  .live_traces = live_positions_.size(),
                   .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + chunk_pool_.bytes() + live_index_bytes_};
   for (const auto& frozen : frozen_) {
     stats.frozen_spans += frozen->span_count;
@@ -436,23 +472,30 @@ HeadStats Head::stats() const {
 
 std::vector<const HeadTrace*> Head::PartsOf(const model::TraceId& trace_id) const {
   std::vector<const HeadTrace*> parts;
-  if (auto it = live_.find(trace_id); it != live_.end()) parts.push_back(&it->second);
+  if (const std::uint32_t slot = live_positions_.Find(trace_id); slot != TracePositions::kAbsent) {
+    parts.push_back(&live_[slot].entry.trace);
+  }
   for (const auto& frozen : frozen_) {
-    if (auto it = frozen->traces.find(trace_id); it != frozen->traces.end()) parts.push_back(&it->second);
+    if (const HeadTrace* part = frozen->traces.find(trace_id)) parts.push_back(part);
   }
   return parts;
 }
 
 template <typename Visit>
-void Head::ForEachSpan(const Visit& visit) const {
-  for (const auto& [id, trace] : live_) {
-    for (const HeadSpan& span : trace.spans) visit(span);
+void Head::ForEachTrace(const Visit& visit) const {
+  for (const LiveSlot& slot : live_) {
+    if (slot.arrival != 0) visit(slot.entry);
   }
   for (const auto& frozen : frozen_) {
-    for (const auto& [id, trace] : frozen->traces) {
-      for (const HeadSpan& span : trace.spans) visit(span);
-    }
+    for (const IdentifiedTrace& entry : frozen->traces) visit(entry);
   }
+}
+
+template <typename Visit>
+void Head::ForEachSpan(const Visit& visit) const {
+  ForEachTrace([&](const IdentifiedTrace& entry) {
+    for (const HeadSpan& span : entry.trace.spans) visit(span);
+  });
 }
 
 bool Head::Contains(const model::TraceId& trace_id) const {
@@ -481,10 +524,7 @@ std::vector<block::TraceHit> Head::Search(const SearchRequest& request) const {
     if (!visited.insert(id).second) return;
     if (auto hit = SummarizeParts(id, PartsOf(id), &request)) hits.push_back(std::move(*hit));
   };
-  for (const auto& [id, trace] : live_) consider(id);
-  for (const auto& frozen : frozen_) {
-    for (const auto& [id, trace] : frozen->traces) consider(id);
-  }
+  ForEachTrace([&](const IdentifiedTrace& entry) { consider(entry.id); });
   return hits;
 }
 
@@ -529,10 +569,7 @@ void Head::CollectDependencies(const TimeRange& range,
       if (call.status_code == model::StatusCode::kError) ++link.error_count;
     });
   };
-  for (const auto& [id, trace] : live_) visit_trace(id);
-  for (const auto& frozen : frozen_) {
-    for (const auto& [id, trace] : frozen->traces) visit_trace(id);
-  }
+  ForEachTrace([&](const IdentifiedTrace& entry) { visit_trace(entry.id); });
 }
 
 }  // namespace hoptrace::store::engine

@@ -25,11 +25,11 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "block/block.h"
 #include "engine/span_id_set.h"
+#include "engine/trace_positions.h"
 #include "engine/trace_assembler.h"
 
 namespace hoptrace::otlp::wire {
@@ -153,14 +153,61 @@ struct HeadTrace {
   bool Holds(const model::SpanId& span_id) const;
 };
 
-using TraceMap = std::unordered_map<model::TraceId, HeadTrace, model::IdHash>;
+// A trace with its ID, as the live head and the frozen sets hold it.
+struct IdentifiedTrace {
+  model::TraceId id;
+  HeadTrace trace;
+};
+
+// A frozen set's traces, oldest first, found by ID through a flat index.
+class FrozenTraceList {
+ public:
+  using const_iterator = std::vector<IdentifiedTrace>::const_iterator;
+  const_iterator begin() const { return traces_.begin(); }
+  const_iterator end() const { return traces_.end(); }
+  std::size_t size() const { return traces_.size(); }
+  bool empty() const { return traces_.empty(); }
+  // Null when the set does not hold `trace_id`.
+  const HeadTrace* find(const model::TraceId& trace_id) const {
+    const std::uint32_t at = positions_.Find(trace_id);
+    return at == TracePositions::kAbsent ? nullptr : &traces_[at].trace;
+  }
+  bool contains(const model::TraceId& trace_id) const { return find(trace_id) != nullptr; }
+
+  void push_back(IdentifiedTrace&& trace) {
+    positions_.Insert(trace.id, static_cast<std::uint32_t>(traces_.size()));
+    traces_.push_back(std::move(trace));
+  }
+  // Hands every trace over; the list is empty after.
+  std::vector<IdentifiedTrace> TakeAll() {
+    positions_ = {};
+    return std::exchange(traces_, {});
+  }
+
+ private:
+  std::vector<IdentifiedTrace> traces_;
+  TracePositions positions_;
+};
 
 // Traces taken out of the live head for one cut.
 struct FrozenTraces {
-  TraceMap traces;
+  FrozenTraceList traces;
   std::size_t span_count = 0;
   std::size_t index_bytes = 0;
   std::size_t span_bytes = 0;
+};
+
+// A place for a live trace. Places stay put while traces come and go (a freed one is reused), so the
+// arrival queue can name them.
+struct LiveSlot {
+  IdentifiedTrace entry;
+  std::uint64_t arrival = 0;  // the trace's number in order of arrival; 0 while the slot is free
+};
+
+// An entry of the arrival queue; stale once its slot's arrival number differs.
+struct Arrival {
+  std::uint32_t slot = 0;
+  std::uint64_t number = 0;
 };
 
 struct CutPolicy {
@@ -220,28 +267,44 @@ class Head {
  private:
   // Adds `span` unless the trace holds its ID already; keeps the byte counts.
   void InsertLocked(HeadTrace& trace, const HeadSpan& span);
-  // The live trace of `trace_id`, for the `run` spans of it that follow in a request: made room for.
-  TraceMap::iterator LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
-                                  std::uint64_t now_nanos);
-  std::shared_ptr<const FrozenTraces> FreezeLocked(const std::vector<TraceMap::iterator>& traces);
+  // The slot of `trace_id`'s live trace, for the `run` spans of it that follow in a request: made room for.
+  std::uint32_t LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
+                             std::uint64_t now_nanos);
+  // A slot for a new live trace, queued as the newest arrival.
+  std::uint32_t OpenSlot(const model::TraceId& trace_id);
+  void FreeSlot(std::uint32_t slot);
+  bool IsCurrent(const Arrival& arrival) const { return live_[arrival.slot].arrival == arrival.number; }
+  // Moves a live trace into `frozen` (the live counts are lowered by the caller).
+  void TakeInto(FrozenTraces& frozen, std::uint32_t slot);
+  std::shared_ptr<const FrozenTraces> Publish(std::shared_ptr<FrozenTraces> frozen);
+  // The arrival queue without stale entries, by first arrival (after Thaw, which brings older traces back).
+  void ReorderArrivals();
   void AddChunkRef(HeadTrace& trace, const std::shared_ptr<const Chunk>& chunk);
   void StartChunk(std::size_t at_least);
   // Every part (live, frozen sets) of a trace's head spans.
   std::vector<const HeadTrace*> PartsOf(const model::TraceId& trace_id) const;
+  // Calls visit(const IdentifiedTrace&) for every live trace, then every frozen one.
+  template <typename Visit>
+  void ForEachTrace(const Visit& visit) const;
   template <typename Visit>
   void ForEachSpan(const Visit& visit) const;
 
   // Counts the live and frozen traces by their oldest WAL segment.
   void CountSegment(std::uint64_t segment);
-  void UncountSegment(std::uint64_t segment);
+  void UncountSegment(std::uint64_t segment, std::size_t traces = 1);
   // A trace's oldest segment becomes `segment` if that is older.
   void LowerOldestSegment(HeadTrace& trace, std::uint64_t segment);
 
-  // Declared first: chunks, destroyed with the maps below, still lower it and give their memory back.
+  // Declared first: chunks, destroyed with the traces below, still lower it and give their memory back.
   std::atomic<std::size_t> chunk_bytes_{0};
   ChunkPool chunk_pool_;
   mutable std::shared_mutex mutex_;
-  TraceMap live_;
+  std::vector<LiveSlot> live_;
+  std::vector<std::uint32_t> free_slots_;
+  TracePositions live_positions_;  // trace ID → slot
+  // The live traces in order of arrival: Freeze takes the oldest from the front without sorting.
+  std::vector<Arrival> arrivals_;
+  std::uint64_t next_arrival_ = 1;
   std::vector<std::shared_ptr<FrozenTraces>> frozen_;
   std::shared_ptr<Chunk> current_;                // where new spans are copied
   std::vector<const Origin*> origin_of_scope_;   // Add's per-request cache: scope index → origin in current_

@@ -3,8 +3,14 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <random>
 #include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -36,6 +42,231 @@ class WireHead : public Head {
     Head::Add(scan, segment, now_nanos);
   }
 };
+
+// Trace IDs whose hash has no low bits set (`wrap` false: they all start probing at the first slot)
+// or all of the low 16 set (`wrap` true: they start at the last slot, so their run wraps around).
+model::TraceId CollidingTraceId(std::uint64_t n, bool wrap) {
+  return model::TraceId::FromHighLow((n << 32) | (wrap ? 0xffff : 0), 0);
+}
+
+TEST(TracePositionsTest, CollidingIdsStayFoundThroughInsertsAndErases) {
+  TracePositions positions;
+  std::map<model::TraceId, std::uint32_t> expected;
+  std::vector<model::TraceId> ids;
+  for (std::uint64_t n = 1; n <= 150; ++n) {
+    ids.push_back(CollidingTraceId(n, false));
+    ids.push_back(CollidingTraceId(n, true));
+    ids.push_back(TraceIdOf(n));
+  }
+  const auto expect_all = [&] {
+    ASSERT_EQ(positions.size(), expected.size());
+    for (const model::TraceId& id : ids) {
+      const auto it = expected.find(id);
+      ASSERT_EQ(positions.Find(id), it == expected.end() ? TracePositions::kAbsent : it->second) << id.ToHex();
+    }
+  };
+  std::mt19937 random(7);
+  for (int round = 0; round < 4; ++round) {
+    std::shuffle(ids.begin(), ids.end(), random);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (expected.contains(ids[i])) continue;
+      positions.Insert(ids[i], static_cast<std::uint32_t>(round * 1000 + i));
+      expected[ids[i]] = static_cast<std::uint32_t>(round * 1000 + i);
+    }
+    expect_all();
+    std::shuffle(ids.begin(), ids.end(), random);
+    for (std::size_t i = 0; i < ids.size() / 2 + 40 * round; ++i) {  // some erased twice
+      positions.Erase(ids[i % ids.size()]);
+      expected.erase(ids[i % ids.size()]);
+    }
+    expect_all();
+  }
+}
+
+// The head against a model of what it must hold, through adds, freezes (oldest first, up to a slice
+// size), thaws and drops in random order, on trace IDs that share probe runs in the head's index.
+// Spans of frozen traces keep arriving; some are retries of spans held already.
+class HeadModel {
+ public:
+  struct Part {
+    std::set<std::uint64_t> spans;
+    std::uint64_t oldest_segment = UINT64_MAX;
+    std::uint64_t first_arrival = UINT64_MAX;
+
+    void Merge(const Part& other) {
+      spans.insert(other.spans.begin(), other.spans.end());
+      oldest_segment = std::min(oldest_segment, other.oldest_segment);
+      first_arrival = std::min(first_arrival, other.first_arrival);
+    }
+  };
+
+  void Add(const model::TraceId& trace, const std::vector<std::uint64_t>& spans, std::uint64_t segment, std::uint64_t now) {
+    live_[trace].Merge({.spans = {spans.begin(), spans.end()}, .oldest_segment = segment, .first_arrival = now});
+  }
+
+  // The live traces a freeze of at most `max_spans` takes: the oldest, whole.
+  std::set<model::TraceId> OldestUpTo(std::size_t max_spans) const {
+    std::vector<std::pair<std::uint64_t, model::TraceId>> by_arrival;
+    for (const auto& [trace, part] : live_) by_arrival.emplace_back(part.first_arrival, trace);
+    std::sort(by_arrival.begin(), by_arrival.end());
+    std::set<model::TraceId> taken;
+    std::size_t spans = 0;
+    for (const auto& [arrival, trace] : by_arrival) {
+      if (spans >= max_spans) break;
+      spans += live_.at(trace).spans.size();
+      taken.insert(trace);
+    }
+    return taken;
+  }
+
+  void Freeze(const std::shared_ptr<const FrozenTraces>& frozen) {
+    std::map<model::TraceId, Part>& parts = frozen_[frozen.get()];
+    for (const auto& [trace, ignored] : frozen->traces) parts[trace] = live_.extract(trace).mapped();
+  }
+
+  void Thaw(const FrozenTraces* frozen) {
+    const auto thawed = frozen_.extract(frozen);
+    for (const auto& [trace, part] : thawed.mapped()) live_[trace].Merge(part);
+  }
+
+  void Drop(const FrozenTraces* frozen) { frozen_.erase(frozen); }
+
+  void ExpectHeld(const Head& head, const std::vector<model::TraceId>& traces) const {
+    std::size_t live_spans = 0;
+    std::size_t frozen_spans = 0;
+    std::uint64_t oldest = UINT64_MAX;
+    for (const auto& [trace, part] : live_) {
+      live_spans += part.spans.size();
+      oldest = std::min(oldest, part.oldest_segment);
+    }
+    for (const auto& [set, parts] : frozen_) {
+      for (const auto& [trace, part] : parts) {
+        frozen_spans += part.spans.size();
+        oldest = std::min(oldest, part.oldest_segment);
+      }
+    }
+    const HeadStats stats = head.stats();
+    EXPECT_EQ(stats.live_spans, live_spans);
+    EXPECT_EQ(stats.frozen_spans, frozen_spans);
+    EXPECT_EQ(stats.live_traces, live_.size());
+    EXPECT_EQ(head.OldestSegment(UINT64_MAX), oldest);
+    for (const model::TraceId& trace : traces) {
+      TraceAssembler assembler;
+      head.CollectTrace(trace, &assembler);
+      EXPECT_EQ(assembler.span_count(), DistinctSpans(trace)) << trace.ToHex();
+      EXPECT_EQ(head.Contains(trace), DistinctSpans(trace) > 0) << trace.ToHex();
+    }
+  }
+
+ private:
+  std::size_t DistinctSpans(const model::TraceId& trace) const {
+    std::set<std::uint64_t> spans;
+    if (const auto it = live_.find(trace); it != live_.end()) spans = it->second.spans;
+    for (const auto& [set, parts] : frozen_) {
+      if (const auto it = parts.find(trace); it != parts.end()) spans.insert(it->second.spans.begin(), it->second.spans.end());
+    }
+    return spans.size();
+  }
+
+  std::map<model::TraceId, Part> live_;
+  std::map<const FrozenTraces*, std::map<model::TraceId, Part>> frozen_;
+};
+
+model::Span SpanOf(const model::TraceId& trace, std::uint64_t span) {
+  model::Span out = RichSpan(1, span, 100 * span);
+  out.trace_id = trace;
+  return out;
+}
+
+TEST(HeadTest, FreezeThawAndDropInterleavedWithAddsKeepEverySpanOnce) {
+  WireHead head;
+  HeadModel model;
+  std::vector<model::TraceId> traces;
+  for (std::uint64_t n = 1; n <= 40; ++n) traces.push_back(CollidingTraceId(n, n % 2 == 0));
+  std::vector<std::shared_ptr<const FrozenTraces>> frozen;
+  std::mt19937 random(11);
+  std::uint64_t now = 0;
+  std::uint64_t segment = 1;
+  for (int step = 0; step < 300; ++step) {
+    const unsigned action = random() % 8;
+    if (action < 5) {  // a request with one trace's spans, some maybe held already
+      const model::TraceId& trace = traces[random() % traces.size()];
+      std::vector<std::uint64_t> spans;
+      std::vector<model::Span> batch;
+      for (unsigned count = 1 + random() % 4; count > 0; --count) {
+        spans.push_back(1 + random() % 50);
+        batch.push_back(SpanOf(trace, spans.back()));
+      }
+      segment += random() % 2;
+      head.Add(BatchOf("a", batch), segment, ++now);
+      model.Add(trace, spans, segment, now);
+    } else if (action < 7) {
+      const std::size_t max_spans = 1 + random() % 40;
+      const std::set<model::TraceId> expected = model.OldestUpTo(max_spans);
+      auto set = head.Freeze({.everything = true, .max_spans = max_spans});
+      ASSERT_EQ(set == nullptr, expected.empty());
+      if (!set) continue;
+      std::set<model::TraceId> taken;
+      for (const auto& [trace, ignored] : set->traces) taken.insert(trace);
+      ASSERT_EQ(taken, expected) << "step " << step;
+      model.Freeze(set);
+      frozen.push_back(std::move(set));
+    } else if (!frozen.empty()) {
+      const std::size_t pick = random() % frozen.size();
+      if (random() % 2) {
+        head.Thaw(frozen[pick].get());
+        model.Thaw(frozen[pick].get());
+      } else {
+        head.DropFrozen(frozen[pick].get());
+        model.Drop(frozen[pick].get());
+      }
+      frozen.erase(frozen.begin() + static_cast<std::ptrdiff_t>(pick));
+    }
+    ASSERT_NO_FATAL_FAILURE(model.ExpectHeld(head, traces)) << "step " << step;
+  }
+}
+
+// Queries see a trace whole while other traces are added, frozen, thawed and dropped around it, and
+// while it is frozen itself.
+TEST(HeadTest, QueriesDuringFreezesSeeLiveAndFrozenSpans) {
+  WireHead head;
+  const model::TraceId watched = CollidingTraceId(1, false);
+  std::vector<model::Span> watched_spans;
+  for (std::uint64_t span = 1; span <= 5; ++span) watched_spans.push_back(SpanOf(watched, span));
+  head.Add(BatchOf("a", watched_spans), 1, 0);
+
+  std::atomic<bool> done = false;
+  std::atomic<int> wrong = 0;
+  std::thread reader([&] {
+    while (!done.load()) {
+      TraceAssembler assembler;
+      head.CollectTrace(watched, &assembler);
+      if (assembler.span_count() != watched_spans.size()) ++wrong;
+      std::this_thread::yield();
+    }
+  });
+  std::size_t others_live = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (std::uint64_t round = 1; round <= 200 && std::chrono::steady_clock::now() < deadline; ++round) {
+    head.Add(BatchOf("a", {SpanOf(CollidingTraceId(round + 1, round % 2 == 0), 1)}), 1 + round, round);
+    ++others_live;
+    auto all = head.Freeze({.everything = true});  // the watched trace too
+    if (!all) break;
+    head.Add(BatchOf("a", {watched_spans[round % watched_spans.size()]}), 1 + round, round);  // arrives while frozen
+    if (round % 3 == 0) {
+      head.Add(BatchOf("a", watched_spans), 1 + round, round);  // retried whole, so the drop leaves it whole
+      head.DropFrozen(all.get());
+      others_live = 0;
+    } else {
+      head.Thaw(all.get());
+    }
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(head.stats().live_spans, watched_spans.size() + others_live);
+  EXPECT_EQ(head.stats().frozen_spans, 0u);
+}
 
 TEST(HeadTest, FreezesIdleAndOldTracesOnly) {
   WireHead head;
