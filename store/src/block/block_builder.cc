@@ -269,6 +269,7 @@ struct ParsedSpans {
   struct Span {
     std::uint32_t first = 0;
     std::uint32_t count = kUnread;
+    std::uint32_t name = 0;  // the name's handle
     otlp::wire::SpanDetails details;
   };
   static constexpr std::uint32_t kUnread = UINT32_MAX;
@@ -344,6 +345,7 @@ bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace, std::spa
       continue;
     }
     const model::Span& span = *stored.decoded;
+    PutRef(out_.intrinsics[kNames], span.name);
     AddIdsAndDetails(stored.fields, DetailsOf(span), span, parents[position], position);
     PutAttributes(span.attributes, strings_, out_.attributes[kAttributeCounts], AttributeOut(out_.attributes));
   }
@@ -355,6 +357,7 @@ bool RowGroupEncoder::AddEncodedSpan(const StoredSpan& stored, std::size_t index
                                      std::size_t position) {
   if (parsed_ == nullptr || parsed_->spans[index].count == ParsedSpans::kUnread) return false;
   const ParsedSpans::Span& parsed = parsed_->spans[index];
+  strings_.PutRefByHandle(out_.intrinsics[kNames], parsed.name);
   const model::Span* events_and_links = &NoEventsOrLinks();
   if (parsed.details.has_events_or_links && (events_and_links = decoder_.Decode(stored)) == nullptr) return false;
   AddIdsAndDetails(stored.fields, parsed.details, *events_and_links, parent, position);
@@ -367,7 +370,6 @@ void RowGroupEncoder::AddIntrinsics(const StoredSpan& stored, std::uint64_t prev
   StreamSetWriter& out = out_.intrinsics;
   out[kResourceIds].PutVarint(stored.resource);
   out[kScopeIds].PutVarint(stored.scope);
-  PutRef(out[kNames], span.name);
   out[kKinds].PutByte(static_cast<std::uint8_t>(span.kind));
   out[kStatusCodes].PutByte(static_cast<std::uint8_t>(span.status_code));
   out[kStartDeltas].PutVarint(span.start_unix_nanos - previous_start);  // sorted: never negative
@@ -658,10 +660,10 @@ class EncodedSpanCounter {
   EncodedSpanCounter(StringDictionaryBuilder& strings, ParsedSpans& parsed) : strings_(strings), parsed_(parsed) {}
 
   void Count(const EncodedSpan& span) {
-    strings_.Count(span.name);
     const std::size_t first = parsed_.attributes.size();
     const std::size_t first_value = parsed_.values.size();
     ParsedSpans::Span& parsed_span = parsed_.spans.emplace_back();
+    parsed_span.name = strings_.Add(span.name);
     encoded_attributes_.clear();
     bool well_formed = otlp::wire::ReadSpanDetails(span.encoded, &encoded_attributes_, &parsed_span.details);
     for (std::size_t i = 0; well_formed && i < encoded_attributes_.size(); ++i) {
@@ -793,8 +795,8 @@ std::size_t BlockBuilder::span_count() const { return state_->spans.size(); }
 std::size_t BlockBuilder::approximate_bytes() const { return state_->bytes; }
 
 Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_out) {
-  State state = std::move(*state_);
-  *state_ = State();
+  State state = std::exchange(*state_, State());
+  state_->zstd_level = state.zstd_level;  // the next block's too
   const SpanList spans = SortAndDeduplicate(state.spans);
 
   BlockPlan plan;

@@ -249,7 +249,7 @@ class RowGroupEncoder {
   bool AddTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents);
 
  private:
-  void AddIntrinsics(const StoredSpan& stored, std::uint64_t previous_start);
+  void AddIntrinsics(const StoredSpan& stored, std::uint64_t previous_start);  // all but the name
   // `events_and_links` holds the span's events and links (none unless details.has_events_or_links).
   void AddIdsAndDetails(const EncodedSpan& fields, const otlp::wire::SpanDetails& details,
                         const model::Span& events_and_links, std::uint32_t parent, std::size_t position);

@@ -14,12 +14,8 @@ namespace hoptrace::store::block {
 namespace {
 
 using testing::GenerateSpans;
+using testing::ReadFile;
 using testing::TempDir;
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 void WriteFile(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;

@@ -4,6 +4,8 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <gtest/gtest.h>
 
+#include <xxhash.h>
+
 #include <cstring>
 
 #include "block/block.h"
@@ -18,6 +20,7 @@ namespace {
 using testing::Flatten;
 using testing::GenerateSpans;
 using testing::ReadAll;
+using testing::ReadFile;
 using testing::TempDir;
 
 // The spans of `data` as one OTLP request, scanned in place; the request must outlive the scan.
@@ -277,6 +280,25 @@ TEST(StringDictionary, StringsWithEqualHashesStayApart) {
   EXPECT_EQ(GetStringRef(in, dictionary).id, 1u);
   EXPECT_EQ(GetStringRef(in, dictionary).id, 0u);
   EXPECT_TRUE(in.empty());
+}
+
+// A cut's block byte for byte, from a fresh builder and from one that wrote a block before: the
+// cut may get cheaper, its bytes may not change (blocks on disk and their readers depend on them).
+// A deliberate format change updates the digest (and keeps older blocks readable).
+TEST(EncodedBlock, TheBytesOfABlockStayTheSame) {
+  TempDir dir;
+  const EncodedRequest request(GenerateSpans(6'000, {.seed = 21}));
+  BlockBuilder builder(kFreshBlockZstdLevel);
+  std::vector<std::uint64_t> digests;
+  for (const char* name : {"first.block", "second.block"}) {
+    AddScanned(request.scan, builder, [](const otlp::wire::SpanRef& span) { return span.encoded; });
+    const Status built = builder.Finish(dir.path() / name, nullptr);
+    ASSERT_TRUE(built.ok()) << built.message();
+    const std::string bytes = ReadFile(dir.path() / name);
+    digests.push_back(XXH3_64bits(bytes.data(), bytes.size()));
+  }
+  EXPECT_EQ(digests[0], digests[1]);
+  EXPECT_EQ(digests[0], 0x98851a59ffdb0bebULL) << std::hex << digests[0];
 }
 
 TEST(EncodedBlock, DuplicateSpansAreStoredOnce) {
