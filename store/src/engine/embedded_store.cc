@@ -2,18 +2,30 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <iostream>
 
 #include "engine/embedded_store_impl.h"
 
 namespace hoptrace::store {
+namespace {
+
+// The most the head may hold, its chunk pool included: writes are refused from there on.
+std::size_t HeadMemoryLimit(const EmbeddedStoreOptions& options) {
+  const std::size_t factor = std::max<std::size_t>(1, options.head_backpressure_factor);
+  return options.head_max_bytes > SIZE_MAX / factor ? SIZE_MAX : options.head_max_bytes * factor;
+}
+
+}  // namespace
 
 EmbeddedStore::Impl::Impl(EmbeddedStoreOptions options)
     : options_(std::move(options)),
       own_registry_(options_.metrics ? nullptr : std::make_unique<metrics::Registry>()),
       registry_(options_.metrics ? options_.metrics : own_registry_.get()),
-      metrics_(*registry_) {}
+      metrics_(*registry_),
+      head_(HeadMemoryLimit(options_)) {}
 
 EmbeddedStore::Impl::~Impl() {
   {
@@ -54,13 +66,14 @@ void EmbeddedStore::Impl::Log(std::string_view line) const {
 bool EmbeddedStore::Impl::HeadOverLimits(std::size_t factor) const {
   const engine::HeadStats head = head_.stats();
   return head.live_spans + head.frozen_spans >= options_.head_max_spans * factor ||
-         head.memory_bytes >= options_.head_max_bytes * factor;
+         head.in_use_bytes() >= options_.head_max_bytes * factor;
 }
 
 EmbeddedStoreStats EmbeddedStore::Impl::stats() const {
   const engine::HeadStats head = head_.stats();
   EmbeddedStoreStats stats{.head_spans = head.live_spans + head.frozen_spans,
-                           .head_bytes = head.memory_bytes,
+                           .head_bytes = head.in_use_bytes(),
+                           .head_pooled_bytes = head.pooled_bytes,
                            .head_traces = head.live_traces,
                            .blocks = blocks_.count(),
                            .block_bytes = blocks_.total_bytes()};
@@ -72,7 +85,8 @@ EmbeddedStoreStats EmbeddedStore::Impl::stats() const {
 void EmbeddedStore::Impl::UpdateGauges() {
   const EmbeddedStoreStats now = stats();
   metrics_.head_spans.Set(static_cast<double>(now.head_spans));
-  metrics_.head_bytes.Set(static_cast<double>(now.head_bytes));
+  metrics_.head_bytes.Set(static_cast<double>(now.head_bytes + now.head_pooled_bytes));
+  metrics_.head_pooled_bytes.Set(static_cast<double>(now.head_pooled_bytes));
   metrics_.blocks.Set(static_cast<double>(now.blocks));
   metrics_.block_bytes.Set(static_cast<double>(now.block_bytes));
   metrics_.wal_segments.Set(static_cast<double>(now.wal_segments));

@@ -109,8 +109,11 @@ std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, co
 
 }  // namespace
 
-ChunkMemory::ChunkMemory(std::size_t at_least)
-    : size_((std::max<std::size_t>(at_least, 1) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes) {
+std::size_t ChunkMemory::SizeFor(std::size_t at_least) {
+  return (std::max<std::size_t>(at_least, 1) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+}
+
+ChunkMemory::ChunkMemory(std::size_t at_least) : size_(SizeFor(at_least)) {
   // Mapped with a huge page to spare, then trimmed to an aligned start: only aligned 2 MiB ranges
   // can be backed by huge pages.
   const std::size_t mapped = size_ + kHugePageBytes;
@@ -145,23 +148,50 @@ ChunkMemory& ChunkMemory::operator=(ChunkMemory&& other) noexcept {
 ChunkMemory ChunkPool::Take(std::size_t at_least) {
   {
     std::lock_guard lock(mutex_);
-    if (!kept_.empty() && kept_.back().size() >= at_least) {
+    const bool reuse = !kept_.empty() && kept_.back().size() >= at_least;
+    const std::size_t size = reuse ? kept_.back().size() : ChunkMemory::SizeFor(at_least);
+    in_use_bytes_ += size;
+    period_peak_ = std::max(period_peak_, in_use_bytes_);
+    if (reuse) {
       ChunkMemory memory = std::move(kept_.back());
       kept_.pop_back();
       bytes_.fetch_sub(memory.size(), std::memory_order_relaxed);
       return memory;
     }
   }
+  mappings_.fetch_add(1, std::memory_order_relaxed);
   return ChunkMemory(at_least);
 }
 
 void ChunkPool::Give(ChunkMemory memory) {
-  // Only standard chunks: an outsized one is for one rare big span.
-  if (memory.size() != kChunkBytes) return;
   std::lock_guard lock(mutex_);
-  if (kept_.size() >= max_chunks_) return;
+  in_use_bytes_ -= memory.size();
+  // Only standard chunks: an outsized one is for one rare big span.
+  if (memory.size() != kChunkBytes || in_use_bytes_ + bytes() + memory.size() > TargetLocked()) return;
   bytes_.fetch_add(memory.size(), std::memory_order_relaxed);
   kept_.push_back(std::move(memory));
+}
+
+void ChunkPool::EndPeriod() {
+  std::vector<ChunkMemory> unmapped;
+  std::lock_guard lock(mutex_);
+  peaks_[periods_ended_++ % kPeriods] = period_peak_;
+  period_peak_ = in_use_bytes_;
+  TrimLocked(unmapped);
+}
+
+std::size_t ChunkPool::TargetLocked() const {
+  const std::size_t recent_peak = std::max(period_peak_, *std::max_element(peaks_.begin(), peaks_.end()));
+  return std::min(recent_peak, max_bytes_);
+}
+
+void ChunkPool::TrimLocked(std::vector<ChunkMemory>& unmapped) {
+  const std::size_t target = TargetLocked();
+  while (!kept_.empty() && in_use_bytes_ + bytes() > target) {
+    bytes_.fetch_sub(kept_.back().size(), std::memory_order_relaxed);
+    unmapped.push_back(std::move(kept_.back()));
+    kept_.pop_back();
+  }
 }
 
 Chunk::Chunk(std::size_t min_capacity, ChunkPool* pool, std::atomic<std::size_t>* accounted)
@@ -218,7 +248,7 @@ bool HeadTrace::Holds(const model::SpanId& span_id) const {
   return std::any_of(spans.begin(), spans.end(), [&](const HeadSpan& span) { return span.span_id == span_id; });
 }
 
-Head::Head(std::size_t max_pooled_chunks) : chunk_pool_(max_pooled_chunks) {}
+Head::Head(std::size_t max_memory_bytes) : chunk_pool_(max_memory_bytes) {}
 
 void Head::StartChunk(std::size_t at_least) {
   current_ = std::make_shared<Chunk>(std::max(kChunkBytes, at_least), &chunk_pool_, &chunk_bytes_);
@@ -354,6 +384,7 @@ void Head::InsertLocked(HeadTrace& trace, const HeadSpan& span) {
 }
 
 std::shared_ptr<const FrozenTraces> Head::Freeze(const CutPolicy& policy) {
+  chunk_pool_.EndPeriod();
   std::unique_lock lock(mutex_);
   auto frozen = std::make_shared<FrozenTraces>();
   // Oldest first, so their chunks are the first ones freed: the queue is in arrival order.
@@ -461,7 +492,9 @@ HeadStats Head::stats() const {
   HeadStats stats{.live_spans = live_spans_,
                   .live_bytes = live_index_bytes_ + live_span_bytes_,
                   .live_traces = live_positions_.size(),
-                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + chunk_pool_.bytes() + live_index_bytes_};
+                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + chunk_pool_.bytes() + live_index_bytes_,
+                  .pooled_bytes = chunk_pool_.bytes(),
+                  .chunks_mapped = chunk_pool_.mappings()};
   for (const auto& frozen : frozen_) {
     stats.frozen_spans += frozen->span_count;
     stats.frozen_bytes += frozen->index_bytes + frozen->span_bytes;

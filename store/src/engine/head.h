@@ -15,6 +15,7 @@
 // Spans of a frozen trace that arrive meanwhile start a new live entry; queries unite both.
 // Thread-safe: one shared_mutex, queries take it shared.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -57,6 +58,8 @@ class ChunkMemory {
  public:
   explicit ChunkMemory(std::size_t at_least);
   ~ChunkMemory();
+  // What the memory for `at_least` bytes measures: whole huge pages.
+  static std::size_t SizeFor(std::size_t at_least);
   ChunkMemory(ChunkMemory&& other) noexcept;
   ChunkMemory& operator=(ChunkMemory&& other) noexcept;
 
@@ -68,25 +71,44 @@ class ChunkMemory {
   std::size_t size_ = 0;
 };
 
-// Chunk memory freed by cuts, kept (up to a bound) for the next chunks: a fresh chunk costs the kernel
-// clearing 2 MiB at its first touch (clear_page_erms was ≈ 5 % of the server during ingest), a
-// reused one nothing. What it keeps is part of the head's memory. Thread-safe: chunks die wherever
-// the last trace or frozen set holding them goes.
+// Chunk memory freed by cuts, kept for the next chunks: a fresh chunk costs the kernel clearing 2 MiB
+// at its first touch (≈ 0.2 µs per span of the receive path while a cut freed more than a small pool
+// kept), a reused one nothing. It keeps what the head cycles: as much as lets the chunks in use grow
+// back to their peak of the last kPeriods periods (a period ends at each freeze, once per cut slice
+// or per maintenance pass), never more than `max_bytes` with the chunks in use; what the head no
+// longer reaches goes back to the system. What it keeps is part of the head's memory.
+// Thread-safe: chunks die wherever the last trace or frozen set holding them goes.
 class ChunkPool {
  public:
-  explicit ChunkPool(std::size_t max_chunks) : max_chunks_(max_chunks) {}
+  static constexpr std::size_t kPeriods = 8;
+
+  explicit ChunkPool(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
   // Memory of at least `at_least` bytes: a kept one when it is big enough, else freshly mapped.
   ChunkMemory Take(std::size_t at_least);
-  // Keeps `memory` unless the pool is full.
+  // Keeps `memory` while the pool and the chunks in use stay within the recent peak.
   void Give(ChunkMemory memory);
+  // Starts a new period; unmaps what exceeds the peak of the last kPeriods.
+  void EndPeriod();
   std::size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  // Chunk memory mapped fresh so far (not taken from the pool).
+  std::uint64_t mappings() const { return mappings_.load(std::memory_order_relaxed); }
 
  private:
-  const std::size_t max_chunks_;
+  // What the chunks in use and the kept ones may reach together.
+  std::size_t TargetLocked() const;
+  // Moves kept memory beyond the target into `unmapped`, to be unmapped outside the lock.
+  void TrimLocked(std::vector<ChunkMemory>& unmapped);
+
+  const std::size_t max_bytes_;
   std::mutex mutex_;
   std::vector<ChunkMemory> kept_;
+  std::size_t in_use_bytes_ = 0;  // chunks taken and not given back
+  std::size_t period_peak_ = 0;
+  std::array<std::size_t, kPeriods> peaks_{};  // of the last periods, oldest overwritten
+  std::size_t periods_ended_ = 0;
   std::atomic<std::size_t> bytes_{0};
+  std::atomic<std::uint64_t> mappings_{0};
 };
 
 // An arena of encoded spans.
@@ -225,23 +247,28 @@ struct HeadStats {
   std::size_t live_traces = 0;
   std::size_t frozen_spans = 0;
   std::size_t frozen_bytes = 0;
-  std::size_t memory_bytes = 0;  // what the head holds: every chunk (arena + origins) + every index
+  // What the head holds: every chunk (arena + origins), every index and the pooled chunk memory.
+  std::size_t memory_bytes = 0;
+  std::size_t pooled_bytes = 0;     // of memory_bytes: freed chunk memory kept for reuse
+  std::uint64_t chunks_mapped = 0;  // chunk memory mapped fresh since the head began
+
+  // What the head's size limits weigh: the pool refills to the head's recent peak after every cut,
+  // so counting it would keep the head over its limit and cutting.
+  std::size_t in_use_bytes() const { return memory_bytes - pooled_bytes; }
 };
 
 class Head {
  public:
-  // Freed chunks kept for reuse (32 MiB): about what the head fills between two cuts at 500k spans/s;
-  // more would wait for reuse while the next cut frees more.
-  static constexpr std::size_t kDefaultPooledChunks = 16;
-
-  explicit Head(std::size_t max_pooled_chunks = kDefaultPooledChunks);
+  // `max_memory_bytes` bounds the chunks in use and pooled together (the store passes its hard limit).
+  explicit Head(std::size_t max_memory_bytes = SIZE_MAX);
   Head(const Head&) = delete;
   Head& operator=(const Head&) = delete;
 
   // Copies the scanned spans in (their bytes must stay valid during the call).
   void Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, std::uint64_t now_nanos);
 
-  // Moves the traces the policy selects into a new frozen set; null when none qualifies.
+  // Moves the traces the policy selects into a new frozen set; null when none qualifies. Ends a
+  // period of the chunk pool either way.
   std::shared_ptr<const FrozenTraces> Freeze(const CutPolicy& policy);
   // Recovery: freezes the live traces among `trace_ids`, as a replayed cut record says (never null).
   std::shared_ptr<const FrozenTraces> FreezeTraces(const std::vector<model::TraceId>& trace_ids);

@@ -105,7 +105,7 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
       .now_nanos = Now(),
       .idle_nanos = Nanos(options_.trace_idle),
       .max_age_nanos = Nanos(options_.head_max_age),
-      .everything = everything || head.live_spans >= options_.head_max_spans || head.memory_bytes >= options_.head_max_bytes,
+      .everything = everything || head.live_spans >= options_.head_max_spans || head.in_use_bytes() >= options_.head_max_bytes,
       .max_spans = std::max<std::size_t>(1, options_.cut_max_spans)};
   std::shared_ptr<const engine::FrozenTraces> frozen;
   std::uint64_t cut_number = 0;

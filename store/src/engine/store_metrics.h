@@ -19,7 +19,8 @@ struct StoreMetrics {
         wal_records_skipped(r.GetCounter("hoptrace_store_wal_records_skipped_total", "Torn, corrupt or undecodable WAL records skipped on recovery")),
         wal_bytes_skipped(r.GetCounter("hoptrace_store_wal_bytes_skipped_total", "WAL bytes skipped on recovery")),
         head_spans(r.GetGauge("hoptrace_store_head_spans", "Spans in the in-memory head (live and being cut)")),
-        head_bytes(r.GetGauge("hoptrace_store_head_bytes", "Memory the head holds: span arena chunks, decoded resources and scopes, index")),
+        head_bytes(r.GetGauge("hoptrace_store_head_bytes", "Memory the head holds: span arena chunks, decoded resources and scopes, index, pooled chunks")),
+        head_pooled_bytes(r.GetGauge("hoptrace_store_head_pooled_bytes", "Of the head's memory: freed span arena chunks kept for the next spans")),
         blocks(r.GetGauge("hoptrace_store_blocks", "Blocks on disk")),
         block_bytes(r.GetGauge("hoptrace_store_block_bytes", "Bytes of blocks on disk")),
         blocks_cut(r.GetCounter("hoptrace_store_blocks_cut_total", "Blocks written from the head")),
@@ -47,6 +48,7 @@ struct StoreMetrics {
   metrics::Counter& wal_bytes_skipped;
   metrics::Gauge& head_spans;
   metrics::Gauge& head_bytes;
+  metrics::Gauge& head_pooled_bytes;
   metrics::Gauge& blocks;
   metrics::Gauge& block_bytes;
   metrics::Counter& blocks_cut;

@@ -509,6 +509,26 @@ TEST_F(EmbeddedStoreTest, BackpressureWhenCuttingFallsBehind) {
   WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));
 }
 
+// Head memory freed by a cut stays pooled for the next spans: it is in the head's bytes and metrics,
+// but the head's limits weigh only what its spans hold, or the store would keep cutting.
+TEST_F(EmbeddedStoreTest, PooledHeadMemoryIsReportedButDoesNotCountAgainstTheLimits) {
+  EmbeddedStoreOptions options = Options();
+  options.head_max_bytes = 6 << 20;
+  Open(options);
+  for (std::uint64_t trace = 1; trace <= 24; ++trace) WriteOk(BatchOf("svc", SpansOf(trace, 1000, kEpoch)));
+  ASSERT_GE(store_->stats().head_bytes, options.head_max_bytes);
+  ASSERT_TRUE(store_->CutHead().ok());  // over the limit: everything is cut
+  const EmbeddedStoreStats cut = store_->stats();
+  EXPECT_EQ(cut.head_spans, 0u);
+  EXPECT_GE(cut.head_pooled_bytes, 4u << 20);
+  EXPECT_EQ(Counter("hoptrace_store_head_pooled_bytes"), cut.head_pooled_bytes);
+  EXPECT_EQ(Counter("hoptrace_store_head_bytes"), cut.head_bytes + cut.head_pooled_bytes);
+
+  WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));
+  ASSERT_TRUE(store_->CutHead().ok());
+  EXPECT_EQ(store_->stats().head_spans, 1u);  // neither idle nor old, and the head is under its limit
+}
+
 TEST_F(EmbeddedStoreTest, WalRecordsInTheOldModelEncodingAreRefusedWithAMessage) {
   AppendToWal({{wal::RecordType::kModelBatch, "\x01 a batch in the first encoding"}});
   Open();

@@ -473,7 +473,7 @@ TEST(HeadTest, FreezeTakesTheOldestTracesUpToTheSliceSize) {
 }
 
 TEST(HeadTest, MemoryIsTheArenaAndIndexAndChunksGoWithTheirTraces) {
-  WireHead head(/*max_pooled_chunks=*/0);
+  WireHead head(/*max_memory_bytes=*/0);
   const std::size_t empty = head.stats().memory_bytes;
   EXPECT_EQ(empty, 0u);
   std::vector<model::Span> spans;
@@ -522,33 +522,88 @@ std::vector<std::pair<const char*, const char*>> ReserveUnmapped(
   return reserved;
 }
 
-// Chunks freed by a cut are kept, counted in the head's memory, up to the pool's bound, and the spans
-// that come next are copied into them instead of into fresh mappings.
-TEST(HeadTest, FreedChunksAreKeptCountedAndReused) {
-  WireHead head(/*max_pooled_chunks=*/2);
+constexpr std::size_t kChunk = 2 << 20;
+
+// Adds `count` spans of about 300 encoded bytes each (7000 of them fill one chunk), in traces of 1000.
+void AddSpans(WireHead& head, std::uint64_t first, std::uint64_t count) {
   std::vector<model::Span> spans;
-  for (std::uint64_t i = 1; i <= 20000; ++i) spans.push_back(RichSpan(i, 1, 100));  // > 4 chunks encoded
+  for (std::uint64_t i = first; i < first + count; ++i) spans.push_back(RichSpan(1 + i / 1000, i, 100));
   head.Add(BatchOf("a", spans), 1, 0);
+}
+
+void CutEverything(WireHead& head) {
+  auto frozen = head.Freeze({.everything = true});
+  ASSERT_NE(frozen, nullptr);
+  head.DropFrozen(frozen.get());
+}
+
+// Chunks freed by a cut are kept, counted in the head's memory, and the spans that come next are
+// copied into them: the next slice maps no new memory.
+TEST(HeadTest, FreedChunksAreKeptCountedAndReusedByTheNextSlice) {
+  WireHead head;
+  AddSpans(head, 1, 20000);  // > 4 chunks encoded
   auto frozen = head.Freeze({.everything = true});
   ASSERT_NE(frozen, nullptr);
   const auto old_chunks = ChunkRangesOf(*frozen);
   ASSERT_GE(old_chunks.size(), 4u);
+  const std::uint64_t mapped = head.stats().chunks_mapped;
+  EXPECT_EQ(mapped, old_chunks.size());
   head.DropFrozen(frozen.get());
   frozen.reset();
-  // The chunk still taking spans and the two pooled ones.
-  EXPECT_GE(head.stats().memory_bytes, 3u * (2u << 20));
-  EXPECT_LT(head.stats().memory_bytes, 3u * (2u << 20) + 64 * 1024);
+  // Every freed chunk but the one still taking spans is pooled, and counted.
+  const HeadStats dropped = head.stats();
+  EXPECT_EQ(dropped.pooled_bytes, (old_chunks.size() - 1) * kChunk);
+  EXPECT_GE(dropped.memory_bytes, dropped.pooled_bytes + kChunk);
+  EXPECT_LT(dropped.memory_bytes, dropped.pooled_bytes + kChunk + 64 * 1024);
+  EXPECT_TRUE(ReserveUnmapped(old_chunks).empty());  // none was unmapped
 
-  const auto reserved = ReserveUnmapped(old_chunks);
-  EXPECT_EQ(reserved.size(), old_chunks.size() - 3);
-
-  head.Add(BatchOf("a", spans), 2, 0);
+  AddSpans(head, 100001, 20000);
   auto refilled = head.Freeze({.everything = true});
   ASSERT_NE(refilled, nullptr);
-  std::size_t reused = 0;
-  for (const auto& range : ChunkRangesOf(*refilled)) reused += old_chunks.contains(range) ? 1 : 0;
-  EXPECT_EQ(reused, 3u);  // the chunk that was current, then the two pooled ones
-  for (const auto& [begin, end] : reserved) munmap(const_cast<char*>(begin), static_cast<std::size_t>(end - begin));
+  EXPECT_EQ(head.stats().chunks_mapped, mapped);
+  EXPECT_EQ(ChunkRangesOf(*refilled), old_chunks);
+}
+
+// The chunks in use and the pooled ones together stay within the head's limit: a freed chunk past
+// it is unmapped.
+TEST(HeadTest, PooledChunksStayWithinTheHeadsMemoryLimit) {
+  WireHead head(/*max_memory_bytes=*/3 * kChunk);
+  AddSpans(head, 1, 35000);  // more chunks than the limit: the pool does not refuse spans
+  ASSERT_GE(head.stats().chunks_mapped, 5u);
+  CutEverything(head);
+  const HeadStats dropped = head.stats();
+  EXPECT_EQ(dropped.pooled_bytes, 2 * kChunk);  // with the chunk taking spans, 3
+  EXPECT_EQ(dropped.in_use_bytes(), dropped.memory_bytes - dropped.pooled_bytes);
+  EXPECT_LT(dropped.in_use_bytes(), kChunk + 64 * 1024);
+}
+
+// A head that stays smaller than it was gives the pooled memory back once its peak has left the
+// last ChunkPool::kPeriods periods (one per freeze), down to what the recent peak needs.
+TEST(HeadTest, ThePoolShrinksToWhatTheRecentPeriodsNeeded) {
+  WireHead head;
+  AddSpans(head, 1, 35000);  // several chunks
+  const std::size_t peak_chunks = head.stats().chunks_mapped;
+  ASSERT_GE(peak_chunks, 5u);
+  // The peak is in the first period and the second (which begins before the cut frees its chunks).
+  CutEverything(head);
+  const std::size_t pooled_at_peak = (peak_chunks - 1) * kChunk;  // all but the chunk taking spans
+  ASSERT_EQ(head.stats().pooled_bytes, pooled_at_peak);
+  AddSpans(head, 100001, 10000);  // fewer chunks: the one taking spans and some pooled ones
+  const std::size_t taken = pooled_at_peak - head.stats().pooled_bytes;
+  ASSERT_GT(taken, 0u);
+  ASSERT_LT(taken, pooled_at_peak);
+  CutEverything(head);
+  for (std::size_t period = 3; period < ChunkPool::kPeriods + 2; ++period) {
+    EXPECT_EQ(head.Freeze({}), nullptr);  // nothing to cut: the period ends all the same
+    ASSERT_EQ(head.stats().pooled_bytes, pooled_at_peak) << period;
+  }
+  EXPECT_EQ(head.Freeze({}), nullptr);  // the first peak has left the window, the smaller one stays
+  EXPECT_EQ(head.stats().pooled_bytes, taken);
+  const std::uint64_t mapped = head.stats().chunks_mapped;
+  for (std::size_t period = 0; period < ChunkPool::kPeriods; ++period) EXPECT_EQ(head.Freeze({}), nullptr);
+  EXPECT_EQ(head.stats().pooled_bytes, 0u);  // an idle head holds only the chunk taking spans
+  EXPECT_LT(head.stats().memory_bytes, kChunk + 64 * 1024);
+  EXPECT_EQ(head.stats().chunks_mapped, mapped);
 }
 
 }  // namespace
