@@ -133,106 +133,170 @@ bool DecodeLink(std::string_view encoded, model::Link* out) {
 }
 
 // Status: message = 2, code = 3; occurrences merge field by field.
-bool DecodeStatus(std::string_view encoded, model::Status* out) {
-  return ForEachField(encoded, [out](const Field& field) {
-    if (IsLength(field, 2)) out->message.assign(field.bytes);
-    if (IsVarint(field, 3)) out->code = otlp::internal::StatusCodeFromNumber(AsInt32(field.value));
-    return true;
-  });
-}
-
-// Status: message = 2 (the code is the scan's); occurrences merge field by field.
-bool ReadStatusMessage(std::string_view encoded, std::string_view* message) {
-  return ForEachField(encoded, [message](const Field& field) {
+bool ReadStatus(std::string_view encoded, std::string_view* message, model::StatusCode* code) {
+  return ForEachField(encoded, [&](const Field& field) {
     if (IsLength(field, 2)) *message = field.bytes;
+    if (IsVarint(field, 3)) *code = otlp::internal::StatusCodeFromNumber(AsInt32(field.value));
     return true;
   });
 }
 
-bool ApplySpanDetailsField(const Field& field, std::vector<std::string_view>* attributes, SpanDetails* out) {
-  switch (field.number) {
-    case 3: if (field.Is(WireType::kLength)) out->trace_state = field.bytes; return true;
-    case 9: if (field.Is(WireType::kLength)) attributes->push_back(field.bytes); return true;
-    case 10: if (field.Is(WireType::kVarint)) out->dropped_attributes_count = AsUint32(field.value); return true;
-    case 11:
-    case 13: out->has_events_or_links |= field.Is(WireType::kLength); return true;
-    case 12: if (field.Is(WireType::kVarint)) out->dropped_events_count = AsUint32(field.value); return true;
-    case 14: if (field.Is(WireType::kVarint)) out->dropped_links_count = AsUint32(field.value); return true;
-    case 15: return !field.Is(WireType::kLength) || ReadStatusMessage(field.bytes, &out->status_message);
-    case 16: if (field.Is(WireType::kFixed32)) out->flags = AsUint32(field.value); return true;
-    default: return true;
-  }
-}
-
-void ResetSpan(model::Span* out) {
-  out->trace_state.clear();
-  out->flags = 0;
-  out->name.clear();
-  out->kind = model::SpanKind::kUnspecified;
-  out->start_time_unix_nano = 0;
-  out->end_time_unix_nano = 0;
-  out->attributes.clear();
-  out->dropped_attributes_count = 0;
-  out->events.clear();
-  out->dropped_events_count = 0;
-  out->links.clear();
-  out->dropped_links_count = 0;
-  out->status.code = model::StatusCode::kUnset;
-  out->status.message.clear();
-}
-
-struct SpanIdViews {
-  std::string_view trace_id, span_id, parent_span_id;
+// What the span details' table made of a field.
+enum class DetailUse {
+  kTaken,      // a detail (or a field of it with an unexpected wire type, which protobuf skips)
+  kRefused,    // a malformed status
+  kAttribute,  // an attribute: the caller's
+  kOther,      // not a detail (events and links are noted, and the caller's too)
 };
 
-bool ApplySpanField(const Field& field, model::Span* out, SpanIdViews* ids, bool with_attributes) {
+// The one table of the span fields SpanDetails holds, read as views (the last occurrence wins,
+// statuses merge): trace_state = 3, attributes = 9, dropped counts = 10, 12, 14, status = 15 (its
+// code into `status_code`), flags = 16; events = 11 and links = 13 noted.
+[[gnu::always_inline]] inline DetailUse ApplySpanDetailsField(const Field& field, SpanDetails* out,
+                                                              model::StatusCode* status_code) {
+  const bool length = field.Is(WireType::kLength);
+  const bool varint = field.Is(WireType::kVarint);
   switch (field.number) {
-    case 1: if (field.Is(WireType::kLength)) ids->trace_id = field.bytes; return true;
-    case 2: if (field.Is(WireType::kLength)) ids->span_id = field.bytes; return true;
-    case 4: if (field.Is(WireType::kLength)) ids->parent_span_id = field.bytes; return true;
-    case 3: if (field.Is(WireType::kLength)) out->trace_state.assign(field.bytes); return true;
-    case 5: if (field.Is(WireType::kLength)) out->name.assign(field.bytes); return true;
+    case 3: if (length) out->trace_state = field.bytes; break;
+    case 9: return length ? DetailUse::kAttribute : DetailUse::kTaken;
+    case 10: if (varint) out->dropped_attributes_count = AsUint32(field.value); break;
+    case 11:
+    case 13: out->has_events_or_links |= length; return DetailUse::kOther;
+    case 12: if (varint) out->dropped_events_count = AsUint32(field.value); break;
+    case 14: if (varint) out->dropped_links_count = AsUint32(field.value); break;
+    case 15:
+      if (length && !ReadStatus(field.bytes, &out->status_message, status_code)) return DetailUse::kRefused;
+      break;
+    case 16: if (field.Is(WireType::kFixed32)) out->flags = AsUint32(field.value); break;
+    default: return DetailUse::kOther;
+  }
+  return DetailUse::kTaken;
+}
+
+// Reads a span's fields through the details' table: details into `details` and `status_code`, each
+// attribute through `on_attribute(bytes)` (a run of them without a Reader step each: NextInRun),
+// every other field through `on_other(field)`. Either returns false to refuse the span.
+template <typename OnAttribute, typename OnOther>
+[[gnu::always_inline]] inline bool ReadSpanFields(std::string_view encoded_span, SpanDetails* details,
+                                                  model::StatusCode* status_code, OnAttribute&& on_attribute,
+                                                  OnOther&& on_other) {
+  *details = {};
+  const char* const end = encoded_span.data() + encoded_span.size();
+  Reader reader(encoded_span, internal::kRecursionLimit);
+  Field field;
+  while (reader.Next(&field)) {
+    switch (ApplySpanDetailsField(field, details, status_code)) {
+      case DetailUse::kTaken: break;
+      case DetailUse::kRefused: return false;
+      case DetailUse::kOther:
+        if (!on_other(field)) return false;
+        break;
+      case DetailUse::kAttribute: {
+        const char* next = reader.position();
+        std::string_view attribute = field.bytes;
+        do {
+          if (!on_attribute(attribute)) return false;
+        } while (internal::NextInRun<9>(&next, end, &attribute));
+        reader = Reader(std::string_view(next, static_cast<std::size_t>(end - next)), internal::kRecursionLimit);
+        break;
+      }
+    }
+  }
+  return reader.ok();
+}
+
+// What a span holds besides its details, attributes, events and links.
+struct SpanOwnFields {
+  std::string_view trace_id, span_id, parent_span_id, name;
+  model::SpanKind kind = model::SpanKind::kUnspecified;
+  std::uint64_t start_time_unix_nano = 0;
+  std::uint64_t end_time_unix_nano = 0;
+};
+
+// The fields SpanDetails does not hold: IDs = 1, 2, 4, name = 5, kind = 6, times = 7, 8, and the
+// events (11) and links (13) themselves.
+[[gnu::always_inline]] inline bool ApplySpanOwnField(const Field& field, SpanOwnFields* own, model::Span* out) {
+  switch (field.number) {
+    case 1: if (field.Is(WireType::kLength)) own->trace_id = field.bytes; return true;
+    case 2: if (field.Is(WireType::kLength)) own->span_id = field.bytes; return true;
+    case 4: if (field.Is(WireType::kLength)) own->parent_span_id = field.bytes; return true;
+    case 5: if (field.Is(WireType::kLength)) own->name = field.bytes; return true;
     case 6:
-      if (field.Is(WireType::kVarint)) out->kind = otlp::internal::SpanKindFromNumber(AsInt32(field.value));
+      if (field.Is(WireType::kVarint)) own->kind = otlp::internal::SpanKindFromNumber(AsInt32(field.value));
       return true;
-    case 7: if (field.Is(WireType::kFixed64)) out->start_time_unix_nano = field.value; return true;
-    case 8: if (field.Is(WireType::kFixed64)) out->end_time_unix_nano = field.value; return true;
-    case 9: return !with_attributes || !field.Is(WireType::kLength) || AppendAttribute(field.bytes, &out->attributes);
-    case 10: if (field.Is(WireType::kVarint)) out->dropped_attributes_count = AsUint32(field.value); return true;
+    case 7: if (field.Is(WireType::kFixed64)) own->start_time_unix_nano = field.value; return true;
+    case 8: if (field.Is(WireType::kFixed64)) own->end_time_unix_nano = field.value; return true;
     case 11: return !field.Is(WireType::kLength) || DecodeEvent(field.bytes, &out->events.emplace_slot());
-    case 12: if (field.Is(WireType::kVarint)) out->dropped_events_count = AsUint32(field.value); return true;
     case 13: return !field.Is(WireType::kLength) || DecodeLink(field.bytes, &out->links.emplace_slot());
-    case 14: if (field.Is(WireType::kVarint)) out->dropped_links_count = AsUint32(field.value); return true;
-    case 15: return !field.Is(WireType::kLength) || DecodeStatus(field.bytes, &out->status);
-    case 16: if (field.Is(WireType::kFixed32)) out->flags = AsUint32(field.value); return true;
     default: return true;
   }
 }
 
-bool DecodeSpanFields(std::string_view encoded_span, model::Span* out, bool with_attributes) {
-  ResetSpan(out);
-  SpanIdViews ids;
-  if (!ForEachField(encoded_span, [&](const Field& field) { return ApplySpanField(field, out, &ids, with_attributes); })) {
-    return false;
+// Most spans have no trace state and no status message: clearing costs less than assigning nothing.
+void AssignText(std::string_view text, std::string* out) {
+  if (text.empty()) {
+    out->clear();
+  } else {
+    out->assign(text);
   }
+}
+
+void CopyDetails(const SpanDetails& details, model::StatusCode status_code, model::Span* out) {
+  AssignText(details.trace_state, &out->trace_state);
+  out->flags = details.flags;
+  out->dropped_attributes_count = details.dropped_attributes_count;
+  out->dropped_events_count = details.dropped_events_count;
+  out->dropped_links_count = details.dropped_links_count;
+  out->status.code = status_code;
+  AssignText(details.status_message, &out->status.message);
+}
+
+bool CopyOwnFields(const SpanOwnFields& own, model::Span* out) {
+  out->name.assign(own.name);
+  out->kind = own.kind;
+  out->start_time_unix_nano = own.start_time_unix_nano;
+  out->end_time_unix_nano = own.end_time_unix_nano;
   std::string problem;
   constexpr auto kBytes = IdEncoding::kBytes;
-  return otlp::internal::DecodeId(ids.trace_id, kBytes, IdRule::kRequired, "", &out->trace_id, &problem) &&
-         otlp::internal::DecodeId(ids.span_id, kBytes, IdRule::kRequired, "", &out->span_id, &problem) &&
-         otlp::internal::DecodeId(ids.parent_span_id, kBytes, IdRule::kOptional, "", &out->parent_span_id, &problem);
+  return otlp::internal::DecodeId(own.trace_id, kBytes, IdRule::kRequired, "", &out->trace_id, &problem) &&
+         otlp::internal::DecodeId(own.span_id, kBytes, IdRule::kRequired, "", &out->span_id, &problem) &&
+         otlp::internal::DecodeId(own.parent_span_id, kBytes, IdRule::kOptional, "", &out->parent_span_id, &problem);
+}
+
+template <bool kWithAttributes>
+bool DecodeSpanFields(std::string_view encoded_span, model::Span* out) {
+  out->attributes.clear();
+  out->events.clear();
+  out->links.clear();
+  SpanDetails details;
+  model::StatusCode status_code = model::StatusCode::kUnset;
+  SpanOwnFields own;
+  const bool well_formed = ReadSpanFields(
+      encoded_span, &details, &status_code,
+      [out](std::string_view attribute) { return !kWithAttributes || AppendAttribute(attribute, &out->attributes); },
+      [&own, out](const Field& field) { return ApplySpanOwnField(field, &own, out); });
+  if (!well_formed) return false;
+  CopyDetails(details, status_code, out);
+  return CopyOwnFields(own, out);
 }
 
 }  // namespace
 
-bool DecodeSpan(std::string_view encoded_span, model::Span* out) { return DecodeSpanFields(encoded_span, out, true); }
+bool DecodeSpan(std::string_view encoded_span, model::Span* out) { return DecodeSpanFields<true>(encoded_span, out); }
 
 bool DecodeSpanWithoutAttributes(std::string_view encoded_span, model::Span* out) {
-  return DecodeSpanFields(encoded_span, out, false);
+  return DecodeSpanFields<false>(encoded_span, out);
 }
 
 bool ReadSpanDetails(std::string_view encoded_span, std::vector<std::string_view>* attributes, SpanDetails* out) {
-  *out = {};
-  return ForEachField(encoded_span, [&](const Field& field) { return ApplySpanDetailsField(field, attributes, out); });
+  model::StatusCode status_code = model::StatusCode::kUnset;  // the scan's (SpanRef)
+  return ReadSpanFields(
+      encoded_span, out, &status_code,
+      [attributes](std::string_view attribute) {
+        attributes->push_back(attribute);
+        return true;
+      },
+      [](const Field&) { return true; });
 }
 
 bool ParseAttribute(std::string_view encoded_attribute, std::string_view* key, ValueView* value) {

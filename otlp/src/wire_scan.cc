@@ -214,25 +214,20 @@ class Scanner {
   }
 
   // A span's attributes (field 9) come one after another: this scans the first and every one that
-  // follows it with a one-byte tag and length (nearly all) in one loop, instead of a Reader step, a
-  // field dispatch and a call each. Returns where the span's next field starts, null when an attribute
-  // is refused.
+  // follows it in the run (NextInRun) in one loop, instead of a Reader step, a field dispatch and a
+  // call each. Returns where the span's next field starts, null when an attribute is refused.
   [[gnu::noinline]] const char* ScanSpanAttributes(std::string_view first, const char* next, const char* end,
                                                    int budget, AttributeTally* tally) {
-    constexpr auto kAttributeTag = static_cast<unsigned char>(9 << 3 | static_cast<int>(WireType::kLength));
     std::string_view attribute = first;
-    while (true) {
+    do {
       const bool scalar = budget >= 1 && ScanScalarAttribute(attribute, tally) == internal::FastPath::kRead;
       if (scalar) {
         ++tally->count;
       } else if (!ScanAttribute(attribute, budget, tally)) {
         return nullptr;
       }
-      const auto size = end - next >= 2 ? static_cast<unsigned char>(next[1]) : 0x80;
-      if (size >= 0x80 || static_cast<unsigned char>(next[0]) != kAttributeTag || end - next - 2 < size) return next;
-      attribute = std::string_view(next + 2, size);
-      next = attribute.data() + size;
-    }
+    } while (internal::NextInRun<9>(&next, end, &attribute));
+    return next;
   }
 
   [[gnu::noinline]] bool ReadAttribute(std::string_view bytes, int budget, AttributeTally* tally,

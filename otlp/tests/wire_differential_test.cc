@@ -619,6 +619,37 @@ TEST(WireMalformedTest, OddProtobufIsReadAsLibprotobufReadsIt) {
       {"status twice merges", RequestWithSpan(ValidSpan().Message(15, Proto().Varint(3, 2).Bytes(2, "m"))
                                                   .Message(15, Proto().Bytes(2, "n"))),
        true},
+      {"span details twice: the last wins",
+       RequestWithSpan(ValidSpan().Bytes(3, "a").Varint(10, 1).Varint(12, 3).Varint(14, 5).Fixed32(16, 1)
+                           .Bytes(3, "b").Varint(10, 2).Varint(12, 4).Varint(14, 6).Fixed32(16, 0x301)),
+       true},
+      {"span details with the wrong wire types",
+       RequestWithSpan(ValidSpan().Varint(3, 1).Varint(9, 1).Fixed32(10, 1).Bytes(12, "x").Fixed64(14, 1)
+                           .Varint(15, 2).Varint(16, 1).Fixed64(16, 1)),
+       true},
+      {"events and links with the wrong wire types", RequestWithSpan(ValidSpan().Varint(11, 1).Fixed32(13, 1)), true},
+      {"IDs, kind and times with the wrong wire types, then right",
+       RequestWithSpan(ValidSpan().Varint(1, 1).Fixed64(2, 1).Bytes(6, "x").Varint(7, 1).Fixed32(8, 1)
+                           .Varint(6, 2).Fixed64(7, 10).Fixed64(8, 20)),
+       true},
+      {"unknown fields between attributes and details",
+       RequestWithSpan(ValidSpan()
+                           .Message(9, Proto().Bytes(1, "a").Message(2, Proto().Varint(3, 1)))
+                           .Bytes(17, "x")
+                           .Message(9, Proto().Bytes(1, "b").Message(2, Proto().Bytes(1, "s")))
+                           .Varint(99, 1)
+                           .Message(15, Proto().Bytes(2, "m"))
+                           .Fixed32(18, 1)
+                           .Bytes(3, "t")),
+       true},
+      {"a run of attributes broken by one with a two-byte length",
+       RequestWithSpan(ValidSpan()
+                           .Message(9, Proto().Bytes(1, "a").Message(2, Proto().Varint(3, 1)))
+                           .Message(9, Proto().Bytes(1, "long").Message(2, Proto().Bytes(1, std::string(200, 'v'))))
+                           .Message(9, Proto().Bytes(1, "c").Message(2, Proto().Bytes(1, "s")))),
+       true},
+      {"status code first, then its message alone",
+       RequestWithSpan(ValidSpan().Message(15, Proto().Varint(3, 1)).Message(15, Proto().Bytes(2, "m"))), true},
       {"value twice: a scalar overrides",
        RequestWithKeyValue(Proto().Bytes(1, "k").Message(2, Proto().Varint(3, 5)).Message(2, Proto().Bytes(1, "s"))), true},
       {"value twice: an empty one changes nothing",
