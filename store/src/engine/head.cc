@@ -26,6 +26,8 @@ constexpr std::size_t kChunkBytes = kHugePageBytes;
 constexpr std::size_t kLinearDuplicateCheck = 32;
 // Per trace: its slot, two index slots (the index is at most half full) and its arrival entry.
 constexpr std::size_t kTraceEntryBytes = sizeof(LiveSlot) + 2 * TracePositions::kSlotBytes + sizeof(Arrival);
+// A live-trace table smaller than this is left as it is: packing it would save little.
+constexpr std::size_t kMinSlotsToShrink = 4096;
 
 std::size_t IndexBytes(const HeadTrace& trace) {
   return kTraceEntryBytes + trace.spans.capacity() * sizeof(HeadSpan) +
@@ -349,6 +351,34 @@ void Head::FreeSlot(std::uint32_t slot) {
   free_slots_.push_back(slot);
 }
 
+void Head::ShrinkLiveSlots() {
+  const std::size_t live = live_positions_.size();
+  if (live_.size() < kMinSlotsToShrink || 4 * live > live_.size()) return;
+  std::vector<LiveSlot> slots;
+  std::vector<Arrival> arrivals;
+  TracePositions positions;
+  slots.reserve(live);
+  arrivals.reserve(live);
+  for (const Arrival& arrival : arrivals_) {  // every live trace once, oldest first
+    if (!IsCurrent(arrival)) continue;
+    const auto slot = static_cast<std::uint32_t>(slots.size());
+    slots.push_back(std::move(live_[arrival.slot]));
+    positions.Insert(slots.back().entry.id, slot);
+    arrivals.push_back({.slot = slot, .number = arrival.number});
+  }
+  live_ = std::move(slots);
+  arrivals_ = std::move(arrivals);
+  live_positions_ = std::move(positions);
+  free_slots_ = {};
+}
+
+std::size_t Head::LiveTableSlackBytes() const {
+  const std::size_t live = live_positions_.size();
+  return (live_.capacity() - live) * sizeof(LiveSlot) + (arrivals_.capacity() - live) * sizeof(Arrival) +
+         free_slots_.capacity() * sizeof(std::uint32_t) + live_positions_.memory_bytes() -
+         2 * live * TracePositions::kSlotBytes;
+}
+
 void Head::CountSegment(std::uint64_t segment) { ++traces_by_segment_[segment]; }
 
 void Head::UncountSegment(std::uint64_t segment, std::size_t traces) {
@@ -403,6 +433,7 @@ std::shared_ptr<const FrozenTraces> Head::Freeze(const CutPolicy& policy) {
     }
   }
   arrivals_.erase(arrivals_.begin() + static_cast<std::ptrdiff_t>(kept), arrivals_.begin() + static_cast<std::ptrdiff_t>(next));
+  ShrinkLiveSlots();
   if (frozen->traces.empty()) return nullptr;
   return Publish(std::move(frozen));
 }
@@ -492,7 +523,8 @@ HeadStats Head::stats() const {
   HeadStats stats{.live_spans = live_spans_,
                   .live_bytes = live_index_bytes_ + live_span_bytes_,
                   .live_traces = live_positions_.size(),
-                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + chunk_pool_.bytes() + live_index_bytes_,
+                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + chunk_pool_.bytes() + live_index_bytes_ +
+                                  LiveTableSlackBytes(),
                   .pooled_bytes = chunk_pool_.bytes(),
                   .chunks_mapped = chunk_pool_.mappings()};
   for (const auto& frozen : frozen_) {

@@ -247,7 +247,8 @@ struct HeadStats {
   std::size_t live_traces = 0;
   std::size_t frozen_spans = 0;
   std::size_t frozen_bytes = 0;
-  // What the head holds: every chunk (arena + origins), every index and the pooled chunk memory.
+  // What the head holds: every chunk (arena + origins), every index (with the live-trace table's
+  // unused room) and the pooled chunk memory.
   std::size_t memory_bytes = 0;
   std::size_t pooled_bytes = 0;     // of memory_bytes: freed chunk memory kept for reuse
   std::uint64_t chunks_mapped = 0;  // chunk memory mapped fresh since the head began
@@ -300,6 +301,11 @@ class Head {
   // A slot for a new live trace, queued as the newest arrival.
   std::uint32_t OpenSlot(const model::TraceId& trace_id);
   void FreeSlot(std::uint32_t slot);
+  // Packs the live traces into slots sized for them once at most a quarter of the slots is taken:
+  // a burst of traces would otherwise leave its slots, arrival queue and index for good.
+  void ShrinkLiveSlots();
+  // The live-trace table's room beyond what each live trace counts for itself (kTraceEntryBytes).
+  std::size_t LiveTableSlackBytes() const;
   bool IsCurrent(const Arrival& arrival) const { return live_[arrival.slot].arrival == arrival.number; }
   // Moves a live trace into `frozen` (the live counts are lowered by the caller).
   void TakeInto(FrozenTraces& frozen, std::uint32_t slot);

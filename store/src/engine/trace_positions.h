@@ -56,6 +56,7 @@ class TracePositions {
   }
 
   std::size_t size() const { return size_; }
+  std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
 
  private:
 

@@ -24,6 +24,7 @@ namespace {
 
 using testing::BatchOf;
 using testing::RichSpan;
+using testing::SpanIdOf;
 using testing::TraceIdOf;
 
 constexpr std::uint64_t kSecond = 1'000'000'000;
@@ -604,6 +605,51 @@ TEST(HeadTest, ThePoolShrinksToWhatTheRecentPeriodsNeeded) {
   EXPECT_EQ(head.stats().pooled_bytes, 0u);  // an idle head holds only the chunk taking spans
   EXPECT_LT(head.stats().memory_bytes, kChunk + 64 * 1024);
   EXPECT_EQ(head.stats().chunks_mapped, mapped);
+}
+
+// A span of IDs, name and times only (about 50 bytes encoded).
+model::Span SmallSpan(std::uint64_t trace, std::uint64_t span) {
+  model::Span out;
+  out.trace_id = TraceIdOf(trace);
+  out.span_id = SpanIdOf(span);
+  out.name = "op";
+  out.start_time_unix_nano = 100;
+  out.end_time_unix_nano = 200;
+  return out;
+}
+
+// The live-trace table (slots, arrival queue, index) counts its unused room in the head's memory, and
+// gives it back once a quarter or less of it holds traces; the traces left keep their order.
+TEST(HeadTest, TheLiveTraceTableCountsItsRoomAndShrinksWhenMostlyEmpty) {
+  WireHead head(/*max_memory_bytes=*/0);
+  std::vector<model::Span> spans;
+  for (std::uint64_t trace = 1; trace <= 10000; ++trace) spans.push_back(SmallSpan(trace, 1));
+  head.Add(BatchOf("a", spans), 1, 0);  // one chunk, held throughout
+  const auto cut = [&](std::size_t max_spans) {
+    auto frozen = head.Freeze({.everything = true, .max_spans = max_spans});
+    ASSERT_NE(frozen, nullptr);
+    head.DropFrozen(frozen.get());
+  };
+  cut(7000);
+  const HeadStats most_cut = head.stats();
+  ASSERT_EQ(most_cut.live_traces, 3000u);
+  // A cut trace's own index goes, the table's room for it stays (and counts).
+  EXPECT_GE(most_cut.memory_bytes, (2u << 20) + 10000 * sizeof(LiveSlot));
+
+  cut(1000);  // a fifth of the slots hold traces now: the table is packed
+  const HeadStats packed = head.stats();
+  ASSERT_EQ(packed.live_traces, 2000u);
+  EXPECT_LT(packed.memory_bytes, (2u << 20) + 6000 * sizeof(LiveSlot));
+
+  for (std::uint64_t trace = 8001; trace <= 10000; ++trace) EXPECT_TRUE(head.Contains(TraceIdOf(trace))) << trace;
+  head.Add(BatchOf("a", {SmallSpan(10001, 1), SmallSpan(9000, 2)}), 2, 0);
+  auto rest = head.Freeze({.everything = true, .max_spans = 1000});  // still the oldest first
+  ASSERT_NE(rest, nullptr);
+  ASSERT_EQ(rest->traces.size(), 1000u);
+  EXPECT_EQ(rest->traces.begin()->id, TraceIdOf(8001));
+  EXPECT_EQ(rest->span_count, 1001u);  // trace 9000's second span found its trace
+  EXPECT_FALSE(rest->traces.contains(TraceIdOf(9001)));
+  EXPECT_TRUE(head.Contains(TraceIdOf(10001)));
 }
 
 }  // namespace
