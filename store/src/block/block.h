@@ -1,8 +1,8 @@
 #pragma once
 // The immutable on-disk block: the unit the embedded store cuts its head into and compacts.
 // One block is one file holding the spans of a set of traces, grouped by trace and ordered by trace
-// start time, in zstd-compressed columns with dictionaries, a trace-ID index with a bloom filter,
-// per-trace summaries and search columns. The layout is described in docs/store-format.md.
+// start time, in columns (zstd-compressed once compacted) with dictionaries, a trace-ID index with a
+// bloom filter, per-trace summaries and search columns. The layout is described in docs/store-format.md.
 //
 // Usage (the engine):
 //   BlockBuilder builder;
@@ -54,10 +54,12 @@ struct BlockMeta {
   std::uint64_t max_start_unix_nano = 0;  // latest span start
   std::uint64_t max_end_unix_nano = 0;    // latest span end
   std::uint64_t file_bytes = 0;           // the whole file
-  std::uint64_t span_data_bytes = 0;      // compressed span columns
+  std::uint64_t span_data_bytes = 0;      // span columns as stored
   std::uint64_t index_bytes = 0;          // trace-ID index pages and bloom filter
   std::uint64_t summary_bytes = 0;        // traces columns: per trace its ID and summary
   std::uint64_t dictionary_bytes = 0;     // strings, resources, scopes
+  // Written at kStoredRaw (a fresh cut): compaction is to rewrite it compressed.
+  bool stored_raw = false;
 };
 
 // One search hit of one block. A trace whose spans sit in several blocks (before compaction) gets
@@ -126,10 +128,13 @@ class BlockSearch {
   std::unique_ptr<Impl> impl_;
 };
 
-// zstd levels: a block cut from the head is compressed fast, because the cut shares the core with
-// ingest, and most cut blocks are merged again (at the store's compaction_zstd_level, 1 by default)
-// before long: level 1 costs the cut 6 % less CPU than 3 for 4 % more bytes until the merge.
-inline constexpr int kFreshBlockZstdLevel = 1;
+// Levels of BlockBuilder and MergeBlocks: a zstd level, or kStoredRaw for sections written
+// uncompressed (never zstd's own level 0, its default).
+inline constexpr int kStoredRaw = 0;
+// A block cut from the head is written raw, like the first level of an LSM tree: the cut shares the
+// core with ingest, and compaction rewrites every cut block compressed before long (merged with its
+// tier, or alone: engine/compaction_policy.h), so zstd at the cut only bought bytes for that while.
+inline constexpr int kFreshBlockZstdLevel = kStoredRaw;
 inline constexpr int kCompactedBlockZstdLevel = 9;
 
 // A span still in its OTLP protobuf encoding (otlp::wire's Span message bytes), with the fields the

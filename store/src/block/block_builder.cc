@@ -513,6 +513,7 @@ Status WriteTail(BlockFile& file, SectionWriter& writer, const std::vector<model
   HOPTRACE_RETURN_IF_ERROR(writer.Write(kBloomSection, BuildBloomFilter(trace_ids, kBloomBitsPerTrace),
                                         &meta.meta.index_bytes, Packing::kRaw));  // random bits
   std::uint64_t meta_bytes = 0;
+  meta.meta.stored_raw = writer.stores_raw();
   HOPTRACE_RETURN_IF_ERROR(writer.Write(kMetaSection, EncodeMeta(meta), &meta_bytes));
   const std::string directory = EncodeDirectory(writer.sections());
   Footer footer;

@@ -131,7 +131,8 @@ bool SplitStreams(std::string_view data, std::size_t count, std::vector<Decoder>
 // ---- Sections ----
 std::uint64_t Checksum(std::string_view bytes) { return XXH64(bytes.data(), bytes.size(), 0); }
 
-SectionEncoder::SectionEncoder(int zstd_level) : context_(ZSTD_createCCtx()), zstd_level_(zstd_level) {}
+SectionEncoder::SectionEncoder(int zstd_level)
+    : context_(zstd_level == kStoredRaw ? nullptr : ZSTD_createCCtx()), zstd_level_(zstd_level) {}
 SectionEncoder::~SectionEncoder() { ZSTD_freeCCtx(context_); }
 
 SectionHandle SectionEncoder::Encode(std::string_view raw, std::string_view* stored, Packing packing) {
@@ -151,7 +152,7 @@ SectionHandle SectionEncoder::Encode(std::string_view raw, std::string_view* sto
 }
 
 std::size_t SectionEncoder::Compress(std::string_view raw) {
-  if (context_ == nullptr) return 0;
+  if (context_ == nullptr) return 0;  // kStoredRaw, or zstd could not allocate: raw either way
   const std::size_t bound = ZSTD_compressBound(raw.size());
   if (buffer_bytes_ < bound) {
     buffer_ = std::make_unique_for_overwrite<char[]>(bound);
@@ -651,6 +652,7 @@ std::string EncodeMeta(const MetaSection& meta) {
     out.PutVarint(group.max_start);
     out.PutVarint(group.latest_trace_start);
   }
+  if (m.stored_raw) out.PutVarint(kStoredRawFlag);
   return out.Take();
 }
 
@@ -699,6 +701,9 @@ Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection*
     grouped_traces += group.trace_count;
     grouped_spans += group.span_count;
   }
+  const std::uint64_t flags = in.empty() ? 0 : in.GetVarint();
+  if ((flags & ~kStoredRawFlag) != 0) in.Fail();
+  m.stored_raw = (flags & kStoredRawFlag) != 0;
   if (in.failed() || !in.empty()) return Corruption("malformed meta section");
   if (indexed_traces != m.trace_count || grouped_traces != m.trace_count || grouped_spans != m.span_count ||
       kFirstIndexPage + meta->index_pages.size() + meta->row_groups.size() * kColumnCount != section_count) {

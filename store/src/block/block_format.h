@@ -463,6 +463,9 @@ struct MetaSection {
   std::vector<IndexPageInfo> index_pages;
   std::vector<RowGroupInfo> row_groups;
 };
+// The meta section's last field, flags, is written only when one is set: blocks written before it
+// existed, and compressed ones, end after the row groups.
+inline constexpr std::uint64_t kStoredRawFlag = 1;  // BlockMeta::stored_raw
 std::string EncodeMeta(const MetaSection& meta);
 Status DecodeMeta(std::string_view data, std::size_t section_count, MetaSection* meta);
 

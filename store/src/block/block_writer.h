@@ -298,13 +298,16 @@ class BlockFile {
 // Writes sections into their directory slots (in any order) and counts their stored bytes.
 class SectionWriter {
  public:
-  SectionWriter(BlockFile& file, int zstd_level) : file_(file), encoder_(zstd_level) {}
+  SectionWriter(BlockFile& file, int zstd_level)
+      : file_(file), stores_raw_(zstd_level == kStoredRaw), encoder_(zstd_level) {}
   Status Write(std::size_t slot, std::string_view raw, std::uint64_t* byte_counter,
                Packing packing = Packing::kCompress);
   const std::vector<SectionHandle>& sections() const { return sections_; }
+  bool stores_raw() const { return stores_raw_; }
 
  private:
   BlockFile& file_;
+  bool stores_raw_;
   std::vector<SectionHandle> sections_;
   SectionEncoder encoder_;
 };

@@ -4,6 +4,7 @@
 // is deleted then.
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -16,7 +17,9 @@ namespace hoptrace::store::engine {
 
 class BlockHandle {
  public:
-  explicit BlockHandle(std::unique_ptr<block::BlockReader> reader) : reader_(std::move(reader)) {}
+  // `written_unix_nanos` on the store's clock; 0 for a block found at start (older than this process).
+  explicit BlockHandle(std::unique_ptr<block::BlockReader> reader, std::uint64_t written_unix_nanos = 0)
+      : reader_(std::move(reader)), written_unix_nanos_(written_unix_nanos) {}
   ~BlockHandle();  // deletes the file when the block was removed from the set
   BlockHandle(const BlockHandle&) = delete;
   BlockHandle& operator=(const BlockHandle&) = delete;
@@ -27,9 +30,11 @@ class BlockHandle {
     return meta().span_count > 0 && range.Overlaps(meta().min_start_unix_nano, meta().max_end_unix_nano);
   }
   void MarkObsolete() { obsolete_ = true; }
+  std::uint64_t written_unix_nanos() const { return written_unix_nanos_; }
 
  private:
   std::unique_ptr<block::BlockReader> reader_;
+  std::uint64_t written_unix_nanos_;
   std::atomic<bool> obsolete_{false};
 };
 

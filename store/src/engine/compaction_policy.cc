@@ -38,4 +38,19 @@ std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> bloc
   return merges;
 }
 
+std::vector<std::size_t> PlanRewrites(std::span<const BlockSize> blocks,
+                                      const std::vector<std::vector<std::size_t>>& merges, bool spans_stopped,
+                                      std::chrono::nanoseconds max_raw_wait) {
+  std::vector<bool> merged(blocks.size(), false);
+  for (const std::vector<std::size_t>& group : merges) {
+    for (const std::size_t index : group) merged[index] = true;
+  }
+  std::vector<std::size_t> rewrites;
+  for (std::size_t index = 0; index < blocks.size(); ++index) {
+    const BlockSize& block = blocks[index];
+    if (block.stored_raw && !merged[index] && (spans_stopped || block.waited >= max_raw_wait)) rewrites.push_back(index);
+  }
+  return rewrites;
+}
+
 }  // namespace hoptrace::store::engine

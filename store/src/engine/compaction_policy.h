@@ -12,7 +12,16 @@
 //
 // The bound on block count once compaction has caught up: fewer than `fanout` blocks in each tier
 // below the top, and top-tier blocks of more than max_spans / fanout² spans each.
+//
+// A cut writes its block raw (block::kFreshBlockZstdLevel), several times its compressed size, and
+// compaction compresses it: merged with its tier as above, or, when no merge takes it, rewritten
+// alone once spans stop arriving, or while they keep arriving once it has waited `max_raw_wait`
+// (waiting longer gives its tier's next cuts a chance to make it a merge instead of a rewrite
+// followed by a merge). The extra disk of raw blocks is thereby bounded by what is cut in that
+// while plus the blocks whose merges are deferred. A group of raw blocks over max_bytes is not
+// merged: each is rewritten alone first, and merges with its tier compressed.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -30,6 +39,8 @@ struct CompactionPolicy {
 struct BlockSize {
   std::uint64_t spans = 0;
   std::uint64_t bytes = 0;
+  bool stored_raw = false;              // a fresh cut's block: to be compressed
+  std::chrono::nanoseconds waited{0};   // since it was written (or loaded)
 };
 
 std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy);
@@ -37,5 +48,12 @@ std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy);
 // Groups of indices into `blocks` (ordered by start time) to merge, each `fanout` blocks of one
 // tier; no block is in two groups.
 std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> blocks, const CompactionPolicy& policy);
+
+// Indices of the raw blocks no group of `merges` takes that are due for a rewrite of their own: all
+// of them when `spans_stopped` (none arrived since compaction last looked), else those that have
+// waited max_raw_wait.
+std::vector<std::size_t> PlanRewrites(std::span<const BlockSize> blocks,
+                                      const std::vector<std::vector<std::size_t>>& merges, bool spans_stopped,
+                                      std::chrono::nanoseconds max_raw_wait);
 
 }  // namespace hoptrace::store::engine

@@ -77,7 +77,7 @@ Status EmbeddedStore::Impl::WriteBlock(
     Log("writing block " + path.filename().string() + " failed: " + status.message());
     return status;
   }
-  *block = std::make_shared<engine::BlockHandle>(std::move(reader));
+  *block = std::make_shared<engine::BlockHandle>(std::move(reader), Now());
   return Status::Ok();
 }
 
@@ -197,6 +197,20 @@ engine::CompactionPolicy CompactionPolicyOf(const EmbeddedStoreOptions& options)
           .max_bytes = options.compaction_target_bytes};
 }
 
+std::vector<engine::BlockSize> SizesOf(const std::vector<engine::BlockPtr>& blocks, std::uint64_t now,
+                                       bool raw_blocks_to_compress) {
+  std::vector<engine::BlockSize> sizes;
+  sizes.reserve(blocks.size());
+  for (const engine::BlockPtr& block : blocks) {
+    const std::uint64_t written = std::min(now, block->written_unix_nanos());
+    sizes.push_back({.spans = block->meta().span_count,
+                     .bytes = block->meta().file_bytes,
+                     .stored_raw = raw_blocks_to_compress && block->meta().stored_raw,
+                     .waited = std::chrono::nanoseconds(static_cast<std::int64_t>(now - written))});
+  }
+  return sizes;
+}
+
 // The merges to do now while spans arrive: those of blocks smaller than a cut, unless more than
 // max_deferred_blocks blocks are due for the others (the debt's bound), then all.
 std::vector<std::vector<std::size_t>> WithinDeferral(std::vector<std::vector<std::size_t>> merges,
@@ -221,6 +235,9 @@ std::vector<std::vector<std::size_t>> WithinDeferral(std::vector<std::vector<std
 // Size-tiered (engine/compaction_policy.h), round after round until nothing is due. Deferring, the
 // merges of cut-sized and bigger blocks wait while spans keep arriving, within a bound on the blocks
 // waiting: on a single busy core they cost the ingest ≈ 1 µs per span, and an idle moment pays them.
+// Raw (freshly cut) blocks that no merge takes are rewritten compressed alone, once no merge is due
+// and either spans stopped arriving or they have waited head_max_age (at most as long again as a
+// span waits in the head).
 Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
   if (!options_.compaction) return Status::Ok();
   std::lock_guard compaction_lock(compaction_mutex_);
@@ -232,13 +249,17 @@ Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
     std::sort(blocks.begin(), blocks.end(), [](const engine::BlockPtr& a, const engine::BlockPtr& b) {
       return a->meta().min_start_unix_nano < b->meta().min_start_unix_nano;
     });
-    std::vector<engine::BlockSize> sizes;
-    sizes.reserve(blocks.size());
-    for (const engine::BlockPtr& block : blocks) sizes.push_back({block->meta().span_count, block->meta().file_bytes});
+    // Compaction writing raw itself would rewrite raw blocks alone forever.
+    const bool compresses = options_.compaction_zstd_level != block::kStoredRaw;
+    const std::vector<engine::BlockSize> sizes = SizesOf(blocks, Now(), compresses);
     const engine::CompactionPolicy policy = CompactionPolicyOf(options_);
+    const bool deferring = defer_while_ingesting && ingesting;
     std::vector<std::vector<std::size_t>> merges = engine::PlanMerges(sizes, policy);
-    if (defer_while_ingesting && ingesting) {
-      merges = WithinDeferral(std::move(merges), sizes, policy, options_.compaction_max_deferred_blocks);
+    const std::vector<std::size_t> rewrites = engine::PlanRewrites(sizes, merges, !deferring, options_.head_max_age);
+    if (deferring) merges = WithinDeferral(std::move(merges), sizes, policy, options_.compaction_max_deferred_blocks);
+    // Lone rewrites once no merge is due: the same swap as a merge, of one block.
+    if (merges.empty()) {
+      for (const std::size_t index : rewrites) merges.push_back({index});
     }
     if (merges.empty()) break;
     for (const std::vector<std::size_t>& group : merges) {

@@ -165,5 +165,46 @@ TEST(Section, RandomBytesAreStoredRawWithoutCompressing) {
   }
 }
 
+// kStoredRaw (a fresh cut's level): even bytes zstd would shrink a hundredfold are stored raw, and
+// their checksum still covers them.
+TEST(Section, ARawLevelEncoderStoresEverySectionRawUnderItsChecksum) {
+  SectionEncoder encoder(kStoredRaw);
+  const std::string repetitive(4096, 'a');
+  std::string_view stored;
+  const SectionHandle handle = encoder.Encode(repetitive, &stored);
+  EXPECT_EQ(handle.codec, kCodecRaw);
+  EXPECT_EQ(stored, repetitive);
+  std::string decoded;
+  ASSERT_TRUE(DecodeSection(handle, stored, &decoded).ok());
+  EXPECT_EQ(decoded, repetitive);
+  std::string damaged(stored);
+  damaged[100] = 'b';
+  EXPECT_EQ(DecodeSection(handle, damaged, &decoded).code(), Status::Code::kCorruption);
+}
+
+// The raw flag is a trailing field that only raw blocks have: a compressed block's meta section is
+// byte for byte what it was before the flag existed, so blocks already on disk read as compressed.
+TEST(Meta, TheRawFlagTrailsWhatOlderBlocksHold) {
+  MetaSection compressed;
+  compressed.meta.format_version = kFormatVersion;
+  compressed.services = {"svc"};
+  MetaSection raw = compressed;
+  raw.meta.stored_raw = true;
+  const std::string compressed_bytes = EncodeMeta(compressed);
+  EXPECT_EQ(EncodeMeta(raw), compressed_bytes + '\x01');
+  for (const auto& [bytes, stored_raw] :
+       std::vector<std::pair<std::string, bool>>{{compressed_bytes, false}, {compressed_bytes + '\x01', true}}) {
+    MetaSection decoded;
+    decoded.meta.stored_raw = !stored_raw;
+    ASSERT_TRUE(DecodeMeta(bytes, kFirstIndexPage, &decoded).ok());
+    EXPECT_EQ(decoded.meta.stored_raw, stored_raw);
+    EXPECT_EQ(decoded.services, compressed.services);
+  }
+  MetaSection decoded;
+  for (const std::string& bad : {compressed_bytes + '\x02', compressed_bytes + std::string("\x01\x00", 2)}) {
+    EXPECT_EQ(DecodeMeta(bad, kFirstIndexPage, &decoded).code(), Status::Code::kCorruption);  // unknown flag, trailing byte
+  }
+}
+
 }  // namespace
 }  // namespace hoptrace::store::block

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "block/block.h"
+#include "block/block_format.h"
 #include "block_test_util.h"
 
 namespace hoptrace::store::block {
@@ -190,6 +192,73 @@ TEST(StreamingMerge, TracesCutInTwo) {
     EXPECT_FALSE(streamed->Dependencies().empty());
     ExpectSameBlock(*streamed, *reference, both.TraceIds());
   }
+}
+
+// The codec of every section of a block file, from its directory.
+std::vector<std::uint8_t> SectionCodecs(const std::filesystem::path& path) {
+  const std::string file = testing::ReadFile(path);
+  Footer footer;
+  std::vector<SectionHandle> sections;
+  EXPECT_GE(file.size(), kFooterSize);
+  if (file.size() < kFooterSize) return {};
+  EXPECT_TRUE(DecodeFooter(std::string_view(file).substr(file.size() - kFooterSize), &footer).ok());
+  EXPECT_TRUE(DecodeDirectory(std::string_view(file).substr(footer.directory_offset, footer.directory_bytes),
+                              footer.directory_offset, &sections)
+                  .ok());
+  std::vector<std::uint8_t> codecs;
+  for (const SectionHandle& section : sections) codecs.push_back(section.codec);
+  return codecs;
+}
+
+bool AllRaw(const std::vector<std::uint8_t>& codecs) {
+  return std::all_of(codecs.begin(), codecs.end(), [](std::uint8_t codec) { return codec == kCodecRaw; });
+}
+
+// A fresh cut's block (kFreshBlockZstdLevel): every section raw, flagged so in its meta, larger, and
+// every read (spans, trace by ID, search, services, operations, dependencies) as from a compressed one.
+TEST(RawBlock, EverySectionIsRawAndReadsAsTheCompressedBlock) {
+  TempDir dir;
+  const auto data = GenerateSpans(10'000, {.seed = 53});
+  const auto raw = testing::BuildBlock(data, dir.path() / "raw.block", nullptr, kFreshBlockZstdLevel);
+  const auto compressed = testing::BuildBlock(data, dir.path() / "compressed.block");
+  ASSERT_TRUE(raw && compressed);
+  EXPECT_TRUE(raw->meta().stored_raw);
+  EXPECT_FALSE(compressed->meta().stored_raw);
+  EXPECT_TRUE(AllRaw(SectionCodecs(dir.path() / "raw.block")));
+  EXPECT_FALSE(AllRaw(SectionCodecs(dir.path() / "compressed.block")));
+  EXPECT_GT(raw->meta().file_bytes, 2 * compressed->meta().file_bytes);
+  EXPECT_EQ(ReadAll(*raw), Flatten(data));
+  ExpectSameBlock(*raw, *compressed, data.TraceIds());
+}
+
+// Raw (fresh) and compressed (compacted) inputs merge into one compressed block; a raw block merged
+// alone (compaction's lone rewrite) becomes compressed with the same spans.
+TEST(StreamingMerge, RawAndCompressedInputsMergeIntoACompressedBlock) {
+  TempDir dir;
+  const auto data = GenerateSpans(12'000, {.seed = 59});
+  const auto blocks = DealIntoBlocks(data);
+  std::vector<std::unique_ptr<BlockReader>> readers;
+  std::vector<BlockReader*> inputs;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const int level = b % 2 == 0 ? kFreshBlockZstdLevel : kCompactedBlockZstdLevel;
+    readers.push_back(testing::BuildBlock(blocks[b], dir.path() / ("in" + std::to_string(b) + ".block"), nullptr, level));
+    ASSERT_TRUE(readers.back());
+    EXPECT_EQ(readers.back()->meta().stored_raw, b % 2 == 0);
+    inputs.push_back(readers.back().get());
+  }
+  const auto streamed = StreamingMerge(inputs, dir.path() / "streamed.block");
+  const auto reference = ReferenceMerge(inputs, dir.path() / "reference.block");
+  ASSERT_TRUE(streamed && reference);
+  EXPECT_FALSE(streamed->meta().stored_raw);
+  EXPECT_FALSE(AllRaw(SectionCodecs(dir.path() / "streamed.block")));
+  EXPECT_EQ(ReadAll(*streamed), Flatten(data));
+  ExpectSameBlock(*streamed, *reference, data.TraceIds());
+
+  const auto rewritten = StreamingMerge({inputs[0]}, dir.path() / "rewritten.block");
+  ASSERT_TRUE(rewritten);
+  EXPECT_FALSE(rewritten->meta().stored_raw);
+  EXPECT_LT(2 * rewritten->meta().file_bytes, inputs[0]->meta().file_bytes);
+  ExpectSameBlock(*rewritten, *inputs[0], blocks[0].TraceIds());
 }
 
 TEST(StreamingMerge, NoInputsGiveAnEmptyBlock) {

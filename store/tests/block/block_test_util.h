@@ -82,8 +82,9 @@ inline std::vector<FlatSpan> ReadAll(block::BlockReader& reader) {
 
 // Builds a block of `data` at dir/name and opens it.
 inline std::unique_ptr<block::BlockReader> BuildBlock(const GeneratedSpans& data, const std::filesystem::path& path,
-                                                      block::BlockMeta* meta = nullptr) {
-  block::BlockBuilder builder;
+                                                      block::BlockMeta* meta = nullptr,
+                                                      int zstd_level = block::kCompactedBlockZstdLevel) {
+  block::BlockBuilder builder(zstd_level);
   builder.Add(data.ToBatch());
   const Status built = builder.Finish(path, meta);
   EXPECT_TRUE(built.ok()) << built.message();

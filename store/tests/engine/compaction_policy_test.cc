@@ -45,6 +45,22 @@ TEST(CompactionPolicyTest, ATierWhoseMergeWouldPassTheSpanOrByteLimitIsFinal) {
   EXPECT_EQ(PlanMerges(BlocksOf({100'000, 100'000, 100'000, 100'000}), kPolicy).size(), 1u);
 }
 
+// Raw blocks that a merge takes wait for it; the others are rewritten alone once spans stopped, or
+// while they keep arriving once they have waited; compressed blocks never are.
+TEST(CompactionPolicyTest, LoneRawBlocksAreRewrittenOnceSpansStopOrAfterTheirWait) {
+  using std::chrono::seconds;
+  auto blocks = BlocksOf({100'000, 100'000, 100'000, 100'000, 100'000, 3'000, 2'000});
+  for (BlockSize& block : blocks) block.stored_raw = true;
+  blocks[6].stored_raw = false;  // a compacted block
+  blocks[1].waited = blocks[4].waited = blocks[5].waited = seconds(30);
+  const auto merges = PlanMerges(blocks, kPolicy);
+  ASSERT_EQ(merges, (std::vector<std::vector<std::size_t>>{{0, 1, 2, 3}}));
+  EXPECT_EQ(PlanRewrites(blocks, merges, /*spans_stopped=*/true, seconds(30)), (std::vector<std::size_t>{4, 5}));
+  EXPECT_EQ(PlanRewrites(blocks, merges, false, seconds(30)), (std::vector<std::size_t>{4, 5}));
+  EXPECT_EQ(PlanRewrites(blocks, merges, false, seconds(31)), std::vector<std::size_t>{});
+  EXPECT_EQ(PlanRewrites(blocks, {}, false, seconds(30)), (std::vector<std::size_t>{1, 4, 5}));
+}
+
 // A long ingest simulated on sizes alone: cuts of full blocks with tails of random size, compaction
 // after each cut until it has nothing to merge. The block count stays under the policy's bound, and
 // each span is rewritten about once per tier it climbs.

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <thread>
 
+#include "block/block.h"
 #include "engine/cut_record.h"
 #include "engine/store_fixture.h"
 #include "hoptrace/otlp/proto_convert.h"
@@ -457,6 +459,70 @@ std::size_t BlockFiles(const fs::path& blocks_dir) {
   return files;
 }
 
+// Whether each block file in `blocks_dir` says it was written raw, read as a restart would, once
+// the files are the store's blocks (a replaced block's file goes when the last query holding it ends).
+std::vector<bool> StoredRaw(const fs::path& blocks_dir, std::size_t blocks) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (BlockFiles(blocks_dir) != blocks && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::vector<bool> raw;
+  for (const auto& entry : fs::directory_iterator(blocks_dir)) {
+    if (entry.path().extension() != ".block") continue;
+    std::unique_ptr<block::BlockReader> reader;
+    EXPECT_TRUE(block::BlockReader::Open(entry.path(), {}, &reader).ok()) << entry.path();
+    if (reader) raw.push_back(reader->meta().stored_raw);
+  }
+  return raw;
+}
+
+// A cut's block is raw; no merge takes it alone in its tier, so compaction rewrites it compressed:
+// while spans keep arriving once it has waited head_max_age, at once after they stopped. Queries on
+// another thread see every span of it before, during and after each rewrite.
+TEST_F(EmbeddedStoreTest, ALoneRawBlockIsRewrittenCompressedAfterItsWait) {
+  EmbeddedStoreOptions options = Options();
+  options.head_max_age = std::chrono::seconds(30);
+  Open(options);
+  constexpr std::uint64_t kSpans = 3'000;
+  WriteOk(BatchOf("svc", SpansOf(1, kSpans, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  const fs::path blocks_dir = dir_.path() / "blocks";
+  ASSERT_EQ(StoredRaw(blocks_dir, store_->stats().blocks), std::vector<bool>{true});
+  const std::uint64_t raw_bytes = store_->stats().block_bytes;
+
+  std::atomic<bool> compacting{true};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (compacting && std::chrono::steady_clock::now() < deadline) {
+      EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), kSpans);
+      const std::vector<model::TraceId> found = IdsOf(store_->Search({}));
+      EXPECT_EQ(std::count(found.begin(), found.end(), TraceIdOf(1)), 1);
+      ++reads;
+    }
+  });
+  WriteOk(BatchOf("svc", SpansOf(2, 1, kEpoch)));  // spans keep arriving (trace 2 stays in the head)
+  EXPECT_TRUE(store_->Compact(/*defer_while_ingesting=*/true).ok());
+  EXPECT_EQ(StoredRaw(blocks_dir, store_->stats().blocks), std::vector<bool>{true}) << "rewritten before its wait";
+  now_ += 30 * kSecond;
+  WriteOk(BatchOf("svc", SpansOf(3, 1, kEpoch)));
+  EXPECT_TRUE(store_->Compact(true).ok());
+  EXPECT_EQ(StoredRaw(blocks_dir, store_->stats().blocks), std::vector<bool>{false});
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 1u);
+  EXPECT_LT(store_->stats().block_bytes * 2, raw_bytes);
+
+  EXPECT_TRUE(store_->CutHead(true).ok());  // traces 2 and 3: a second lone raw block
+  EXPECT_EQ(StoredRaw(blocks_dir, store_->stats().blocks).size(), 2u);
+  EXPECT_TRUE(store_->Compact(true).ok());  // no span since the last look: rewritten at once
+  EXPECT_EQ(StoredRaw(blocks_dir, store_->stats().blocks), (std::vector<bool>{false, false}));
+  compacting = false;
+  reader.join();
+  EXPECT_GT(reads, 0);
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 2u);
+  EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), kSpans);
+  EXPECT_EQ(IdsOf(store_->Search({})).size(), 3u);
+}
+
 // A merge's inputs are released (readers closed, files deleted) when that merge is done, not when the
 // round of merges is: a round of two merges whose second fails, counting the block files at the failure.
 TEST_F(EmbeddedStoreTest, AMergesInputsAreDeletedBeforeTheRoundsNextMerge) {
@@ -468,22 +534,20 @@ TEST_F(EmbeddedStoreTest, AMergesInputsAreDeletedBeforeTheRoundsNextMerge) {
     if (line.starts_with("writing block")) files_at_failure = BlockFiles(blocks_dir);
   };
   Open(options);
-  std::uint64_t largest_tier_one_file = 0;
   for (std::uint64_t block = 0; block < 4; ++block) {
     WriteOk(BatchOf("svc", SpansOf(block + 1, 300, kEpoch + block * kMinute)));
     ASSERT_TRUE(store_->CutHead(true).ok());
-    for (const auto& entry : fs::directory_iterator(blocks_dir)) {
-      largest_tier_one_file = std::max<std::uint64_t>(largest_tier_one_file, entry.file_size());
-    }
   }
+  const std::uint64_t tier_one_bytes = store_->stats().block_bytes;
   for (std::uint64_t block = 0; block < 4; ++block) {
     WriteOk(BatchOf("svc", SpansOf(block + 10, 1, kEpoch + block * kMinute)));
     ASSERT_TRUE(store_->CutHead(true).ok());
   }
   ASSERT_EQ(BlockFiles(blocks_dir), 8u);
   {
-    // The tier-0 merge (4 spans) runs first and fits under the limit; the tier-1 merge (1,200) does not.
-    const FileSizeLimit full(largest_tier_one_file);
+    // The tier-0 merge (4 spans) runs first and fits under the limit (its four raw inputs together);
+    // the tier-1 merge (1,200 spans) does not.
+    const FileSizeLimit full(store_->stats().block_bytes - tier_one_bytes);
     EXPECT_EQ(store_->Compact().code(), Status::Code::kIoError);
   }
   EXPECT_EQ(files_at_failure.load(), 4u + 1u)
