@@ -61,7 +61,7 @@ class Reader {
     std::uint64_t tag = static_cast<std::uint8_t>(*p_);
     if (tag < 0x80) {
       ++p_;
-    } else if (!ReadVarintSlow(5, &tag)) {
+    } else if (!ReadTwoByteVarint(&tag) && !ReadVarintSlow(5, &tag)) {
       return Fail();
     }
     const auto tag32 = static_cast<std::uint32_t>(tag);
@@ -97,7 +97,17 @@ class Reader {
       *out = static_cast<std::uint8_t>(*p_++);
       return true;
     }
-    return ReadVarintSlow(max_bytes, out);
+    return ReadTwoByteVarint(out) || ReadVarintSlow(max_bytes, out);
+  }
+
+  // Two-byte varints are common enough to skip the call: tags of fields 16 and up (a span's flags),
+  // lengths of 128 bytes to 16 KiB (every span, long attribute values).
+  [[gnu::always_inline]] bool ReadTwoByteVarint(std::uint64_t* out) {
+    if (end_ - p_ < 2 || static_cast<std::uint8_t>(p_[1]) >= 0x80) return false;
+    const std::uint64_t low = static_cast<std::uint8_t>(p_[0]) & 0x7fU;
+    *out = low | static_cast<std::uint64_t>(static_cast<std::uint8_t>(p_[1])) << 7;
+    p_ += 2;
+    return true;
   }
 
   [[gnu::noinline]] bool ReadVarintSlow(int max_bytes, std::uint64_t* out) {
