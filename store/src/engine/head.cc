@@ -111,11 +111,8 @@ std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, co
 
 }  // namespace
 
-std::size_t ChunkMemory::SizeFor(std::size_t at_least) {
-  return (std::max<std::size_t>(at_least, 1) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
-}
-
-ChunkMemory::ChunkMemory(std::size_t at_least) : size_(SizeFor(at_least)) {
+ChunkMemory::ChunkMemory(std::size_t at_least)
+    : size_((std::max<std::size_t>(at_least, 1) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes) {
   // Mapped with a huge page to spare, then trimmed to an aligned start: only aligned 2 MiB ranges
   // can be backed by huge pages.
   const std::size_t mapped = size_ + kHugePageBytes;
@@ -150,19 +147,24 @@ ChunkMemory& ChunkMemory::operator=(ChunkMemory&& other) noexcept {
 ChunkMemory ChunkPool::Take(std::size_t at_least) {
   {
     std::lock_guard lock(mutex_);
-    const bool reuse = !kept_.empty() && kept_.back().size() >= at_least;
-    const std::size_t size = reuse ? kept_.back().size() : ChunkMemory::SizeFor(at_least);
-    in_use_bytes_ += size;
-    period_peak_ = std::max(period_peak_, in_use_bytes_);
-    if (reuse) {
+    if (!kept_.empty() && kept_.back().size() >= at_least) {
       ChunkMemory memory = std::move(kept_.back());
       kept_.pop_back();
       bytes_.fetch_sub(memory.size(), std::memory_order_relaxed);
+      CountTakenLocked(memory.size());
       return memory;
     }
   }
+  ChunkMemory memory(at_least);  // counted once mapped: mmap may fail
   mappings_.fetch_add(1, std::memory_order_relaxed);
-  return ChunkMemory(at_least);
+  std::lock_guard lock(mutex_);
+  CountTakenLocked(memory.size());
+  return memory;
+}
+
+void ChunkPool::CountTakenLocked(std::size_t bytes) {
+  in_use_bytes_ += bytes;
+  period_peak_ = std::max(period_peak_, in_use_bytes_);
 }
 
 void ChunkPool::Give(ChunkMemory memory) {
@@ -520,12 +522,13 @@ std::uint64_t Head::OldestSegment(std::uint64_t none) const {
 
 HeadStats Head::stats() const {
   std::shared_lock lock(mutex_);
+  const std::size_t pooled = chunk_pool_.bytes();  // read once: it moves while chunks come and go
   HeadStats stats{.live_spans = live_spans_,
                   .live_bytes = live_index_bytes_ + live_span_bytes_,
                   .live_traces = live_positions_.size(),
-                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + chunk_pool_.bytes() + live_index_bytes_ +
+                  .memory_bytes = chunk_bytes_.load(std::memory_order_relaxed) + pooled + live_index_bytes_ +
                                   LiveTableSlackBytes(),
-                  .pooled_bytes = chunk_pool_.bytes(),
+                  .pooled_bytes = pooled,
                   .chunks_mapped = chunk_pool_.mappings()};
   for (const auto& frozen : frozen_) {
     stats.frozen_spans += frozen->span_count;

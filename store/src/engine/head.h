@@ -58,8 +58,6 @@ class ChunkMemory {
  public:
   explicit ChunkMemory(std::size_t at_least);
   ~ChunkMemory();
-  // What the memory for `at_least` bytes measures: whole huge pages.
-  static std::size_t SizeFor(std::size_t at_least);
   ChunkMemory(ChunkMemory&& other) noexcept;
   ChunkMemory& operator=(ChunkMemory&& other) noexcept;
 
@@ -95,6 +93,7 @@ class ChunkPool {
   std::uint64_t mappings() const { return mappings_.load(std::memory_order_relaxed); }
 
  private:
+  void CountTakenLocked(std::size_t bytes);
   // What the chunks in use and the kept ones may reach together.
   std::size_t TargetLocked() const;
   // Moves kept memory beyond the target into `unmapped`, to be unmapped outside the lock.
