@@ -173,16 +173,23 @@ enum class DetailUse {
   return DetailUse::kTaken;
 }
 
-// Reads a span's fields through the details' table: details into `details` and `status_code`, each
+// A span's IDs as its bytes hold them.
+struct SpanIdViews {
+  std::string_view trace_id, span_id, parent_span_id;
+};
+
+// Reads a span's fields through the details' table: the IDs that lead the span into `leading_ids`
+// (ReadLeadingSpanIds), details into `details` and `status_code`, each
 // attribute through `on_attribute(bytes)` (a run of them without a Reader step each: NextInRun),
 // every other field through `on_other(field)`. Either returns false to refuse the span.
 template <typename OnAttribute, typename OnOther>
-[[gnu::always_inline]] inline bool ReadSpanFields(std::string_view encoded_span, SpanDetails* details,
-                                                  model::StatusCode* status_code, OnAttribute&& on_attribute,
-                                                  OnOther&& on_other) {
+[[gnu::always_inline]] inline bool ReadSpanFields(std::string_view encoded_span, SpanIdViews* leading_ids,
+                                                  SpanDetails* details, model::StatusCode* status_code,
+                                                  OnAttribute&& on_attribute, OnOther&& on_other) {
   *details = {};
   const char* const end = encoded_span.data() + encoded_span.size();
-  Reader reader(encoded_span, internal::kRecursionLimit);
+  const std::size_t leading = internal::ReadLeadingSpanIds(encoded_span, &leading_ids->trace_id, &leading_ids->span_id);
+  Reader reader(encoded_span.substr(leading), internal::kRecursionLimit);
   Field field;
   while (reader.Next(&field)) {
     switch (ApplySpanDetailsField(field, details, status_code)) {
@@ -207,7 +214,8 @@ template <typename OnAttribute, typename OnOther>
 
 // What a span holds besides its details, attributes, events and links.
 struct SpanOwnFields {
-  std::string_view trace_id, span_id, parent_span_id, name;
+  SpanIdViews ids;
+  std::string_view name;
   model::SpanKind kind = model::SpanKind::kUnspecified;
   std::uint64_t start_time_unix_nano = 0;
   std::uint64_t end_time_unix_nano = 0;
@@ -217,9 +225,9 @@ struct SpanOwnFields {
 // events (11) and links (13) themselves.
 [[gnu::always_inline]] inline bool ApplySpanOwnField(const Field& field, SpanOwnFields* own, model::Span* out) {
   switch (field.number) {
-    case 1: if (field.Is(WireType::kLength)) own->trace_id = field.bytes; return true;
-    case 2: if (field.Is(WireType::kLength)) own->span_id = field.bytes; return true;
-    case 4: if (field.Is(WireType::kLength)) own->parent_span_id = field.bytes; return true;
+    case 1: if (field.Is(WireType::kLength)) own->ids.trace_id = field.bytes; return true;
+    case 2: if (field.Is(WireType::kLength)) own->ids.span_id = field.bytes; return true;
+    case 4: if (field.Is(WireType::kLength)) own->ids.parent_span_id = field.bytes; return true;
     case 5: if (field.Is(WireType::kLength)) own->name = field.bytes; return true;
     case 6:
       if (field.Is(WireType::kVarint)) own->kind = otlp::internal::SpanKindFromNumber(AsInt32(field.value));
@@ -258,9 +266,9 @@ bool CopyOwnFields(const SpanOwnFields& own, model::Span* out) {
   out->end_time_unix_nano = own.end_time_unix_nano;
   std::string problem;
   constexpr auto kBytes = IdEncoding::kBytes;
-  return otlp::internal::DecodeId(own.trace_id, kBytes, IdRule::kRequired, "", &out->trace_id, &problem) &&
-         otlp::internal::DecodeId(own.span_id, kBytes, IdRule::kRequired, "", &out->span_id, &problem) &&
-         otlp::internal::DecodeId(own.parent_span_id, kBytes, IdRule::kOptional, "", &out->parent_span_id, &problem);
+  return otlp::internal::DecodeId(own.ids.trace_id, kBytes, IdRule::kRequired, "", &out->trace_id, &problem) &&
+         otlp::internal::DecodeId(own.ids.span_id, kBytes, IdRule::kRequired, "", &out->span_id, &problem) &&
+         otlp::internal::DecodeId(own.ids.parent_span_id, kBytes, IdRule::kOptional, "", &out->parent_span_id, &problem);
 }
 
 template <bool kWithAttributes>
@@ -272,7 +280,7 @@ bool DecodeSpanFields(std::string_view encoded_span, model::Span* out) {
   model::StatusCode status_code = model::StatusCode::kUnset;
   SpanOwnFields own;
   const bool well_formed = ReadSpanFields(
-      encoded_span, &details, &status_code,
+      encoded_span, &own.ids, &details, &status_code,
       [out](std::string_view attribute) { return !kWithAttributes || AppendAttribute(attribute, &out->attributes); },
       [&own, out](const Field& field) { return ApplySpanOwnField(field, &own, out); });
   if (!well_formed) return false;
@@ -289,9 +297,10 @@ bool DecodeSpanWithoutAttributes(std::string_view encoded_span, model::Span* out
 }
 
 bool ReadSpanDetails(std::string_view encoded_span, std::vector<std::string_view>* attributes, SpanDetails* out) {
-  model::StatusCode status_code = model::StatusCode::kUnset;  // the scan's (SpanRef)
+  SpanIdViews ids;                                             // the scan's (SpanRef)
+  model::StatusCode status_code = model::StatusCode::kUnset;  // the scan's too
   return ReadSpanFields(
-      encoded_span, out, &status_code,
+      encoded_span, &ids, out, &status_code,
       [attributes](std::string_view attribute) {
         attributes->push_back(attribute);
         return true;

@@ -343,7 +343,8 @@ class Scanner {
     SpanIds ids;
     AttributeTally tally;
     bool over = false;
-    Reader reader(bytes, budget);
+    const std::size_t leading = internal::ReadLeadingSpanIds(bytes, &ids.trace_id, &ids.span_id);
+    Reader reader(bytes.substr(leading), budget);
     Field field;
     const char* const end = bytes.data() + bytes.size();
     while (reader.Next(&field)) {

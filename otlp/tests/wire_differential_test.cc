@@ -515,6 +515,12 @@ TEST(WireDifferentialTest, SkipsSpansWithInvalidIdsWithTheReferencesMessages) {
       {ValidSpan().Message(13, link_with(std::string(5, '\x04'), "")), "link trace_id must be 16 bytes, got 5"},
       {ValidSpan().Message(13, link_with("", "")).Message(13, link_with(std::string(16, '\x04'), "12")),
        "link span_id must be 8 bytes, got 2"},
+      // The IDs that lead a span are read without a Reader step: a later one still wins, and other
+      // orders and sizes take the Reader.
+      {ValidSpan().Bytes(2, "bad"), "span_id must be 8 bytes, got 3"},
+      {Proto().Bytes(2, std::string(8, '\x02')).Bytes(1, std::string(16, '\x01')), ""},
+      {Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(7, '\x02')), "span_id must be 8 bytes, got 7"},
+      {Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(8, '\x02')), ""},  // nothing after the IDs
       // The last value of a repeated scalar wins: a bad ID fixed by a second one is fine.
       {ValidSpan().Bytes(1, "short").Bytes(1, std::string(16, '\x03')), ""},
   };
