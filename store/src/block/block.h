@@ -182,6 +182,9 @@ class BlockBuilder {
   // or retried writes do not duplicate. The builder is empty afterwards. `meta` may be null.
   // kCorruption when an encoded span does not decode.
   Status Finish(const std::filesystem::path& path, BlockMeta* meta);
+  // Memory Finish keeps for the next block (its buffers, emptied): a builder that writes block after
+  // block, as a store's cuts do, fills memory already mapped.
+  std::size_t kept_bytes() const;
 
  private:
   struct State;

@@ -71,8 +71,14 @@ struct SpanKey {
 }  // namespace
 
 SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
-  const std::vector<TraceRun> runs = TraceRunsById(stored);
   SpanList spans;
+  SortAndDeduplicate(stored, spans);
+  return spans;
+}
+
+void SortAndDeduplicate(const std::vector<StoredSpan>& stored, SpanList& spans) {
+  const std::vector<TraceRun> runs = TraceRunsById(stored);
+  spans.clear();
   spans.reserve(stored.size());
   std::vector<SpanKey> keys;  // one trace's, reused
   SpanIdTable seen;           // one trace's span IDs: of equal ones the first added is kept
@@ -95,7 +101,6 @@ SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored) {
     for (const SpanKey& key : keys) spans.push_back(&stored[key.index]);
     first = last;
   }
-  return spans;
 }
 
 void TraceParents::Find(const SpanList& spans, TraceRange trace) {
@@ -276,6 +281,16 @@ struct ParsedSpans {
   std::vector<Attribute> attributes;
   std::vector<otlp::wire::ValueView> values;  // arrays and opaque values (rare), viewing the spans' bytes
   std::vector<Span> spans;                    // by position in the span list
+
+  void Clear() {
+    attributes.clear();
+    values.clear();
+    spans.clear();
+  }
+  std::size_t capacity_bytes() const {
+    return attributes.capacity() * sizeof(Attribute) + values.capacity() * sizeof(otlp::wire::ValueView) +
+           spans.capacity() * sizeof(Span);
+  }
 };
 
 namespace {
@@ -545,25 +560,6 @@ std::size_t ApproximateBytes(const model::Span& span) {
 
 }  // namespace
 
-struct BlockBuilder::State {
-  int zstd_level = kCompactedBlockZstdLevel;
-  std::vector<StoredSpan> spans;
-  std::deque<model::Span> owned;  // the spans added as model spans (a deque keeps their addresses)
-  Interner<ResourceEntry> resources;
-  Interner<ScopeEntry> scopes;
-  std::size_t bytes = 0;
-
-  void Add(model::Span span, std::uint32_t resource, std::uint32_t scope) {
-    bytes += ApproximateBytes(span);
-    const model::Span& kept = owned.emplace_back(std::move(span));
-    spans.push_back({FieldsOf(kept), &kept, resource, scope});
-  }
-  void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope) {
-    bytes += sizeof(StoredSpan);  // the bytes stay the caller's
-    spans.push_back({span, nullptr, resource, scope});
-  }
-};
-
 namespace {
 
 // Everything Finish derives from the sorted spans before writing.
@@ -575,6 +571,16 @@ struct BlockPlan {
   std::vector<std::uint32_t> parents;            // by span list position: TraceParents::positions
   std::vector<TraceRange> row_groups;            // ranges of trace ordinals
   MetaSection meta;
+
+  void Clear() {
+    traces.clear();
+    ordinals_by_id.clear();
+    resource_services.clear();
+    trace_rows.clear();
+    parents.clear();
+    row_groups.clear();
+    meta = {};
+  }
 };
 
 // The traces of the spans (sorted by trace ID), put in block order: by start time, then ID, so that
@@ -735,9 +741,8 @@ class EncodedSpanCounter {
   std::vector<Recent> recent_ = std::vector<Recent>(std::size_t{1} << kRecentBits);
 };
 
-StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
-                                        const std::vector<ScopeEntry>& scopes, ParsedSpans& parsed) {
-  StringDictionaryBuilder strings;
+void CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
+                     const std::vector<ScopeEntry>& scopes, ParsedSpans& parsed, StringDictionaryBuilder& strings) {
   EncodedSpanCounter encoded_spans(strings, parsed);
   parsed.spans.reserve(spans.size());
   for (const StoredSpan* stored : spans) {
@@ -758,10 +763,58 @@ StringDictionaryBuilder CountAllStrings(const SpanList& spans, const std::vector
     strings.Count(entry.scope.version);
     strings.Count(entry.schema_url);
   }
-  return strings;
 }
 
 }  // namespace
+
+struct BlockBuilder::State {
+  int zstd_level = kCompactedBlockZstdLevel;
+  std::vector<StoredSpan> spans;
+  std::deque<model::Span> owned;  // the spans added as model spans (a deque keeps their addresses)
+  Interner<ResourceEntry> resources;
+  Interner<ScopeEntry> scopes;
+  std::size_t bytes = 0;
+  // What Finish fills, emptied but kept for the next block: a store cutting with one builder writes
+  // each block into memory already mapped, not ~100 MB per 262k-span cut faulted in afresh.
+  SpanList in_block_order;
+  BlockPlan plan;
+  ParsedSpans parsed;
+  StringDictionaryBuilder strings;
+  SpanColumns columns;
+
+  void Add(model::Span span, std::uint32_t resource, std::uint32_t scope) {
+    bytes += ApproximateBytes(span);
+    const model::Span& kept = owned.emplace_back(std::move(span));
+    spans.push_back({FieldsOf(kept), &kept, resource, scope});
+  }
+  void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope) {
+    bytes += sizeof(StoredSpan);  // the bytes stay the caller's
+    spans.push_back({span, nullptr, resource, scope});
+  }
+  Status Write(const std::filesystem::path& path, BlockMeta* meta_out);
+  std::size_t kept_bytes() const {
+    return spans.capacity() * sizeof(StoredSpan) + in_block_order.capacity() * sizeof(StoredSpan*) +
+           plan.parents.capacity() * sizeof(std::uint32_t) + parsed.capacity_bytes() + strings.capacity_bytes();
+  }
+  // Empty for the next block; the buffers stay unless they hold more than kMaxKeptBytes (a cut of
+  // everything, far past the usual slice).
+  void Clear() {
+    if (kept_bytes() > kMaxKeptBytes) {
+      *this = State{.zstd_level = zstd_level};
+      return;
+    }
+    spans.clear();
+    owned.clear();
+    resources = {};
+    scopes = {};
+    bytes = 0;
+    in_block_order.clear();
+    plan.Clear();
+    parsed.Clear();
+    strings.Clear();
+  }
+  static constexpr std::size_t kMaxKeptBytes = std::size_t{256} << 20;
+};
 
 BlockBuilder::BlockBuilder(int zstd_level) : state_(std::make_unique<State>()) { state_->zstd_level = zstd_level; }
 BlockBuilder::~BlockBuilder() = default;
@@ -796,25 +849,27 @@ std::size_t BlockBuilder::span_count() const { return state_->spans.size(); }
 std::size_t BlockBuilder::approximate_bytes() const { return state_->bytes; }
 
 Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_out) {
-  State state = std::exchange(*state_, State());
-  state_->zstd_level = state.zstd_level;  // the next block's too
-  const SpanList spans = SortAndDeduplicate(state.spans);
+  const Status status = state_->Write(path, meta_out);
+  state_->Clear();
+  return status;
+}
 
-  BlockPlan plan;
-  PlanTraces(spans, plan);
-  PlanServices(state.resources.entries(), &plan.meta.services, &plan.resource_services);
-  PlanSummaries(spans, plan);
-  PlanLayout(spans, plan);
-  ParsedSpans parsed;
-  StringDictionaryBuilder strings = CountAllStrings(spans, state.resources.entries(), state.scopes.entries(), parsed);
+std::size_t BlockBuilder::kept_bytes() const { return state_->kept_bytes(); }
+
+Status BlockBuilder::State::Write(const std::filesystem::path& path, BlockMeta* meta_out) {
+  SortAndDeduplicate(spans, in_block_order);
+  PlanTraces(in_block_order, plan);
+  PlanServices(resources.entries(), &plan.meta.services, &plan.resource_services);
+  PlanSummaries(in_block_order, plan);
+  PlanLayout(in_block_order, plan);
+  CountAllStrings(in_block_order, resources.entries(), scopes.entries(), parsed, strings);
   strings.Build();
 
   BlockFile file(path);
   HOPTRACE_RETURN_IF_ERROR(file.Open());
   BlockMeta& meta = plan.meta.meta;
-  SectionWriter writer(file, state.zstd_level);
-  HOPTRACE_RETURN_IF_ERROR(
-      WriteDictionaries(writer, strings, state.resources.entries(), state.scopes.entries(), meta));
+  SectionWriter writer(file, zstd_level);
+  HOPTRACE_RETURN_IF_ERROR(WriteDictionaries(writer, strings, resources.entries(), scopes.entries(), meta));
   std::vector<model::TraceId> trace_ids;  // sorted
   trace_ids.reserve(plan.traces.size());
   for (const std::uint64_t ordinal : plan.ordinals_by_id) trace_ids.push_back(plan.trace_rows[ordinal].trace_id);
@@ -822,7 +877,6 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
 
   const std::size_t first_column = kFirstIndexPage + plan.meta.index_pages.size();
   SpanDecoder decoder;
-  SpanColumns columns;
   for (std::size_t group = 0; group < plan.row_groups.size(); ++group) {
     const TraceRange traces = plan.row_groups[group];
     const std::size_t slot = first_column + group * kColumnCount;
@@ -834,7 +888,7 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
     RowGroupEncoder encoder(strings, decoder, columns, &parsed);
     for (std::size_t t = traces.begin; t < traces.end; ++t) {
       const TraceRange trace = plan.traces[t];
-      if (!encoder.AddTrace(spans, trace, {plan.parents.data() + trace.begin, trace.end - trace.begin})) {
+      if (!encoder.AddTrace(in_block_order, trace, {plan.parents.data() + trace.begin, trace.end - trace.begin})) {
         return Status::Error(Status::Code::kCorruption, "a span of trace " + plan.trace_rows[t].trace_id.ToHex() +
                                                             " does not decode");
       }

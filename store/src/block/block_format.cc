@@ -329,6 +329,14 @@ const std::vector<std::string>& StringDictionaryBuilder::Build() {
   return strings_;
 }
 
+void StringDictionaryBuilder::Clear() {
+  entries_.clear();
+  std::fill(slots_.begin(), slots_.end(), Slot{});
+  std::fill(recent_.begin(), recent_.end(), UINT32_MAX);
+  built_ = false;
+  strings_.clear();
+}
+
 void StringDictionaryBuilder::PutRef(Encoder& out, std::string_view text) const {
   std::uint32_t entry = built_ ? recent_[RecentSlot(text)] : UINT32_MAX;
   if (entry >= entries_.size() || !SameText(entries_[entry].text, text)) {

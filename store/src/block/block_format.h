@@ -288,6 +288,12 @@ class StringDictionaryBuilder {
   void CountHandle(std::uint32_t handle) { ++entries_[handle].count; }
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
+  // Empty for another block, keeping the memory its tables grew.
+  void Clear();
+  std::size_t capacity_bytes() const {
+    return entries_.capacity() * sizeof(Entry) + slots_.capacity() * sizeof(Slot) +
+           strings_.capacity() * sizeof(std::string);
+  }
   const std::vector<std::string>& strings() const { return strings_; }  // after Build
   void PutRef(Encoder& out, std::string_view text) const;
   // A handle from Add, after Build. Inline: the encoding pass writes every attribute's key this way.

@@ -57,6 +57,7 @@ struct TraceRange {
 // The spans grouped by trace, a trace's spans by start time (then span ID); of spans with the same
 // trace and span ID only the first in `stored` is kept.
 SpanList SortAndDeduplicate(const std::vector<StoredSpan>& stored);
+void SortAndDeduplicate(const std::vector<StoredSpan>& stored, SpanList& spans);  // into `spans`, emptied first
 
 // Equal resources (or scopes) get one id.
 template <typename Entry>

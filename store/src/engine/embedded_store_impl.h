@@ -122,6 +122,7 @@ class EmbeddedStore::Impl {
   engine::BlockSet blocks_;
 
   std::mutex cut_mutex_;         // one cut at a time
+  block::BlockBuilder cut_builder_{block::kFreshBlockZstdLevel};  // under cut_mutex_: keeps its buffers cut after cut
   // Spans that the replay of a WAL from before cut records gave back to the head although a block
   // holds them (recovery.cc): the next cut of their trace leaves them out. Under cut_mutex_.
   std::unordered_map<model::TraceId, std::unordered_set<model::SpanId, model::IdHash>, model::IdHash>

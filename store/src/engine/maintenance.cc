@@ -127,7 +127,7 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
   engine::BlockPtr block;
   const Status status = WriteBlock(
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
-        block::BlockBuilder builder(block::kFreshBlockZstdLevel);
+        block::BlockBuilder& builder = cut_builder_;
         builder.Reserve(frozen->span_count);
         OriginIds origin_ids(builder);
         // The builder reads the encoded spans in place: `frozen` holds their chunks until Finish.

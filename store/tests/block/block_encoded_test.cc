@@ -301,6 +301,24 @@ TEST(EncodedBlock, TheBytesOfABlockStayTheSame) {
   EXPECT_EQ(digests[0], 0x9c06f227a34f3125ULL) << std::hex << digests[0];
 }
 
+// Block after block (a store's cuts), a builder writes into the buffers the block before left: the
+// same spans again need no more memory, and none of the last block's spans stay.
+TEST(EncodedBlock, ABuilderKeepsItsBuffersForTheNextBlock) {
+  TempDir dir;
+  const EncodedRequest request(GenerateSpans(2'000, {.seed = 23}));
+  BlockBuilder builder(kFreshBlockZstdLevel);
+  EXPECT_EQ(builder.kept_bytes(), 0u);
+  std::vector<std::size_t> kept;
+  for (const char* name : {"first.block", "second.block"}) {
+    AddScanned(request.scan, builder, [](const otlp::wire::SpanRef& span) { return span.encoded; });
+    ASSERT_TRUE(builder.Finish(dir.path() / name, nullptr).ok());
+    EXPECT_EQ(builder.span_count(), 0u);
+    kept.push_back(builder.kept_bytes());
+  }
+  EXPECT_GT(kept[0], request.scan.spans.size() * sizeof(EncodedSpan));
+  EXPECT_EQ(kept[1], kept[0]);
+}
+
 TEST(EncodedBlock, DuplicateSpansAreStoredOnce) {
   TempDir dir;
   auto data = GenerateSpans(300, {.seed = 5});
