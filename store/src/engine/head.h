@@ -70,8 +70,8 @@ class ChunkMemory {
 };
 
 // Chunk memory freed by cuts, kept for the next chunks: a fresh chunk costs the kernel clearing 2 MiB
-// at its first touch (≈ 0.2 µs per span of the receive path while a cut freed more than a small pool
-// kept), a reused one nothing. It keeps what the head cycles: as much as lets the chunks in use grow
+// at its first touch (0.02-0.2 µs per span of the receive path in profiles while a cut freed more
+// than a pool of 16 chunks kept), a reused one nothing. It keeps what the head cycles: as much as lets the chunks in use grow
 // back to their peak of the last kPeriods periods (a period ends at each freeze, once per cut slice
 // or per maintenance pass), never more than `max_bytes` with the chunks in use; what the head no
 // longer reaches goes back to the system. What it keeps is part of the head's memory.
