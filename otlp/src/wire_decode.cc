@@ -179,16 +179,17 @@ struct SpanIdViews {
 };
 
 // Reads a span's fields through the details' table: the IDs that lead the span into `leading_ids`
-// (ReadLeadingSpanIds), details into `details` and `status_code`, each
-// attribute through `on_attribute(bytes)` (a run of them without a Reader step each: NextInRun),
-// every other field through `on_other(field)`. Either returns false to refuse the span.
+// (ReadLeadingSpanIds), details into `details` and `status_code`, each attribute through
+// `on_attribute(bytes)` (a run of them without a Reader step each: NextInRun), every other field
+// through `on_other(field)`. Either returns false to refuse the span.
 template <typename OnAttribute, typename OnOther>
 [[gnu::always_inline]] inline bool ReadSpanFields(std::string_view encoded_span, SpanIdViews* leading_ids,
                                                   SpanDetails* details, model::StatusCode* status_code,
                                                   OnAttribute&& on_attribute, OnOther&& on_other) {
   *details = {};
   const char* const end = encoded_span.data() + encoded_span.size();
-  const std::size_t leading = internal::ReadLeadingSpanIds(encoded_span, &leading_ids->trace_id, &leading_ids->span_id);
+  const std::size_t leading = internal::ReadLeadingSpanIds(encoded_span, &leading_ids->trace_id, &leading_ids->span_id,
+                                                           &leading_ids->parent_span_id);
   Reader reader(encoded_span.substr(leading), internal::kRecursionLimit);
   Field field;
   while (reader.Next(&field)) {

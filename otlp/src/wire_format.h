@@ -175,16 +175,21 @@ template <std::uint32_t kNumber>
 }
 
 // Every OTLP exporter writes a span's trace_id (field 1, 16 bytes) and span_id (field 2, 8 bytes)
-// first. When a span starts so, this views both and returns the bytes they take, which a span's
+// first, and then, when the span has no trace state, its parent_span_id (field 4, 8 bytes; none for a
+// root). When a span starts so, this views them and returns the bytes they take, which a span's
 // reader may skip: they are the fields a Reader would read there (a later occurrence still wins).
 // 0 otherwise.
-inline std::size_t ReadLeadingSpanIds(std::string_view span, std::string_view* trace_id, std::string_view* span_id) {
-  constexpr std::size_t kSize = 2 + 16 + 2 + 8;
+inline std::size_t ReadLeadingSpanIds(std::string_view span, std::string_view* trace_id, std::string_view* span_id,
+                                      std::string_view* parent_span_id) {
+  constexpr std::size_t kIdsSize = 2 + 16 + 2 + 8;
+  constexpr std::size_t kWithParentSize = kIdsSize + 2 + 8;
   const char* p = span.data();
-  if (span.size() < kSize || p[0] != '\x0a' || p[1] != 16 || p[18] != '\x12' || p[19] != 8) return 0;
+  if (span.size() < kIdsSize || p[0] != '\x0a' || p[1] != 16 || p[18] != '\x12' || p[19] != 8) return 0;
   *trace_id = std::string_view(p + 2, 16);
   *span_id = std::string_view(p + 20, 8);
-  return kSize;
+  if (span.size() < kWithParentSize || p[28] != '\x22' || p[29] != 8) return kIdsSize;
+  *parent_span_id = std::string_view(p + 30, 8);
+  return kWithParentSize;
 }
 
 // Valid UTF-8, as proto3 requires of `string` fields. Most strings are ASCII: checked 8 bytes at a

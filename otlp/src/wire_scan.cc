@@ -343,7 +343,7 @@ class Scanner {
     SpanIds ids;
     AttributeTally tally;
     bool over = false;
-    const std::size_t leading = internal::ReadLeadingSpanIds(bytes, &ids.trace_id, &ids.span_id);
+    const std::size_t leading = internal::ReadLeadingSpanIds(bytes, &ids.trace_id, &ids.span_id, &ids.parent_span_id);
     Reader reader(bytes.substr(leading), budget);
     Field field;
     const char* const end = bytes.data() + bytes.size();

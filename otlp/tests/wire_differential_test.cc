@@ -57,10 +57,11 @@ class Proto {
   std::string bytes_;
 };
 
-// A span the model accepts: trace_id = 1, span_id = 2, name = 5.
-Proto ValidSpan() {
-  return Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(8, '\x02')).Bytes(5, "ok");
-}
+// trace_id = 1 and span_id = 2 the model accepts, as exporters write them: first.
+Proto LeadingIds() { return Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(8, '\x02')); }
+
+// A span the model accepts: its IDs, name = 5.
+Proto ValidSpan() { return LeadingIds().Bytes(5, "ok"); }
 
 // ExportTraceServiceRequest { resource_spans { scope_spans { spans } } }.
 std::string RequestWithSpan(const Proto& span) {
@@ -515,12 +516,18 @@ TEST(WireDifferentialTest, SkipsSpansWithInvalidIdsWithTheReferencesMessages) {
       {ValidSpan().Message(13, link_with(std::string(5, '\x04'), "")), "link trace_id must be 16 bytes, got 5"},
       {ValidSpan().Message(13, link_with("", "")).Message(13, link_with(std::string(16, '\x04'), "12")),
        "link span_id must be 8 bytes, got 2"},
-      // The IDs that lead a span are read without a Reader step: a later one still wins, and other
-      // orders and sizes take the Reader.
+      // The IDs that lead a span (trace, span, parent) are read without a Reader step: a later one
+      // still wins, and other orders and sizes take the Reader.
+      {LeadingIds().Bytes(4, std::string(8, '\x03')).Bytes(4, "abc"), "parent_span_id must be 8 bytes, got 3"},
+      {LeadingIds().Bytes(4, std::string(7, '\x03')), "parent_span_id must be 8 bytes, got 7"},
+      {LeadingIds().Bytes(4, std::string(8, '\0')), ""},  // an all-zero parent: a root span
+      {LeadingIds().Bytes(3, "k=v").Bytes(4, "abcd"), "parent_span_id must be 8 bytes, got 4"},
+      {LeadingIds().Bytes(3, "k=v").Bytes(4, std::string(8, '\x03')), ""},
       {ValidSpan().Bytes(2, "bad"), "span_id must be 8 bytes, got 3"},
       {Proto().Bytes(2, std::string(8, '\x02')).Bytes(1, std::string(16, '\x01')), ""},
-      {Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(7, '\x02')), "span_id must be 8 bytes, got 7"},
-      {Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(8, '\x02')), ""},  // nothing after the IDs
+      {Proto().Bytes(1, std::string(16, '\x01')).Bytes(2, std::string(7, '\x02')).Bytes(4, std::string(8, '\x03')),
+       "span_id must be 8 bytes, got 7"},
+      {LeadingIds(), ""},  // nothing after the IDs
       // The last value of a repeated scalar wins: a bad ID fixed by a second one is fine.
       {ValidSpan().Bytes(1, "short").Bytes(1, std::string(16, '\x03')), ""},
   };
