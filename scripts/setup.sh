@@ -11,6 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libboost-dev libsimdjson-dev libzstd-dev libxxhash-dev zlib1g-dev
   libcli11-dev libyaml-cpp-dev libsqlite3-dev
+  libabsl-dev  # flat_hash_map/set: the store's ID indexes and the cut's small tables
   chromium clickhouse-server clickhouse-client
   nodejs
 )

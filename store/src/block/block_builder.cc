@@ -81,7 +81,7 @@ void SortAndDeduplicate(const std::vector<StoredSpan>& stored, SpanList& spans) 
   spans.clear();
   spans.reserve(stored.size());
   std::vector<SpanKey> keys;  // one trace's, reused
-  SpanIdTable seen;           // one trace's span IDs: of equal ones the first added is kept
+  IdPositions<model::SpanId> seen;  // one trace's span IDs: of equal ones the first added is kept
   for (auto first = runs.begin(); first != runs.end();) {
     const auto last = std::find_if(first, runs.end(), [&](const TraceRun& run) { return !run.SameTrace(*first); });
     std::size_t trace_spans = 0;
@@ -90,8 +90,8 @@ void SortAndDeduplicate(const std::vector<StoredSpan>& stored, SpanList& spans) 
     keys.clear();
     for (auto run = first; run != last; ++run) {  // runs of a trace in Add order
       for (std::uint32_t i = run->begin; i < run->end; ++i) {
-        const std::uint64_t span_id = stored[i].fields.span_id.Word(0);
-        if (seen.Insert(span_id, i)) keys.push_back({stored[i].fields.start_unix_nanos, span_id, i});
+        const model::SpanId& span_id = stored[i].fields.span_id;
+        if (seen.Insert(span_id, i)) keys.push_back({stored[i].fields.start_unix_nanos, span_id.Word(0), i});
       }
     }
     // By start time: start deltas stay small and parents usually come first.
@@ -106,7 +106,7 @@ void SortAndDeduplicate(const std::vector<StoredSpan>& stored, SpanList& spans) 
 void TraceParents::Find(const SpanList& spans, TraceRange trace) {
   by_id_.Reset(trace.end - trace.begin);
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
-    by_id_.Insert(spans[i]->fields.span_id.Word(0), static_cast<std::uint32_t>(i - trace.begin));
+    by_id_.Insert(spans[i]->fields.span_id, static_cast<std::uint32_t>(i - trace.begin));
   }
   positions_.clear();
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
@@ -115,8 +115,8 @@ void TraceParents::Find(const SpanList& spans, TraceRange trace) {
       positions_.push_back(kRoot);
       continue;
     }
-    const std::uint32_t position = by_id_.Find(parent.Word(0));
-    positions_.push_back(position != SpanIdTable::kAbsent ? position : kNotInTrace);
+    const std::uint32_t position = by_id_.Find(parent);
+    positions_.push_back(position != IdPositions<model::SpanId>::kAbsent ? position : kNotInTrace);
   }
 }
 
@@ -132,32 +132,14 @@ void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::
   }
 }
 
-EdgeCounter::Edge& EdgeCounter::Insert(std::uint64_t services) {
-  edges_.push_back({.services = services});
-  if (2 * edges_.size() > slots_.size()) {
-    slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), 0);
-    for (std::uint32_t index = 0; index < edges_.size(); ++index) Place(index);
-  } else {
-    Place(static_cast<std::uint32_t>(edges_.size() - 1));
-  }
-  return edges_.back();
-}
-
-void EdgeCounter::Place(std::uint32_t index) {
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = SlotOf(edges_[index].services);
-  while (slots_[i] != 0) i = (i + 1) & mask;
-  slots_[i] = index + 1;
-}
-
 std::vector<DependencyLink> EdgeCounter::Links(const std::vector<std::string>& services) const {
-  std::vector<Edge> sorted = edges_;
-  std::sort(sorted.begin(), sorted.end(), [](const Edge& a, const Edge& b) { return a.services < b.services; });
+  std::vector<std::pair<std::uint64_t, Counts>> sorted(edges_.begin(), edges_.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<DependencyLink> links;
   links.reserve(sorted.size());
-  for (const Edge& edge : sorted) {
-    if (edge.calls == 0) continue;
-    links.push_back({services[edge.services >> 32], services[edge.services & 0xffffffff], edge.calls, edge.errors});
+  for (const auto& [edge, counts] : sorted) {
+    if (counts.calls == 0) continue;
+    links.push_back({services[edge >> 32], services[edge & 0xffffffff], counts.calls, counts.errors});
   }
   return links;
 }
@@ -184,36 +166,22 @@ std::uint64_t OperationHash(std::uint32_t service, std::string_view name, model:
 
 }  // namespace
 
-void OperationSet::Add(std::uint32_t service, std::string_view name, model::SpanKind kind) {
-  if (2 * (operations_.size() + 1) > slots_.size()) Grow();
-  const std::uint64_t hash = OperationHash(service, name, kind);
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    Slot& slot = slots_[i];
-    if (slot.operation == 0) {
-      operations_.emplace_back(service, name, kind);
-      slot = {hash, static_cast<std::uint32_t>(operations_.size())};
-      return;
-    }
-    if (slot.hash != hash) continue;
-    const auto& [known_service, known_name, known_kind] = operations_[slot.operation - 1];
-    if (known_service == service && known_kind == kind && StringDictionaryBuilder::SameText(known_name, name)) return;
-  }
+std::size_t OperationSet::Hash::operator()(const Operation& operation) const {
+  const auto& [service, name, kind] = operation;
+  return OperationHash(service, name, kind);
 }
 
-void OperationSet::Grow() {
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<std::size_t>(64, slots_.size() * 2)));
-  const std::size_t mask = slots_.size() - 1;
-  for (const Slot& slot : old) {
-    if (slot.operation == 0) continue;
-    std::size_t i = slot.hash & mask;
-    while (slots_[i].operation != 0) i = (i + 1) & mask;
-    slots_[i] = slot;
-  }
+bool OperationSet::Equal::operator()(const Operation& a, const Operation& b) const {
+  return std::get<0>(a) == std::get<0>(b) && std::get<2>(a) == std::get<2>(b) &&
+         StringDictionaryBuilder::SameText(std::get<1>(a), std::get<1>(b));
+}
+
+void OperationSet::Add(std::uint32_t service, std::string_view name, model::SpanKind kind) {
+  operations_.insert({service, name, kind});
 }
 
 std::vector<OperationSet::Operation> OperationSet::Sorted() const {
-  std::vector<Operation> sorted = operations_;
+  std::vector<Operation> sorted(operations_.begin(), operations_.end());
   std::sort(sorted.begin(), sorted.end());
   return sorted;
 }

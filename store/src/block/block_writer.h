@@ -18,8 +18,12 @@
 #include <utility>
 #include <unordered_map>
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
 #include "block/block.h"
 #include "block/block_format.h"
+#include "block/id_positions.h"
 #include "hoptrace/otlp/wire.h"
 
 namespace hoptrace::store::block {
@@ -86,40 +90,6 @@ class Interner {
   std::uint32_t last_ = 0;
 };
 
-// One trace's span IDs (as 64-bit words) and their positions: a flat open-addressing table, refilled
-// trace after trace. Span IDs are random, so their low bits pick the slot.
-class SpanIdTable {
- public:
-  static constexpr std::uint32_t kAbsent = UINT32_MAX;
-  // Empties the table and makes room for `count` IDs.
-  void Reset(std::size_t count) {
-    slots_.assign(std::max<std::size_t>(16, std::bit_ceil(2 * count)), Slot{});
-    mask_ = slots_.size() - 1;
-  }
-  // False (and nothing changes) when the ID is already there.
-  bool Insert(std::uint64_t span_id, std::uint32_t position) {
-    Slot& slot = slots_[Probe(span_id)];
-    if (slot.position != kAbsent) return false;
-    slot = {span_id, position};
-    return true;
-  }
-  std::uint32_t Find(std::uint64_t span_id) const { return slots_[Probe(span_id)].position; }
-
- private:
-  struct Slot {
-    std::uint64_t span_id = 0;
-    std::uint32_t position = kAbsent;
-  };
-  // The slot holding `span_id`, or the free one where it would go (at most half are used).
-  std::size_t Probe(std::uint64_t span_id) const {
-    std::size_t i = span_id & mask_;
-    while (slots_[i].position != kAbsent && slots_[i].span_id != span_id) i = (i + 1) & mask_;
-    return i;
-  }
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0;
-};
-
 // Each span's parent within its trace, found by span ID once per trace for the summary and the
 // columns alike (a trace's span IDs are unique). Reused trace after trace.
 class TraceParents {
@@ -131,7 +101,7 @@ class TraceParents {
   std::span<const std::uint32_t> positions() const { return positions_; }
 
  private:
-  SpanIdTable by_id_;
+  IdPositions<model::SpanId> by_id_;
   std::vector<std::uint32_t> positions_;
 };
 
@@ -139,62 +109,46 @@ class TraceParents {
 void PlanServices(const std::vector<ResourceEntry>& resources, std::vector<std::string>* services,
                   std::vector<std::uint32_t>* resource_services);
 
-// Parent service -> child service calls and errors of a block: a flat open-addressing table (most
-// spans add to an edge; a block has few), sorted once for the meta section.
+// Parent service -> child service calls and errors of a block (most spans add to an edge; a block
+// has few), sorted once for the meta section.
 class EdgeCounter {
  public:
   void Add(std::uint32_t parent_service, std::uint32_t child_service, bool error) {
     if (parent_service == child_service) return;
-    Edge& edge = Find(Key(parent_service, child_service));
-    ++edge.calls;
-    edge.errors += error ? 1 : 0;
+    Counts& counts = edges_[Key(parent_service, child_service)];
+    ++counts.calls;
+    counts.errors += error ? 1 : 0;
   }
   // Counts another block gathered (a merge starts from its inputs' dependency links).
   void Add(std::uint32_t parent_service, std::uint32_t child_service, std::uint64_t calls, std::uint64_t errors) {
-    Edge& edge = Find(Key(parent_service, child_service));
-    edge.calls += calls;
-    edge.errors += errors;
+    Counts& counts = edges_[Key(parent_service, child_service)];
+    counts.calls += calls;
+    counts.errors += errors;
   }
   // Takes back what `counted` holds (a merge's spread traces as their inputs counted them).
   void Subtract(const EdgeCounter& counted) {
-    for (const Edge& counts : counted.edges_) {
-      Edge& edge = Find(counts.services);
-      edge.calls -= counts.calls;
-      edge.errors -= counts.errors;
+    for (const auto& [services, taken] : counted.edges_) {
+      Counts& counts = edges_[services];
+      counts.calls -= taken.calls;
+      counts.errors -= taken.errors;
     }
   }
   // Edges without calls left (after Subtract) are left out.
   std::vector<DependencyLink> Links(const std::vector<std::string>& services) const;
 
  private:
-  struct Edge {
-    std::uint64_t services = 0;  // parent << 32 | child
+  struct Counts {
     std::uint64_t calls = 0;
     std::uint64_t errors = 0;
   };
   static std::uint64_t Key(std::uint32_t parent_service, std::uint32_t child_service) {
     return std::uint64_t{parent_service} << 32 | child_service;
   }
-  Edge& Find(std::uint64_t services) {
-    if (!slots_.empty()) {
-      const std::size_t mask = slots_.size() - 1;
-      for (std::size_t i = SlotOf(services); slots_[i] != 0; i = (i + 1) & mask) {
-        if (edges_[slots_[i] - 1].services == services) return edges_[slots_[i] - 1];
-      }
-    }
-    return Insert(services);
-  }
-  std::size_t SlotOf(std::uint64_t services) const {
-    return static_cast<std::size_t>((services * 0x9e3779b97f4a7c15ULL) >> 32) & (slots_.size() - 1);
-  }
-  Edge& Insert(std::uint64_t services);
-  void Place(std::uint32_t index);  // into a free slot
-  std::vector<Edge> edges_;            // in order of first Add
-  std::vector<std::uint32_t> slots_;  // edge index + 1 (0: free); a power of two, at most half used
+  absl::flat_hash_map<std::uint64_t, Counts> edges_;  // by parent << 32 | child
 };
 
-// The distinct operations (service, span name, kind) of a block: a flat open-addressing table while
-// spans are added (every span asks; few are new), sorted once for the meta section.
+// The distinct operations (service, span name, kind) of a block while spans are added (every span
+// asks; few are new), sorted once for the meta section.
 class OperationSet {
  public:
   using Operation = std::tuple<std::uint32_t, std::string_view, model::SpanKind>;
@@ -202,13 +156,13 @@ class OperationSet {
   std::vector<Operation> Sorted() const;
 
  private:
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::uint32_t operation = 0;  // index into operations_ + 1 (0: free)
+  struct Hash {
+    std::size_t operator()(const Operation& operation) const;
   };
-  void Grow();
-  std::vector<Operation> operations_;  // in order of first Add
-  std::vector<Slot> slots_;            // a power of two, at most half used
+  struct Equal {
+    bool operator()(const Operation& a, const Operation& b) const;
+  };
+  absl::flat_hash_set<Operation, Hash, Equal> operations_;
 };
 // One trace's summary (docs/store-format.md, Search); adds its edges and, unless null, operations.
 // `parents` are the trace's TraceParents::positions.

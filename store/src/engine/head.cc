@@ -31,7 +31,8 @@ constexpr std::size_t kMinSlotsToShrink = 4096;
 
 std::size_t IndexBytes(const HeadTrace& trace) {
   return kTraceEntryBytes + trace.spans.capacity() * sizeof(HeadSpan) +
-         trace.chunks.capacity() * sizeof(std::shared_ptr<const Chunk>) + trace.span_ids.memory_bytes();
+         trace.chunks.capacity() * sizeof(std::shared_ptr<const Chunk>) +
+         trace.span_ids.capacity() * (sizeof(model::SpanId) + 1);  // a slot and its control byte
 }
 
 // How many spans from `first` on belong to the same trace (SDKs send a trace's spans together).

@@ -28,9 +28,10 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/container/flat_hash_set.h>
+
 #include "block/block.h"
-#include "engine/span_id_set.h"
-#include "engine/trace_positions.h"
+#include "block/id_positions.h"
 #include "engine/trace_assembler.h"
 
 namespace hoptrace::otlp::wire {
@@ -38,6 +39,9 @@ struct ScannedRequest;
 }
 
 namespace hoptrace::store::engine {
+
+using SpanIdSet = absl::flat_hash_set<model::SpanId, model::IdHash>;
+using TracePositions = block::IdPositions<model::TraceId>;  // trace ID → position in a vector of traces
 
 // The resource and scope of spans, decoded once per chunk.
 struct Origin {

@@ -1,5 +1,5 @@
-// The writer's small tables (block_writer.h): span IDs of a trace with their positions, the distinct
-// operations of a block and its service-to-service edges.
+// The writer's small tables (block_writer.h, id_positions.h): span IDs of a trace with their
+// positions, the distinct operations of a block and its service-to-service edges.
 
 #include <gtest/gtest.h>
 
@@ -12,21 +12,24 @@
 namespace hoptrace::store::block {
 namespace {
 
-// IDs that share their low bits land in one chain of slots; each keeps its own position.
-TEST(SpanIdTable, CollidingIdsKeepTheirPositionsAndTheFirstInsertWins) {
-  SpanIdTable table;
+// IDs that share their low bits land in one chain of slots; each keeps its own position, and the
+// index refilled keeps nothing of earlier fills.
+TEST(IdPositions, CollidingIdsKeepTheirPositionsAndTheFirstInsertWins) {
+  IdPositions<model::SpanId> positions;
+  const auto id = [](std::uint64_t word) { return model::SpanId::FromHighLow(0, word); };
   for (const std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{300}}) {
-    table.Reset(count);
-    for (std::uint32_t i = 0; i < count; ++i) EXPECT_TRUE(table.Insert((std::uint64_t{i} << 40) | 5, i)) << i;
-    for (std::uint32_t i = 0; i < count; ++i) EXPECT_FALSE(table.Insert((std::uint64_t{i} << 40) | 5, 1000 + i));
-    for (std::uint32_t i = 0; i < count; ++i) EXPECT_EQ(table.Find((std::uint64_t{i} << 40) | 5), i);
-    EXPECT_EQ(table.Find(6), SpanIdTable::kAbsent);
-    EXPECT_EQ(table.Find((std::uint64_t{count} << 40) | 5), SpanIdTable::kAbsent);
+    positions.Reset(count);
+    for (std::uint32_t i = 0; i < count; ++i) EXPECT_TRUE(positions.Insert(id((std::uint64_t{i} << 40) | 5), i)) << i;
+    for (std::uint32_t i = 0; i < count; ++i) EXPECT_FALSE(positions.Insert(id((std::uint64_t{i} << 40) | 5), 1000 + i));
+    for (std::uint32_t i = 0; i < count; ++i) EXPECT_EQ(positions.Find(id((std::uint64_t{i} << 40) | 5)), i);
+    EXPECT_EQ(positions.Find(id(6)), IdPositions<model::SpanId>::kAbsent);
+    EXPECT_EQ(positions.Find(id((std::uint64_t{count} << 40) | 5)), IdPositions<model::SpanId>::kAbsent);
+    EXPECT_EQ(positions.size(), count);
   }
-  table.Reset(2);  // refilled: nothing of the last trace is left
-  EXPECT_EQ(table.Find(5), SpanIdTable::kAbsent);
-  EXPECT_TRUE(table.Insert(0, 3));  // an all-zero ID is an ID like any other
-  EXPECT_EQ(table.Find(0), 3u);
+  positions.Reset(2);  // refilled: nothing of the last trace is left
+  EXPECT_EQ(positions.Find(id(5)), IdPositions<model::SpanId>::kAbsent);
+  EXPECT_TRUE(positions.Insert(id(0), 3));  // an all-zero ID is an ID like any other
+  EXPECT_EQ(positions.Find(id(0)), 3u);
 }
 
 TEST(OperationSet, ServiceNameAndKindTellOperationsApartAndTheyComeSorted) {
