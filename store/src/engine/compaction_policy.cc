@@ -39,7 +39,7 @@ std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> bloc
 }
 
 std::vector<std::size_t> PlanRewrites(std::span<const BlockSize> blocks,
-                                      const std::vector<std::vector<std::size_t>>& merges, bool spans_stopped,
+                                      const std::vector<std::vector<std::size_t>>& merges, bool no_partners_coming,
                                       std::chrono::nanoseconds max_raw_wait) {
   std::vector<bool> merged(blocks.size(), false);
   for (const std::vector<std::size_t>& group : merges) {
@@ -48,7 +48,7 @@ std::vector<std::size_t> PlanRewrites(std::span<const BlockSize> blocks,
   std::vector<std::size_t> rewrites;
   for (std::size_t index = 0; index < blocks.size(); ++index) {
     const BlockSize& block = blocks[index];
-    if (block.stored_raw && !merged[index] && (spans_stopped || block.waited >= max_raw_wait)) rewrites.push_back(index);
+    if (block.stored_raw && !merged[index] && (no_partners_coming || block.waited >= max_raw_wait)) rewrites.push_back(index);
   }
   return rewrites;
 }

@@ -15,9 +15,9 @@
 //
 // A cut writes its block raw (block::kFreshBlockZstdLevel), several times its compressed size, and
 // compaction compresses it: merged with its tier as above, or, when no merge takes it, rewritten
-// alone once spans stop arriving, or while they keep arriving once it has waited `max_raw_wait`
-// (waiting longer gives its tier's next cuts a chance to make it a merge instead of a rewrite
-// followed by a merge). The extra disk of raw blocks is thereby bounded by what is cut in that
+// alone once no cut can bring it partners (spans stopped arriving and the head is empty), or else
+// once it has waited `max_raw_wait` (waiting gives its tier's next cuts a chance to make it a merge
+// instead of a rewrite followed by a merge). The extra disk of raw blocks is thereby bounded by what is cut in that
 // while plus the blocks whose merges are deferred. A group of raw blocks over max_bytes is not
 // merged: each is rewritten alone first, and merges with its tier compressed.
 
@@ -50,10 +50,9 @@ std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy);
 std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> blocks, const CompactionPolicy& policy);
 
 // Indices of the raw blocks no group of `merges` takes that are due for a rewrite of their own: all
-// of them when `spans_stopped` (none arrived since compaction last looked), else those that have
-// waited max_raw_wait.
+// of them when `no_partners_coming`, else those that have waited max_raw_wait.
 std::vector<std::size_t> PlanRewrites(std::span<const BlockSize> blocks,
-                                      const std::vector<std::vector<std::size_t>>& merges, bool spans_stopped,
+                                      const std::vector<std::vector<std::size_t>>& merges, bool no_partners_coming,
                                       std::chrono::nanoseconds max_raw_wait);
 
 }  // namespace hoptrace::store::engine

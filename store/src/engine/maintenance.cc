@@ -236,8 +236,8 @@ std::vector<std::vector<std::size_t>> WithinDeferral(std::vector<std::vector<std
 // merges of cut-sized and bigger blocks wait while spans keep arriving, within a bound on the blocks
 // waiting: on a single busy core they cost the ingest ≈ 1 µs per span, and an idle moment pays them.
 // Raw (freshly cut) blocks that no merge takes are rewritten compressed alone, once no merge is due
-// and either spans stopped arriving or they have waited head_max_age (at most as long again as a
-// span waits in the head).
+// and either spans stopped arriving and the head is empty (no cut can bring them partners) or they
+// have waited head_max_age (at most as long again as a span waits in the head).
 Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
   if (!options_.compaction) return Status::Ok();
   std::lock_guard compaction_lock(compaction_mutex_);
@@ -254,8 +254,11 @@ Status EmbeddedStore::Impl::Compact(bool defer_while_ingesting) {
     const std::vector<engine::BlockSize> sizes = SizesOf(blocks, Now(), compresses);
     const engine::CompactionPolicy policy = CompactionPolicyOf(options_);
     const bool deferring = defer_while_ingesting && ingesting;
+    // Deferring, a lone raw block waits while the head still holds spans: their cut may bring it partners.
+    const bool no_partners_coming = !deferring && (!defer_while_ingesting || head_.stats().live_spans == 0);
     std::vector<std::vector<std::size_t>> merges = engine::PlanMerges(sizes, policy);
-    const std::vector<std::size_t> rewrites = engine::PlanRewrites(sizes, merges, !deferring, options_.head_max_age);
+    const std::vector<std::size_t> rewrites =
+        engine::PlanRewrites(sizes, merges, no_partners_coming, options_.head_max_age);
     if (deferring) merges = WithinDeferral(std::move(merges), sizes, policy, options_.compaction_max_deferred_blocks);
     // Lone rewrites once no merge is due: the same swap as a merge, of one block.
     if (merges.empty()) {

@@ -45,8 +45,8 @@ TEST(CompactionPolicyTest, ATierWhoseMergeWouldPassTheSpanOrByteLimitIsFinal) {
   EXPECT_EQ(PlanMerges(BlocksOf({100'000, 100'000, 100'000, 100'000}), kPolicy).size(), 1u);
 }
 
-// Raw blocks that a merge takes wait for it; the others are rewritten alone once spans stopped, or
-// while they keep arriving once they have waited; compressed blocks never are.
+// Raw blocks that a merge takes wait for it; the others are rewritten alone once no partners are
+// coming, or else once they have waited; compressed blocks never are.
 TEST(CompactionPolicyTest, LoneRawBlocksAreRewrittenOnceSpansStopOrAfterTheirWait) {
   using std::chrono::seconds;
   auto blocks = BlocksOf({100'000, 100'000, 100'000, 100'000, 100'000, 3'000, 2'000});
@@ -55,7 +55,7 @@ TEST(CompactionPolicyTest, LoneRawBlocksAreRewrittenOnceSpansStopOrAfterTheirWai
   blocks[1].waited = blocks[4].waited = blocks[5].waited = seconds(30);
   const auto merges = PlanMerges(blocks, kPolicy);
   ASSERT_EQ(merges, (std::vector<std::vector<std::size_t>>{{0, 1, 2, 3}}));
-  EXPECT_EQ(PlanRewrites(blocks, merges, /*spans_stopped=*/true, seconds(30)), (std::vector<std::size_t>{4, 5}));
+  EXPECT_EQ(PlanRewrites(blocks, merges, /*no_partners_coming=*/true, seconds(30)), (std::vector<std::size_t>{4, 5}));
   EXPECT_EQ(PlanRewrites(blocks, merges, false, seconds(30)), (std::vector<std::size_t>{4, 5}));
   EXPECT_EQ(PlanRewrites(blocks, merges, false, seconds(31)), std::vector<std::size_t>{});
   EXPECT_EQ(PlanRewrites(blocks, {}, false, seconds(30)), (std::vector<std::size_t>{1, 4, 5}));

@@ -477,8 +477,8 @@ std::vector<bool> StoredRaw(const fs::path& blocks_dir, std::size_t blocks) {
 }
 
 // A cut's block is raw; no merge takes it alone in its tier, so compaction rewrites it compressed:
-// while spans keep arriving once it has waited head_max_age, at once after they stopped. Queries on
-// another thread see every span of it before, during and after each rewrite.
+// while spans keep arriving once it has waited head_max_age, at once when they stopped and the head
+// is empty. Queries on another thread see every span of it before, during and after each rewrite.
 TEST_F(EmbeddedStoreTest, ALoneRawBlockIsRewrittenCompressedAfterItsWait) {
   EmbeddedStoreOptions options = Options();
   options.head_max_age = std::chrono::seconds(30);
@@ -511,16 +511,22 @@ TEST_F(EmbeddedStoreTest, ALoneRawBlockIsRewrittenCompressedAfterItsWait) {
   EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 1u);
   EXPECT_LT(store_->stats().block_bytes * 2, raw_bytes);
 
-  EXPECT_TRUE(store_->CutHead(true).ok());  // traces 2 and 3: a second lone raw block
+  now_ += 11 * kSecond;  // traces 2 and 3 idle
+  WriteOk(BatchOf("svc", SpansOf(4, 1, kEpoch)));
+  EXPECT_TRUE(store_->CutHead().ok());  // traces 2 and 3: a second lone raw block; trace 4 stays
   EXPECT_EQ(StoredRaw(blocks_dir, store_->stats().blocks).size(), 2u);
-  EXPECT_TRUE(store_->Compact(true).ok());  // no span since the last look: rewritten at once
-  EXPECT_EQ(StoredRaw(blocks_dir, store_->stats().blocks), (std::vector<bool>{false, false}));
+  EXPECT_TRUE(store_->Compact(true).ok());
+  EXPECT_TRUE(store_->Compact(true).ok());  // no span since, but the head's may bring partners
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 1u);
+  EXPECT_TRUE(store_->CutHead(true).ok());  // trace 4: a third block, raw, in the same tier
+  EXPECT_TRUE(store_->Compact(true).ok());  // no span since and none in the head: rewritten at once
+  EXPECT_EQ(StoredRaw(blocks_dir, store_->stats().blocks), (std::vector<bool>{false, false, false}));
   compacting = false;
   reader.join();
   EXPECT_GT(reads, 0);
-  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 2u);
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 3u);
   EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(1))), kSpans);
-  EXPECT_EQ(IdsOf(store_->Search({})).size(), 3u);
+  EXPECT_EQ(IdsOf(store_->Search({})).size(), 4u);
 }
 
 // A merge's inputs are released (readers closed, files deleted) when that merge is done, not when the
