@@ -77,9 +77,10 @@ struct EmbeddedStoreOptions {
   // writes (they cost the ingest core ≈ 1 µs per span), unless more than this many blocks are due for
   // them: the compaction debt under endless ingest is bounded by it, however big the store.
   std::size_t compaction_max_deferred_blocks = 64;
-  // zstd level of merged blocks. 1: a merge is for fewer blocks, not fewer bytes (38.3 bytes/span
-  // merged against 36.7 at level 3 and 36.6 cut) and level 3 costs ≈ 0.15 µs more per merged span of
-  // a merge's ≈ 0.8 (docs/benchmarks.md); 9 saves 6 % of level 3's bytes for twice its CPU.
+  // zstd level of compacted blocks: a cut writes its block raw (≈ 84 bytes/span) and compaction
+  // compresses it. 1: 38.3 bytes/span against 36.7 at level 3, which costs ≈ 0.15 µs more per merged
+  // span (docs/benchmarks.md); 9 saves 6 % of level 3's bytes for twice its CPU. 0 (block::kStoredRaw)
+  // leaves every block raw.
   int compaction_zstd_level = 1;
 
   // Retention deletes whole blocks: those whose newest span ended before now - retention_age, then
