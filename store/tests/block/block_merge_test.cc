@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "block/block.h"
@@ -97,16 +98,27 @@ std::vector<testing::GeneratedSpans> DealIntoBlocks(const testing::GeneratedSpan
   return blocks;
 }
 
+// Merge inputs: each of `blocks` written to `dir` as in<b>.block, at `level_of(b)`.
+struct InputBlocks {
+  std::vector<std::unique_ptr<BlockReader>> readers;
+  std::vector<BlockReader*> inputs;
+};
+InputBlocks WriteInputs(const std::vector<testing::GeneratedSpans>& blocks, const std::filesystem::path& dir,
+                        const std::function<int(std::size_t)>& level_of = [](std::size_t) { return kCompactedBlockZstdLevel; }) {
+  InputBlocks written;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    written.readers.push_back(
+        testing::BuildBlock(blocks[b], dir / ("in" + std::to_string(b) + ".block"), nullptr, level_of(b)));
+    written.inputs.push_back(written.readers.back().get());
+  }
+  return written;
+}
+
 TEST(StreamingMerge, ReadsBackAsTheBuilderMergeDoes) {
   TempDir dir;
   const auto data = GenerateSpans(20'000, {.seed = 23});
-  const auto blocks = DealIntoBlocks(data);
-  std::vector<std::unique_ptr<BlockReader>> readers;
-  std::vector<BlockReader*> inputs;
-  for (std::size_t b = 0; b < blocks.size(); ++b) {
-    readers.push_back(testing::BuildBlock(blocks[b], dir.path() / ("in" + std::to_string(b) + ".block")));
-    inputs.push_back(readers.back().get());
-  }
+  const InputBlocks written = WriteInputs(DealIntoBlocks(data), dir.path());
+  const std::vector<BlockReader*>& inputs = written.inputs;
   const auto streamed = StreamingMerge(inputs, dir.path() / "streamed.block");
   const auto reference = ReferenceMerge(inputs, dir.path() / "reference.block");
   ASSERT_TRUE(streamed && reference);
@@ -237,14 +249,13 @@ TEST(StreamingMerge, RawAndCompressedInputsMergeIntoACompressedBlock) {
   TempDir dir;
   const auto data = GenerateSpans(12'000, {.seed = 59});
   const auto blocks = DealIntoBlocks(data);
-  std::vector<std::unique_ptr<BlockReader>> readers;
-  std::vector<BlockReader*> inputs;
-  for (std::size_t b = 0; b < blocks.size(); ++b) {
-    const int level = b % 2 == 0 ? kFreshBlockZstdLevel : kCompactedBlockZstdLevel;
-    readers.push_back(testing::BuildBlock(blocks[b], dir.path() / ("in" + std::to_string(b) + ".block"), nullptr, level));
-    ASSERT_TRUE(readers.back());
-    EXPECT_EQ(readers.back()->meta().stored_raw, b % 2 == 0);
-    inputs.push_back(readers.back().get());
+  const InputBlocks written = WriteInputs(blocks, dir.path(), [](std::size_t b) {
+    return b % 2 == 0 ? kFreshBlockZstdLevel : kCompactedBlockZstdLevel;
+  });
+  const std::vector<BlockReader*>& inputs = written.inputs;
+  for (std::size_t b = 0; b < inputs.size(); ++b) {
+    ASSERT_NE(inputs[b], nullptr);
+    EXPECT_EQ(inputs[b]->meta().stored_raw, b % 2 == 0);
   }
   const auto streamed = StreamingMerge(inputs, dir.path() / "streamed.block");
   const auto reference = ReferenceMerge(inputs, dir.path() / "reference.block");
