@@ -74,6 +74,7 @@ EmbeddedStoreStats EmbeddedStore::Impl::stats() const {
   EmbeddedStoreStats stats{.head_spans = head.live_spans + head.frozen_spans,
                            .head_bytes = head.in_use_bytes(),
                            .head_pooled_bytes = head.pooled_bytes,
+                           .cut_buffer_bytes = cut_buffer_bytes_.load(std::memory_order_relaxed),
                            .head_traces = head.live_traces,
                            .blocks = blocks_.count(),
                            .block_bytes = blocks_.total_bytes()};
@@ -87,6 +88,7 @@ void EmbeddedStore::Impl::UpdateGauges() {
   metrics_.head_spans.Set(static_cast<double>(now.head_spans));
   metrics_.head_bytes.Set(static_cast<double>(now.head_bytes + now.head_pooled_bytes));
   metrics_.head_pooled_bytes.Set(static_cast<double>(now.head_pooled_bytes));
+  metrics_.cut_buffer_bytes.Set(static_cast<double>(now.cut_buffer_bytes));
   metrics_.blocks.Set(static_cast<double>(now.blocks));
   metrics_.block_bytes.Set(static_cast<double>(now.block_bytes));
   metrics_.wal_segments.Set(static_cast<double>(now.wal_segments));

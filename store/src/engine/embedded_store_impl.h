@@ -2,6 +2,7 @@
 // EmbeddedStore's internals, split by concern: write_path.cc (group commit), recovery.cc (open),
 // queries.cc, maintenance.cc (cut, compaction, retention, background thread).
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -123,6 +124,7 @@ class EmbeddedStore::Impl {
 
   std::mutex cut_mutex_;         // one cut at a time
   block::BlockBuilder cut_builder_{block::kFreshBlockZstdLevel};  // under cut_mutex_: keeps its buffers cut after cut
+  std::atomic<std::size_t> cut_buffer_bytes_{0};  // cut_builder_'s kept buffers, read without cut_mutex_
   // Spans that the replay of a WAL from before cut records gave back to the head although a block
   // holds them (recovery.cc): the next cut of their trace leaves them out. Under cut_mutex_.
   std::unordered_map<model::TraceId, std::unordered_set<model::SpanId, model::IdHash>, model::IdHash>

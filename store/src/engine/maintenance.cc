@@ -139,7 +139,9 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
             builder.Add(EncodedSpanOf(id, span), resource, scope);
           }
         }
-        return builder.Finish(path, meta);
+        const Status finished = builder.Finish(path, meta);
+        cut_buffer_bytes_.store(builder.kept_bytes(), std::memory_order_relaxed);
+        return finished;
       },
       &block);
   if (!status.ok()) {

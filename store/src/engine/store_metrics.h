@@ -21,6 +21,7 @@ struct StoreMetrics {
         head_spans(r.GetGauge("hoptrace_store_head_spans", "Spans in the in-memory head (live and being cut)")),
         head_bytes(r.GetGauge("hoptrace_store_head_bytes", "Memory the head holds: span arena chunks, decoded resources and scopes, index, pooled chunks")),
         head_pooled_bytes(r.GetGauge("hoptrace_store_head_pooled_bytes", "Of the head's memory: freed span arena chunks kept for the next spans")),
+        cut_buffer_bytes(r.GetGauge("hoptrace_store_cut_buffer_bytes", "Buffers the cut keeps from one block to the next (bounded)")),
         blocks(r.GetGauge("hoptrace_store_blocks", "Blocks on disk")),
         block_bytes(r.GetGauge("hoptrace_store_block_bytes", "Bytes of blocks on disk")),
         blocks_cut(r.GetCounter("hoptrace_store_blocks_cut_total", "Blocks written from the head")),
@@ -49,6 +50,7 @@ struct StoreMetrics {
   metrics::Gauge& head_spans;
   metrics::Gauge& head_bytes;
   metrics::Gauge& head_pooled_bytes;
+  metrics::Gauge& cut_buffer_bytes;
   metrics::Gauge& blocks;
   metrics::Gauge& block_bytes;
   metrics::Counter& blocks_cut;

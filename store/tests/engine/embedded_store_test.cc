@@ -595,6 +595,9 @@ TEST_F(EmbeddedStoreTest, PooledHeadMemoryIsReportedButDoesNotCountAgainstTheLim
   EXPECT_GE(cut.head_pooled_bytes, 4u << 20);
   EXPECT_EQ(Counter("hoptrace_store_head_pooled_bytes"), cut.head_pooled_bytes);
   EXPECT_EQ(Counter("hoptrace_store_head_bytes"), cut.head_bytes + cut.head_pooled_bytes);
+  // The cut's kept buffers are reported too: 20,000 spans' worth is well over 1 MiB.
+  EXPECT_GE(cut.cut_buffer_bytes, 1u << 20);
+  EXPECT_EQ(Counter("hoptrace_store_cut_buffer_bytes"), cut.cut_buffer_bytes);
 
   WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));
   ASSERT_TRUE(store_->CutHead().ok());

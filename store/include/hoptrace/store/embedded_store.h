@@ -123,6 +123,7 @@ struct EmbeddedStoreStats {
   std::size_t head_spans = 0;  // live and being cut
   std::size_t head_bytes = 0;  // memory the head's spans hold (what head_max_bytes weighs)
   std::size_t head_pooled_bytes = 0;  // freed head memory kept for the next spans, on top
+  std::size_t cut_buffer_bytes = 0;   // buffers the cut keeps from one block to the next
   std::size_t head_traces = 0;
   std::size_t blocks = 0;
   std::uint64_t block_bytes = 0;
