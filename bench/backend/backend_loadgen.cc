@@ -12,7 +12,8 @@
 // cut and compaction CPU counters) while sending and until every cut and merge is done, and how many
 // times compaction rewrote the spans.
 //
-//   backend_loadgen [--hoptrace PATH] [--phases ingest,query] [--ingest-spans N] [--runs LIST] [--query-spans N]
+//   backend_loadgen [--hoptrace PATH] [--phases ingest,query] [--ingest-spans N] [--warmup-spans N] [--runs LIST]
+//                   [--query-spans N]
 //                   [--connections N] [--fill-seconds S] [--work-dir DIR] [--keep]
 
 #include <sched.h>
@@ -47,6 +48,9 @@ struct Config {
   std::string phases = "ingest,query";
   std::string runs = "all";  // or some of http-always,grpc-always,http-interval,grpc-interval
   std::size_t ingest_spans = 1 << 20;
+  // Other spans sent first, untimed, and settled: the timed run then meets a server past its first
+  // fill (head memory mapped once, pooled since), as a long-running one is.
+  std::size_t warmup_spans = 0;
   std::size_t query_spans = 1'000'000;
   std::size_t size_compare_spans = 1 << 18;
   std::size_t burst_spans = 1 << 18;  // timed separately: the head is far below its cut limits then
@@ -150,6 +154,12 @@ std::string CpuPerMillionSpans(const ServerWork& start, const ServerWork& end, d
          ", receive + WAL + head and the rest " + Fixed(total - cut - compaction, 2) + ")";
 }
 
+std::size_t SpansIn(const std::vector<SerializedBatch>& batches) {
+  std::size_t spans = 0;
+  for (const SerializedBatch& batch : batches) spans += batch.spans;
+  return spans;
+}
+
 class BackendBench {
  public:
   explicit BackendBench(Config config) : config_(std::move(config)), data_start_(NowUnixNano() - kHourNanos) {}
@@ -164,7 +174,8 @@ class BackendBench {
     return {"--compaction-target-bytes", std::to_string(config_.query_compaction_target_mib * kMiB)};
   }
   bool IngestRun(Protocol protocol, const std::string& fsync, const std::vector<SerializedBatch>& batches,
-                 bool measure_size);
+                 const std::vector<SerializedBatch>& warmup, bool measure_size);
+  bool WarmUp(ServerProcess& server, Protocol protocol, const std::vector<SerializedBatch>& warmup);
   void ReportWork(ServerProcess& server, const ServerWork& start, const ServerWork& sent, double spans,
                   std::string_view label);
   void ReportSize(ServerProcess& server, const fs::path& data_dir, std::size_t spans, std::string_view label);
@@ -239,11 +250,29 @@ void BackendBench::ReportWork(ServerProcess& server, const ServerWork& start, co
             << Fixed((sent.spans_rewritten - start.spans_rewritten) / spans, 2) << " while sending)\n";
 }
 
+std::uint16_t PortFor(const ServerProcess& server, Protocol protocol) {
+  return protocol == Protocol::kGrpc ? server.otlp_grpc_port() : server.otlp_http_port();
+}
+
+bool BackendBench::WarmUp(ServerProcess& server, Protocol protocol, const std::vector<SerializedBatch>& warmup) {
+  if (warmup.empty()) return true;
+  PreparedFeed feed(warmup);
+  const SendResult result = Send(feed, {.protocol = protocol,
+                                        .port = PortFor(server, protocol),
+                                        .connections = config_.connections,
+                                        .deadline = Clock::now() + std::chrono::minutes(5)});
+  const bool settled = WaitUntilSettled(server, std::chrono::minutes(10));
+  std::cout << "[ingest] warm-up: " << Grouped(static_cast<double>(result.spans_acked)) << " other spans sent untimed"
+            << (settled ? " and settled" : ", NOT SETTLED") << "; peak RSS so far " << MiB(server.PeakRssBytes()) << "\n";
+  return settled && result.failed_batches == 0;
+}
+
 bool BackendBench::IngestRun(Protocol protocol, const std::string& fsync, const std::vector<SerializedBatch>& batches,
-                             bool measure_size) {
+                             const std::vector<SerializedBatch>& warmup, bool measure_size) {
   const fs::path data_dir = FreshDataDir("ingest");
   auto server = StartServer(data_dir, fsync);
   if (!server) return false;
+  if (!WarmUp(*server, protocol, warmup)) return false;
   PreparedFeed feed(batches);
   const ServerWork start = ServerWork::Of(*server);
   const double cpu_before = start.cpu_seconds;
@@ -251,7 +280,7 @@ bool BackendBench::IngestRun(Protocol protocol, const std::string& fsync, const 
   {
     RssGuard guard(*server, RssLimit());
     result = Send(feed, {.protocol = protocol,
-                         .port = protocol == Protocol::kGrpc ? server->otlp_grpc_port() : server->otlp_http_port(),
+                         .port = PortFor(*server, protocol),
                          .connections = config_.connections,
                          .deadline = Clock::now() + std::chrono::minutes(5),
                          .milestone_spans = config_.burst_spans});
@@ -272,7 +301,7 @@ bool BackendBench::IngestRun(Protocol protocol, const std::string& fsync, const 
             << " [target >= 500,000 spans/s on one core, RSS <= 1 GiB]\n";
   const std::string label = std::string(ProtocolName(protocol)) + ", fsync=" + fsync;
   ReportWork(*server, start, ServerWork::Of(*server), static_cast<double>(result.spans_acked), label);
-  if (measure_size) ReportSize(*server, data_dir, result.spans_acked, "ingest run " + label);
+  if (measure_size) ReportSize(*server, data_dir, result.spans_acked + SpansIn(warmup), "ingest run " + label);
   return server->Stop() && result.failed_batches == 0;
 }
 
@@ -280,11 +309,12 @@ bool BackendBench::Ingest() {
   SpanSource source(Workload(1));
   const auto started = Clock::now();
   const std::vector<SerializedBatch> batches = PrepareBatches(source, config_.ingest_spans);
-  std::size_t spans = 0, bytes = 0;
-  for (const SerializedBatch& batch : batches) {
-    spans += batch.spans;
-    bytes += batch.bytes.size();
-  }
+  SpanSource warmup_source(Workload(2));  // other traces: a resend of the same spans would be deduplicated
+  const std::vector<SerializedBatch> warmup =
+      config_.warmup_spans > 0 ? PrepareBatches(warmup_source, config_.warmup_spans) : std::vector<SerializedBatch>{};
+  const std::size_t spans = SpansIn(batches);
+  std::size_t bytes = 0;
+  for (const SerializedBatch& batch : batches) bytes += batch.bytes.size();
   std::cout << "[ingest] prepared " << Grouped(static_cast<double>(spans)) << " spans in " << batches.size()
             << " OTLP protobuf requests (" << Fixed(static_cast<double>(bytes) / static_cast<double>(spans))
             << " bytes/span) in " << Fixed(SecondsSince(started)) << " s, before any clock started\n";
@@ -294,7 +324,7 @@ bool BackendBench::Ingest() {
     for (const Protocol protocol : {Protocol::kHttpProtobuf, Protocol::kGrpc}) {
       const std::string run = std::string(protocol == Protocol::kGrpc ? "grpc-" : "http-") + fsync;
       if (config_.runs != "all" && config_.runs.find(run) == std::string::npos) continue;
-      ok = IngestRun(protocol, fsync, batches, !size_measured) && ok;
+      ok = IngestRun(protocol, fsync, batches, warmup, !size_measured) && ok;
       size_measured = true;
     }
   }
@@ -441,6 +471,9 @@ int main(int argc, char** argv) {
   app.add_option("--hoptrace", config.hoptrace, "The hoptrace executable")->capture_default_str();
   app.add_option("--phases", config.phases, "ingest, query or both (comma-separated)")->capture_default_str();
   app.add_option("--ingest-spans", config.ingest_spans, "Spans per ingest run (prepared up front)")->capture_default_str();
+  app.add_option("--warmup-spans", config.warmup_spans,
+                 "Other spans each ingest run sends first, untimed, and lets settle (0: the timed run meets a fresh server)")
+      ->capture_default_str();
   app.add_option("--runs", config.runs, "Ingest runs: all, or some of http-always,grpc-always,http-interval,grpc-interval")
       ->capture_default_str();
   app.add_option("--query-spans", config.query_spans, "Spans stored for the query latencies")->capture_default_str();
