@@ -162,20 +162,21 @@ std::size_t SectionEncoder::Compress(std::string_view raw) {
   return ZSTD_isError(compressed) ? 0 : compressed;
 }
 
-Status DecodeSection(const SectionHandle& handle, std::string_view stored, std::string* raw) {
+Status DecodeSection(const SectionHandle& handle, std::string* section) {
+  const std::string_view stored = *section;
   if (stored.size() != handle.stored_bytes || Checksum(stored) != handle.checksum) {
     return Corruption("checksum mismatch in section at offset " + std::to_string(handle.offset));
   }
   if (handle.raw_bytes > kMaxSectionBytes) return Corruption("section too large");
   if (handle.codec == kCodecRaw) {
     if (handle.raw_bytes != stored.size()) return Corruption("raw section size mismatch");
-    raw->assign(stored);
     return Status::Ok();
   }
   if (handle.codec != kCodecZstd) return Corruption("unknown codec");
-  raw->resize(handle.raw_bytes);
-  const std::size_t size = ZSTD_decompress(raw->data(), raw->size(), stored.data(), stored.size());
+  std::string raw(handle.raw_bytes, '\0');
+  const std::size_t size = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
   if (ZSTD_isError(size) || size != handle.raw_bytes) return Corruption("zstd: cannot decompress section");
+  *section = std::move(raw);
   return Status::Ok();
 }
 

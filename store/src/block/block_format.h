@@ -243,8 +243,9 @@ class SectionEncoder {
   std::unique_ptr<char[]> buffer_;
   std::size_t buffer_bytes_ = 0;
 };
-// Verifies the checksum of `stored` and decompresses it into `raw`.
-Status DecodeSection(const SectionHandle& handle, std::string_view stored, std::string* raw);
+// Verifies the checksum of the stored bytes `section` holds and leaves the raw bytes in their place:
+// a raw section stays in the string it was read into (no copy), a compressed one is decompressed.
+Status DecodeSection(const SectionHandle& handle, std::string* section);
 
 struct Footer {
   std::uint64_t directory_offset = 0;

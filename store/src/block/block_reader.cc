@@ -54,10 +54,10 @@ Status BlockReader::State::ReadSection(std::size_t slot, SectionData* data) {
       return Status::Ok();
     }
   }
-  std::string stored;
-  HOPTRACE_RETURN_IF_ERROR(ReadStored(sections[slot], &stored));
-  auto raw = std::make_shared<std::string>();
-  HOPTRACE_RETURN_IF_ERROR(DecodeSection(sections[slot], stored, raw.get()));
+  auto section = std::make_shared<std::string>();
+  HOPTRACE_RETURN_IF_ERROR(ReadStored(sections[slot], section.get()));
+  HOPTRACE_RETURN_IF_ERROR(DecodeSection(sections[slot], section.get()));
+  const SectionData raw = std::move(section);
   *data = raw;
   std::lock_guard lock(cache_mutex_);
   if (cached_.count(slot) == 0 && raw->size() <= options.cache_bytes) {
@@ -132,7 +132,7 @@ Status BlockReader::State::OpenRowGroup(std::size_t group, const Dictionaries& d
 
 Status BlockReader::State::LocateTrace(const model::TraceId& trace_id, std::optional<std::uint64_t>* ordinal) {
   ordinal->reset();
-  if (!BloomMayContain(bloom, trace_id) || meta.index_pages.empty()) return Status::Ok();
+  if (!BloomMayContain(*bloom, trace_id) || meta.index_pages.empty()) return Status::Ok();
   const auto& pages = meta.index_pages;
   const auto page_it = std::upper_bound(pages.begin(), pages.end(), trace_id,
                                         [](const model::TraceId& id, const IndexPageInfo& p) { return id < p.first_trace; });
@@ -367,11 +367,10 @@ Status BlockReader::Open(const std::filesystem::path& path, const ReaderOptions&
   if (Checksum(bytes) != footer.directory_checksum) return Corruption(path.string() + ": section directory checksum mismatch");
   HOPTRACE_RETURN_IF_ERROR(DecodeDirectory(bytes, footer.directory_offset, &state->sections));
 
-  SectionData meta, bloom;
+  SectionData meta;
   HOPTRACE_RETURN_IF_ERROR(state->ReadSection(kMetaSection, &meta));
   HOPTRACE_RETURN_IF_ERROR(DecodeMeta(*meta, state->sections.size(), &state->meta));
-  HOPTRACE_RETURN_IF_ERROR(state->ReadSection(kBloomSection, &bloom));
-  state->bloom = *bloom;
+  HOPTRACE_RETURN_IF_ERROR(state->ReadSection(kBloomSection, &state->bloom));
   state->meta.meta.file_bytes = size;
   for (const std::string& service : state->meta.services) {
     if (!service.empty()) state->services.push_back(service);
@@ -382,7 +381,7 @@ Status BlockReader::Open(const std::filesystem::path& path, const ReaderOptions&
 
 const BlockMeta& BlockReader::meta() const { return state_->meta.meta; }
 const std::filesystem::path& BlockReader::path() const { return state_->path; }
-bool BlockReader::MayContain(const model::TraceId& trace_id) const { return BloomMayContain(state_->bloom, trace_id); }
+bool BlockReader::MayContain(const model::TraceId& trace_id) const { return BloomMayContain(*state_->bloom, trace_id); }
 const std::vector<std::string>& BlockReader::Services() const { return state_->services; }
 const std::vector<DependencyLink>& BlockReader::Dependencies() const { return state_->meta.dependencies; }
 

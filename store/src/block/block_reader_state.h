@@ -74,7 +74,7 @@ struct BlockReader::State {
   ReaderOptions options;
   std::vector<SectionHandle> sections;
   MetaSection meta;
-  std::string bloom;
+  SectionData bloom;                  // the section as read, not a copy
   std::vector<std::string> services;  // non-empty service names, sorted
 
   ~State();

@@ -139,7 +139,6 @@ TEST(StreamSet, FinishIntoAReusedBufferGivesWhatFinishGives) {
 TEST(Section, RandomBytesAreStoredRawWithoutCompressing) {
   SectionEncoder encoder(3);
   const std::string repetitive(4096, 'a');
-  std::string stored_copy;
   std::string_view stored;
   for (const auto& [raw, packing, codec] :
        std::vector<std::tuple<std::string, Packing, std::uint8_t>>{{repetitive, Packing::kCompress, kCodecZstd},
@@ -156,30 +155,32 @@ TEST(Section, RandomBytesAreStoredRawWithoutCompressing) {
     } else {
       EXPECT_LT(stored.size(), raw.size() / 10);
     }
-    std::string decoded = "left over";
-    ASSERT_TRUE(DecodeSection(handle, stored, &decoded).ok()) << raw.size();
-    EXPECT_EQ(decoded, raw);
-    stored_copy.assign(stored);
-    stored_copy.push_back('!');  // a stored section one byte longer fails its checks
-    EXPECT_FALSE(DecodeSection(handle, stored_copy, &decoded).ok());
+    std::string section(stored);
+    ASSERT_TRUE(DecodeSection(handle, &section).ok()) << raw.size();
+    EXPECT_EQ(section, raw);
+    std::string longer(stored);
+    longer.push_back('!');  // a stored section one byte longer fails its checks
+    EXPECT_FALSE(DecodeSection(handle, &longer).ok());
   }
 }
 
 // kStoredRaw (a fresh cut's level): even bytes zstd would shrink a hundredfold are stored raw, and
-// their checksum still covers them.
-TEST(Section, ARawLevelEncoderStoresEverySectionRawUnderItsChecksum) {
+// their checksum still covers them. Decoding leaves them in the string they were read into.
+TEST(Section, ARawLevelEncoderStoresEverySectionRawUnderItsChecksumAndItIsReadInPlace) {
   SectionEncoder encoder(kStoredRaw);
   const std::string repetitive(4096, 'a');
   std::string_view stored;
   const SectionHandle handle = encoder.Encode(repetitive, &stored);
   EXPECT_EQ(handle.codec, kCodecRaw);
   EXPECT_EQ(stored, repetitive);
-  std::string decoded;
-  ASSERT_TRUE(DecodeSection(handle, stored, &decoded).ok());
-  EXPECT_EQ(decoded, repetitive);
+  std::string section(stored);
+  const char* const read_into = section.data();
+  ASSERT_TRUE(DecodeSection(handle, &section).ok());
+  EXPECT_EQ(section, repetitive);
+  EXPECT_EQ(section.data(), read_into);  // not copied
   std::string damaged(stored);
   damaged[100] = 'b';
-  EXPECT_EQ(DecodeSection(handle, damaged, &decoded).code(), Status::Code::kCorruption);
+  EXPECT_EQ(DecodeSection(handle, &damaged).code(), Status::Code::kCorruption);
 }
 
 // The raw flag is a trailing field that only raw blocks have: a compressed block's meta section is
