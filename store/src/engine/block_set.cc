@@ -81,11 +81,16 @@ std::size_t BlockSet::count() const {
   return blocks_.size();
 }
 
-std::uint64_t BlockSet::total_bytes() const {
+BlockSet::Totals BlockSet::totals() const {
   std::shared_lock lock(mutex_);
-  std::uint64_t bytes = 0;
-  for (const BlockPtr& block : blocks_) bytes += block->meta().file_bytes;
-  return bytes;
+  Totals totals{.blocks = blocks_.size()};
+  for (const BlockPtr& block : blocks_) {
+    totals.bytes += block->meta().file_bytes;
+    if (!block->meta().stored_raw) continue;
+    ++totals.raw_blocks;
+    totals.raw_bytes += block->meta().file_bytes;
+  }
+  return totals;
 }
 
 }  // namespace hoptrace::store::engine

@@ -59,7 +59,14 @@ class BlockSet {
               const std::function<void()>& also = {});
 
   std::size_t count() const;
-  std::uint64_t total_bytes() const;
+  // The blocks and their bytes on disk, and of them those still raw (cut, not compacted yet).
+  struct Totals {
+    std::size_t blocks = 0;
+    std::uint64_t bytes = 0;
+    std::size_t raw_blocks = 0;
+    std::uint64_t raw_bytes = 0;
+  };
+  Totals totals() const;
 
  private:
   mutable std::shared_mutex mutex_;

@@ -71,13 +71,16 @@ bool EmbeddedStore::Impl::HeadOverLimits(std::size_t factor) const {
 
 EmbeddedStoreStats EmbeddedStore::Impl::stats() const {
   const engine::HeadStats head = head_.stats();
+  const engine::BlockSet::Totals blocks = blocks_.totals();
   EmbeddedStoreStats stats{.head_spans = head.live_spans + head.frozen_spans,
                            .head_bytes = head.in_use_bytes(),
                            .head_pooled_bytes = head.pooled_bytes,
                            .cut_buffer_bytes = cut_buffer_bytes_.load(std::memory_order_relaxed),
                            .head_traces = head.live_traces,
-                           .blocks = blocks_.count(),
-                           .block_bytes = blocks_.total_bytes()};
+                           .blocks = blocks.blocks,
+                           .block_bytes = blocks.bytes,
+                           .raw_blocks = blocks.raw_blocks,
+                           .raw_block_bytes = blocks.raw_bytes};
   std::lock_guard wal_lock(wal_mutex_);
   stats.wal_segments = wal_.segment_count();
   return stats;
@@ -91,6 +94,8 @@ void EmbeddedStore::Impl::UpdateGauges() {
   metrics_.cut_buffer_bytes.Set(static_cast<double>(now.cut_buffer_bytes));
   metrics_.blocks.Set(static_cast<double>(now.blocks));
   metrics_.block_bytes.Set(static_cast<double>(now.block_bytes));
+  metrics_.raw_blocks.Set(static_cast<double>(now.raw_blocks));
+  metrics_.raw_block_bytes.Set(static_cast<double>(now.raw_block_bytes));
   metrics_.wal_segments.Set(static_cast<double>(now.wal_segments));
 }
 

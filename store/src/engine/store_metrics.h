@@ -24,6 +24,8 @@ struct StoreMetrics {
         cut_buffer_bytes(r.GetGauge("hoptrace_store_cut_buffer_bytes", "Buffers the cut keeps from one block to the next (bounded)")),
         blocks(r.GetGauge("hoptrace_store_blocks", "Blocks on disk")),
         block_bytes(r.GetGauge("hoptrace_store_block_bytes", "Bytes of blocks on disk")),
+        raw_blocks(r.GetGauge("hoptrace_store_raw_blocks", "Of the blocks: those a cut wrote raw, waiting for compaction to compress them")),
+        raw_block_bytes(r.GetGauge("hoptrace_store_raw_block_bytes", "Of hoptrace_store_block_bytes: the bytes of raw blocks (cut, not compacted yet)")),
         blocks_cut(r.GetCounter("hoptrace_store_blocks_cut_total", "Blocks written from the head")),
         blocks_compacted(r.GetCounter("hoptrace_store_blocks_compacted_total", "Blocks merged away by compaction")),
         // CPU seconds of the thread doing the work (it only grows; a gauge because counters count integers).
@@ -53,6 +55,8 @@ struct StoreMetrics {
   metrics::Gauge& cut_buffer_bytes;
   metrics::Gauge& blocks;
   metrics::Gauge& block_bytes;
+  metrics::Gauge& raw_blocks;
+  metrics::Gauge& raw_block_bytes;
   metrics::Counter& blocks_cut;
   metrics::Counter& blocks_compacted;
   metrics::Gauge& cut_seconds;

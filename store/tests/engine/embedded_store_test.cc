@@ -529,6 +529,36 @@ TEST_F(EmbeddedStoreTest, ALoneRawBlockIsRewrittenCompressedAfterItsWait) {
   EXPECT_EQ(IdsOf(store_->Search({})).size(), 4u);
 }
 
+// Blocks still raw are reported apart, in the stats and the gauges, until compaction rewrites them
+// compressed; a reopened store reads which ones are raw from the blocks.
+TEST_F(EmbeddedStoreTest, RawBlocksAndTheirBytesAreReportedUntilCompactionRewritesThem) {
+  Open();
+  auto expect_reported = [&](std::size_t blocks, std::size_t raw_blocks) {
+    const EmbeddedStoreStats stats = store_->stats();
+    EXPECT_EQ(stats.blocks, blocks);
+    EXPECT_EQ(stats.raw_blocks, raw_blocks);
+    EXPECT_EQ(stats.raw_block_bytes > 0, raw_blocks > 0);
+    EXPECT_LE(stats.raw_block_bytes, stats.block_bytes);
+    EXPECT_EQ(Counter("hoptrace_store_raw_blocks"), raw_blocks);
+    EXPECT_EQ(Counter("hoptrace_store_raw_block_bytes"), stats.raw_block_bytes);
+    return stats;
+  };
+  WriteOk(BatchOf("svc", SpansOf(1, 3'000, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  const EmbeddedStoreStats cut = expect_reported(1, 1);
+  EXPECT_EQ(cut.raw_block_bytes, cut.block_bytes);
+
+  ASSERT_TRUE(store_->Compact().ok());  // no span arrives and the head is empty: rewritten at once
+  expect_reported(1, 0);
+
+  WriteOk(BatchOf("svc", SpansOf(2, 10, kEpoch)));
+  ASSERT_TRUE(store_->CutHead(true).ok());
+  const EmbeddedStoreStats mixed = expect_reported(2, 1);
+  EXPECT_LT(mixed.raw_block_bytes, mixed.block_bytes);
+  Reopen();
+  EXPECT_EQ(expect_reported(2, 1).raw_block_bytes, mixed.raw_block_bytes);
+}
+
 // A merge's inputs are released (readers closed, files deleted) when that merge is done, not when the
 // round of merges is: a round of two merges whose second fails, counting the block files at the failure.
 TEST_F(EmbeddedStoreTest, AMergesInputsAreDeletedBeforeTheRoundsNextMerge) {

@@ -127,6 +127,8 @@ struct EmbeddedStoreStats {
   std::size_t head_traces = 0;
   std::size_t blocks = 0;
   std::uint64_t block_bytes = 0;
+  std::size_t raw_blocks = 0;         // of the blocks: written raw by a cut, not compacted yet
+  std::uint64_t raw_block_bytes = 0;  // their bytes, part of block_bytes
   std::size_t wal_segments = 0;
 };
 
