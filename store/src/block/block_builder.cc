@@ -248,8 +248,10 @@ struct ParsedSpans {
   static constexpr std::uint32_t kUnread = UINT32_MAX;
   std::vector<Attribute> attributes;
   std::vector<otlp::wire::ValueView> values;  // arrays and opaque values (rare), viewing the spans' bytes
-  std::vector<Span> spans;                    // by position in the span list
+  std::vector<Span> spans;                    // in Add order: one per span the builder holds
+  const StoredSpan* first_added = nullptr;    // the builder's first span (set before encoding)
 
+  const Span& Of(const StoredSpan& stored) const { return spans[static_cast<std::size_t>(&stored - first_added)]; }
   void Clear() {
     attributes.clear();
     values.clear();
@@ -324,7 +326,7 @@ bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace, std::spa
     previous_start = stored.fields.start_unix_nanos;
     const std::size_t position = i - trace.begin;
     if (stored.decoded == nullptr) {
-      if (!AddEncodedSpan(stored, i, parents[position], position)) return false;
+      if (!AddEncodedSpan(stored, parents[position], position)) return false;
       continue;
     }
     const model::Span& span = *stored.decoded;
@@ -336,10 +338,9 @@ bool RowGroupEncoder::AddTrace(const SpanList& spans, TraceRange trace, std::spa
 }
 
 // From what the counting pass read of the span; only a span with events or links is decoded.
-bool RowGroupEncoder::AddEncodedSpan(const StoredSpan& stored, std::size_t index, std::uint32_t parent,
-                                     std::size_t position) {
-  if (parsed_ == nullptr || parsed_->spans[index].count == ParsedSpans::kUnread) return false;
-  const ParsedSpans::Span& parsed = parsed_->spans[index];
+bool RowGroupEncoder::AddEncodedSpan(const StoredSpan& stored, std::uint32_t parent, std::size_t position) {
+  if (parsed_ == nullptr || parsed_->Of(stored).count == ParsedSpans::kUnread) return false;
+  const ParsedSpans::Span& parsed = parsed_->Of(stored);
   strings_.PutRefByHandle(out_.intrinsics[kNames], parsed.name);
   const model::Span* events_and_links = &NoEventsOrLinks();
   if (parsed.details.has_events_or_links && (events_and_links = decoder_.Decode(stored)) == nullptr) return false;
@@ -625,33 +626,49 @@ void PlanLayout(const SpanList& spans, BlockPlan& plan) {
   }
 }
 
-// The counting pass over encoded spans. Of an encoded span only the name and the span's attribute
-// keys and plain string values are counted, on the bytes in place (the views must live as long as
-// the dictionary builder): events, links, status messages and string arrays are rarer and are stored
-// inline in such a block; compaction counts them all. Each span is read once: its attributes and
-// details are kept in `parsed` for the encoding pass.
+// The counting pass over encoded spans, run as each span is added: spans come trace after trace in
+// the head's order, close to the order of their bytes in memory, so each span's cold bytes are read
+// once, nearly sequentially (in block order, by trace ID, they were a random walk). Of an encoded
+// span only the name and the span's attribute keys and plain string values are counted, on the
+// bytes in place (the views must live as long as the dictionary builder, as EncodedSpan's do: until
+// Finish): events, links, status messages and string arrays are rarer and are stored inline in such
+// a block; compaction counts them all. Each span is read once: its attributes and details are kept in
+// `parsed` for the encoding pass. A span that does not parse counts nothing (the encoding pass fails
+// the block if it is kept).
 class EncodedSpanCounter {
  public:
-  EncodedSpanCounter(StringDictionaryBuilder& strings, ParsedSpans& parsed) : strings_(strings), parsed_(parsed) {}
-
-  void Count(const EncodedSpan& span) {
-    const std::size_t first = parsed_.attributes.size();
-    const std::size_t first_value = parsed_.values.size();
-    ParsedSpans::Span& parsed_span = parsed_.spans.emplace_back();
-    parsed_span.name = strings_.Add(span.name);
+  void Count(const EncodedSpan& span, StringDictionaryBuilder& strings, ParsedSpans& parsed) {
+    const std::size_t first = parsed.attributes.size();
+    const std::size_t first_value = parsed.values.size();
+    ParsedSpans::Span& parsed_span = parsed.spans.emplace_back();
+    parsed_span.name = strings.Add(span.name);
     encoded_attributes_.clear();
     bool well_formed = otlp::wire::ReadSpanDetails(span.encoded, &encoded_attributes_, &parsed_span.details);
     for (std::size_t i = 0; well_formed && i < encoded_attributes_.size(); ++i) {
-      well_formed = AddAttribute(encoded_attributes_[i]);
+      well_formed = AddAttribute(encoded_attributes_[i], strings, parsed);
     }
-    if (well_formed) {
-      parsed_span.first = static_cast<std::uint32_t>(first);
-      parsed_span.count = static_cast<std::uint32_t>(parsed_.attributes.size() - first);
-    } else {  // the encoding pass fails the block
-      parsed_.attributes.resize(first);
-      parsed_.values.resize(first_value);
+    parsed_span.first = static_cast<std::uint32_t>(first);
+    parsed_span.count = static_cast<std::uint32_t>(parsed.attributes.size() - first);
+    if (!well_formed) {
+      Uncount(parsed, parsed_span, strings);
+      parsed_span.count = ParsedSpans::kUnread;
+      parsed.attributes.resize(first);
+      parsed.values.resize(first_value);
     }
   }
+  // Takes back what Count counted for `span` (a duplicate the block drops, a span that does not parse).
+  static void Uncount(const ParsedSpans& parsed, const ParsedSpans::Span& span, StringDictionaryBuilder& strings) {
+    strings.UncountHandle(span.name);
+    for (std::size_t i = span.first; i < span.first + span.count; ++i) {
+      const ParsedSpans::Attribute& attribute = parsed.attributes[i];
+      strings.UncountHandle(attribute.key);
+      if (attribute.type == model::AttributeType::kString && !attribute.model_value) {
+        strings.UncountHandle(static_cast<std::uint32_t>(attribute.value));
+      }
+    }
+  }
+  // Forgets the spans seen (their bytes may be gone once the block is written).
+  void Clear() { std::fill(recent_.begin(), recent_.end(), Recent{}); }
 
  private:
   // An attribute seen before as the same bytes (most: same key, same value, span after span).
@@ -671,30 +688,30 @@ class EncodedSpanCounter {
   }
 
   // False when the attribute does not parse.
-  bool AddAttribute(std::string_view encoded) {
+  bool AddAttribute(std::string_view encoded, StringDictionaryBuilder& strings, ParsedSpans& parsed) {
     Recent* recent = encoded.empty() ? nullptr : &recent_[RecentSlot(encoded)];
     if (recent != nullptr && StringDictionaryBuilder::SameText(recent->encoded, encoded)) {
-      strings_.CountHandle(recent->attribute.key);
+      strings.CountHandle(recent->attribute.key);
       if (recent->attribute.type == model::AttributeType::kString) {
-        strings_.CountHandle(static_cast<std::uint32_t>(recent->attribute.value));
+        strings.CountHandle(static_cast<std::uint32_t>(recent->attribute.value));
       }
-      parsed_.attributes.push_back(recent->attribute);
+      parsed.attributes.push_back(recent->attribute);
       return true;
     }
     std::string_view key;
     otlp::wire::ValueView value;
     if (!otlp::wire::ParseAttribute(encoded, &key, &value)) return false;
-    ParsedSpans::Attribute& attribute = parsed_.attributes.emplace_back();
-    attribute.key = strings_.Add(key);
+    ParsedSpans::Attribute& attribute = parsed.attributes.emplace_back();
+    attribute.key = strings.Add(key);
     attribute.type = value.type;
     if (value.opaque || value.type > model::AttributeType::kDouble) {
       attribute.model_value = true;
-      attribute.value = parsed_.values.size();
-      parsed_.values.push_back(value);
+      attribute.value = parsed.values.size();
+      parsed.values.push_back(value);
       return true;
     }
     switch (value.type) {
-      case model::AttributeType::kString: attribute.value = strings_.Add(value.string); break;
+      case model::AttributeType::kString: attribute.value = strings.Add(value.string); break;
       case model::AttributeType::kBool: attribute.value = value.boolean ? 1 : 0; break;
       case model::AttributeType::kInt: attribute.value = std::bit_cast<std::uint64_t>(value.integer); break;
       default: attribute.value = std::bit_cast<std::uint64_t>(value.real); break;
@@ -703,22 +720,32 @@ class EncodedSpanCounter {
     return true;
   }
 
-  StringDictionaryBuilder& strings_;
-  ParsedSpans& parsed_;
   std::vector<std::string_view> encoded_attributes_;  // one span's, reused
   std::vector<Recent> recent_ = std::vector<Recent>(std::size_t{1} << kRecentBits);
 };
 
-void CountAllStrings(const SpanList& spans, const std::vector<ResourceEntry>& resources,
-                     const std::vector<ScopeEntry>& scopes, ParsedSpans& parsed, StringDictionaryBuilder& strings) {
-  EncodedSpanCounter encoded_spans(strings, parsed);
-  parsed.spans.reserve(spans.size());
-  for (const StoredSpan* stored : spans) {
-    if (stored->decoded != nullptr) {
-      CountStrings(*stored->decoded, strings);
-      parsed.spans.emplace_back();
-    } else {
-      encoded_spans.Count(stored->fields);
+// Takes back the counts of the encoded spans the block drops as duplicates (counted when added), so
+// that a block's bytes do not depend on duplicates. Nothing to do unless spans were dropped.
+void UncountDropped(const std::vector<StoredSpan>& added, const SpanList& kept, ParsedSpans& parsed,
+                    StringDictionaryBuilder& strings) {
+  if (kept.size() == added.size()) return;
+  std::vector<bool> is_kept(added.size());
+  for (const StoredSpan* stored : kept) is_kept[static_cast<std::size_t>(stored - added.data())] = true;
+  for (std::size_t i = 0; i < added.size(); ++i) {
+    const ParsedSpans::Span& span = parsed.spans[i];
+    if (!is_kept[i] && added[i].decoded == nullptr && span.count != ParsedSpans::kUnread) {
+      EncodedSpanCounter::Uncount(parsed, span, strings);
+    }
+  }
+}
+
+// The strings of everything but the encoded spans (counted as they were added). Model spans are
+// counted in block order, so dropped duplicates are not counted.
+void CountOtherStrings(const SpanList& spans, bool has_model_spans, const std::vector<ResourceEntry>& resources,
+                       const std::vector<ScopeEntry>& scopes, StringDictionaryBuilder& strings) {
+  if (has_model_spans) {
+    for (const StoredSpan* stored : spans) {
+      if (stored->decoded != nullptr) CountStrings(*stored->decoded, strings);
     }
   }
   for (const ResourceEntry& entry : resources) {
@@ -749,15 +776,18 @@ struct BlockBuilder::State {
   ParsedSpans parsed;
   StringDictionaryBuilder strings;
   SpanColumns columns;
+  EncodedSpanCounter counter;
 
   void Add(model::Span span, std::uint32_t resource, std::uint32_t scope) {
     bytes += ApproximateBytes(span);
     const model::Span& kept = owned.emplace_back(std::move(span));
     spans.push_back({FieldsOf(kept), &kept, resource, scope});
+    parsed.spans.emplace_back();  // counted in Write
   }
   void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope) {
     bytes += sizeof(StoredSpan);  // the bytes stay the caller's
     spans.push_back({span, nullptr, resource, scope});
+    counter.Count(span, strings, parsed);
   }
   Status Write(const std::filesystem::path& path, BlockMeta* meta_out);
   std::size_t kept_bytes() const {
@@ -780,6 +810,7 @@ struct BlockBuilder::State {
     plan.Clear();
     parsed.Clear();
     strings.Clear();
+    counter.Clear();
   }
   static constexpr std::size_t kMaxKeptBytes = std::size_t{256} << 20;
 };
@@ -812,7 +843,10 @@ void BlockBuilder::Add(const EncodedSpan& span, std::uint32_t resource, std::uin
   state_->Add(span, resource, scope);
 }
 
-void BlockBuilder::Reserve(std::size_t spans) { state_->spans.reserve(state_->spans.size() + spans); }
+void BlockBuilder::Reserve(std::size_t spans) {
+  state_->spans.reserve(state_->spans.size() + spans);
+  state_->parsed.spans.reserve(state_->parsed.spans.size() + spans);
+}
 std::size_t BlockBuilder::span_count() const { return state_->spans.size(); }
 std::size_t BlockBuilder::approximate_bytes() const { return state_->bytes; }
 
@@ -830,8 +864,10 @@ Status BlockBuilder::State::Write(const std::filesystem::path& path, BlockMeta* 
   PlanServices(resources.entries(), &plan.meta.services, &plan.resource_services);
   PlanSummaries(in_block_order, plan);
   PlanLayout(in_block_order, plan);
-  CountAllStrings(in_block_order, resources.entries(), scopes.entries(), parsed, strings);
+  UncountDropped(spans, in_block_order, parsed, strings);
+  CountOtherStrings(in_block_order, !owned.empty(), resources.entries(), scopes.entries(), strings);
   strings.Build();
+  parsed.first_added = spans.data();
 
   BlockFile file(path);
   HOPTRACE_RETURN_IF_ERROR(file.Open());

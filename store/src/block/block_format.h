@@ -287,6 +287,8 @@ class StringDictionaryBuilder {
   }
   // Counts a string Add returned `handle` for once more.
   void CountHandle(std::uint32_t handle) { ++entries_[handle].count; }
+  // Takes back one count of `handle` (a span counted, then dropped).
+  void UncountHandle(std::uint32_t handle) { --entries_[handle].count; }
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
   // Empty for another block, keeping the memory its tables grew.

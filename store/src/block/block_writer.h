@@ -192,7 +192,7 @@ struct SpanColumns {
 struct ParsedSpans;
 
 // Encodes model spans (or encoded ones from what the counting pass read of them) into span columns.
-// `parsed` holds the encoded spans of the span list, by position (required when there are any).
+// `parsed` holds what was read of the encoded spans (required when there are any).
 class RowGroupEncoder {
  public:
   RowGroupEncoder(const StringDictionaryBuilder& strings, SpanDecoder& decoder, SpanColumns& out,
@@ -211,7 +211,7 @@ class RowGroupEncoder {
   void AddIds(const EncodedSpan& fields, const otlp::wire::SpanDetails& details, std::uint32_t parent,
               std::size_t position);
   void AddDetails(std::uint64_t start, const otlp::wire::SpanDetails& details, const model::Span& events_and_links);
-  bool AddEncodedSpan(const StoredSpan& stored, std::size_t index, std::uint32_t parent, std::size_t position);
+  bool AddEncodedSpan(const StoredSpan& stored, std::uint32_t parent, std::size_t position);
   // Most trace states and status messages are empty: their reference is written without a lookup.
   void PutRef(Encoder& out, std::string_view text) const {
     if (text.empty()) {

@@ -62,16 +62,25 @@ void AddScanned(const otlp::wire::ScannedRequest& scan, BlockBuilder& builder, E
   }
 }
 
-std::vector<testing::FlatSpan> RoundTrip(const testing::GeneratedSpans& data, const std::filesystem::path& path) {
-  const EncodedRequest request(data);
-  BlockBuilder builder(kFreshBlockZstdLevel);
+// The request's spans as a block at `path`, written by `builder`.
+void WriteBlock(const EncodedRequest& request, BlockBuilder& builder, const std::filesystem::path& path) {
   AddScanned(request.scan, builder, [](const otlp::wire::SpanRef& span) { return span.encoded; });
   const Status built = builder.Finish(path, nullptr);
   EXPECT_TRUE(built.ok()) << built.message();
+}
+
+std::vector<testing::FlatSpan> ReadBlock(const std::filesystem::path& path) {
   std::unique_ptr<BlockReader> reader;
   const Status opened = BlockReader::Open(path, {}, &reader);
   EXPECT_TRUE(opened.ok()) << opened.message();
   return reader ? ReadAll(*reader) : std::vector<testing::FlatSpan>{};
+}
+
+std::vector<testing::FlatSpan> RoundTrip(const testing::GeneratedSpans& data, const std::filesystem::path& path) {
+  const EncodedRequest request(data);
+  BlockBuilder builder(kFreshBlockZstdLevel);
+  WriteBlock(request, builder, path);
+  return ReadBlock(path);
 }
 
 TEST(EncodedBlock, EverySpanComesBackAsAdded) {
@@ -326,6 +335,33 @@ TEST(EncodedBlock, DuplicateSpansAreStoredOnce) {
   const auto copies = data.spans;
   data.spans.insert(data.spans.end(), copies.begin(), copies.end());
   EXPECT_EQ(RoundTrip(data, dir.path() / "a.block"), expected);
+}
+
+// A span is counted for the dictionary as it is added, before the block drops duplicates: their
+// counts are taken back, so the block is byte for byte the one written without them.
+TEST(EncodedBlock, DuplicatesLeaveTheBlocksBytesAsWithoutThem) {
+  TempDir dir;
+  auto data = GenerateSpans(300, {.seed = 5});
+  BlockBuilder builder(kFreshBlockZstdLevel);
+  WriteBlock(EncodedRequest(data), builder, dir.path() / "once.block");
+  const auto copies = data.spans;
+  data.spans.insert(data.spans.end(), copies.begin(), copies.end());
+  WriteBlock(EncodedRequest(data), builder, dir.path() / "twice.block");
+  EXPECT_EQ(ReadFile(dir.path() / "twice.block"), ReadFile(dir.path() / "once.block"));
+}
+
+// Other spans after a block: the builder recalls nothing of the last block's attributes (their
+// handles there mean other strings in the next block's dictionary).
+TEST(EncodedBlock, ABuildersNextBlockOfOtherSpansComesBackAsAdded) {
+  TempDir dir;
+  const auto first = GenerateSpans(2'000, {.seed = 31});
+  const auto next = GenerateSpans(2'000, {.seed = 32, .services = 5});
+  const EncodedRequest first_request(first);
+  const EncodedRequest next_request(next);
+  BlockBuilder builder(kFreshBlockZstdLevel);
+  WriteBlock(first_request, builder, dir.path() / "first.block");
+  WriteBlock(next_request, builder, dir.path() / "next.block");
+  EXPECT_EQ(ReadBlock(dir.path() / "next.block"), Flatten(next));
 }
 
 TEST(EncodedBlock, ASpanThatDoesNotDecodeFailsTheBlock) {
