@@ -35,13 +35,6 @@ std::size_t IndexBytes(const HeadTrace& trace) {
          trace.span_ids.capacity() * (sizeof(model::SpanId) + 1);  // a slot and its control byte
 }
 
-// How many spans from `first` on belong to the same trace (SDKs send a trace's spans together).
-std::size_t RunOfTrace(const std::vector<otlp::wire::SpanRef>& spans, std::size_t first) {
-  std::size_t end = first + 1;
-  while (end < spans.size() && spans[end].trace_id == spans[first].trace_id) ++end;
-  return end - first;
-}
-
 // Calls visit(const HeadSpan&) once per span ID over the parts of one trace.
 template <typename Visit>
 void ForEachDistinctSpan(const std::vector<const HeadTrace*>& parts, const Visit& visit) {
@@ -262,17 +255,14 @@ void Head::StartChunk(std::size_t at_least) {
 
 void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, std::uint64_t now_nanos) {
   std::unique_lock lock(mutex_);
+  GroupByTrace(scan.spans);
+  for (RequestTrace& request_trace : request_traces_) {
+    request_trace.slot = LiveTraceFor(request_trace.id, request_trace.spans, segment, now_nanos);
+  }
   origin_of_scope_.assign(scan.scopes.size(), nullptr);
-  std::uint32_t slot = TracePositions::kAbsent;
-  std::size_t run_end = 0;  // the spans before this index belong to `slot`'s trace
   for (std::size_t index = 0; index < scan.spans.size(); ++index) {
     const otlp::wire::SpanRef& ref = scan.spans[index];
-    if (index >= run_end || slot == TracePositions::kAbsent) {
-      const std::size_t run = RunOfTrace(scan.spans, index);
-      run_end = index + run;
-      slot = LiveTraceFor(ref.trace_id, run, segment, now_nanos);
-    }
-    HeadTrace& trace = live_[slot].entry.trace;
+    HeadTrace& trace = live_[request_traces_[trace_of_span_[index]].slot].entry.trace;
     if (trace.Holds(ref.span_id)) continue;  // a retried or replayed span
 
     // The name is normally inside the span's bytes; otherwise it is copied next to them.
@@ -285,14 +275,7 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
       const otlp::wire::ScopeRef& scope = scan.scopes[ref.scope];
       const otlp::wire::ResourceRef& resource = scan.resources[scope.resource];
       origin = current_->Intern(resource.encoded, resource.schema_url, scope.encoded, scope.schema_url);
-      if (!origin) {
-        if (trace.spans.empty()) {
-          UncountSegment(trace.oldest_segment);
-          FreeSlot(slot);
-          slot = TracePositions::kAbsent;
-        }
-        continue;
-      }
+      if (!origin) continue;
     }
     const std::string_view encoded = current_->Copy(ref.encoded);
     const char* name = encoded.data();
@@ -312,9 +295,33 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
                                  .kind = ref.kind,
                                  .status_code = ref.status_code});
   }
+  // A new trace none of whose spans could be kept (their resource or scope does not decode) is not held.
+  for (const RequestTrace& request_trace : request_traces_) {
+    if (!live_[request_trace.slot].entry.trace.spans.empty()) continue;
+    UncountSegment(live_[request_trace.slot].entry.trace.oldest_segment);
+    FreeSlot(request_trace.slot);
+  }
 }
 
-std::uint32_t Head::LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
+void Head::GroupByTrace(const std::vector<otlp::wire::SpanRef>& spans) {
+  request_traces_.clear();
+  trace_of_span_.resize(spans.size());
+  // Sized for traces of a few spans each (filling the table is a cost per request); it grows when not.
+  request_positions_.Reset(spans.size() / 4);
+  for (std::size_t index = 0; index < spans.size(); ++index) {
+    const model::TraceId& trace_id = spans[index].trace_id;
+    std::uint32_t at = request_positions_.Find(trace_id);
+    if (at == TracePositions::kAbsent) {
+      at = static_cast<std::uint32_t>(request_traces_.size());
+      request_positions_.Insert(trace_id, at);
+      request_traces_.push_back({.id = trace_id});
+    }
+    ++request_traces_[at].spans;
+    trace_of_span_[index] = at;
+  }
+}
+
+std::uint32_t Head::LiveTraceFor(const model::TraceId& trace_id, std::size_t spans, std::uint64_t segment,
                                  std::uint64_t now_nanos) {
   std::uint32_t slot = live_positions_.Find(trace_id);
   if (slot == TracePositions::kAbsent) {
@@ -327,8 +334,8 @@ std::uint32_t Head::LiveTraceFor(const model::TraceId& trace_id, std::size_t run
   HeadTrace& trace = live_[slot].entry.trace;
   trace.last_arrival_nanos = now_nanos;
   LowerOldestSegment(trace, segment);
-  // Room for the run at once, still growing geometrically for a trace that arrives in many requests.
-  const std::size_t wanted = trace.spans.size() + run;
+  // Room for the request's spans at once, still growing geometrically for a trace that arrives in many requests.
+  const std::size_t wanted = trace.spans.size() + spans;
   if (wanted > trace.spans.capacity()) trace.spans.reserve(std::max(wanted, 2 * trace.spans.capacity()));
   return slot;
 }

@@ -36,6 +36,7 @@
 
 namespace hoptrace::otlp::wire {
 struct ScannedRequest;
+struct SpanRef;
 }
 
 namespace hoptrace::store::engine {
@@ -298,9 +299,12 @@ class Head {
  private:
   // Adds `span` unless the trace holds its ID already; keeps the byte counts.
   void InsertLocked(HeadTrace& trace, const HeadSpan& span);
-  // The slot of `trace_id`'s live trace, for the `run` spans of it that follow in a request: made room for.
-  std::uint32_t LiveTraceFor(const model::TraceId& trace_id, std::size_t run, std::uint64_t segment,
+  // The slot of `trace_id`'s live trace, with room made for `spans` more (a request's spans of it).
+  std::uint32_t LiveTraceFor(const model::TraceId& trace_id, std::size_t spans, std::uint64_t segment,
                              std::uint64_t now_nanos);
+  // Fills request_traces_ (each trace of `spans` once, in order of first appearance, with its span
+  // count) and trace_of_span_.
+  void GroupByTrace(const std::vector<otlp::wire::SpanRef>& spans);
   // A slot for a new live trace, queued as the newest arrival.
   std::uint32_t OpenSlot(const model::TraceId& trace_id);
   void FreeSlot(std::uint32_t slot);
@@ -344,6 +348,17 @@ class Head {
   std::vector<std::shared_ptr<FrozenTraces>> frozen_;
   std::shared_ptr<Chunk> current_;                // where new spans are copied
   std::vector<const Origin*> origin_of_scope_;   // Add's per-request cache: scope index → origin in current_
+  // Add's per-request grouping: a request interleaves its traces' spans (they come grouped by resource
+  // and scope), so each trace is looked up once per request, not once per run of its spans, and its
+  // span vector grows once. Reused, small (a few entries per span of a request): not counted.
+  struct RequestTrace {
+    model::TraceId id;
+    std::uint32_t spans = 0;
+    std::uint32_t slot = TracePositions::kAbsent;
+  };
+  std::vector<RequestTrace> request_traces_;
+  std::vector<std::uint32_t> trace_of_span_;  // index into request_traces_, per span of the request
+  TracePositions request_positions_;           // trace ID → index into request_traces_
   std::size_t live_spans_ = 0;
   std::size_t live_index_bytes_ = 0;
   std::size_t live_span_bytes_ = 0;

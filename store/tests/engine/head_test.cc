@@ -339,6 +339,30 @@ TEST(HeadTest, DuplicateSpansOfABigTraceAreKeptOnce) {
   EXPECT_EQ(assembler.span_count(), 150u);
 }
 
+// A request interleaves its traces' spans (an SDK groups them by resource and scope): each trace
+// takes them in request order, with room made once for all of them, as if they had come in a run.
+TEST(HeadTest, ATraceInterleavedInARequestIsIndexedAsOneRun) {
+  std::vector<model::Span> interleaved, in_runs;
+  for (std::uint64_t span = 1; span <= 20; ++span) {
+    interleaved.push_back(RichSpan(1, span, 100 * span));
+    interleaved.push_back(RichSpan(2, span, 100 * span));
+  }
+  for (std::uint64_t trace : {1, 2}) {
+    for (std::uint64_t span = 1; span <= 20; ++span) in_runs.push_back(RichSpan(trace, span, 100 * span));
+  }
+  WireHead head, runs_head;
+  head.Add(BatchOf("a", interleaved), 1, 0);
+  runs_head.Add(BatchOf("a", in_runs), 1, 0);
+  EXPECT_EQ(head.stats().live_spans, 40u);
+  EXPECT_EQ(head.stats().live_traces, 2u);
+  EXPECT_EQ(head.stats().live_bytes, runs_head.stats().live_bytes);  // each span vector sized once, for 20
+  for (std::uint64_t trace : {1, 2}) {
+    TraceAssembler assembler;
+    head.CollectTrace(TraceIdOf(trace), &assembler);
+    EXPECT_EQ(assembler.span_count(), 20u);
+  }
+}
+
 TEST(HeadTest, SearchSummarizesTheWholeTraceAndListsMatches) {
   WireHead head;
   model::Span root = RichSpan(1, 1, 1000);  // span 1: root, SERVER
