@@ -69,17 +69,31 @@ struct AttributeOutputs {
   Out* values;
 };
 
-// Most string references, string lengths and small values are one byte long, in and out; read and
-// written here without a call (Decoder::GetVarint and Encoder::PutVarint are not inlined into the
-// copier's big loops).
+// Most string references, string lengths and small values are one byte long in and out, most of
+// the rest two (references past the 128 most frequent strings): read and written here without a
+// call (Decoder::GetVarint's longer path and Encoder::PutVarint are not inlined into the copier's
+// big loops).
 [[gnu::always_inline]] inline std::uint64_t GetShortVarint(Decoder& in) {
   const std::string_view rest = in.rest();
-  return !rest.empty() && static_cast<std::uint8_t>(rest[0]) < 0x80 ? in.GetByte() : in.GetVarint();
+  if (rest.size() >= 2) {
+    const auto low = static_cast<std::uint8_t>(rest[0]);
+    if (low < 0x80) return in.GetByte();
+    const auto high = static_cast<std::uint8_t>(rest[1]);
+    if (high < 0x80) {
+      in.GetByte();
+      in.GetByte();
+      return (low & 0x7fU) | (std::uint64_t{high} << 7);
+    }
+  }
+  return in.GetVarint();
 }
 template <typename Out>
 [[gnu::always_inline]] inline void PutShortVarint(Out& out, std::uint64_t value) {
   if (value < 0x80) {
     out.PutByte(static_cast<std::uint8_t>(value));
+  } else if (value < 0x4000) {
+    out.PutByte(static_cast<std::uint8_t>(value | 0x80));
+    out.PutByte(static_cast<std::uint8_t>(value >> 7));
   } else {
     out.PutVarint(value);
   }
@@ -88,7 +102,8 @@ template <typename Out>
 // String reference sinks, handed each reference while span columns are walked.
 class StringRemapper {
  public:
-  explicit StringRemapper(const InputIds& ids) : ids_(ids) {}
+  explicit StringRemapper(const InputIds& ids)
+      : output_refs_(ids.string_refs.data()), input_strings_(ids.string_refs.size()), dict_(*ids.dict) {}
   void Take(Decoder& in, Encoder& out) {
     const std::uint64_t ref = GetShortVarint(in);
     if (ref == 0) {  // inline stays inline: the output dictionary holds what the inputs' held
@@ -96,17 +111,20 @@ class StringRemapper {
       const std::uint64_t size = GetShortVarint(in);
       PutShortVarint(out, size);
       if (size != 0) out.PutBytes(in.GetBytes(size));  // most inline strings are empty: no call
-    } else if (ref <= ids_.string_refs.size()) {
-      const std::uint32_t output_ref = ids_.string_refs[ref - 1];
+    } else if (ref <= input_strings_) {
+      const std::uint32_t output_ref = output_refs_[ref - 1];
       PutShortVarint(out, output_ref);
-      if (output_ref == 0) out.PutLengthPrefixed(ids_.dict->strings[ref - 1]);
+      if (output_ref == 0) out.PutLengthPrefixed(dict_.strings[ref - 1]);
     } else {
       in.Fail();
     }
   }
 
  private:
-  const InputIds& ids_;
+  // InputIds::string_refs, as a pointer and a size the loops keep at hand.
+  const std::uint32_t* output_refs_;
+  std::size_t input_strings_;
+  const Dictionaries& dict_;
 };
 
 // Passes over a row group's traces that another step takes (the spread ones).
@@ -563,7 +581,7 @@ class BlockMerger {
       HOPTRACE_RETURN_IF_ERROR(cursor.copier.CopyTrace(cursor.rows[cursor.next++], ids, skipper, discarded, no_facts));
     }
     if (cursor.next != part.index) return Corruption("row group read out of order");
-    TraceRow row = cursor.rows[cursor.next++];
+    TraceRow row = std::move(cursor.rows[cursor.next++]);  // read once: its name and services move on
     StringRemapper remapper(ids);
     HOPTRACE_RETURN_IF_ERROR(
         cursor.copier.CopyTrace(row, ids, remapper, group_columns_, facts));
