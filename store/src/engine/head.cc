@@ -295,10 +295,14 @@ void Head::Add(const otlp::wire::ScannedRequest& scan, std::uint64_t segment, st
                                  .kind = ref.kind,
                                  .status_code = ref.status_code});
   }
-  // A new trace none of whose spans could be kept (their resource or scope does not decode) is not held.
   for (const RequestTrace& request_trace : request_traces_) {
-    if (!live_[request_trace.slot].entry.trace.spans.empty()) continue;
-    UncountSegment(live_[request_trace.slot].entry.trace.oldest_segment);
+    HeadTrace& trace = live_[request_trace.slot].entry.trace;
+    if (!trace.spans.empty()) {
+      RecountIndexLocked(trace);
+      continue;
+    }
+    // A new trace none of whose spans could be kept (their resource or scope does not decode) is not held.
+    UncountSegment(trace.oldest_segment);
     FreeSlot(request_trace.slot);
   }
 }
@@ -415,12 +419,15 @@ void Head::InsertLocked(HeadTrace& trace, const HeadSpan& span) {
   } else if (trace.spans.size() == kLinearDuplicateCheck + 1) {
     for (const HeadSpan& held : trace.spans) trace.span_ids.insert(held.span_id);
   }
-  const std::size_t index_bytes = IndexBytes(trace);
-  live_index_bytes_ = live_index_bytes_ - trace.index_bytes + index_bytes;
-  trace.index_bytes = index_bytes;
   trace.span_bytes += span.encoded_size;
   live_span_bytes_ += span.encoded_size;
   ++live_spans_;
+}
+
+void Head::RecountIndexLocked(HeadTrace& trace) {
+  const std::size_t index_bytes = IndexBytes(trace);
+  live_index_bytes_ = live_index_bytes_ - trace.index_bytes + index_bytes;
+  trace.index_bytes = index_bytes;
 }
 
 std::shared_ptr<const FrozenTraces> Head::Freeze(const CutPolicy& policy) {
@@ -512,6 +519,7 @@ void Head::Thaw(const FrozenTraces* frozen) {
     for (const HeadSpan& span : trace.spans) {
       if (!into.Holds(span.span_id)) InsertLocked(into, span);
     }
+    RecountIndexLocked(into);
   }
   ReorderArrivals();
 }

@@ -297,8 +297,10 @@ class Head {
   void CollectDependencies(const TimeRange& range, std::map<std::pair<std::string, std::string>, DependencyLink>* out) const;
 
  private:
-  // Adds `span` unless the trace holds its ID already; keeps the byte counts.
+  // Adds `span` (the caller checked its ID is new); keeps the span counts. The index bytes are
+  // RecountIndexLocked's, once per trace after its spans of a request are in.
   void InsertLocked(HeadTrace& trace, const HeadSpan& span);
+  void RecountIndexLocked(HeadTrace& trace);
   // The slot of `trace_id`'s live trace, with room made for `spans` more (a request's spans of it).
   std::uint32_t LiveTraceFor(const model::TraceId& trace_id, std::size_t spans, std::uint64_t segment,
                              std::uint64_t now_nanos);
