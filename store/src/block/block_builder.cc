@@ -187,8 +187,7 @@ std::vector<OperationSet::Operation> OperationSet::Sorted() const {
 }
 
 TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents,
-                        const std::vector<std::uint32_t>& resource_services, EdgeCounter& edges,
-                        OperationSet* operations) {
+                        const std::vector<std::uint32_t>& resource_services, EdgeCounter& edges) {
   TraceRow row;
   row.trace_id = spans[trace.begin]->fields.trace_id;
   row.start = spans[trace.begin]->fields.start_unix_nanos;
@@ -207,7 +206,6 @@ TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, std::span<const
     if (std::find(row.services.begin(), row.services.end(), service) == row.services.end()) {
       row.services.push_back(service);
     }
-    if (operations != nullptr) operations->Add(service, span.name, span.kind);
     const std::uint32_t parent = parents[i - trace.begin];
     if (parent != TraceParents::kRoot && parent != TraceParents::kNotInTrace) {
       edges.Add(resource_services[spans[trace.begin + parent]->resource], service,
@@ -575,20 +573,25 @@ void PlanTraces(const SpanList& spans, BlockPlan& plan) {
 }
 
 // Trace rows (summaries), operations and dependency edges, one pass over each trace; each span's
-// parent, kept for the columns.
-void PlanSummaries(const SpanList& spans, BlockPlan& plan) {
-  OperationSet operations;
+// parent, kept for the columns. Operations are told apart by the name's handle: no look at the
+// name's bytes (cold head memory, span after span in block order), only at the few distinct ones.
+void PlanSummaries(const SpanList& spans, const StringDictionaryBuilder& strings, BlockPlan& plan) {
+  absl::flat_hash_set<std::tuple<std::uint32_t, std::uint32_t, model::SpanKind>> operations;  // service, name
   EdgeCounter edges;
   TraceParents parents;
   plan.trace_rows.reserve(plan.traces.size());
   plan.parents.resize(spans.size());
   for (const TraceRange& trace : plan.traces) {
     parents.Find(spans, trace);
-    plan.trace_rows.push_back(
-        SummarizeTrace(spans, trace, parents.positions(), plan.resource_services, edges, &operations));
+    plan.trace_rows.push_back(SummarizeTrace(spans, trace, parents.positions(), plan.resource_services, edges));
     std::copy(parents.positions().begin(), parents.positions().end(), plan.parents.begin() + trace.begin);
+    for (std::size_t i = trace.begin; i < trace.end; ++i) {
+      operations.insert({plan.resource_services[spans[i]->resource], spans[i]->name, spans[i]->fields.kind});
+    }
   }
-  for (const auto& [service, name, kind] : operations.Sorted()) {
+  OperationSet by_name;  // sorted as a merge sorts them
+  for (const auto& [service, name, kind] : operations) by_name.Add(service, strings.TextOf(name), kind);
+  for (const auto& [service, name, kind] : by_name.Sorted()) {
     plan.meta.operations.push_back({service, {std::string(name), kind}});
   }
   plan.meta.dependencies = edges.Links(plan.meta.services);
@@ -781,13 +784,14 @@ struct BlockBuilder::State {
   void Add(model::Span span, std::uint32_t resource, std::uint32_t scope) {
     bytes += ApproximateBytes(span);
     const model::Span& kept = owned.emplace_back(std::move(span));
-    spans.push_back({FieldsOf(kept), &kept, resource, scope});
-    parsed.spans.emplace_back();  // counted in Write
+    // A handle without a count: the name is counted in Write, with the rest of the span.
+    spans.push_back({FieldsOf(kept), &kept, resource, scope, strings.Add(kept.name, 0)});
+    parsed.spans.emplace_back();
   }
   void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope) {
     bytes += sizeof(StoredSpan);  // the bytes stay the caller's
-    spans.push_back({span, nullptr, resource, scope});
     counter.Count(span, strings, parsed);
+    spans.push_back({span, nullptr, resource, scope, parsed.spans.back().name});
   }
   Status Write(const std::filesystem::path& path, BlockMeta* meta_out);
   std::size_t kept_bytes() const {
@@ -862,7 +866,7 @@ Status BlockBuilder::State::Write(const std::filesystem::path& path, BlockMeta* 
   SortAndDeduplicate(spans, in_block_order);
   PlanTraces(in_block_order, plan);
   PlanServices(resources.entries(), &plan.meta.services, &plan.resource_services);
-  PlanSummaries(in_block_order, plan);
+  PlanSummaries(in_block_order, strings, plan);
   PlanLayout(in_block_order, plan);
   UncountDropped(spans, in_block_order, parsed, strings);
   CountOtherStrings(in_block_order, !owned.empty(), resources.entries(), scopes.entries(), strings);

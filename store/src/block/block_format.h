@@ -290,6 +290,7 @@ class StringDictionaryBuilder {
   void CountHandle(std::uint32_t handle) { ++entries_[handle].count; }
   // Takes back one count of `handle` (a span counted, then dropped).
   void UncountHandle(std::uint32_t handle) { --entries_[handle].count; }
+  std::string_view TextOf(std::uint32_t handle) const { return entries_[handle].text; }
   // Freezes the dictionary; returns the strings in id order.
   const std::vector<std::string>& Build();
   // Empty for another block, keeping the memory its tables grew.

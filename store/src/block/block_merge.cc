@@ -605,7 +605,7 @@ class BlockMerger {
     const TraceRange range{0, spans.size()};
     TraceParents parents;
     parents.Find(spans, range);
-    group_rows_.push_back(SummarizeTrace(spans, range, parents.positions(), resource_services_, edges_, nullptr));
+    group_rows_.push_back(SummarizeTrace(spans, range, parents.positions(), resource_services_, edges_));
     SpanDecoder decoder;
     RowGroupEncoder encoder(strings_, decoder, group_columns_);
     if (!encoder.AddTrace(spans, range, parents.positions())) return Corruption("a spread trace does not encode");
@@ -635,7 +635,7 @@ class BlockMerger {
     TraceParents parents;
     parents.Find(spans, range);
     EdgeCounter part_edges;
-    if (!spans.empty()) SummarizeTrace(spans, range, parents.positions(), resource_services_, part_edges, nullptr);
+    if (!spans.empty()) SummarizeTrace(spans, range, parents.positions(), resource_services_, part_edges);
     edges_.Subtract(part_edges);
   }
 

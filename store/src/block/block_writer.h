@@ -35,6 +35,7 @@ struct StoredSpan {
   const model::Span* decoded = nullptr;
   std::uint32_t resource = 0;
   std::uint32_t scope = 0;
+  std::uint32_t name = 0;  // the builder's: the name's handle in its string dictionary
 };
 EncodedSpan FieldsOf(const model::Span& span);
 
@@ -164,11 +165,10 @@ class OperationSet {
   };
   absl::flat_hash_set<Operation, Hash, Equal> operations_;
 };
-// One trace's summary (docs/store-format.md, Search); adds its edges and, unless null, operations.
-// `parents` are the trace's TraceParents::positions.
+// One trace's summary (docs/store-format.md, Search); adds its edges. `parents` are the trace's
+// TraceParents::positions.
 TraceRow SummarizeTrace(const SpanList& spans, TraceRange trace, std::span<const std::uint32_t> parents,
-                        const std::vector<std::uint32_t>& resource_services, EdgeCounter& edges,
-                        OperationSet* operations);
+                        const std::vector<std::uint32_t>& resource_services, EdgeCounter& edges);
 
 class SectionWriter;
 
