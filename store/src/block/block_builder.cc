@@ -91,7 +91,7 @@ void SortAndDeduplicate(const std::vector<StoredSpan>& stored, SpanList& spans) 
     for (auto run = first; run != last; ++run) {  // runs of a trace in Add order
       for (std::uint32_t i = run->begin; i < run->end; ++i) {
         const model::SpanId& span_id = stored[i].fields.span_id;
-        if (seen.Insert(span_id, i)) keys.push_back({stored[i].fields.start_unix_nanos, span_id.Word(0), i});
+        if (seen.InsertWithinReset(span_id, i)) keys.push_back({stored[i].fields.start_unix_nanos, span_id.Word(0), i});
       }
     }
     // By start time: start deltas stay small and parents usually come first.
@@ -106,7 +106,7 @@ void SortAndDeduplicate(const std::vector<StoredSpan>& stored, SpanList& spans) 
 void TraceParents::Find(const SpanList& spans, TraceRange trace) {
   by_id_.Reset(trace.end - trace.begin);
   for (std::size_t i = trace.begin; i < trace.end; ++i) {
-    by_id_.Insert(spans[i]->fields.span_id, static_cast<std::uint32_t>(i - trace.begin));
+    by_id_.InsertWithinReset(spans[i]->fields.span_id, static_cast<std::uint32_t>(i - trace.begin));
   }
   positions_.clear();
   for (std::size_t i = trace.begin; i < trace.end; ++i) {

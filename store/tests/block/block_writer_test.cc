@@ -13,18 +13,24 @@ namespace hoptrace::store::block {
 namespace {
 
 // IDs that share their low bits land in one chain of slots; each keeps its own position, and the
-// index refilled keeps nothing of earlier fills.
+// index refilled keeps nothing of earlier fills. The same filled within the room Reset made, without
+// the check for room (InsertWithinReset).
 TEST(IdPositions, CollidingIdsKeepTheirPositionsAndTheFirstInsertWins) {
   IdPositions<model::SpanId> positions;
   const auto id = [](std::uint64_t word) { return model::SpanId::FromHighLow(0, word); };
-  for (const std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{300}}) {
-    positions.Reset(count);
-    for (std::uint32_t i = 0; i < count; ++i) EXPECT_TRUE(positions.Insert(id((std::uint64_t{i} << 40) | 5), i)) << i;
-    for (std::uint32_t i = 0; i < count; ++i) EXPECT_FALSE(positions.Insert(id((std::uint64_t{i} << 40) | 5), 1000 + i));
-    for (std::uint32_t i = 0; i < count; ++i) EXPECT_EQ(positions.Find(id((std::uint64_t{i} << 40) | 5)), i);
-    EXPECT_EQ(positions.Find(id(6)), IdPositions<model::SpanId>::kAbsent);
-    EXPECT_EQ(positions.Find(id((std::uint64_t{count} << 40) | 5)), IdPositions<model::SpanId>::kAbsent);
-    EXPECT_EQ(positions.size(), count);
+  for (const bool within_reset : {false, true}) {
+    const auto insert = [&](std::uint64_t word, std::uint32_t position) {
+      return within_reset ? positions.InsertWithinReset(id(word), position) : positions.Insert(id(word), position);
+    };
+    for (const std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{300}}) {
+      positions.Reset(count);
+      for (std::uint32_t i = 0; i < count; ++i) EXPECT_TRUE(insert((std::uint64_t{i} << 40) | 5, i)) << i;
+      for (std::uint32_t i = 0; i < count; ++i) EXPECT_FALSE(insert((std::uint64_t{i} << 40) | 5, 1000 + i));
+      for (std::uint32_t i = 0; i < count; ++i) EXPECT_EQ(positions.Find(id((std::uint64_t{i} << 40) | 5)), i);
+      EXPECT_EQ(positions.Find(id(6)), IdPositions<model::SpanId>::kAbsent);
+      EXPECT_EQ(positions.Find(id((std::uint64_t{count} << 40) | 5)), IdPositions<model::SpanId>::kAbsent);
+      EXPECT_EQ(positions.size(), count);
+    }
   }
   positions.Reset(2);  // refilled: nothing of the last trace is left
   EXPECT_EQ(positions.Find(id(5)), IdPositions<model::SpanId>::kAbsent);
