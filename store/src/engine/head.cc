@@ -17,11 +17,9 @@
 namespace hoptrace::store::engine {
 namespace {
 
-// One huge page, the unit ChunkMemory maps.
-constexpr std::size_t kHugePageBytes = 2 << 20;
-// New spans go into chunks of this size (a bigger span gets a chunk of its own). Small enough that a
-// long-lived trace pins little, big enough that a chunk holds several requests; one huge page.
-constexpr std::size_t kChunkBytes = kHugePageBytes;
+// New spans go into chunks of this size (a bigger span gets a chunk of its own, in whole units of it).
+// Small enough that a long-lived trace pins little, big enough that a chunk holds several requests.
+constexpr std::size_t kChunkBytes = 2 << 20;
 // Up to this many spans a trace checks for a duplicate span ID by scanning its index.
 constexpr std::size_t kLinearDuplicateCheck = 32;
 // Per trace: its slot, two index slots (the index is at most half full) and its arrival entry.
@@ -106,20 +104,12 @@ std::optional<block::TraceHit> SummarizeParts(const model::TraceId& trace_id, co
 }  // namespace
 
 ChunkMemory::ChunkMemory(std::size_t at_least)
-    : size_((std::max<std::size_t>(at_least, 1) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes) {
-  // Mapped with a huge page to spare, then trimmed to an aligned start: only aligned 2 MiB ranges
-  // can be backed by huge pages.
-  const std::size_t mapped = size_ + kHugePageBytes;
-  void* raw = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) throw std::bad_alloc();
-  const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
-  if (aligned > start) munmap(raw, aligned - start);
-  if (const std::size_t tail = start + mapped - (aligned + size_); tail > 0) {
-    munmap(reinterpret_cast<void*>(aligned + size_), tail);
-  }
-  data_ = reinterpret_cast<char*>(aligned);
-  madvise(data_, size_, MADV_HUGEPAGE);  // only advice: without it the chunk has 4 KiB pages
+    : size_((std::max<std::size_t>(at_least, 1) + kChunkBytes - 1) / kChunkBytes * kChunkBytes) {
+  void* mapped = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<char*>(mapped);
+  // Only advice (kernels before 5.14 refuse it): the spans' copies then fault nothing.
+  madvise(data_, size_, MADV_POPULATE_WRITE);
 }
 
 ChunkMemory::~ChunkMemory() {

@@ -56,9 +56,11 @@ struct Origin {
   std::string service;  // resource attribute service.name, "" when absent
 };
 
-// Memory for a chunk, mapped in whole 2 MiB pages at a 2 MiB boundary and advised as huge pages:
-// filling it costs one page fault per 2 MiB instead of one per 4 KiB (first-touch faults of fresh
-// chunks were 7-15 % of the receive path), and it goes back to the system as soon as it is freed.
+// Memory for a chunk, its own mapping, faulted in whole when mapped (one call instead of a page fault
+// per 4 KiB as spans are copied in) and back to the system as soon as it is unmapped. Not advised as
+// huge pages: where the host reclaims free guest memory (virtio-balloon free page reporting) a huge
+// page always comes from a 2 MiB block the host took back, so touching one cost 3-5x what 4 KiB pages
+// did (docs/benchmarks.md, "Head chunks without huge pages").
 class ChunkMemory {
  public:
   explicit ChunkMemory(std::size_t at_least);
@@ -75,7 +77,7 @@ class ChunkMemory {
 };
 
 // Chunk memory freed by cuts, kept for the next chunks: a fresh chunk costs the kernel clearing 2 MiB
-// at its first touch (0.02-0.2 µs per span of the receive path in profiles while a cut freed more
+// when it is mapped (0.02-0.2 µs per span of the receive path in profiles while a cut freed more
 // than a pool of 16 chunks kept), a reused one nothing. It keeps what the head cycles: as much as lets the chunks in use grow
 // back to their peak of the last kPeriods periods (a period ends at each freeze, once per cut slice
 // or per maintenance pass), never more than `max_bytes` with the chunks in use; what the head no
@@ -119,13 +121,16 @@ class ChunkPool {
 class Chunk {
  public:
   // `accounted` (the head's memory counter) is raised by what the chunk holds until it is destroyed;
-  // its memory then goes back to `pool`. The capacity is at least `min_capacity`, in whole huge pages.
+  // its memory then goes back to `pool`. The capacity is at least `min_capacity`, in whole standard chunks.
   Chunk(std::size_t min_capacity, ChunkPool* pool, std::atomic<std::size_t>* accounted);
   ~Chunk();
   Chunk(const Chunk&) = delete;
   Chunk& operator=(const Chunk&) = delete;
 
   bool Fits(std::size_t bytes) const { return capacity_ - used_ >= bytes; }
+  // The memory the chunk covers: [data(), data() + capacity()).
+  const char* data() const { return memory_.data(); }
+  std::size_t capacity() const { return capacity_; }
   // Copies `bytes` in (they must fit); the view stays valid as long as the chunk.
   std::string_view Copy(std::string_view bytes);
   // The chunk's origin with these encodings, decoded and added on first use. Null when the resource

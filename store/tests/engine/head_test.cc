@@ -521,10 +521,7 @@ TEST(HeadTest, MemoryIsTheArenaAndIndexAndChunksGoWithTheirTraces) {
 std::set<std::pair<const char*, const char*>> ChunkRangesOf(const FrozenTraces& frozen) {
   std::set<std::pair<const char*, const char*>> ranges;
   for (const auto& [id, trace] : frozen.traces) {
-    for (const HeadSpan& span : trace.spans) {
-      const auto start = reinterpret_cast<std::uintptr_t>(span.encoded_data) & ~((std::uintptr_t{2} << 20) - 1);
-      ranges.emplace(reinterpret_cast<const char*>(start), reinterpret_cast<const char*>(start + (2 << 20)));
-    }
+    for (const auto& chunk : trace.chunks) ranges.emplace(chunk->data(), chunk->data() + chunk->capacity());
   }
   return ranges;
 }
