@@ -50,7 +50,7 @@ TEST(TraceIdTest, OrderingAndHashFollowBytes) {
   EXPECT_NE(IdHash{}(a), IdHash{}(b));
 }
 
-// The byte-wise definitions IdHash, == and Word(i) are computed on whole words for.
+// The byte-wise definitions IdHash, ==, <=> and Word(i) are computed on whole words for.
 template <std::size_t N>
 std::uint64_t ByteWiseHash(const ByteId<N>& id) {
   std::uint64_t hash = ReadBigEndian(id.data(), 8);
@@ -84,14 +84,16 @@ void ExpectWordsAgreeWithBytes() {
     EXPECT_EQ(IdHash{}(id), ByteWiseHash(id));
     for (std::size_t word = 0; word < N / 8; ++word) EXPECT_EQ(id.Word(word), ReadBigEndian(id.data() + 8 * word, 8));
     for (const ByteId<N>& other : ids) {
-      const bool same_bytes = std::memcmp(id.data(), other.data(), N) == 0;
-      EXPECT_EQ(id == other, same_bytes) << other.ToHex();
-      EXPECT_EQ(id != other, !same_bytes) << other.ToHex();
+      const int bytes_order = std::memcmp(id.data(), other.data(), N);
+      EXPECT_EQ(id == other, bytes_order == 0) << other.ToHex();
+      EXPECT_EQ(id != other, bytes_order != 0) << other.ToHex();
+      EXPECT_EQ(id < other, bytes_order < 0) << other.ToHex();
+      EXPECT_EQ(id > other, bytes_order > 0) << other.ToHex();
     }
   }
 }
 
-TEST(TraceIdTest, HashEqualityAndWordsAgreeWithTheBytes) {
+TEST(TraceIdTest, HashEqualityOrderAndWordsAgreeWithTheBytes) {
   ExpectWordsAgreeWithBytes<16>();
   ExpectWordsAgreeWithBytes<8>();
   EXPECT_EQ(TraceId::FromHighLow(0x0102030405060708ULL, 0xfffefdfcfbfaf9f8ULL).Word(1), 0xfffefdfcfbfaf9f8ULL);

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -439,10 +440,8 @@ class BlockMerger {
         }
       }
     }
-    // IDs as their two big-endian words: ByteId's defaulted <=> compares bytes through memcmp.
     std::sort(parts_.begin(), parts_.end(), [](const TracePart& a, const TracePart& b) {
-      return std::tuple(a.trace_id.Word(0), a.trace_id.Word(1), a.input, a.group, a.index) <
-             std::tuple(b.trace_id.Word(0), b.trace_id.Word(1), b.input, b.group, b.index);
+      return std::tie(a.trace_id, a.input, a.group, a.index) < std::tie(b.trace_id, b.input, b.group, b.index);
     });
     for (std::size_t p = 0; p < parts_.size(); ++p) {
       if (p == 0 || parts_[p].trace_id != parts_[p - 1].trace_id) traces_.push_back({parts_[p].start, p, 0});

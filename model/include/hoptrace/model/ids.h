@@ -3,6 +3,7 @@
 
 #include <array>
 #include <bit>
+#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -63,7 +64,14 @@ class ByteId {
     for (std::size_t index = 0; index < kWords; ++index) differ |= a.NativeWord(index) ^ b.NativeWord(index);
     return differ == 0;
   }
-  friend auto operator<=>(const ByteId&, const ByteId&) = default;
+  // On big-endian words, so in the order of the bytes: IDs are sorted for every block cut and merged,
+  // and the defaulted <=> called memcmp.
+  friend std::strong_ordering operator<=>(const ByteId& a, const ByteId& b) {
+    for (std::size_t index = 0; index < kWords; ++index) {
+      if (const std::strong_ordering order = a.Word(index) <=> b.Word(index); order != 0) return order;
+    }
+    return std::strong_ordering::equal;
+  }
 
  private:
   static void StoreBigEndian(std::uint8_t* out, std::uint64_t value) {
