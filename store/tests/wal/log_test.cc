@@ -112,6 +112,15 @@ TEST_F(LogTest, MissingFileIsAnIoError) {
   EXPECT_EQ(LogReader::Open(dir_.str() + "/absent.wal", &reader).code(), Status::Code::kIoError);
 }
 
+// A directory where a segment should be opens as a stream and reports a size of 2^63 - 1 through
+// one: it is refused as an I/O error, not read into a string of that size.
+TEST_F(LogTest, DirectoryInPlaceOfASegmentIsAnIoError) {
+  const std::string path = dir_.str() + "/000001.wal";
+  ASSERT_TRUE(std::filesystem::create_directory(path));
+  LogReader reader;
+  EXPECT_EQ(LogReader::Open(path, &reader).code(), Status::Code::kIoError);
+}
+
 // The disk fills up mid-append: the writer reports kIoError and cuts the partial record off, so the
 // file holds only whole records and later appends (once there is room) are readable.
 TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
