@@ -441,7 +441,8 @@ class BlockMerger {
       }
     }
     std::sort(parts_.begin(), parts_.end(), [](const TracePart& a, const TracePart& b) {
-      return std::tie(a.trace_id, a.input, a.group, a.index) < std::tie(b.trace_id, b.input, b.group, b.index);
+      return std::tie(a.trace_id, a.input, a.group, a.index) <
+             std::tie(b.trace_id, b.input, b.group, b.index);
     });
     for (std::size_t p = 0; p < parts_.size(); ++p) {
       if (p == 0 || parts_[p].trace_id != parts_[p - 1].trace_id) traces_.push_back({parts_[p].start, p, 0});
