@@ -11,10 +11,13 @@
 namespace hoptrace::store::block {
 
 // ---- Coding ----
-void Encoder::PutFixed64(std::uint64_t value) {
-  char* at = Room(8);
-  for (int i = 0; i < 8; ++i) at[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-  cursor_ += 8;
+void Encoder::PutLongVarint(char* at, std::uint64_t value) {
+  while (value >= 0x80) {
+    *at++ = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  *at++ = static_cast<char>(value);
+  cursor_ = at;
 }
 
 Encoder& Encoder::operator=(const Encoder& other) {
@@ -338,6 +341,11 @@ void StringDictionaryBuilder::Clear() {
   strings_.clear();
 }
 
+void StringDictionaryBuilder::PutInline(Encoder& out, std::string_view text) {
+  out.PutVarint(0);
+  out.PutLengthPrefixed(text);
+}
+
 void StringDictionaryBuilder::PutRef(Encoder& out, std::string_view text) const {
   std::uint32_t entry = built_ ? recent_[RecentSlot(text)] : UINT32_MAX;
   if (entry >= entries_.size() || !SameText(entries_[entry].text, text)) {
@@ -346,8 +354,7 @@ void StringDictionaryBuilder::PutRef(Encoder& out, std::string_view text) const 
   if (entry < entries_.size()) {
     PutEntryRef(out, entries_[entry]);
   } else {
-    out.PutVarint(0);
-    out.PutLengthPrefixed(text);
+    PutInline(out, text);
   }
 }
 

@@ -38,6 +38,10 @@ TEST(Encoder, SignedAndFixedValuesAtTheirEdgesComeBack) {
   for (const std::int64_t value : signed_values) EXPECT_EQ(in.GetFixed64(), static_cast<std::uint64_t>(value));
   EXPECT_FALSE(in.failed());
   EXPECT_TRUE(in.empty());
+
+  Encoder fixed;  // the format's byte order, whatever the machine's
+  fixed.PutFixed64(0x0102030405060708ULL);
+  EXPECT_EQ(fixed.view(), std::string_view("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
 }
 
 // Writes of every kind, far past the first buffer, read back in order; Take leaves an empty encoder.
