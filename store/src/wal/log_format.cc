@@ -13,7 +13,21 @@
 
 namespace hoptrace::store::wal {
 
-std::uint32_t RecordChecksum(RecordType type, std::string_view payload) {
+std::string SegmentHeader(std::uint64_t number) {
+  std::string header(kSegmentMagic);
+  for (int shift = 0; shift < 64; shift += 8) header.push_back(static_cast<char>((number >> shift) & 0xff));
+  return header;
+}
+
+std::uint64_t RecordFieldsHash(const char* fields) {
+  return XXH3_64bits(fields, kRecordFieldsSize);
+}
+
+std::uint32_t RecordChecksum(std::uint64_t fields_hash, std::string_view payload) {
+  return static_cast<std::uint32_t>(XXH3_64bits_withSeed(payload.data(), payload.size(), fields_hash));
+}
+
+std::uint32_t FirstFormatChecksum(RecordType type, std::string_view payload) {
   const std::uint64_t seed = (static_cast<std::uint64_t>(payload.size()) << 8) | static_cast<std::uint8_t>(type);
   return static_cast<std::uint32_t>(XXH3_64bits_withSeed(payload.data(), payload.size(), seed));
 }

@@ -1,7 +1,9 @@
 #pragma once
 // Reads the records of one WAL segment (log_format.h), skipping and reporting damage instead of
 // failing: a torn last record (crash mid-append) and corrupt records (bit rot, a zeroed page) are
-// stepped over and every record that still verifies is returned.
+// stepped over and every record that still verifies is returned. In a reused file, the first record
+// of its earlier use ends the segment (a torn record just before it is not told apart from that end:
+// neither was acknowledged).
 
 #include <cstdint>
 #include <string>
@@ -26,11 +28,12 @@ struct ReadReport {
 
 class LogReader {
  public:
-  // Reads the whole segment into memory (segments are bounded by the WAL's rotation size).
+  // Reads the whole segment into memory (segments are bounded by the WAL's rotation size); its
+  // number is the file name's.
   static Status Open(const std::string& path, LogReader* out);
-  // Reads records from bytes already in memory (tests, and Open).
-  explicit LogReader(std::string contents, std::string name = "segment")
-      : contents_(std::move(contents)), name_(std::move(name)) {}
+  // Reads records from bytes already in memory (tests, and Open). `segment` is the segment's number:
+  // records of another are an earlier use's (0: the one in the segment header).
+  explicit LogReader(std::string contents, std::string name = "segment", std::uint64_t segment = 0);
   LogReader() = default;
 
   // The next good record; false at the end. `payload` stays valid as long as the reader.
@@ -39,14 +42,23 @@ class LogReader {
   const ReadReport& report() const { return report_; }
 
  private:
-  // Whether a whole, verified record starts at `offset`; fills type/payload when it does.
-  bool RecordAt(std::size_t offset, RecordType* type, std::string_view* payload) const;
-  // The first offset after `offset` where a verified record starts, or the end of the contents.
-  std::size_t Resynchronize(std::size_t offset) const;
+  enum class Verdict : std::uint8_t {
+    kGood,   // a whole record of this segment
+    kStale,  // a whole record of the file's earlier use: the end of this segment's records
+    kBad,    // torn or corrupt
+  };
+  // What starts at `offset`; fills type/payload for a good record.
+  Verdict RecordAt(std::size_t offset, RecordType* type, std::string_view* payload) const;
+  // The first offset after `offset` where a whole record (good or stale) starts, and which it is;
+  // the end of the contents (kBad) when there is none.
+  std::size_t Resynchronize(std::size_t offset, Verdict* found) const;
   void Skip(std::size_t from, std::size_t to, std::string_view reason, bool at_tail);
 
   std::string contents_;
   std::string name_;
+  bool first_format_ = true;   // no segment header (log_format.h)
+  std::uint32_t segment_ = 0;  // the low 32 bits of the segment's number
+  std::size_t header_size_ = kFirstFormatRecordHeaderSize;
   std::size_t offset_ = 0;
   ReadReport report_;
 };

@@ -1,7 +1,6 @@
 #include "wal/log_writer.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,19 +22,22 @@ void PutFixed32(char* out, std::uint32_t value) {
 
 }  // namespace
 
-Status LogWriter::Open(const std::string& path, LogWriter* out) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+Status LogWriter::Create(const std::string& path, std::uint64_t number, LogWriter* out,
+                         const std::string& reuse) {
+  const bool reused = !reuse.empty() && ::rename(reuse.c_str(), path.c_str()) == 0;
+  // A reused file keeps its length: the header and records overwrite its start.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | (reused ? 0 : O_CREAT | O_TRUNC), 0644);
   if (fd < 0) return IoError("cannot open", path, errno);
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    const int error = errno;
-    ::close(fd);
-    return IoError("cannot stat", path, error);
-  }
   LogWriter writer;
   writer.fd_ = fd;
-  writer.size_ = static_cast<std::uint64_t>(info.st_size);
   writer.path_ = path;
+  PutFixed32(writer.segment_, static_cast<std::uint32_t>(number));
+  const std::string header = SegmentHeader(number);
+  if (const ssize_t n = ::pwrite(fd, header.data(), header.size(), 0);
+      n != static_cast<ssize_t>(header.size())) {
+    return IoError("cannot write the header of", path, n < 0 ? errno : ENOSPC);
+  }
+  writer.size_ = header.size();
   *out = std::move(writer);
   return Status::Ok();
 }
@@ -47,6 +49,7 @@ LogWriter& LogWriter::operator=(LogWriter&& other) noexcept {
     Close();
     fd_ = std::exchange(other.fd_, -1);
     size_ = std::exchange(other.size_, 0);
+    std::memcpy(segment_, other.segment_, sizeof segment_);
     broken_ = std::exchange(other.broken_, false);
     path_ = std::move(other.path_);
     headers_ = std::move(other.headers_);
@@ -64,7 +67,7 @@ void LogWriter::Close() {
 
 Status LogWriter::AddRecords(RecordType type, std::span<const std::string_view> payloads) {
   if (fd_ < 0 || broken_) return Status::Error(Status::Code::kIoError, "WAL segment " + path_ + " is not writable");
-  headers_.resize(payloads.size() * kHeaderSize);  // sized first: the pieces point into it
+  headers_.resize(payloads.size() * kRecordHeaderSize);  // sized first: the pieces point into it
   pieces_.clear();
   std::uint64_t bytes = 0;
   for (std::size_t i = 0; i < payloads.size(); ++i) {
@@ -73,13 +76,16 @@ Status LogWriter::AddRecords(RecordType type, std::span<const std::string_view> 
       return Status::Error(Status::Code::kInvalidArgument,
                            "WAL record of " + std::to_string(payload.size()) + " bytes exceeds the limit");
     }
-    char* header = headers_.data() + i * kHeaderSize;
-    PutFixed32(header, RecordChecksum(type, payload));
+    char* header = headers_.data() + i * kRecordHeaderSize;
     PutFixed32(header + 4, static_cast<std::uint32_t>(payload.size()));
     header[8] = static_cast<char>(type);
-    pieces_.push_back({header, kHeaderSize});
+    std::memcpy(header + 9, segment_, sizeof segment_);
+    const std::uint64_t fields_hash = RecordFieldsHash(header + 4);
+    PutFixed32(header + 13, static_cast<std::uint32_t>(fields_hash));
+    PutFixed32(header, RecordChecksum(fields_hash, payload));
+    pieces_.push_back({header, kRecordHeaderSize});
     if (!payload.empty()) pieces_.push_back({const_cast<char*>(payload.data()), payload.size()});
-    bytes += kHeaderSize + payload.size();
+    bytes += kRecordHeaderSize + payload.size();
   }
   if (int error = 0; !WriteAll(&error)) {
     if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) broken_ = true;
@@ -91,14 +97,16 @@ Status LogWriter::AddRecords(RecordType type, std::span<const std::string_view> 
 
 bool LogWriter::WriteAll(int* error) {
   std::size_t first = 0;
+  auto offset = static_cast<off_t>(size_);
   while (first < pieces_.size()) {
     const int count = static_cast<int>(std::min<std::size_t>(pieces_.size() - first, IOV_MAX));
-    const ssize_t n = ::writev(fd_, &pieces_[first], count);
+    const ssize_t n = ::pwritev(fd_, &pieces_[first], count, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       *error = n < 0 ? errno : ENOSPC;  // a zero-byte write means no space
       return false;
     }
+    offset += n;
     auto left = static_cast<std::size_t>(n);
     while (first < pieces_.size() && left >= pieces_[first].iov_len) left -= pieces_[first++].iov_len;
     if (left > 0) {

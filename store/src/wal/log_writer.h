@@ -16,8 +16,11 @@ namespace hoptrace::store::wal {
 
 class LogWriter {
  public:
-  // Creates `path` (or appends to it when it exists).
-  static Status Open(const std::string& path, LogWriter* out);
+  // Starts segment `number` (log_format.h): in a new file at `path` or, when `reuse` names a retired
+  // segment's file, in that file renamed to `path` and overwritten from the start (a new file when
+  // the rename fails). The caller makes the directory entry durable.
+  static Status Create(const std::string& path, std::uint64_t number, LogWriter* out,
+                       const std::string& reuse = "");
 
   LogWriter() = default;
   LogWriter(LogWriter&& other) noexcept;
@@ -26,10 +29,10 @@ class LogWriter {
   LogWriter& operator=(const LogWriter&) = delete;
   ~LogWriter();
 
-  // Appends one record per payload with a single writev (the payloads are not copied; more than IOV_MAX
-  // pieces take several). On any error the file is cut back to its
-  // size before the call, so a failed append leaves no partial record behind (when even that fails
-  // the writer reports itself broken and the caller starts a new segment).
+  // Appends one record per payload with a single pwritev (the payloads are not copied; more than
+  // IOV_MAX pieces take several). On any error the file is cut back to the segment's size before the
+  // call, so a failed append leaves no partial record behind (when even that fails the writer
+  // reports itself broken and the caller starts a new segment).
   Status AddRecords(RecordType type, std::span<const std::string_view> payloads);
   Status AddRecord(RecordType type, std::string_view payload) { return AddRecords(type, {&payload, 1}); }
 
@@ -39,6 +42,7 @@ class LogWriter {
 
   bool is_open() const { return fd_ >= 0; }
   bool broken() const { return broken_; }
+  // The segment's bytes, header included (a reused file is longer: an earlier use's records follow).
   std::uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
@@ -49,6 +53,7 @@ class LogWriter {
 
   int fd_ = -1;
   std::uint64_t size_ = 0;
+  char segment_[4] = {};  // the records' segment field
   bool broken_ = false;
   std::string path_;
   std::string headers_;        // the records' headers; reused across appends

@@ -36,6 +36,12 @@ Status Wal::Open(const std::string& dir, Options options, Wal* out) {
   if (error) return Status::Error(Status::Code::kIoError, "cannot list WAL directory " + dir + ": " + error.message());
   std::sort(wal.segments_.begin(), wal.segments_.end());
   wal.current_number_ = wal.segments_.empty() ? 1 : wal.segments_.back() + 1;
+  // Only files this Wal started are reused: their earlier records all carry lower segment numbers
+  // than the ones it starts next (a spare from an earlier run might not).
+  wal.first_own_segment_ = wal.current_number_;
+  fs::remove(wal.SparePath(), error);
+  if (error)
+    return Status::Error(Status::Code::kIoError, "cannot remove " + wal.SparePath() + ": " + error.message());
   *out = std::move(wal);
   return Status::Ok();
 }
@@ -77,7 +83,9 @@ Status Wal::StartSegment() {
   // The old segment stays for replay until deleted.
   const std::uint64_t number = writer_.is_open() ? current_number_ + 1 : current_number_;
   LogWriter writer;
-  Status status = LogWriter::Open(dir_ + "/" + SegmentFileName(number), &writer);
+  Status status =
+      LogWriter::Create(dir_ + "/" + SegmentFileName(number), number, &writer, spare_ ? SparePath() : "");
+  spare_ = false;  // reused, or (the rename failed) not usable
   if (!status.ok()) return status;
   if (segments_.empty() || segments_.back() != number) segments_.push_back(number);
   // The new file's directory entry must be durable before anything in it is acknowledged.
@@ -121,7 +129,12 @@ Status Wal::DeleteSegmentsBefore(std::uint64_t segment) {
       kept.push_back(number);
       continue;
     }
-    if (::unlink((dir_ + "/" + SegmentFileName(number)).c_str()) == 0 || errno == ENOENT) continue;
+    const std::string path = dir_ + "/" + SegmentFileName(number);
+    if (number >= first_own_segment_ && ::rename(path.c_str(), SparePath().c_str()) == 0) {
+      spare_ = true;  // the latest retired file (its pages the likeliest cached), replacing the spare before
+      continue;
+    }
+    if (::unlink(path.c_str()) == 0 || errno == ENOENT) continue;
     if (result.ok()) {
       result = Status::Error(Status::Code::kIoError,
                              "cannot delete WAL segment " + SegmentFileName(number) + ": " + std::strerror(errno));

@@ -29,7 +29,7 @@ class Wal {
   };
 
   // Opens (creating) `dir`. Existing segments are kept for Replay; appends always go to a new
-  // segment, never after a possibly torn tail.
+  // segment, never after a possibly torn tail. A spare file an earlier run left is removed.
   static Status Open(const std::string& dir, Options options, Wal* out);
 
   // Calls `apply` with every verified record of every existing segment, oldest first, and the
@@ -45,7 +45,8 @@ class Wal {
   // one can be deleted once its spans are in blocks.
   void RequestNewSegment() { rotate_requested_ = writer_.is_open() && writer_.size() > 0; }
 
-  // Deletes every segment numbered below `segment` (never the current one).
+  // Deletes every segment numbered below `segment` (never the current one). The latest file this Wal
+  // started among them is kept as the spare the next segment reuses (log_format.h).
   Status DeleteSegmentsBefore(std::uint64_t segment);
 
   // The segment the next append goes to.
@@ -56,6 +57,7 @@ class Wal {
 
  private:
   Status StartSegment();
+  std::string SparePath() const { return dir_ + "/" + std::string(kSpareFileName); }
 
   std::string dir_;
   Options options_;
@@ -65,6 +67,8 @@ class Wal {
   std::uint64_t segments_created_ = 0;
   std::uint64_t unsynced_bytes_ = 0;
   bool rotate_requested_ = false;
+  std::uint64_t first_own_segment_ = 1;
+  bool spare_ = false;  // SparePath() holds a retired segment's file
 };
 
 // fsyncs a directory so that file creations, renames and deletions in it are durable.

@@ -24,9 +24,10 @@ model::TraceBatch Batch(std::uint64_t id) {
 }
 
 // The child: writes batches 1, 2, ... until killed (bounded: 100000), announcing each ack.
-[[noreturn]] void WriteUntilKilled(const std::string& dir, int report_fd) {
+[[noreturn]] void WriteUntilKilled(const std::string& dir, std::uint64_t wal_segment_bytes, int report_fd) {
   EmbeddedStoreOptions options;
   options.data_dir = dir;
+  options.wal_segment_bytes = wal_segment_bytes;
   options.fsync = FsyncPolicy::kEveryWrite;
   options.maintenance_interval = std::chrono::milliseconds(20);  // cuts happen during the stream
   options.trace_idle = std::chrono::milliseconds(10);
@@ -42,16 +43,18 @@ model::TraceBatch Batch(std::uint64_t id) {
   ::_exit(0);
 }
 
-using CrashTest = StoreTest;
+// By WAL segment size: the default, and segments of a few records, so that the cuts retire them and
+// new ones reuse their files (log_format.h) all through the stream.
+class CrashTest : public StoreTest, public ::testing::WithParamInterface<std::uint64_t> {};
 
-TEST_F(CrashTest, EveryAcknowledgedSpanSurvivesSigkill) {
+TEST_P(CrashTest, EveryAcknowledgedSpanSurvivesSigkill) {
   int report[2];
   ASSERT_EQ(::pipe(report), 0);
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     ::close(report[0]);
-    WriteUntilKilled(dir_.str(), report[1]);
+    WriteUntilKilled(dir_.str(), GetParam(), report[1]);
   }
   ::close(report[1]);
 
@@ -88,6 +91,12 @@ TEST_F(CrashTest, EveryAcknowledgedSpanSurvivesSigkill) {
   EXPECT_EQ(lost, 0u);
   EXPECT_LE(unacknowledged_present, 1u);  // at most the batch in flight at the kill
 }
+
+INSTANTIATE_TEST_SUITE_P(WalSegments, CrashTest,
+                         ::testing::Values(EmbeddedStoreOptions{}.wal_segment_bytes, std::uint64_t{16} << 10),
+                         [](const ::testing::TestParamInfo<std::uint64_t>& param) {
+                           return std::to_string(param.param >> 10) + "KiB";
+                         });
 
 }  // namespace
 }  // namespace hoptrace::store::testing

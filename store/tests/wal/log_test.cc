@@ -25,7 +25,7 @@ class LogTest : public ::testing::Test {
   // Writes records 0..count-1 and returns the file contents and where each record starts.
   std::string WriteRecords(int count, std::vector<std::size_t>* offsets = nullptr) {
     LogWriter writer;
-    EXPECT_TRUE(LogWriter::Open(path_, &writer).ok());
+    EXPECT_TRUE(LogWriter::Create(path_, 1, &writer).ok());
     for (int i = 0; i < count; ++i) {
       if (offsets) offsets->push_back(writer.size());
       EXPECT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(i)).ok());
@@ -57,12 +57,69 @@ TEST_F(LogTest, RoundTrip) {
   EXPECT_EQ(reader.report().records, 100u);
 }
 
-TEST_F(LogTest, ReopenedWriterAppends) {
-  WriteRecords(3);
-  WriteRecords(2);
+// A retired segment's file reused for segment 2: its first use's records (longer ones, further on)
+// are not segment 2's, so the reader stops at the first of them, and reports nothing.
+TEST_F(LogTest, ReusedFileEndsWhereTheEarlierUsesRecordsBegin) {
+  WriteRecords(20);
+  const std::uint64_t first_use_size = std::filesystem::file_size(path_);
+  const std::string reused = dir_.str() + "/000000000002.wal";
+  LogWriter writer;
+  ASSERT_TRUE(LogWriter::Create(reused, 2, &writer, path_).ok());
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  for (int i = 100; i < 103; ++i) ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(i)).ok());
+  ASSERT_TRUE(writer.Sync().ok());
+  EXPECT_EQ(std::filesystem::file_size(reused), first_use_size);  // overwritten in place, not grown
+
   LogReader reader;
-  ASSERT_TRUE(LogReader::Open(path_, &reader).ok());
-  EXPECT_EQ(ReadAll(reader).size(), 5u);
+  ASSERT_TRUE(LogReader::Open(reused, &reader).ok());
+  EXPECT_EQ(ReadAll(reader), (std::vector<std::string>{Payload(100), Payload(101), Payload(102)}));
+  EXPECT_TRUE(reader.report().clean());
+}
+
+// The crash came between the rename and the new header: the file named segment 2 still holds segment
+// 1's records, none of which is segment 2's.
+TEST_F(LogTest, RenamedButNotRewrittenFileHoldsNoRecords) {
+  WriteRecords(5);
+  const std::string renamed = dir_.str() + "/000000000002.wal";
+  std::filesystem::rename(path_, renamed);
+  LogReader reader;
+  ASSERT_TRUE(LogReader::Open(renamed, &reader).ok());
+  EXPECT_TRUE(ReadAll(reader).empty());
+  EXPECT_TRUE(reader.report().clean());
+}
+
+// A torn last record of the new use is followed by the earlier use's records: the end, as above.
+TEST_F(LogTest, TornRecordInAReusedFileEndsIt) {
+  WriteRecords(20);
+  const std::string reused = dir_.str() + "/000000000002.wal";
+  LogWriter writer;
+  ASSERT_TRUE(LogWriter::Create(reused, 2, &writer, path_).ok());
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(100)).ok());
+  const std::uint64_t torn_at = writer.size() + kRecordHeaderSize + 3;  // inside the next payload
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(101)).ok());
+  std::string contents = ReadFile(reused);
+  contents[torn_at] = static_cast<char>(contents[torn_at] ^ 0x5a);
+  LogReader reader(contents, "reused", 2);
+  EXPECT_EQ(ReadAll(reader), (std::vector<std::string>{Payload(100)}));
+}
+
+// Segments written before the segment header existed still replay.
+TEST_F(LogTest, FirstFormatSegmentIsRead) {
+  std::string contents;
+  for (int i = 0; i < 3; ++i) {
+    const std::string payload = Payload(i);
+    const std::uint32_t checksum = FirstFormatChecksum(RecordType::kOtlpRequest, payload);
+    const auto size = static_cast<std::uint32_t>(payload.size());
+    for (const std::uint32_t field : {checksum, size}) {
+      for (int shift = 0; shift < 32; shift += 8)
+        contents.push_back(static_cast<char>((field >> shift) & 0xff));
+    }
+    contents.push_back(static_cast<char>(RecordType::kOtlpRequest));
+    contents += payload;
+  }
+  LogReader reader(contents);
+  EXPECT_EQ(ReadAll(reader), (std::vector<std::string>{Payload(0), Payload(1), Payload(2)}));
+  EXPECT_TRUE(reader.report().clean());
 }
 
 TEST_F(LogTest, TornTailAtEveryCutKeepsEarlierRecords) {
@@ -125,7 +182,7 @@ TEST_F(LogTest, DirectoryInPlaceOfASegmentIsAnIoError) {
 // file holds only whole records and later appends (once there is room) are readable.
 TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
   LogWriter writer;
-  ASSERT_TRUE(LogWriter::Open(path_, &writer).ok());
+  ASSERT_TRUE(LogWriter::Create(path_, 1, &writer).ok());
   ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(1)).ok());
   const std::uint64_t good_size = writer.size();
 
@@ -151,10 +208,10 @@ TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
 
 TEST_F(LogTest, OversizedRecordIsRefused) {
   LogWriter writer;
-  ASSERT_TRUE(LogWriter::Open(path_, &writer).ok());
+  ASSERT_TRUE(LogWriter::Create(path_, 1, &writer).ok());
   const std::string huge(kMaxRecordSize + 1, 'z');
   EXPECT_EQ(writer.AddRecord(RecordType::kOtlpRequest, huge).code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(writer.size(), 0u);
+  EXPECT_EQ(writer.size(), kSegmentHeaderSize);
 }
 
 TEST(SegmentFileNameTest, RoundTripAndRejects) {

@@ -51,6 +51,55 @@ TEST(WalTest, RotatesReplaysAndDeletes) {
   EXPECT_EQ(ReplayAll(wal).size(), 4u);
 }
 
+// A deleted segment's file becomes the next segment's; replay then reads only what the next one wrote.
+TEST(WalTest, NextSegmentReusesTheLatestDeletedOne) {
+  testing::TempDir dir;
+  {
+    Wal wal;
+    ASSERT_TRUE(Wal::Open(dir.str(), {.segment_bytes = 300}, &wal).ok());
+    for (int i = 0; i < 12; ++i)
+      ASSERT_TRUE(AppendOne(wal, std::string(60, static_cast<char>('a' + i))).ok());
+    EXPECT_EQ(wal.current_segment(), 3u);  // four 77-byte records after each 16-byte header
+    ASSERT_TRUE(wal.DeleteSegmentsBefore(3).ok());
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / SegmentFileName(1)));
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / SegmentFileName(2)));
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / kSpareFileName));
+    wal.RequestNewSegment();
+    ASSERT_TRUE(AppendOne(wal, "new").ok());
+    ASSERT_TRUE(wal.Sync().ok());
+    EXPECT_EQ(wal.current_segment(), 4u);
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / kSpareFileName));
+    EXPECT_EQ(std::filesystem::file_size(dir.path() / SegmentFileName(4)),
+              16u + 4 * 77);  // segment 2's length
+  }
+  Wal wal;
+  ASSERT_TRUE(Wal::Open(dir.str(), {}, &wal).ok());
+  ReplayReport report;
+  const auto records = ReplayAll(wal, &report);
+  ASSERT_EQ(records.size(), 5u);  // segment 3's four and segment 4's one, none of segment 2's
+  EXPECT_EQ(records[0], (std::pair<std::uint64_t, std::string>{3, std::string(60, 'i')}));
+  EXPECT_EQ(records[4], (std::pair<std::uint64_t, std::string>{4, "new"}));
+  EXPECT_TRUE(report.damage.clean());
+}
+
+// Only files a Wal started are reused: an earlier run's spare, and its segments, are removed.
+TEST(WalTest, EarlierRunsFilesAreNotReused) {
+  testing::TempDir dir;
+  {
+    Wal wal;
+    ASSERT_TRUE(Wal::Open(dir.str(), {.segment_bytes = 1}, &wal).ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(AppendOne(wal, "payload").ok());
+    ASSERT_TRUE(wal.DeleteSegmentsBefore(2).ok());
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / kSpareFileName));
+  }
+  Wal wal;
+  ASSERT_TRUE(Wal::Open(dir.str(), {.segment_bytes = 1}, &wal).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / kSpareFileName));
+  ASSERT_TRUE(wal.DeleteSegmentsBefore(3).ok());  // segment 2, the earlier run's
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / kSpareFileName));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / SegmentFileName(2)));
+}
+
 TEST(WalTest, DeleteNeverRemovesTheCurrentSegment) {
   testing::TempDir dir;
   Wal wal;
