@@ -50,7 +50,12 @@ class OriginIds {
   std::pair<std::uint32_t, std::uint32_t> Of(const engine::Origin* origin) {
     if (origin == last_origin_) return last_ids_;
     auto [ids, added] = ids_.try_emplace(origin);
-    if (added) ids->second = {ResourceId(*origin), ScopeId(*origin)};
+    if (added) {
+      ids->second = {IdOf(resource_ids_, {origin->resource_encoded, origin->resource_schema_url},
+                          [&] { return builder_.InternResource(origin->resource); }),
+                     IdOf(scope_ids_, {origin->scope_encoded, origin->scope_schema_url},
+                          [&] { return builder_.InternScope(origin->scope); })};
+    }
     last_origin_ = origin;
     last_ids_ = ids->second;
     return last_ids_;
@@ -60,22 +65,18 @@ class OriginIds {
   // Chunk after chunk holds the same few resources and scopes: each encoding is interned once (the
   // builder's interning encodes an entry afresh to compare it, ≈ 7,000 instructions).
   using EncodingKey = std::pair<std::string_view, std::string_view>;  // encoded bytes, schema URL
-  std::uint32_t ResourceId(const engine::Origin& origin) {
-    auto [id, added] =
-        resource_ids_.try_emplace(EncodingKey{origin.resource_encoded, origin.resource_schema_url});
-    if (added) id->second = builder_.InternResource(origin.resource);
-    return id->second;
-  }
-  std::uint32_t ScopeId(const engine::Origin& origin) {
-    auto [id, added] = scope_ids_.try_emplace(EncodingKey{origin.scope_encoded, origin.scope_schema_url});
-    if (added) id->second = builder_.InternScope(origin.scope);
+  using EncodingIds = absl::flat_hash_map<EncodingKey, std::uint32_t>;
+  template <typename Intern>
+  static std::uint32_t IdOf(EncodingIds& ids, EncodingKey encoding, Intern intern) {
+    auto [id, added] = ids.try_emplace(encoding);
+    if (added) id->second = intern();
     return id->second;
   }
 
   block::BlockBuilder& builder_;
   // Views of the origins' strings, which the frozen chunks keep until the block is written.
-  absl::flat_hash_map<EncodingKey, std::uint32_t> resource_ids_;
-  absl::flat_hash_map<EncodingKey, std::uint32_t> scope_ids_;
+  EncodingIds resource_ids_;
+  EncodingIds scope_ids_;
   std::unordered_map<const engine::Origin*, std::pair<std::uint32_t, std::uint32_t>> ids_;
   const engine::Origin* last_origin_ = nullptr;
   std::pair<std::uint32_t, std::uint32_t> last_ids_;

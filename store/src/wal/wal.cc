@@ -39,9 +39,8 @@ Status Wal::Open(const std::string& dir, Options options, Wal* out) {
   // Only files this Wal started are reused: their earlier records all carry lower segment numbers
   // than the ones it starts next (a spare from an earlier run might not).
   wal.first_own_segment_ = wal.current_number_;
-  fs::remove(wal.SparePath(), error);
-  if (error)
-    return Status::Error(Status::Code::kIoError, "cannot remove " + wal.SparePath() + ": " + error.message());
+  std::error_code ignored;  // a spare that stays is never reused: the next retired segment replaces it
+  fs::remove(wal.SparePath(), ignored);
   *out = std::move(wal);
   return Status::Ok();
 }
