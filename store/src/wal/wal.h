@@ -43,7 +43,7 @@ class Wal {
   Status Sync();
   // The next append starts a new segment (when the current one holds anything), so that the current
   // one can be deleted once its spans are in blocks.
-  void RequestNewSegment() { rotate_requested_ = writer_.is_open() && writer_.size() > 0; }
+  void RequestNewSegment() { rotate_requested_ = writer_.is_open() && writer_.size() > kSegmentHeaderSize; }
 
   // Deletes every segment numbered below `segment` (never the current one). The latest file this Wal
   // started among them is kept as the spare the next segment reuses (log_format.h).

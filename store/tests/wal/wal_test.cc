@@ -100,6 +100,22 @@ TEST(WalTest, EarlierRunsFilesAreNotReused) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / SegmentFileName(2)));
 }
 
+// A segment with no record yet (only its header) is not left for another: no empty segments pile up.
+TEST(WalTest, NewSegmentOnlyAfterARecord) {
+  testing::TempDir dir;
+  Wal wal;
+  ASSERT_TRUE(Wal::Open(dir.str(), {}, &wal).ok());
+  std::uint64_t bytes = 0;
+  ASSERT_TRUE(AppendOne(wal, "x").ok());
+  wal.RequestNewSegment();
+  ASSERT_TRUE(wal.Append(RecordType::kOtlpRequest, {}, &bytes).ok());  // starts segment 2
+  EXPECT_EQ(wal.current_segment(), 2u);
+  wal.RequestNewSegment();
+  ASSERT_TRUE(wal.Append(RecordType::kOtlpRequest, {}, &bytes).ok());
+  EXPECT_EQ(wal.current_segment(), 2u);
+  EXPECT_EQ(wal.segment_count(), 2u);
+}
+
 TEST(WalTest, DeleteNeverRemovesTheCurrentSegment) {
   testing::TempDir dir;
   Wal wal;
