@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <tuple>
 
 #include "block/block.h"
 #include "block/block_format.h"
@@ -36,11 +37,10 @@ namespace {
 
 // A run of `stored` spans of one trace: where the trace's spans are, in Add order.
 struct TraceRun {
-  std::uint64_t trace_high = 0;
-  std::uint64_t trace_low = 0;
+  model::TraceId trace_id;
   std::uint32_t begin = 0;
   std::uint32_t end = 0;
-  bool SameTrace(const TraceRun& other) const { return trace_high == other.trace_high && trace_low == other.trace_low; }
+  bool SameTrace(const TraceRun& other) const { return trace_id == other.trace_id; }
 };
 
 // The runs of `stored` in trace-ID order (a trace's runs in Add order). Spans usually come whole
@@ -50,14 +50,12 @@ std::vector<TraceRun> TraceRunsById(const std::vector<StoredSpan>& stored) {
   for (std::size_t i = 0; i < stored.size(); ++i) {
     const model::TraceId& trace_id = stored[i].fields.trace_id;
     if (i == 0 || trace_id != stored[i - 1].fields.trace_id) {
-      runs.push_back({trace_id.Word(0), trace_id.Word(1), static_cast<std::uint32_t>(i), 0});
+      runs.push_back({trace_id, static_cast<std::uint32_t>(i), 0});
     }
     runs.back().end = static_cast<std::uint32_t>(i + 1);
   }
   std::sort(runs.begin(), runs.end(), [](const TraceRun& a, const TraceRun& b) {
-    if (a.trace_high != b.trace_high) return a.trace_high < b.trace_high;
-    if (a.trace_low != b.trace_low) return a.trace_low < b.trace_low;
-    return a.begin < b.begin;
+    return std::tie(a.trace_id, a.begin) < std::tie(b.trace_id, b.begin);
   });
   return runs;
 }
