@@ -42,7 +42,10 @@ Status EmbeddedStore::Impl::Open() {
   });
   recovery_.blocks = blocks_.count();
 
-  status = wal::Wal::Open((root / "wal").string(), {.segment_bytes = options_.wal_segment_bytes}, &wal_);
+  const wal::Wal::Options wal_options{
+      .segment_bytes = options_.wal_segment_bytes,
+      .write_mode = options_.wal_direct_io ? wal::WriteMode::kDirect : wal::WriteMode::kBuffered};
+  status = wal::Wal::Open((root / "wal").string(), wal_options, &wal_);
   if (!status.ok()) return status;
   ReplayWal();
   FindReplayedSpansInBlocks();

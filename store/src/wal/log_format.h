@@ -26,6 +26,12 @@
 // lie those of the file's earlier use; they verify with another segment number, and the reader takes
 // the first of them as the end.
 //
+// A writer using direct I/O (log_writer.h) writes whole 4 KiB blocks: each append rewrites the
+// file's last partial block and ends in a padding record (type kPadding, zeros) that reaches the next
+// block boundary, at least kRecordHeaderSize bytes long. The next append overwrites it, so a
+// padding record of the segment's own number marks where its last write ended: the reader stops
+// there. A buffered writer writes no padding.
+//
 // Every record is written whole by one write; a crash can leave a torn last record (a header or a
 // payload cut short), which the reader skips and reports. Because the checksum also covers the
 // length, type and segment, a flipped bit anywhere in a record is detected; the reader then
@@ -54,6 +60,8 @@ enum class RecordType : std::uint8_t {
   // A cut's progress (store/src/engine/cut_record.h), so replay repeats the cuts instead of looking
   // replayed spans up in the blocks.
   kCut = 3,
+  // Zeros after the last record up to a block boundary (direct I/O): the end of the segment's records.
+  kPadding = 4,
 };
 bool IsKnownRecordType(RecordType type);
 
@@ -62,6 +70,7 @@ inline constexpr std::size_t kSegmentHeaderSize = 16;
 inline constexpr std::size_t kRecordHeaderSize = 4 + 4 + 1 + 4 + 4;
 inline constexpr std::size_t kRecordFieldsSize = 4 + 1 + 4;  // length, type, segment: at offset 4
 inline constexpr std::size_t kFirstFormatRecordHeaderSize = 4 + 4 + 1;
+inline constexpr std::size_t kDirectBlockSize = 4096;  // direct I/O's unit: offsets, lengths, buffers
 // A record larger than this is refused by the writer and treated as corruption by the reader, so a
 // flipped length byte cannot make the reader allocate gigabytes.
 inline constexpr std::uint32_t kMaxRecordSize = 256u << 20;

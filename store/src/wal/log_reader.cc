@@ -110,7 +110,8 @@ bool LogReader::ReadRecord(RecordType* type, std::string_view* payload) {
       offset_ = next;
       continue;
     }
-    if (verdict == Verdict::kStale) break;
+    // The file's earlier use, or where the last direct-I/O write ended (log_format.h).
+    if (verdict == Verdict::kStale || *type == RecordType::kPadding) break;
     offset_ += header_size_ + payload->size();
     if (!IsKnownRecordType(*type)) {
       // A verified record of a type this version does not know: written by a newer version.

@@ -3,7 +3,7 @@
 // failing: a torn last record (crash mid-append) and corrupt records (bit rot, a zeroed page) are
 // stepped over and every record that still verifies is returned. In a reused file, the first record
 // of its earlier use ends the segment (a torn record just before it is not told apart from that end:
-// neither was acknowledged).
+// neither was acknowledged), and so does a padding record (direct I/O's last write ended there).
 
 #include <cstdint>
 #include <string>

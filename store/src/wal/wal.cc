@@ -83,7 +83,8 @@ Status Wal::StartSegment() {
   const std::uint64_t number = writer_.is_open() ? current_number_ + 1 : current_number_;
   LogWriter writer;
   Status status =
-      LogWriter::Create(dir_ + "/" + SegmentFileName(number), number, &writer, spare_ ? SparePath() : "");
+      LogWriter::Create(dir_ + "/" + SegmentFileName(number), number, &writer, spare_ ? SparePath() : "",
+                        options_.write_mode, &writer_);
   spare_ = false;  // reused, or (the rename failed) not usable
   if (!status.ok()) return status;
   if (segments_.empty() || segments_.back() != number) segments_.push_back(number);

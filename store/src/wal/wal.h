@@ -26,6 +26,7 @@ class Wal {
  public:
   struct Options {
     std::uint64_t segment_bytes = 64ull << 20;  // a new segment starts once the current one is this big
+    WriteMode write_mode = WriteMode::kDirect;
   };
 
   // Opens (creating) `dir`. Existing segments are kept for Replay; appends always go to a new
@@ -54,6 +55,8 @@ class Wal {
   std::size_t segment_count() const { return segments_.size(); }
   std::uint64_t segment_files_created() const { return segments_created_; }
   std::uint64_t unsynced_bytes() const { return unsynced_bytes_; }
+  // Whether the current segment is written with direct I/O (Options::write_mode, where the file system takes it).
+  bool writes_direct() const { return writer_.mode() == WriteMode::kDirect; }
 
  private:
   Status StartSegment();

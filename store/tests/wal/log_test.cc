@@ -20,12 +20,13 @@ std::string ReadFile(const std::string& path) {
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
+// The reader's tests take the buffered writer's bytes (records only); LogWriterTest runs in both modes.
 class LogTest : public ::testing::Test {
  protected:
   // Writes records 0..count-1 and returns the file contents and where each record starts.
   std::string WriteRecords(int count, std::vector<std::size_t>* offsets = nullptr) {
     LogWriter writer;
-    EXPECT_TRUE(LogWriter::Create(path_, 1, &writer).ok());
+    EXPECT_TRUE(LogWriter::Create(path_, 1, &writer, "", mode_).ok());
     for (int i = 0; i < count; ++i) {
       if (offsets) offsets->push_back(writer.size());
       EXPECT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(i)).ok());
@@ -44,9 +45,20 @@ class LogTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string path_ = dir_.str() + "/000000000001.wal";
+  WriteMode mode_ = WriteMode::kBuffered;
 };
 
-TEST_F(LogTest, RoundTrip) {
+class LogWriterTest : public LogTest, public ::testing::WithParamInterface<WriteMode> {
+ protected:
+  LogWriterTest() { mode_ = GetParam(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, LogWriterTest, ::testing::Values(WriteMode::kDirect, WriteMode::kBuffered),
+                         [](const ::testing::TestParamInfo<WriteMode>& param) {
+                           return param.param == WriteMode::kDirect ? "Direct" : "Buffered";
+                         });
+
+TEST_P(LogWriterTest, RoundTrip) {
   WriteRecords(100);
   LogReader reader;
   ASSERT_TRUE(LogReader::Open(path_, &reader).ok());
@@ -59,12 +71,12 @@ TEST_F(LogTest, RoundTrip) {
 
 // A retired segment's file reused for segment 2: its first use's records (longer ones, further on)
 // are not segment 2's, so the reader stops at the first of them, and reports nothing.
-TEST_F(LogTest, ReusedFileEndsWhereTheEarlierUsesRecordsBegin) {
+TEST_P(LogWriterTest, ReusedFileEndsWhereTheEarlierUsesRecordsBegin) {
   WriteRecords(20);
   const std::uint64_t first_use_size = std::filesystem::file_size(path_);
   const std::string reused = dir_.str() + "/000000000002.wal";
   LogWriter writer;
-  ASSERT_TRUE(LogWriter::Create(reused, 2, &writer, path_).ok());
+  ASSERT_TRUE(LogWriter::Create(reused, 2, &writer, path_, mode_).ok());
   EXPECT_FALSE(std::filesystem::exists(path_));
   for (int i = 100; i < 103; ++i) ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(i)).ok());
   ASSERT_TRUE(writer.Sync().ok());
@@ -78,7 +90,7 @@ TEST_F(LogTest, ReusedFileEndsWhereTheEarlierUsesRecordsBegin) {
 
 // The crash came between the rename and the new header: the file named segment 2 still holds segment
 // 1's records, none of which is segment 2's.
-TEST_F(LogTest, RenamedButNotRewrittenFileHoldsNoRecords) {
+TEST_P(LogWriterTest, RenamedButNotRewrittenFileHoldsNoRecords) {
   WriteRecords(5);
   const std::string renamed = dir_.str() + "/000000000002.wal";
   std::filesystem::rename(path_, renamed);
@@ -89,11 +101,11 @@ TEST_F(LogTest, RenamedButNotRewrittenFileHoldsNoRecords) {
 }
 
 // A torn last record of the new use is followed by the earlier use's records: the end, as above.
-TEST_F(LogTest, TornRecordInAReusedFileEndsIt) {
+TEST_P(LogWriterTest, TornRecordInAReusedFileEndsIt) {
   WriteRecords(20);
   const std::string reused = dir_.str() + "/000000000002.wal";
   LogWriter writer;
-  ASSERT_TRUE(LogWriter::Create(reused, 2, &writer, path_).ok());
+  ASSERT_TRUE(LogWriter::Create(reused, 2, &writer, path_, mode_).ok());
   ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(100)).ok());
   const std::uint64_t torn_at = writer.size() + kRecordHeaderSize + 3;  // inside the next payload
   ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(101)).ok());
@@ -180,9 +192,9 @@ TEST_F(LogTest, DirectoryInPlaceOfASegmentIsAnIoError) {
 
 // The disk fills up mid-append: the writer reports kIoError and cuts the partial record off, so the
 // file holds only whole records and later appends (once there is room) are readable.
-TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
+TEST_P(LogWriterTest, FailedAppendLeavesNoPartialRecord) {
   LogWriter writer;
-  ASSERT_TRUE(LogWriter::Create(path_, 1, &writer).ok());
+  ASSERT_TRUE(LogWriter::Create(path_, 1, &writer, "", mode_).ok());
   ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(1)).ok());
   const std::uint64_t good_size = writer.size();
 
@@ -206,12 +218,93 @@ TEST_F(LogTest, FailedAppendLeavesNoPartialRecord) {
   EXPECT_TRUE(reader.report().clean());
 }
 
-TEST_F(LogTest, OversizedRecordIsRefused) {
+TEST_P(LogWriterTest, OversizedRecordIsRefused) {
   LogWriter writer;
-  ASSERT_TRUE(LogWriter::Create(path_, 1, &writer).ok());
+  ASSERT_TRUE(LogWriter::Create(path_, 1, &writer, "", mode_).ok());
   const std::string huge(kMaxRecordSize + 1, 'z');
   EXPECT_EQ(writer.AddRecord(RecordType::kOtlpRequest, huge).code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(writer.size(), kSegmentHeaderSize);
+}
+
+// Direct I/O (log_format.h): whole blocks, the last write ending in a padding record.
+class DirectLogTest : public LogTest {
+ protected:
+  // A direct writer, or nullptr (the test skips) where the file system has no direct I/O.
+  bool Start(LogWriter* writer) {
+    EXPECT_TRUE(LogWriter::Create(path_, 1, writer, "", WriteMode::kDirect).ok());
+    return writer->mode() == WriteMode::kDirect;
+  }
+  std::vector<std::string> ReadBack(ReadReport* report) {
+    LogReader reader;
+    EXPECT_TRUE(LogReader::Open(path_, &reader).ok());
+    std::vector<std::string> records = ReadAll(reader);
+    *report = reader.report();
+    return records;
+  }
+  // A payload that makes a record after `offset` end `gap` bytes before the next block boundary.
+  static std::string PayloadEndingBeforeBoundary(std::uint64_t offset, std::size_t gap) {
+    const std::size_t used = (offset + kRecordHeaderSize) % kDirectBlockSize;
+    return std::string(kDirectBlockSize - used - gap, 'p');
+  }
+};
+
+TEST_F(DirectLogTest, AppendsOverwriteTheLastPaddingAndReadBackClean) {
+  LogWriter writer;
+  if (!Start(&writer)) GTEST_SKIP() << "no direct I/O here";
+  std::vector<std::string> written;
+  for (int i = 0; i < 40; ++i) {
+    written.push_back(Payload(i) +
+                      std::string(static_cast<std::size_t>(i) * 100, 'd'));  // some records span blocks
+    ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, written.back()).ok());
+    ASSERT_TRUE(writer.Sync().ok());
+    const std::uint64_t file_size = std::filesystem::file_size(path_);
+    EXPECT_EQ(file_size % kDirectBlockSize, 0u);
+    EXPECT_GE(file_size, writer.size() + kRecordHeaderSize);  // room for the padding record
+    ReadReport report;
+    ASSERT_EQ(ReadBack(&report), written) << "after record " << i;
+    EXPECT_TRUE(report.clean());
+  }
+}
+
+// A record that ends on a block boundary needs no padding; one that leaves less than a header's room
+// pads into the next block.
+TEST_F(DirectLogTest, PaddingFitsOrTakesTheNextBlock) {
+  LogWriter writer;
+  if (!Start(&writer)) GTEST_SKIP() << "no direct I/O here";
+  std::vector<std::string> written{PayloadEndingBeforeBoundary(writer.size(), 0)};
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, written.back()).ok());
+  EXPECT_EQ(writer.size(), kDirectBlockSize);
+  EXPECT_EQ(std::filesystem::file_size(path_), kDirectBlockSize);
+  written.push_back(PayloadEndingBeforeBoundary(writer.size(), kRecordHeaderSize - 1));
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, written.back()).ok());
+  EXPECT_EQ(std::filesystem::file_size(path_), 3 * kDirectBlockSize);
+  written.push_back("after");
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, written.back()).ok());
+  ReadReport report;
+  EXPECT_EQ(ReadBack(&report), written);
+  EXPECT_TRUE(report.clean());
+}
+
+// A crash mid-append persisted only the first sector of the rewritten block: what the earlier,
+// synced appends wrote is all there.
+TEST_F(DirectLogTest, TornAppendKeepsTheSyncedRecords) {
+  LogWriter writer;
+  if (!Start(&writer)) GTEST_SKIP() << "no direct I/O here";
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, Payload(i)).ok());
+  ASSERT_TRUE(writer.Sync().ok());
+  const std::string synced = ReadFile(path_);
+  const std::uint64_t block = writer.size() / kDirectBlockSize * kDirectBlockSize;
+  ASSERT_TRUE(writer.AddRecord(RecordType::kOtlpRequest, std::string(3000, 'n')).ok());
+  const std::string later = ReadFile(path_);
+  for (const std::size_t persisted : {std::size_t{0}, std::size_t{512}, std::size_t{1024}}) {
+    std::string torn = synced;
+    torn.replace(block, persisted, later, block, persisted);
+    LogReader reader(torn, "torn", 1);
+    const std::vector<std::string> records = ReadAll(reader);
+    ASSERT_GE(records.size(), 3u) << persisted;
+    EXPECT_EQ(std::vector<std::string>(records.begin(), records.begin() + 3),
+              (std::vector<std::string>{Payload(0), Payload(1), Payload(2)}));
+  }
 }
 
 TEST(SegmentFileNameTest, RoundTripAndRejects) {

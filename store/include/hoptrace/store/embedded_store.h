@@ -89,6 +89,9 @@ struct EmbeddedStoreOptions {
   std::uint64_t retention_max_bytes = 0;
 
   std::uint64_t wal_segment_bytes = 64ull << 20;
+  // WAL appends with direct I/O (O_DIRECT, whole 4 KiB blocks; buffered where the file system has
+  // none): the WAL, read only at recovery, takes no page cache (store/src/wal/log_writer.h).
+  bool wal_direct_io = true;
 
   // Background work: cut check, interval fsync, compaction and retention run every `maintenance_interval`.
   // false: only when the owner calls CutHead / Compact / ApplyRetention (tests).
