@@ -57,9 +57,7 @@ Status LogWriter::Create(const std::string& path, std::uint64_t number, LogWrite
   return Status::Ok();
 }
 
-LogWriter::LogWriter(LogWriter&& other) noexcept {
-  *this = std::move(other);
-}
+LogWriter::LogWriter(LogWriter&& other) noexcept { *this = std::move(other); }
 
 LogWriter& LogWriter::operator=(LogWriter&& other) noexcept {
   if (this != &other) {
@@ -79,18 +77,14 @@ LogWriter& LogWriter::operator=(LogWriter&& other) noexcept {
   return *this;
 }
 
-LogWriter::~LogWriter() {
-  Close();
-}
+LogWriter::~LogWriter() { Close(); }
 
 void LogWriter::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-void LogWriter::AlignedFree::operator()(char* block) const {
-  std::free(block);
-}
+void LogWriter::AlignedFree::operator()(char* block) const { std::free(block); }
 
 void LogWriter::PutHeader(char* header, RecordType type, std::string_view payload) const {
   PutFixed32(header + 4, static_cast<std::uint32_t>(payload.size()));
@@ -102,8 +96,7 @@ void LogWriter::PutHeader(char* header, RecordType type, std::string_view payloa
 }
 
 Status LogWriter::AddRecords(RecordType type, std::span<const std::string_view> payloads) {
-  if (fd_ < 0 || broken_)
-    return Status::Error(Status::Code::kIoError, "WAL segment " + path_ + " is not writable");
+  if (fd_ < 0 || broken_) return Status::Error(Status::Code::kIoError, "WAL segment " + path_ + " is not writable");
   headers_.resize(payloads.size() * kRecordHeaderSize);  // sized first: the pieces point into it
   pieces_.clear();
   std::uint64_t bytes = 0;
@@ -210,8 +203,7 @@ void LogWriter::Advance(std::uint64_t bytes) {
 }
 
 Status LogWriter::Sync() {
-  if (fd_ < 0 || broken_)
-    return Status::Error(Status::Code::kIoError, "WAL segment " + path_ + " is not writable");
+  if (fd_ < 0 || broken_) return Status::Error(Status::Code::kIoError, "WAL segment " + path_ + " is not writable");
   if (::fdatasync(fd_) != 0) {
     broken_ = true;
     return IoError("cannot fdatasync", path_, errno);
