@@ -21,8 +21,11 @@ void PutFixed32(char* out, std::uint32_t value) {
   for (int shift = 0; shift < 32; shift += 8) *out++ = static_cast<char>((value >> shift) & 0xff);
 }
 
-std::size_t RoundUpToBlock(std::size_t bytes) {
-  return (bytes + kDirectBlockSize - 1) / kDirectBlockSize * kDirectBlockSize;
+std::uint64_t RoundDownToBlock(std::uint64_t bytes) {
+  return bytes / kDirectBlockSize * kDirectBlockSize;
+}
+std::uint64_t RoundUpToBlock(std::uint64_t bytes) {
+  return RoundDownToBlock(bytes + kDirectBlockSize - 1);
 }
 
 }  // namespace
@@ -72,7 +75,6 @@ LogWriter& LogWriter::operator=(LogWriter&& other) noexcept {
     pieces_ = std::move(other.pieces_);
     staged_ = std::move(other.staged_);
     staged_capacity_ = std::exchange(other.staged_capacity_, 0);
-    staged_offset_ = std::exchange(other.staged_offset_, 0);
   }
   return *this;
 }
@@ -121,15 +123,15 @@ Status LogWriter::AddRecords(RecordType type, std::span<const std::string_view> 
 }
 
 bool LogWriter::Write(int* error) {
-  return mode_ == WriteMode::kDirect ? WriteStaged(error) : WriteAll(error);
+  return mode_ == WriteMode::kDirect ? WriteStaged(error) : WriteAt(pieces_, size_, error);
 }
 
-bool LogWriter::WriteAll(int* error) {
+bool LogWriter::WriteAt(std::span<iovec> pieces, std::uint64_t at, int* error) {
   std::size_t first = 0;
-  auto offset = static_cast<off_t>(size_);
-  while (first < pieces_.size()) {
-    const int count = static_cast<int>(std::min<std::size_t>(pieces_.size() - first, IOV_MAX));
-    const ssize_t n = ::pwritev(fd_, &pieces_[first], count, offset);
+  auto offset = static_cast<off_t>(at);
+  while (first < pieces.size()) {
+    const int count = static_cast<int>(std::min<std::size_t>(pieces.size() - first, IOV_MAX));
+    const ssize_t n = ::pwritev(fd_, &pieces[first], count, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       *error = n < 0 ? errno : ENOSPC;  // a zero-byte write means no space
@@ -137,10 +139,10 @@ bool LogWriter::WriteAll(int* error) {
     }
     offset += n;
     auto left = static_cast<std::size_t>(n);
-    while (first < pieces_.size() && left >= pieces_[first].iov_len) left -= pieces_[first++].iov_len;
+    while (first < pieces.size() && left >= pieces[first].iov_len) left -= pieces[first++].iov_len;
     if (left > 0) {
-      pieces_[first].iov_base = static_cast<char*>(pieces_[first].iov_base) + left;
-      pieces_[first].iov_len -= left;
+      pieces[first].iov_base = static_cast<char*>(pieces[first].iov_base) + left;
+      pieces[first].iov_len -= left;
     }
   }
   return true;
@@ -162,10 +164,11 @@ bool LogWriter::ReserveStaged(std::size_t bytes, std::size_t kept, int* error) {
 }
 
 bool LogWriter::WriteStaged(int* error) {
-  const auto kept = static_cast<std::size_t>(size_ - staged_offset_);  // the last partial block's bytes
+  const std::uint64_t block_start = RoundDownToBlock(size_);
+  const auto kept = static_cast<std::size_t>(size_ - block_start);  // the last partial block's bytes
   std::size_t end = kept;
   for (const iovec& piece : pieces_) end += piece.iov_len;
-  std::size_t padded = RoundUpToBlock(end);
+  auto padded = static_cast<std::size_t>(RoundUpToBlock(end));
   if (padded != end && padded - end < kRecordHeaderSize) padded += kDirectBlockSize;
   if (!ReserveStaged(padded, kept, error)) return false;
   char* at = staged_.get() + kept;
@@ -179,27 +182,17 @@ bool LogWriter::WriteStaged(int* error) {
     PutHeader(at, RecordType::kPadding,
               std::string_view(at + kRecordHeaderSize, padded - end - kRecordHeaderSize));
   }
-  std::size_t written = 0;
-  while (written < padded) {
-    const ssize_t n = ::pwrite(fd_, staged_.get() + written, padded - written,
-                               static_cast<off_t>(staged_offset_ + written));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = n < 0 ? errno : ENOSPC;
-      return false;
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  return true;
+  iovec whole{staged_.get(), padded};
+  return WriteAt({&whole, 1}, block_start, error);
 }
 
 void LogWriter::Advance(std::uint64_t bytes) {
+  const std::uint64_t block_start = RoundDownToBlock(size_);
   size_ += bytes;
   if (mode_ != WriteMode::kDirect) return;
-  const auto staged = static_cast<std::size_t>(size_ - staged_offset_);
-  const std::size_t whole_blocks = staged / kDirectBlockSize * kDirectBlockSize;
-  std::memmove(staged_.get(), staged_.get() + whole_blocks, staged - whole_blocks);
-  staged_offset_ += whole_blocks;
+  const auto whole_blocks = static_cast<std::size_t>(RoundDownToBlock(size_) - block_start);
+  std::memmove(staged_.get(), staged_.get() + whole_blocks,
+               static_cast<std::size_t>(size_ - block_start) - whole_blocks);
 }
 
 Status LogWriter::Sync() {

@@ -71,13 +71,14 @@ class LogWriter {
   void Close();
   // Writes pieces_ after the segment's `size_` bytes; false with the errno on failure.
   bool Write(int* error);
-  // Buffered: every piece, resuming after short writes.
-  bool WriteAll(int* error);
+  // Every piece from file offset `at`, resuming after short writes (buffered: pieces_ at size_).
+  bool WriteAt(std::span<iovec> pieces, std::uint64_t at, int* error);
   // Direct: the pieces copied into `staged_` after the last partial block, a padding record to the
   // next block boundary, and the whole written from that block's start.
   bool WriteStaged(int* error);
   bool ReserveStaged(std::size_t bytes, std::size_t kept, int* error);
-  // After a good write: size_ grows by `bytes`, and the new last partial block moves to staged_'s start.
+  // After a good write: size_ grows by `bytes`, and the new last partial block moves to staged_'s start
+  // (staged_ holds the file from size_'s block on).
   void Advance(std::uint64_t bytes);
   void PutHeader(char* header, RecordType type, std::string_view payload) const;
 
@@ -89,11 +90,10 @@ class LogWriter {
   std::string path_;
   std::string headers_;        // the records' headers; reused across appends
   std::vector<iovec> pieces_;  // header, payload, header, ...; reused across appends
-  // Direct mode: the file from block offset staged_offset_ on, kept between appends (its capacity
+  // Direct mode: the file from the start of size_'s block on, kept between appends (its capacity
   // grows to the largest append's).
   std::unique_ptr<char[], AlignedFree> staged_;
   std::size_t staged_capacity_ = 0;
-  std::uint64_t staged_offset_ = 0;
 };
 
 }  // namespace hoptrace::store::wal

@@ -229,7 +229,7 @@ TEST_P(LogWriterTest, OversizedRecordIsRefused) {
 // Direct I/O (log_format.h): whole blocks, the last write ending in a padding record.
 class DirectLogTest : public LogTest {
  protected:
-  // A direct writer, or nullptr (the test skips) where the file system has no direct I/O.
+  // Starts a direct writer; false (the test skips) where the file system has no direct I/O.
   bool Start(LogWriter* writer) {
     EXPECT_TRUE(LogWriter::Create(path_, 1, writer, "", WriteMode::kDirect).ok());
     return writer->mode() == WriteMode::kDirect;
