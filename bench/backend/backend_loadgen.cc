@@ -214,6 +214,14 @@ std::unique_ptr<ServerProcess> BackendBench::StartServer(const fs::path& data_di
   return server;
 }
 
+// "; 1,234 WAL group commits of 1,700 spans each, 1,234 fsyncs", or "" when nothing was committed.
+std::string GroupCommits(const std::string& metrics, std::size_t spans) {
+  const double commits = MetricValue(metrics, "hoptrace_store_wal_group_commits_total").value_or(0);
+  if (commits == 0) return "";
+  return "; " + Grouped(commits) + " WAL group commits of " + Grouped(static_cast<double>(spans) / commits) +
+         " spans each, " + Grouped(MetricValue(metrics, "hoptrace_store_wal_fsyncs_total").value_or(0)) + " fsyncs";
+}
+
 void BackendBench::ReportSize(ServerProcess& server, const fs::path& data_dir, std::size_t spans,
                               std::string_view label) {
   const auto started = Clock::now();
@@ -227,6 +235,7 @@ void BackendBench::ReportSize(ServerProcess& server, const fs::path& data_dir, s
             << Grouped(MetricValue(metrics, "hoptrace_store_blocks").value_or(0)) << " block(s); settled in "
             << Fixed(SecondsSince(started)) << " s" << (settled ? "" : ", NOT SETTLED: head not empty or still busy")
             << (wal_bytes > 0 ? "; WAL was " + Fixed(wal_bytes / static_cast<double>(spans)) + " bytes/span" : "")
+            << GroupCommits(metrics, spans)
             << ") [target <= 60]\n"
             << "[size] " << label << ": server peak RSS including cut and compaction " << MiB(server.PeakRssBytes())
             << "\n";

@@ -32,6 +32,7 @@ EmbeddedStore::Impl::~Impl() {
     std::lock_guard lock(background_mutex_);
     stopping_ = true;
     background_wake_.notify_all();
+    head_room_.notify_all();
     compaction_wake_.notify_all();
   }
   if (cut_thread_.joinable()) cut_thread_.join();

@@ -64,6 +64,9 @@ class EmbeddedStore::Impl {
   std::uint64_t Now() const;
   void Log(std::string_view line) const;
   bool HeadOverLimits(std::size_t factor) const;
+  // False when the head stays over its backpressure limit (after waiting up to head_full_wait for a cut).
+  bool WaitForHeadRoom();
+  void RequestCutLocked();  // under background_mutex_
   void UpdateGauges();
 
   // queries.cc
@@ -134,6 +137,7 @@ class EmbeddedStore::Impl {
 
   std::mutex background_mutex_;
   std::condition_variable background_wake_;  // the cut thread: stopping, or a write found the head full
+  std::condition_variable head_room_;        // writers waiting for a cut to make room in the head
   // The compaction thread's own: it would otherwise wake for every such write just to sleep again.
   std::condition_variable compaction_wake_;
   bool stopping_ = false;

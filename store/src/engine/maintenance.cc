@@ -172,6 +172,10 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
     return status;
   }
   blocks_.Update({block}, {}, [&] { head_.DropFrozen(frozen.get()); });
+  {
+    std::lock_guard wake(background_mutex_);  // a writer checks for room under it: no wake-up is lost
+    head_room_.notify_all();
+  }
   if (!replayed_in_blocks_.empty()) {
     for (const auto& [id, trace] : frozen->traces) replayed_in_blocks_.erase(id);
     if (replayed_in_blocks_.empty()) MarkWalRecordsCuts();

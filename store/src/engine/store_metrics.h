@@ -9,6 +9,8 @@ struct StoreMetrics {
   explicit StoreMetrics(metrics::Registry& r)
       : spans_written(r.GetCounter("hoptrace_store_spans_written_total", "Spans acknowledged by Write")),
         write_errors(r.GetCounter("hoptrace_store_write_errors_total", "Writes refused or failed (nothing acknowledged)")),
+        writes_waited(r.GetCounter("hoptrace_store_writes_waited_for_head_room_total",
+                                   "Writes that found the head full and waited for a cut to make room")),
         write_seconds(r.GetHistogram("hoptrace_store_write_seconds", "Write latency, group commit and fsync included")),
         wal_bytes(r.GetCounter("hoptrace_store_wal_bytes_total", "Bytes appended to the WAL")),
         wal_fsyncs(r.GetCounter("hoptrace_store_wal_fsyncs_total", "WAL fdatasync calls")),
@@ -40,6 +42,7 @@ struct StoreMetrics {
 
   metrics::Counter& spans_written;
   metrics::Counter& write_errors;
+  metrics::Counter& writes_waited;
   metrics::Histogram& write_seconds;
   metrics::Counter& wal_bytes;
   metrics::Counter& wal_fsyncs;

@@ -40,7 +40,7 @@ Status EmbeddedStore::Impl::WriteOtlp(const OtlpSpans& spans) {
   const auto started = std::chrono::steady_clock::now();
   const std::size_t span_count = spans.scan.spans.size();
   if (span_count == 0) return Status::Ok();
-  if (HeadOverLimits(options_.head_backpressure_factor)) {
+  if (!WaitForHeadRoom()) {
     metrics_.write_errors.Increment();
     return Status::Error(Status::Code::kResourceExhausted, "the store's head is full: cutting blocks has fallen behind");
   }
@@ -88,10 +88,24 @@ Status EmbeddedStore::Impl::WriteOtlp(const OtlpSpans& spans) {
   metrics_.write_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (HeadOverLimits(1)) {
     std::lock_guard wake(background_mutex_);
-    cut_requested_ = true;
-    background_wake_.notify_all();
+    RequestCutLocked();
   }
   return Status::Ok();
+}
+
+bool EmbeddedStore::Impl::WaitForHeadRoom() {
+  const auto has_room = [&] { return !HeadOverLimits(options_.head_backpressure_factor); };
+  if (has_room()) return true;
+  if (!options_.background || options_.head_full_wait.count() <= 0) return false;
+  metrics_.writes_waited.Increment();
+  std::unique_lock lock(background_mutex_);
+  RequestCutLocked();
+  return head_room_.wait_for(lock, options_.head_full_wait, [&] { return stopping_ || has_room(); }) && !stopping_;
+}
+
+void EmbeddedStore::Impl::RequestCutLocked() {
+  cut_requested_ = true;
+  background_wake_.notify_all();
 }
 
 Status EmbeddedStore::Impl::CommitGroup(const std::vector<Writer*>& group) {

@@ -613,6 +613,24 @@ TEST_F(EmbeddedStoreTest, BackpressureWhenCuttingFallsBehind) {
   WriteOk(BatchOf("svc", SpansOf(99, 1, kEpoch)));
 }
 
+// With background cuts, a write that finds the head full waits for the cut it asks for instead of
+// being refused: each write here fills the head to its backpressure limit, so the next one finds it
+// full unless the cut (block written and fsynced) already ran in between.
+TEST_F(EmbeddedStoreTest, AFullHeadMakesWritesWaitForTheBackgroundCut) {
+  EmbeddedStoreOptions options = Options();
+  options.background = true;
+  options.clock = nullptr;  // real time
+  options.retention_age = std::chrono::seconds(0);  // the spans are from 2024
+  options.maintenance_interval = std::chrono::hours(1);  // cuts only when a write asks
+  options.head_max_spans = 10;
+  Open(options);
+  constexpr std::uint64_t kWrites = 200;
+  for (std::uint64_t trace = 1; trace <= kWrites; ++trace) WriteOk(BatchOf("svc", SpansOf(trace, 20, kEpoch)));
+  EXPECT_GT(Counter("hoptrace_store_writes_waited_for_head_room_total"), 0u);
+  EXPECT_EQ(Counter("hoptrace_store_write_errors_total"), 0u);
+  for (const std::uint64_t trace : {std::uint64_t{1}, kWrites}) EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 20u);
+}
+
 // Head memory freed by a cut stays pooled for the next spans: it is in the head's bytes and metrics,
 // but the head's limits weigh only what its spans hold, or the store would keep cutting.
 TEST_F(EmbeddedStoreTest, PooledHeadMemoryIsReportedButDoesNotCountAgainstTheLimits) {

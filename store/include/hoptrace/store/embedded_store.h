@@ -57,6 +57,10 @@ struct EmbeddedStoreOptions {
   // Writes are refused with kResourceExhausted while the head holds this many times its limits
   // (cutting has fallen behind): memory stays bounded.
   std::size_t head_backpressure_factor = 2;
+  // A write that finds the head that full first waits up to this long for the running cut to make
+  // room (with background work only): a slice's cut takes a fraction of a second, so a burst is
+  // slowed down instead of refused and sent again. Zero: refused at once.
+  std::chrono::milliseconds head_full_wait{1000};
   // A cut writes blocks of at most this many spans (whole traces; the oldest first): the block
   // builder holds a block's spans decoded until it is written, so this bounds a cut's memory.
   std::size_t cut_max_spans = 100'000;
