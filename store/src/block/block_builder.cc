@@ -12,6 +12,7 @@
 #include "block/block_writer.h"
 #include "block/bloom_filter.h"
 #include "hoptrace/otlp/wire.h"
+#include "io/write_fully.h"
 
 namespace hoptrace::store::block {
 
@@ -419,13 +420,11 @@ Status BlockFile::Open() {
 }
 
 Status BlockFile::Append(std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return Errno("write " + temp_path_.string());
-    bytes.remove_prefix(static_cast<std::size_t>(written));
-    offset_ += static_cast<std::uint64_t>(written);
+  iovec piece{const_cast<char*>(bytes.data()), bytes.size()};
+  if (int error = 0; !io::WriteFullyAt(fd_, {&piece, 1}, offset_, &error)) {
+    return IoError("write " + temp_path_.string() + ": " + std::strerror(error));
   }
+  offset_ += bytes.size();
   if (offset_ - written_back_ >= kWritebackBytes) {
     // A hint only: Commit's fsync is what makes the block durable, so a failure here changes nothing.
     ::sync_file_range(fd_, static_cast<off64_t>(written_back_), static_cast<off64_t>(offset_ - written_back_),

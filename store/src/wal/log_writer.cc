@@ -5,10 +5,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
+
+#include "io/write_fully.h"
 
 namespace hoptrace::store::wal {
 namespace {
@@ -123,29 +124,7 @@ Status LogWriter::AddRecords(RecordType type, std::span<const std::string_view> 
 }
 
 bool LogWriter::Write(int* error) {
-  return mode_ == WriteMode::kDirect ? WriteStaged(error) : WriteAt(pieces_, size_, error);
-}
-
-bool LogWriter::WriteAt(std::span<iovec> pieces, std::uint64_t at, int* error) {
-  std::size_t first = 0;
-  auto offset = static_cast<off_t>(at);
-  while (first < pieces.size()) {
-    const int count = static_cast<int>(std::min<std::size_t>(pieces.size() - first, IOV_MAX));
-    const ssize_t n = ::pwritev(fd_, &pieces[first], count, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = n < 0 ? errno : ENOSPC;  // a zero-byte write means no space
-      return false;
-    }
-    offset += n;
-    auto left = static_cast<std::size_t>(n);
-    while (first < pieces.size() && left >= pieces[first].iov_len) left -= pieces[first++].iov_len;
-    if (left > 0) {
-      pieces[first].iov_base = static_cast<char*>(pieces[first].iov_base) + left;
-      pieces[first].iov_len -= left;
-    }
-  }
-  return true;
+  return mode_ == WriteMode::kDirect ? WriteStaged(error) : io::WriteFullyAt(fd_, pieces_, size_, error);
 }
 
 bool LogWriter::ReserveStaged(std::size_t bytes, std::size_t kept, int* error) {
@@ -183,7 +162,7 @@ bool LogWriter::WriteStaged(int* error) {
               std::string_view(at + kRecordHeaderSize, padded - end - kRecordHeaderSize));
   }
   iovec whole{staged_.get(), padded};
-  return WriteAt({&whole, 1}, block_start, error);
+  return io::WriteFullyAt(fd_, {&whole, 1}, block_start, error);
 }
 
 void LogWriter::Advance(std::uint64_t bytes) {

@@ -71,8 +71,6 @@ class LogWriter {
   void Close();
   // Writes pieces_ after the segment's `size_` bytes; false with the errno on failure.
   bool Write(int* error);
-  // Every piece from file offset `at`, resuming after short writes (buffered: pieces_ at size_).
-  bool WriteAt(std::span<iovec> pieces, std::uint64_t at, int* error);
   // Direct: the pieces copied into `staged_` after the last partial block, a padding record to the
   // next block boundary, and the whole written from that block's start.
   bool WriteStaged(int* error);
