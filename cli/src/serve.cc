@@ -22,6 +22,9 @@
 namespace hoptrace::cli {
 namespace {
 
+// Below this the head would be cut for every few requests.
+constexpr std::uint64_t kMinHeadBytes = 1 << 20;
+
 // Every serve setting by its flag name, which is also its key in the YAML file.
 struct Setting {
   std::string* text = nullptr;
@@ -43,6 +46,9 @@ std::map<std::string, Setting> Settings(ServeConfig& config) {
       {"compaction-target-bytes", {nullptr, nullptr, &config.compaction_target_bytes}},
       {"compaction-max-spans", {nullptr, nullptr, &config.compaction_max_spans}},
       {"compaction-fanout", {nullptr, nullptr, &config.compaction_fanout}},
+      {"head-max-bytes", {nullptr, nullptr, &config.head_max_bytes}},
+      {"trace-idle", {&config.trace_idle}},
+      {"head-full-wait", {&config.head_full_wait}},
       {"max-body-bytes", {nullptr, nullptr, &config.max_body_bytes}},
       {"max-decompressed-bytes", {nullptr, nullptr, &config.max_decompressed_bytes}},
       {"max-spans-per-request", {nullptr, nullptr, &config.max_spans_per_request}},
@@ -178,6 +184,21 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
                     "Blocks of similar size merged at a time (size-tiered: a span is rewritten once per tier)")
       ->check(CLI::Range(2, 64))
       ->capture_default_str();
+  serve
+      ->add_option("--head-max-bytes", config.head_max_bytes,
+                   "Memory for recent spans before they are cut into a block; at twice it writes wait, then "
+                   "are refused (429 / RESOURCE_EXHAUSTED)")
+      ->check(CLI::Range(std::uint64_t{kMinHeadBytes}, std::uint64_t{1} << 40))
+      ->capture_default_str();
+  serve
+      ->add_option("--trace-idle", config.trace_idle,
+                   "A trace that received no span for this long is complete and cut into a block (e.g. 10s)")
+      ->capture_default_str();
+  serve
+      ->add_option(
+          "--head-full-wait", config.head_full_wait,
+          "How long a write that finds the head full waits for room before it is refused (0: at once)")
+      ->capture_default_str();
   serve->add_option("--max-body-bytes", config.max_body_bytes, "Largest request body accepted")->capture_default_str();
   serve->add_option("--max-decompressed-bytes", config.max_decompressed_bytes,
                     "Largest body after gzip decompression (gzip bombs are refused)")
@@ -243,6 +264,39 @@ bool ApplyConfigFile(const CLI::App& serve, ServeConfig& config, std::string* er
   return true;
 }
 
+bool EmbeddedStoreOptionsOf(const ServeConfig& config, store::FsyncPolicy fsync,
+                            std::chrono::nanoseconds retention_age, store::EmbeddedStoreOptions* options,
+                            std::string* error) {
+  const auto trace_idle = query::ParseGoDuration(config.trace_idle);
+  const auto head_full_wait = query::ParseGoDuration(config.head_full_wait);
+  if (!trace_idle || *trace_idle <= 0) {
+    *error = "--trace-idle must be a positive duration such as 10s, not '" + config.trace_idle + "'";
+    return false;
+  }
+  if (!head_full_wait || *head_full_wait < 0) {
+    *error = "--head-full-wait must be a duration such as 1s (0: refuse at once), not '" +
+             config.head_full_wait + "'";
+    return false;
+  }
+  if (config.head_max_bytes < kMinHeadBytes) {
+    *error = "--head-max-bytes must be at least " + std::to_string(kMinHeadBytes) + " (1 MiB)";
+    return false;
+  }
+  using std::chrono::duration_cast;
+  options->data_dir = config.data_dir;
+  options->fsync = fsync;
+  options->retention_age = duration_cast<std::chrono::seconds>(retention_age);
+  options->retention_max_bytes = config.retention_max_bytes;
+  options->compaction_target_bytes = config.compaction_target_bytes;
+  options->compaction_max_spans = config.compaction_max_spans;
+  options->compaction_fanout = config.compaction_fanout;
+  options->head_max_bytes = config.head_max_bytes;
+  options->trace_idle = duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(*trace_idle));
+  options->head_full_wait =
+      duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(*head_full_wait));
+  return true;
+}
+
 int RunServe(const CLI::App& serve, ServeConfig config) {
   std::string error;
   if (!ApplyConfigFile(serve, config, &error)) {
@@ -281,13 +335,11 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
     }
   } else {
     store::EmbeddedStoreOptions store_options;
-    store_options.data_dir = config.data_dir;
-    store_options.fsync = *fsync;
-    store_options.retention_age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(*retention_age));
-    store_options.retention_max_bytes = config.retention_max_bytes;
-    store_options.compaction_target_bytes = config.compaction_target_bytes;
-    store_options.compaction_max_spans = config.compaction_max_spans;
-    store_options.compaction_fanout = config.compaction_fanout;
+    if (!EmbeddedStoreOptionsOf(config, *fsync, std::chrono::nanoseconds(*retention_age), &store_options,
+                                &error)) {
+      std::cerr << "hoptrace serve: " << error << "\n";
+      return 2;
+    }
     store_options.metrics = &registry;
     store_options.log = [](std::string_view line) { std::clog << "store: " << line << std::endl; };
     std::unique_ptr<store::EmbeddedStore> embedded;

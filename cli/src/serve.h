@@ -3,7 +3,7 @@
 // process, like Jaeger's all-in-one.
 
 #include <CLI/CLI.hpp>
-
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +20,10 @@ class SpanSink;
 namespace hoptrace::metrics {
 class Registry;
 }  // namespace hoptrace::metrics
+namespace hoptrace::store {
+struct EmbeddedStoreOptions;
+enum class FsyncPolicy : std::uint8_t;
+}  // namespace hoptrace::store
 namespace hoptrace::http {
 class Server;
 }  // namespace hoptrace::http
@@ -44,6 +48,11 @@ struct ServeConfig {
   std::uint64_t compaction_target_bytes = 256ull << 20;  // 0: no compaction
   std::uint64_t compaction_max_spans = 1'000'000;
   std::uint64_t compaction_fanout = 4;
+  // The head of recent spans: cut into a block at this many bytes (writes wait, then are refused, at
+  // twice it), trace by trace once a trace is idle this long; a write finding the head full waits this long.
+  std::uint64_t head_max_bytes = 128ull << 20;
+  std::string trace_idle = "10s";     // Go duration
+  std::string head_full_wait = "1s";  // Go duration; 0 refuses at once
   std::uint64_t max_body_bytes = 8ull << 20;
   std::uint64_t max_decompressed_bytes = 32ull << 20;
   std::uint64_t max_spans_per_request = 50'000;
@@ -75,6 +84,12 @@ void ServeUntilStopped(const ServeConfig& config, const std::vector<std::unique_
                        http::Server& server, std::string_view routes, const sigset_t& stop_signals);
 
 // Runs until SIGINT/SIGTERM. Returns the process exit code.
+// The embedded store's options from the serve settings (durations parsed and checked); false with
+// *error naming the setting when one is out of range.
+bool EmbeddedStoreOptionsOf(const ServeConfig& config, store::FsyncPolicy fsync,
+                            std::chrono::nanoseconds retention_age, store::EmbeddedStoreOptions* options,
+                            std::string* error);
+
 int RunServe(const CLI::App& serve, ServeConfig config);
 
 }  // namespace hoptrace::cli

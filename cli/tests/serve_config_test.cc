@@ -1,11 +1,12 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
-
+#include "hoptrace/store/embedded_store.h"
 #include "serve.h"
 
 namespace hoptrace::cli {
@@ -63,6 +64,57 @@ TEST_F(ServeConfigTest, UnknownSettingsAndBadYamlAreRefused) {
   EXPECT_NE(error.find("line 2: unknown setting 'query_prot'"), std::string::npos) << error;
   EXPECT_FALSE(Load("data-dir: [unclosed\n", {}, &error));
   EXPECT_NE(error.find("line "), std::string::npos) << error;
+}
+
+// The head's settings, from a file and from flags, reach the embedded store's options.
+TEST_F(ServeConfigTest, HeadSettingsReachTheStore) {
+  std::string error;
+  ASSERT_TRUE(Load("head-max-bytes: 67108864\ntrace-idle: 2s\n", {"--head-full-wait", "250ms"}, &error))
+      << error;
+  store::EmbeddedStoreOptions options;
+  ASSERT_TRUE(EmbeddedStoreOptionsOf(config_, store::FsyncPolicy::kEveryWrite, std::chrono::hours(72),
+                                     &options, &error))
+      << error;
+  EXPECT_EQ(options.head_max_bytes, 64u << 20);
+  EXPECT_EQ(options.trace_idle, std::chrono::seconds(2));
+  EXPECT_EQ(options.head_full_wait, std::chrono::milliseconds(250));
+  EXPECT_EQ(options.retention_age, std::chrono::hours(72));
+  EXPECT_EQ(options.data_dir, config_.data_dir);
+}
+
+// Without head settings, serve runs the store with the store's own defaults.
+TEST(EmbeddedStoreOptionsOf, DefaultsAreTheStoresDefaults) {
+  const store::EmbeddedStoreOptions defaults;
+  store::EmbeddedStoreOptions options;
+  std::string error;
+  ASSERT_TRUE(EmbeddedStoreOptionsOf(ServeConfig{}, defaults.fsync, defaults.retention_age, &options, &error))
+      << error;
+  EXPECT_EQ(options.head_max_bytes, defaults.head_max_bytes);
+  EXPECT_EQ(options.trace_idle, defaults.trace_idle);
+  EXPECT_EQ(options.head_full_wait, defaults.head_full_wait);
+  EXPECT_EQ(options.compaction_target_bytes, defaults.compaction_target_bytes);
+  EXPECT_EQ(options.compaction_max_spans, defaults.compaction_max_spans);
+  EXPECT_EQ(options.compaction_fanout, defaults.compaction_fanout);
+}
+
+TEST(EmbeddedStoreOptionsOf, OutOfRangeHeadSettingsAreRefusedByName) {
+  const auto refusal = [](ServeConfig config) {
+    store::EmbeddedStoreOptions options;
+    std::string error;
+    EXPECT_FALSE(EmbeddedStoreOptionsOf(config, store::FsyncPolicy::kEveryWrite, {}, &options, &error));
+    return error;
+  };
+  ServeConfig config;
+  config.trace_idle = "soon";
+  EXPECT_NE(refusal(config).find("--trace-idle"), std::string::npos);
+  config.trace_idle = "0s";
+  EXPECT_NE(refusal(config).find("--trace-idle"), std::string::npos);
+  config = {};
+  config.head_full_wait = "-1s";
+  EXPECT_NE(refusal(config).find("--head-full-wait"), std::string::npos);
+  config = {};
+  config.head_max_bytes = 4096;
+  EXPECT_NE(refusal(config).find("--head-max-bytes"), std::string::npos);
 }
 
 }  // namespace
