@@ -83,13 +83,13 @@ bool StartListening(const std::vector<std::unique_ptr<collector::Receiver>>& rec
 void ServeUntilStopped(const ServeConfig& config, const std::vector<std::unique_ptr<collector::Receiver>>& receivers,
                        http::Server& server, std::string_view routes, const sigset_t& stop_signals);
 
-// Runs until SIGINT/SIGTERM. Returns the process exit code.
 // The embedded store's options from the serve settings (durations parsed and checked); false with
 // *error naming the setting when one is out of range.
 bool EmbeddedStoreOptionsOf(const ServeConfig& config, store::FsyncPolicy fsync,
                             std::chrono::nanoseconds retention_age, store::EmbeddedStoreOptions* options,
                             std::string* error);
 
+// Runs until SIGINT/SIGTERM. Returns the process exit code.
 int RunServe(const CLI::App& serve, ServeConfig config);
 
 }  // namespace hoptrace::cli
