@@ -178,7 +178,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeConfig& config) {
   serve->add_option("--compaction-target-bytes", config.compaction_target_bytes,
                     "Compaction merges blocks up to this size (0: no compaction)")
       ->capture_default_str();
-  serve->add_option("--compaction-max-spans", config.compaction_max_spans, "... and up to this many spans")
+  serve
+      ->add_option("--compaction-max-spans", config.compaction_max_spans,
+                   "... and up to this many spans (the default, a full cut's size, keeps full cut blocks as "
+                   "cut; 1000000 merges them four at a time: 4x fewer blocks, same bytes, more CPU)")
       ->capture_default_str();
   serve->add_option("--compaction-fanout", config.compaction_fanout,
                     "Blocks of similar size merged at a time (size-tiered: a span is rewritten once per tier)")

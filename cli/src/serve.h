@@ -46,7 +46,7 @@ struct ServeConfig {
   std::string retention_age = "168h";  // Go duration; 0 keeps everything
   std::uint64_t retention_max_bytes = 0;
   std::uint64_t compaction_target_bytes = 256ull << 20;  // 0: no compaction
-  std::uint64_t compaction_max_spans = 1'000'000;
+  std::uint64_t compaction_max_spans = 100'000;          // a full cut's size: full cut blocks are final
   std::uint64_t compaction_fanout = 4;
   // The head of recent spans: cut into a block at this many bytes (writes wait, then are refused, at
   // twice it), trace by trace once a trace is idle this long; a write finding the head full waits this long.

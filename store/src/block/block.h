@@ -131,9 +131,10 @@ class BlockSearch {
 // Levels of BlockBuilder and MergeBlocks: a zstd level, or kStoredRaw for sections written
 // uncompressed (never zstd's own level 0, its default).
 inline constexpr int kStoredRaw = 0;
-// A block cut from the head is written raw, like the first level of an LSM tree: the cut shares the
-// core with ingest, and compaction rewrites every cut block compressed before long (merged with its
-// tier, or alone: engine/compaction_policy.h), so zstd at the cut only bought bytes for that while.
+// A block cut from the head that compaction will merge is written raw, like the first level of an
+// LSM tree: the cut shares the core with ingest, and compaction rewrites it compressed before long
+// (merged with its tier, or alone: engine/compaction_policy.h), so zstd at the cut would only buy
+// bytes for that while. A cut block no merge can take is written compressed, final as cut.
 inline constexpr int kFreshBlockZstdLevel = kStoredRaw;
 inline constexpr int kCompactedBlockZstdLevel = 9;
 
@@ -171,6 +172,8 @@ class BlockBuilder {
   // Without a copy: the head's spans are read in place (no model span per span is kept).
   void Add(const EncodedSpan& span, std::uint32_t resource, std::uint32_t scope);
 
+  // The level of the blocks Finish writes from now on (a zstd level or kStoredRaw).
+  void set_zstd_level(int zstd_level);
   // Room for `spans` more added spans (a cut knows how many it hands over).
   void Reserve(std::size_t spans);
   std::size_t span_count() const;  // spans added so far (before dropping duplicates)

@@ -825,6 +825,10 @@ struct BlockBuilder::State {
 BlockBuilder::BlockBuilder(int zstd_level) : state_(std::make_unique<State>()) { state_->zstd_level = zstd_level; }
 BlockBuilder::~BlockBuilder() = default;
 
+void BlockBuilder::set_zstd_level(int zstd_level) {
+  state_->zstd_level = zstd_level;
+}
+
 void BlockBuilder::Add(const model::TraceBatch& batch) {
   for (const model::ResourceSpans& resource_spans : batch.resource_spans) {
     const std::uint32_t resource = state_->resources.Intern({resource_spans.resource, resource_spans.schema_url});

@@ -5,15 +5,33 @@
 
 namespace hoptrace::store::engine {
 
-std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy) {
+namespace {
+
+struct Tier {
+  std::size_t number = 0;
+  std::uint64_t floor = 0;  // the fewest spans a block of the tier has
+};
+
+Tier TierOfSpans(std::uint64_t spans, const CompactionPolicy& policy) {
   const std::uint64_t fanout = std::max<std::size_t>(2, policy.fanout);
   std::uint64_t bound = std::max<std::size_t>(1, policy.cut_spans / fanout);
-  std::size_t tier = 0;
+  Tier tier;
   while (spans >= bound) {
-    ++tier;
+    tier = {tier.number + 1, bound};
     bound *= fanout;
   }
   return tier;
+}
+
+}  // namespace
+
+std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy) {
+  return TierOfSpans(spans, policy).number;
+}
+
+bool MergeMayTake(std::uint64_t spans, const CompactionPolicy& policy) {
+  const std::uint64_t fanout = std::max<std::size_t>(2, policy.fanout);
+  return policy.max_bytes > 0 && TierOfSpans(spans, policy).floor * fanout <= policy.max_spans;
 }
 
 std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> blocks, const CompactionPolicy& policy) {

@@ -7,19 +7,22 @@
 // Compaction merges `fanout` blocks of one tier, oldest first by start time, into one of a higher
 // tier, as long as their sum fits in max_spans and max_bytes. A tier whose `fanout` oldest blocks do
 // not fit is the top: its blocks are final. Each span is therefore rewritten at most once per tier
-// between the block it was cut into and the top tier; with the defaults (cut 100k, fanout 4, max 1 M) a
-// full cut block once (into a 400k block), a slice tail of 1k spans at most four times.
+// between the block it was cut into and the top tier. With the defaults (cut 100k, fanout 4, max 100k)
+// a full cut block is final as cut and a slice tail of 1k spans is rewritten at most three times; with max
+// 1 M a full cut block is rewritten once more, into a 400k block, for 4× fewer blocks and no fewer
+// bytes (docs/benchmarks.md).
 //
 // The bound on block count once compaction has caught up: fewer than `fanout` blocks in each tier
 // below the top, and top-tier blocks of more than max_spans / fanout² spans each.
 //
-// A cut writes its block raw (block::kFreshBlockZstdLevel), several times its compressed size, and
-// compaction compresses it: merged with its tier as above, or, when no merge takes it, rewritten
-// alone once no cut can bring it partners (spans stopped arriving and the head is empty), or else
-// once it has waited `max_raw_wait` (waiting gives its tier's next cuts a chance to make it a merge
-// instead of a rewrite followed by a merge). The extra disk of raw blocks is thereby bounded by what is cut in that
-// while plus the blocks whose merges are deferred. A group of raw blocks over max_bytes is not
-// merged: each is rewritten alone first, and merges with its tier compressed.
+// A cut writes a block no merge can take (MergeMayTake) compressed, final as written, and any other
+// raw (block::kFreshBlockZstdLevel), several times its compressed size: compaction compresses it,
+// merged with its tier as above, or, when no merge takes it, rewritten alone once no cut can bring it
+// partners (spans stopped arriving and the head is empty), or else once it has waited `max_raw_wait`
+// (waiting gives its tier's next cuts a chance to make it a merge instead of a rewrite followed by a
+// merge). The extra disk of raw blocks is thereby bounded by what is cut in that while plus the
+// blocks whose merges are deferred. A group of raw blocks over max_bytes is not merged: each is
+// rewritten alone first, and merges with its tier compressed.
 
 #include <chrono>
 #include <cstddef>
@@ -32,7 +35,7 @@ namespace hoptrace::store::engine {
 struct CompactionPolicy {
   std::size_t cut_spans = 100'000;  // the size cuts aim for (EmbeddedStoreOptions::cut_max_spans)
   std::size_t fanout = 4;           // blocks per merge, and the size ratio between tiers
-  std::uint64_t max_spans = 1'000'000;
+  std::uint64_t max_spans = 100'000;
   std::uint64_t max_bytes = 256ull << 20;
 };
 
@@ -44,6 +47,11 @@ struct BlockSize {
 };
 
 std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy);
+
+// Whether a merge may ever take a block of `spans` spans: `fanout` blocks of its tier fit in
+// max_spans (by span count alone: what such a block will weigh is not known before it is written),
+// and max_bytes is not 0 (then no merge fits).
+bool MergeMayTake(std::uint64_t spans, const CompactionPolicy& policy);
 
 // Groups of indices into `blocks` (ordered by start time) to merge, each `fanout` blocks of one
 // tier; no block is in two groups.

@@ -82,6 +82,20 @@ class OriginIds {
   std::pair<std::uint32_t, std::uint32_t> last_ids_;
 };
 
+engine::CompactionPolicy CompactionPolicyOf(const EmbeddedStoreOptions& options) {
+  return {.cut_spans = options.cut_max_spans,
+          .fanout = options.compaction_fanout,
+          .max_spans = options.compaction_max_spans,
+          .max_bytes = options.compaction_target_bytes};
+}
+
+// A cut writes its block compressed when it is final as cut (no merge can take it, or compaction is
+// off), raw otherwise: compaction compresses it in its merge, or alone (compaction_policy.h).
+int CutZstdLevel(const EmbeddedStoreOptions& options, std::size_t spans) {
+  const bool final_as_cut = !options.compaction || !engine::MergeMayTake(spans, CompactionPolicyOf(options));
+  return final_as_cut ? options.compaction_zstd_level : block::kFreshBlockZstdLevel;
+}
+
 }  // namespace
 
 Status EmbeddedStore::Impl::WriteBlock(
@@ -149,6 +163,7 @@ Status EmbeddedStore::Impl::CutSlice(bool everything, bool* cut) {
   const Status status = WriteBlock(
       [&](const std::filesystem::path& path, block::BlockMeta* meta) {
         block::BlockBuilder& builder = cut_builder_;
+        builder.set_zstd_level(CutZstdLevel(options_, frozen->span_count));
         builder.Reserve(frozen->span_count);
         OriginIds origin_ids(builder);
         // The builder reads the encoded spans in place: `frozen` holds their chunks until Finish.
@@ -216,13 +231,6 @@ void EmbeddedStore::Impl::DeleteCoveredSegments() {
 }
 
 namespace {
-
-engine::CompactionPolicy CompactionPolicyOf(const EmbeddedStoreOptions& options) {
-  return {.cut_spans = options.cut_max_spans,
-          .fanout = options.compaction_fanout,
-          .max_spans = options.compaction_max_spans,
-          .max_bytes = options.compaction_target_bytes};
-}
 
 std::vector<engine::BlockSize> SizesOf(const std::vector<engine::BlockPtr>& blocks, std::uint64_t now,
                                        bool raw_blocks_to_compress) {

@@ -45,6 +45,22 @@ TEST(CompactionPolicyTest, ATierWhoseMergeWouldPassTheSpanOrByteLimitIsFinal) {
   EXPECT_EQ(PlanMerges(BlocksOf({100'000, 100'000, 100'000, 100'000}), kPolicy).size(), 1u);
 }
 
+// A cut writes a block compressed when no merge can ever take it. With max_spans at the cut's size
+// (the default) that is a full cut block; with 1 M, only a block too big for four of its tier to fit.
+TEST(CompactionPolicyTest, AMergeMayTakeABlockOnlyIfFanoutBlocksOfItsTierFit) {
+  const CompactionPolicy defaults;
+  EXPECT_TRUE(MergeMayTake(1, defaults));
+  EXPECT_TRUE(MergeMayTake(99'999, defaults));    // tier 1: four blocks of 25k fit in 100k
+  EXPECT_FALSE(MergeMayTake(100'000, defaults));  // a full cut: final as cut
+  EXPECT_TRUE(PlanMerges(BlocksOf({100'000, 100'000, 100'000, 100'000}), defaults).empty());
+  EXPECT_TRUE(MergeMayTake(100'000, kPolicy));  // four make a 400k block
+  EXPECT_TRUE(MergeMayTake(399'999, kPolicy));
+  EXPECT_FALSE(MergeMayTake(400'000, kPolicy));
+  CompactionPolicy no_bytes = kPolicy;
+  no_bytes.max_bytes = 0;
+  EXPECT_FALSE(MergeMayTake(1, no_bytes));
+}
+
 // Raw blocks that a merge takes wait for it; the others are rewritten alone once no partners are
 // coming, or else once they have waited; compressed blocks never are.
 TEST(CompactionPolicyTest, LoneRawBlocksAreRewrittenOnceSpansStopOrAfterTheirWait) {

@@ -480,6 +480,23 @@ std::vector<bool> StoredRaw(const fs::path& blocks_dir, std::size_t blocks) {
   return raw;
 }
 
+// With compaction_max_spans at the cut's size (the default's ratio), a full cut block is written
+// compressed and stays as cut: no merge, no rewrite. A smaller one is written raw and rewritten.
+TEST_F(DeferredCompactionTest, FullCutBlocksAreWrittenCompressedAndKeptWhenNoMergeCanTakeThem) {
+  OpenAndCutFourBlocks(64, /*max_spans=*/4);
+  const fs::path blocks_dir = dir_.path() / "blocks";
+  EXPECT_EQ(StoredRaw(blocks_dir, 4), std::vector<bool>(4, false));
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(store_->stats().blocks, 4u);
+  ASSERT_TRUE(store_->CutHead(true).ok());  // the late span: a block of one, raw
+  EXPECT_EQ(store_->stats().raw_blocks, 1u);
+  ASSERT_TRUE(store_->Compact().ok());  // rewritten alone, compressed
+  EXPECT_EQ(StoredRaw(blocks_dir, 5), std::vector<bool>(5, false));
+  EXPECT_EQ(Counter("hoptrace_store_blocks_compacted_total"), 1u);
+  for (std::uint64_t trace = 2; trace <= 4; ++trace)
+    EXPECT_EQ(CountSpans(store_->GetTrace(TraceIdOf(trace))), 4u);
+}
+
 // A cut's block is raw; no merge takes it alone in its tier, so compaction rewrites it compressed:
 // while spans keep arriving once it has waited head_max_age, at once when they stopped and the head
 // is empty. Queries on another thread see every span of it before, during and after each rewrite.

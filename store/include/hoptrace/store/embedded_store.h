@@ -67,22 +67,27 @@ struct EmbeddedStoreOptions {
 
   // Compaction merges blocks size-tiered (store/src/engine/compaction_policy.h): `compaction_fanout`
   // blocks of similar size at a time, oldest first, so a span is rewritten about once per tier it
-  // climbs (a full cut block once). Merged blocks stay within the target bytes and max spans; a tier
+  // climbs. Merged blocks stay within the target bytes and max spans; a tier
   // whose `compaction_fanout` blocks would not fit is final. The block count once compaction has
   // caught up: under compaction_fanout per tier below the top, top-tier blocks of more than
   // compaction_max_spans / compaction_fanout² spans.
   bool compaction = true;
   std::uint64_t compaction_target_bytes = 256ull << 20;
   // A merge streams its inputs' columns (memory does not grow with its spans), so this bounds block
-  // size for queries and retention's granularity rather than memory.
-  std::size_t compaction_max_spans = 1'000'000;
+  // size for queries and retention's granularity rather than memory. The default, a full cut's size,
+  // leaves full cut blocks as they are cut (compressed, final): merging them into bigger blocks saves
+  // no bytes, only block count, for ≈ 0.5 µs of the core per span (docs/benchmarks.md). Under
+  // fanout × cut_max_spans, only smaller blocks (idle-trace cuts, slice tails) are merged.
+  std::size_t compaction_max_spans = 100'000;
   std::size_t compaction_fanout = 4;
-  // While spans keep arriving, merges of blocks of a cut's size or more are left for a moment without
-  // writes (they cost the ingest core ≈ 1 µs per span), unless more than this many blocks are due for
+  // While spans keep arriving, merges of blocks of a cut's size or more (with compaction_max_spans
+  // raised to take them) are left for a moment without
+  // writes (they cost the ingest core ≈ 0.5 µs per span), unless more than this many blocks are due for
   // them: the compaction debt under endless ingest is bounded by it, however big the store.
   std::size_t compaction_max_deferred_blocks = 64;
-  // zstd level of compacted blocks: a cut writes its block raw (≈ 84 bytes/span) and compaction
-  // compresses it. 1: 38.3 bytes/span against 36.7 at level 3, which costs ≈ 0.15 µs more per merged
+  // zstd level of compacted blocks and of the cut blocks no merge can take (compaction_policy.h's
+  // MergeMayTake); a cut writes any other block raw (≈ 84 bytes/span) and compaction compresses it.
+  // 1: 38.3 bytes/span against 36.7 at level 3, which costs ≈ 0.15 µs more per merged
   // span (docs/benchmarks.md); 9 saves 6 % of level 3's bytes for twice its CPU. 0 (block::kStoredRaw)
   // leaves every block raw.
   int compaction_zstd_level = 1;
