@@ -6,6 +6,7 @@
 //   reopen   the same requests written again (now the head holds every trace the blocks hold), then
 //            the store closed and opened again: WAL replay and recovery next to the blocks
 //   store_cut_throughput [spans] [cut_max_spans] [compaction_target_mib] [compaction_zstd_level]
+//                        [compaction_max_spans]
 // Prints per phase the CPU time per span (the machine is shared: wall time says little) and the
 // process's peak RSS since the spans were generated. A measurement for profiling
 // (perf record store_cut_throughput ...), not a test.
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   if (argc > 2) options.cut_max_spans = std::stoull(argv[2]);
   if (argc > 3) options.compaction_target_bytes = std::stoull(argv[3]) << 20;
   if (argc > 4) options.compaction_zstd_level = std::stoi(argv[4]);
+  if (argc > 5) options.compaction_max_spans = std::stoull(argv[5]);
   options.log = [](std::string_view) {};
 
   std::vector<std::string> requests;
