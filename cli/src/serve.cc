@@ -1,9 +1,12 @@
 #include "serve.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -15,8 +18,8 @@
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/query/duration.h"
 #include "hoptrace/query/http_api.h"
-#include "hoptrace/ui/ui_routes.h"
 #include "hoptrace/store/embedded_store.h"
+#include "hoptrace/ui/ui_routes.h"
 #include "tail_sampling_stage.h"
 
 namespace hoptrace::cli {
@@ -300,6 +303,23 @@ bool EmbeddedStoreOptionsOf(const ServeConfig& config, store::FsyncPolicy fsync,
   return true;
 }
 
+bool RaiseOpenFileLimit(std::string* error) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    *error = std::string("cannot read the limit on open files: ") + std::strerror(errno);
+    return false;
+  }
+  if (limit.rlim_cur >= limit.rlim_max) return true;
+  const rlim_t soft = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    *error =
+        "cannot raise the limit on open files from " + std::to_string(soft) + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
 int RunServe(const CLI::App& serve, ServeConfig config) {
   std::string error;
   if (!ApplyConfigFile(serve, config, &error)) {
@@ -323,6 +343,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
                  "samplers' config, not the router's\n";
     return 2;
   }
+  if (!RaiseOpenFileLimit(&error)) std::clog << "hoptrace serve: " << error << " (going on with it)\n";
   const sigset_t stop_signals = BlockStopSignals();
   if (config.router.role == "router") return RunRouter(config, stop_signals);
 

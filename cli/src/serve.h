@@ -83,6 +83,12 @@ bool StartListening(const std::vector<std::unique_ptr<collector::Receiver>>& rec
 void ServeUntilStopped(const ServeConfig& config, const std::vector<std::unique_ptr<collector::Receiver>>& receivers,
                        http::Server& server, std::string_view routes, const sigset_t& stop_signals);
 
+// Raises the soft limit on open files to the hard one: each block keeps its file open and each
+// connection takes one, and 1024 (a shell's usual soft limit) is about 100 M spans of full cut
+// blocks. Go servers (Tempo, Jaeger) get the same from their runtime. False, with *error, when the
+// limit cannot be read or set.
+bool RaiseOpenFileLimit(std::string* error);
+
 // The embedded store's options from the serve settings (durations parsed and checked); false with
 // *error naming the setting when one is out of range.
 bool EmbeddedStoreOptionsOf(const ServeConfig& config, store::FsyncPolicy fsync,

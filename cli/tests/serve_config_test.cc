@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -115,6 +117,24 @@ TEST(EmbeddedStoreOptionsOf, OutOfRangeHeadSettingsAreRefusedByName) {
   config = {};
   config.head_max_bytes = 4096;
   EXPECT_NE(refusal(config).find("--head-max-bytes"), std::string::npos);
+}
+
+// Run in a child: the limit is the process's, and the other tests must keep theirs.
+TEST(RaiseOpenFileLimit, SetsTheSoftLimitToTheHardOne) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_max <= 64) GTEST_SKIP() << "the hard limit leaves no room to lower the soft one";
+  EXPECT_EXIT(
+      {
+        rlimit lowered = limit;
+        lowered.rlim_cur = 64;
+        std::string error;
+        const bool raised = ::setrlimit(RLIMIT_NOFILE, &lowered) == 0 && RaiseOpenFileLimit(&error);
+        rlimit now{};
+        ::getrlimit(RLIMIT_NOFILE, &now);
+        std::exit(raised && error.empty() && now.rlim_cur == limit.rlim_max ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
