@@ -67,8 +67,8 @@ struct EmbeddedStoreOptions {
 
   // Compaction merges blocks size-tiered (store/src/engine/compaction_policy.h): `compaction_fanout`
   // blocks of similar size at a time, oldest first, so a span is rewritten about once per tier it
-  // climbs. Merged blocks stay within the target bytes and max spans; a tier
-  // whose `compaction_fanout` blocks would not fit is final. The block count once compaction has
+  // climbs. Merged blocks stay within the target bytes and max spans; a tier whose
+  // `compaction_fanout` blocks would not fit is final. The block count once compaction has
   // caught up: under compaction_fanout per tier below the top, top-tier blocks of more than
   // compaction_max_spans / compaction_fanout² spans.
   bool compaction = true;
@@ -81,9 +81,9 @@ struct EmbeddedStoreOptions {
   std::size_t compaction_max_spans = 100'000;
   std::size_t compaction_fanout = 4;
   // While spans keep arriving, merges of blocks of a cut's size or more (with compaction_max_spans
-  // raised to take them) are left for a moment without
-  // writes (they cost the ingest core ≈ 0.5 µs per span), unless more than this many blocks are due for
-  // them: the compaction debt under endless ingest is bounded by it, however big the store.
+  // raised to take them) are left for a moment without writes (they cost the ingest core ≈ 0.5 µs per
+  // span), unless more than this many blocks are due for them: the compaction debt under endless
+  // ingest is bounded by it, however big the store.
   std::size_t compaction_max_deferred_blocks = 64;
   // zstd level of compacted blocks and of the cut blocks no merge can take (compaction_policy.h's
   // MergeMayTake); a cut writes any other block raw (≈ 84 bytes/span) and compaction compresses it.
