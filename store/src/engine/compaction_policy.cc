@@ -7,13 +7,16 @@ namespace hoptrace::store::engine {
 
 namespace {
 
+// A fanout under 2 would never grow a block: treated as 2.
+std::size_t FanoutOf(const CompactionPolicy& policy) { return std::max<std::size_t>(2, policy.fanout); }
+
 struct Tier {
   std::size_t number = 0;
   std::uint64_t floor = 0;  // the fewest spans a block of the tier has
 };
 
 Tier TierOfSpans(std::uint64_t spans, const CompactionPolicy& policy) {
-  const std::uint64_t fanout = std::max<std::size_t>(2, policy.fanout);
+  const std::uint64_t fanout = FanoutOf(policy);
   std::uint64_t bound = std::max<std::size_t>(1, policy.cut_spans / fanout);
   Tier tier;
   while (spans >= bound) {
@@ -30,12 +33,12 @@ std::size_t TierOf(std::uint64_t spans, const CompactionPolicy& policy) {
 }
 
 bool MergeMayTake(std::uint64_t spans, const CompactionPolicy& policy) {
-  const std::uint64_t fanout = std::max<std::size_t>(2, policy.fanout);
+  const std::uint64_t fanout = FanoutOf(policy);
   return policy.max_bytes > 0 && TierOfSpans(spans, policy).floor * fanout <= policy.max_spans;
 }
 
 std::vector<std::vector<std::size_t>> PlanMerges(std::span<const BlockSize> blocks, const CompactionPolicy& policy) {
-  const std::size_t fanout = std::max<std::size_t>(2, policy.fanout);
+  const std::size_t fanout = FanoutOf(policy);
   std::map<std::size_t, std::vector<std::size_t>> by_tier;  // each in start-time order
   for (std::size_t index = 0; index < blocks.size(); ++index) {
     by_tier[TierOf(blocks[index].spans, policy)].push_back(index);

@@ -126,7 +126,7 @@ class EmbeddedStore::Impl {
   engine::BlockSet blocks_;
 
   std::mutex cut_mutex_;         // one cut at a time
-  block::BlockBuilder cut_builder_{block::kFreshBlockZstdLevel};  // under cut_mutex_: keeps its buffers cut after cut
+  block::BlockBuilder cut_builder_;  // under cut_mutex_: keeps its buffers cut after cut; level set per cut
   std::atomic<std::size_t> cut_buffer_bytes_{0};  // cut_builder_'s kept buffers, read without cut_mutex_
   // Spans that the replay of a WAL from before cut records gave back to the head although a block
   // holds them (recovery.cc): the next cut of their trace leaves them out. Under cut_mutex_.
