@@ -8,18 +8,20 @@
 //            trace-by-ID and search latency through the query API.
 // Every figure is one labelled line starting with [ingest], [size] or [query].
 //
+// Each ingest run first prints [machine]: how fast the server's core is just then, by a fixed piece of
+// work (cpu_reference.h), so that runs at different moments on the shared machine can be compared.
+//
 // Each ingest run also prints [work]: the server's CPU per million spans by phase (the store's own
 // cut and compaction CPU counters) while sending and until every cut and merge is done, and how many
 // times compaction rewrote the spans.
 //
-//   backend_loadgen [--hoptrace PATH] [--phases ingest,query] [--ingest-spans N] [--warmup-spans N] [--runs LIST]
-//                   [--query-spans N]
+//   backend_loadgen [--hoptrace PATH] [--phases ingest,query] [--ingest-spans N] [--warmup-spans N]
+//                   [--runs LIST] [--query-spans N]
 //                   [--connections N] [--fill-seconds S] [--work-dir DIR] [--keep]
 
 #include <sched.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +31,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cpu_reference.h"
 #include "encoded_size.h"
 #include "hoptrace/store/embedded_store.h"
 #include "query_latency.h"
@@ -278,6 +281,10 @@ bool BackendBench::WarmUp(ServerProcess& server, Protocol protocol, const std::v
 
 bool BackendBench::IngestRun(Protocol protocol, const std::string& fsync, const std::vector<SerializedBatch>& batches,
                              const std::vector<SerializedBatch>& warmup, bool measure_size) {
+  std::cout << "[machine] CPU " << config_.server_cpu
+            << " just before this run: zstd level 1 over the prepared requests at "
+            << Grouped(ZstdReferenceMBps(batches, config_.server_cpu))
+            << " MB/s (a gauge of the shared machine's phase)\n";
   const fs::path data_dir = FreshDataDir("ingest");
   auto server = StartServer(data_dir, fsync);
   if (!server) return false;
