@@ -1,7 +1,8 @@
 #pragma once
 // How fast the server's core is right now, measured by a fixed piece of work on that core just before
-// a run. The machine is shared: the same binary's ingest rate moves by up to 1.4x with what else runs
-// on the host, and this figure moves with it, so runs of different moments can be compared by it.
+// a run. The machine is shared: the same binary's ingest rate moves by up to 1.5x with what else runs
+// on the host. This figure follows much of that (docs/benchmarks.md: a correlation of 0.65 with the
+// rate over 19 runs), so it tells a slow moment from a slow change; it is a hint, not a correction.
 
 #include <vector>
 
