@@ -19,8 +19,6 @@
 //                   [--runs LIST] [--query-spans N]
 //                   [--connections N] [--fill-seconds S] [--work-dir DIR] [--keep]
 
-#include <sched.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -94,13 +92,6 @@ std::string Fixed(double value, int decimals = 1) {
 }
 
 std::string MiB(std::uint64_t bytes) { return Grouped(static_cast<double>(bytes) / kMiB) + " MiB"; }
-
-void PinToCpu(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) std::cerr << "warning: cannot pin the load generator to CPU " << cpu << "\n";
-}
 
 // Stops the server when its resident set passes a limit (checked twice a second while alive).
 class RssGuard {
@@ -512,7 +503,9 @@ int main(int argc, char** argv) {
   const bool own_work_dir = config.work_dir.empty();
   if (own_work_dir) config.work_dir = (fs::temp_directory_path() / ("hoptrace-backend-bench-" + std::to_string(::getpid()))).string();
   fs::create_directories(config.work_dir);
-  PinToCpu(config.client_cpu);
+  if (!PinThisThreadTo(config.client_cpu)) {
+    std::cerr << "warning: cannot pin the load generator to CPU " << config.client_cpu << "\n";
+  }
   std::cout << std::unitbuf;  // each figure shows up as soon as it is measured, also when piped
   std::cout << "backend_loadgen: server `taskset -c " << config.server_cpu << " " << config.hoptrace
             << " serve` on 127.0.0.1, load generator on CPU " << config.client_cpu << ", work dir " << config.work_dir

@@ -1,6 +1,5 @@
 #include "cpu_reference.h"
 
-#include <pthread.h>
 #include <sched.h>
 #include <zstd.h>
 
@@ -24,13 +23,6 @@ std::string ReferenceInput(const std::vector<SerializedBatch>& batches) {
   return input;
 }
 
-bool PinTo(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
-}
-
 double CompressFor(const std::string& input, double seconds) {
   const std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
   std::string output(ZSTD_compressBound(input.size()), '\0');
@@ -52,10 +44,17 @@ double ZstdReferenceMBps(const std::vector<SerializedBatch>& batches, int cpu, d
   if (input.empty()) return 0;
   double rate = 0;
   std::thread worker([&] {
-    if (PinTo(cpu)) rate = CompressFor(input, seconds);
+    if (PinThisThreadTo(cpu)) rate = CompressFor(input, seconds);
   });
   worker.join();
   return rate;
+}
+
+bool PinThisThreadTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0;  // 0: the calling thread
 }
 
 }  // namespace hoptrace::bench

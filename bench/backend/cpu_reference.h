@@ -14,4 +14,7 @@ namespace hoptrace::bench {
 // pinned to `cpu`: MB of input per second (0 when the thread cannot be pinned there).
 double ZstdReferenceMBps(const std::vector<SerializedBatch>& batches, int cpu, double seconds = 1.0);
 
+// Pins the calling thread to `cpu` (threads it starts afterwards inherit that); false when it cannot.
+bool PinThisThreadTo(int cpu);
+
 }  // namespace hoptrace::bench
