@@ -780,6 +780,9 @@ struct BlockBuilder::State {
   SpanList in_block_order;
   BlockPlan plan;
   ParsedSpans parsed;
+  // ArrangeInBlockOrder's copies, then what they replaced (kept for the next block).
+  std::vector<StoredSpan> arranged;
+  std::vector<ParsedSpans::Span> arranged_parsed;
   StringDictionaryBuilder strings;
   SpanColumns columns;
   EncodedSpanCounter counter;
@@ -797,9 +800,12 @@ struct BlockBuilder::State {
     spans.push_back({span, nullptr, resource, scope, parsed.spans.back().name});
   }
   Status Write(const std::filesystem::path& path, BlockMeta* meta_out);
+  void ArrangeInBlockOrder();
   std::size_t kept_bytes() const {
-    return spans.capacity() * sizeof(StoredSpan) + in_block_order.capacity() * sizeof(StoredSpan*) +
-           plan.parents.capacity() * sizeof(std::uint32_t) + parsed.capacity_bytes() + strings.capacity_bytes();
+    return (spans.capacity() + arranged.capacity()) * sizeof(StoredSpan) +
+           in_block_order.capacity() * sizeof(StoredSpan*) + plan.parents.capacity() * sizeof(std::uint32_t) +
+           parsed.capacity_bytes() + arranged_parsed.capacity() * sizeof(ParsedSpans::Span) +
+           strings.capacity_bytes();
   }
   // Empty for the next block; the buffers stay unless they hold more than kMaxKeptBytes (a cut of
   // everything, far past the usual slice).
@@ -816,6 +822,8 @@ struct BlockBuilder::State {
     in_block_order.clear();
     plan.Clear();
     parsed.Clear();
+    arranged.clear();
+    arranged_parsed.clear();
     strings.Clear();
     counter.Clear();
   }
@@ -869,16 +877,42 @@ Status BlockBuilder::Finish(const std::filesystem::path& path, BlockMeta* meta_o
 
 std::size_t BlockBuilder::kept_bytes() const { return state_->kept_bytes(); }
 
+// Copies the kept spans, and what the counting pass parsed of them, into block order, once, so that
+// every later pass walks them front to back. They were added in the head's order (of arrival), and
+// where traces arrive out of the order of their starts (a load generator's spread over an hour),
+// block order jumped from trace to trace through a cut's 100k spans, which outgrow the caches: each
+// pass paid for it. Measured: the cut 8-9 % faster (docs/benchmarks.md).
+void BlockBuilder::State::ArrangeInBlockOrder() {
+  parsed.first_added = spans.data();
+  arranged.clear();
+  arranged.reserve(in_block_order.size());
+  arranged_parsed.clear();
+  arranged_parsed.reserve(in_block_order.size());
+  for (TraceRange& trace : plan.traces) {
+    const std::size_t begin = arranged.size();
+    for (std::size_t i = trace.begin; i < trace.end; ++i) {
+      arranged.push_back(*in_block_order[i]);
+      arranged_parsed.push_back(parsed.Of(*in_block_order[i]));
+    }
+    trace = {begin, arranged.size()};
+  }
+  spans.swap(arranged);
+  parsed.spans.swap(arranged_parsed);
+  parsed.first_added = spans.data();
+  in_block_order.clear();
+  for (const StoredSpan& span : spans) in_block_order.push_back(&span);
+}
+
 Status BlockBuilder::State::Write(const std::filesystem::path& path, BlockMeta* meta_out) {
   SortAndDeduplicate(spans, in_block_order);
   PlanTraces(in_block_order, plan);
+  UncountDropped(spans, in_block_order, parsed, strings);
+  ArrangeInBlockOrder();
   PlanServices(resources.entries(), &plan.meta.services, &plan.resource_services);
   PlanSummaries(in_block_order, strings, plan);
   PlanLayout(in_block_order, plan);
-  UncountDropped(spans, in_block_order, parsed, strings);
   CountOtherStrings(in_block_order, !owned.empty(), resources.entries(), scopes.entries(), strings);
   strings.Build();
-  parsed.first_added = spans.data();
 
   BlockFile file(path);
   HOPTRACE_RETURN_IF_ERROR(file.Open());
