@@ -9,6 +9,7 @@
 #include "hoptrace/collector/routing/membership.h"
 #include "hoptrace/collector/routing/router.h"
 #include "hoptrace/http/server.h"
+#include "hoptrace/metrics/process_metrics.h"
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/query/duration.h"
 #include "serve.h"
@@ -88,6 +89,7 @@ void AddRouterFlags(CLI::App& serve, RouterConfig& config) {
 
 int RunRouter(const ServeConfig& config, const sigset_t& stop_signals) {
   metrics::Registry registry;
+  metrics::RegisterProcessMetrics(registry);
   Router router(registry);
   Membership membership;
   std::string error;

@@ -15,6 +15,7 @@
 #include "hoptrace/collector/receiver.h"
 #include "hoptrace/collector/span_sink.h"
 #include "hoptrace/http/server.h"
+#include "hoptrace/metrics/process_metrics.h"
 #include "hoptrace/metrics/registry.h"
 #include "hoptrace/query/duration.h"
 #include "hoptrace/query/http_api.h"
@@ -348,6 +349,7 @@ int RunServe(const CLI::App& serve, ServeConfig config) {
   if (config.router.role == "router") return RunRouter(config, stop_signals);
 
   metrics::Registry registry;
+  metrics::RegisterProcessMetrics(registry);
   std::unique_ptr<store::Store> store;
   std::string store_description;  // for the startup line
   if (config.store == "clickhouse") {

@@ -93,7 +93,7 @@ Registry::Child& Registry::GetChild(std::string_view name, std::string_view help
   for (Child& child : family.children) {
     if (child.labels == labels) return child;
   }
-  return family.children.emplace_back(Child{labels, nullptr, nullptr, nullptr});
+  return family.children.emplace_back(Child{labels, nullptr, nullptr, nullptr, {}});
 }
 
 Counter& Registry::GetCounter(std::string_view name, std::string_view help, const Labels& labels) {
@@ -118,6 +118,22 @@ Histogram& Registry::GetHistogram(std::string_view name, std::string_view help, 
   return *child.histogram;
 }
 
+void Registry::AddCounterFunction(std::string_view name, std::string_view help,
+                                  std::function<double()> read) {
+  AddFunction(name, help, Type::kCounter, std::move(read));
+}
+
+void Registry::AddGaugeFunction(std::string_view name, std::string_view help, std::function<double()> read) {
+  AddFunction(name, help, Type::kGauge, std::move(read));
+}
+
+void Registry::AddFunction(std::string_view name, std::string_view help, Type type,
+                           std::function<double()> read) {
+  Child& child = GetChild(name, help, type, {});
+  std::lock_guard lock(mutex_);
+  child.read = std::move(read);
+}
+
 std::string Registry::Render() const {
   std::lock_guard lock(mutex_);
   std::string out;
@@ -130,11 +146,11 @@ std::string Registry::Render() const {
         out += name;
         AppendLabels(out, child.labels);
         out += ' ' + std::to_string(child.counter->value()) + '\n';
-      } else if (child.gauge) {
+      } else if (child.gauge || child.read) {
         out += name;
         AppendLabels(out, child.labels);
         out += ' ';
-        AppendNumber(out, child.gauge->value());
+        AppendNumber(out, child.gauge ? child.gauge->value() : child.read());
         out += '\n';
       } else if (child.histogram) {
         const auto counts = child.histogram->BucketCounts();

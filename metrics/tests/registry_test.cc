@@ -33,6 +33,22 @@ TEST(RegistryTest, RendersPrometheusTextFormat) {
             "hoptrace_wal_bytes 1.5\n");
 }
 
+TEST(RegistryTest, FunctionsAreReadWhenRendered) {
+  Registry registry;
+  double cpu = 1.25;
+  registry.AddCounterFunction("cpu_seconds_total", "CPU.", [&] { return cpu; });
+  registry.AddGaugeFunction("open_fds", "Open.", [] { return 7.0; });
+  EXPECT_EQ(registry.Render(),
+            "# HELP cpu_seconds_total CPU.\n"
+            "# TYPE cpu_seconds_total counter\n"
+            "cpu_seconds_total 1.25\n"
+            "# HELP open_fds Open.\n"
+            "# TYPE open_fds gauge\n"
+            "open_fds 7\n");
+  cpu = 2.5;
+  EXPECT_NE(registry.Render().find("cpu_seconds_total 2.5\n"), std::string::npos);
+}
+
 TEST(RegistryTest, SameNameAndLabelsIsTheSameMetric) {
   Registry registry;
   Counter& a = registry.GetCounter("c_total", "help", {{"k", "v"}});

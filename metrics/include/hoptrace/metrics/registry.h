@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,11 @@ class Registry {
   Gauge& GetGauge(std::string_view name, std::string_view help, const Labels& labels = {});
   Histogram& GetHistogram(std::string_view name, std::string_view help, const Labels& labels = {},
                           std::vector<double> bounds = LatencyBucketsSeconds());
+  // A counter or gauge whose value `read` gives when the registry is rendered: for what the kernel
+  // keeps (a process's CPU time, memory, open files), as Prometheus clients' CounterFunc and
+  // GaugeFunc. `read` runs under the registry's lock: it must not use the registry.
+  void AddCounterFunction(std::string_view name, std::string_view help, std::function<double()> read);
+  void AddGaugeFunction(std::string_view name, std::string_view help, std::function<double()> read);
 
   // The whole registry in Prometheus text format.
   std::string Render() const;
@@ -75,6 +81,7 @@ class Registry {
     std::unique_ptr<Counter> counter;
     std::unique_ptr<Gauge> gauge;
     std::unique_ptr<Histogram> histogram;
+    std::function<double()> read;
   };
   struct Family {
     Type type;
@@ -82,6 +89,7 @@ class Registry {
     std::deque<Child> children;
   };
   Child& GetChild(std::string_view name, std::string_view help, Type type, const Labels& labels);
+  void AddFunction(std::string_view name, std::string_view help, Type type, std::function<double()> read);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;
