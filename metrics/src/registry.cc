@@ -58,6 +58,10 @@ const char* TypeName(bool counter, bool gauge) { return counter ? "counter" : ga
 
 void Gauge::Add(double delta) { AtomicAdd(value_, delta); }
 
+void FloatCounter::Add(double delta) {
+  AtomicAdd(value_, delta);
+}
+
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {
   std::sort(bounds_.begin(), bounds_.end());
@@ -93,7 +97,7 @@ Registry::Child& Registry::GetChild(std::string_view name, std::string_view help
   for (Child& child : family.children) {
     if (child.labels == labels) return child;
   }
-  return family.children.emplace_back(Child{labels, nullptr, nullptr, nullptr, {}});
+  return family.children.emplace_back(Child{labels, nullptr, nullptr, nullptr, nullptr, {}});
 }
 
 Counter& Registry::GetCounter(std::string_view name, std::string_view help, const Labels& labels) {
@@ -108,6 +112,13 @@ Gauge& Registry::GetGauge(std::string_view name, std::string_view help, const La
   std::lock_guard lock(mutex_);
   if (!child.gauge) child.gauge = std::make_unique<Gauge>();
   return *child.gauge;
+}
+
+FloatCounter& Registry::GetFloatCounter(std::string_view name, std::string_view help, const Labels& labels) {
+  Child& child = GetChild(name, help, Type::kCounter, labels);
+  std::lock_guard lock(mutex_);
+  if (!child.float_counter) child.float_counter = std::make_unique<FloatCounter>();
+  return *child.float_counter;
 }
 
 Histogram& Registry::GetHistogram(std::string_view name, std::string_view help, const Labels& labels,
@@ -146,11 +157,13 @@ std::string Registry::Render() const {
         out += name;
         AppendLabels(out, child.labels);
         out += ' ' + std::to_string(child.counter->value()) + '\n';
-      } else if (child.gauge || child.read) {
+      } else if (child.gauge || child.float_counter || child.read) {
         out += name;
         AppendLabels(out, child.labels);
         out += ' ';
-        AppendNumber(out, child.gauge ? child.gauge->value() : child.read());
+        AppendNumber(out, child.gauge           ? child.gauge->value()
+                          : child.float_counter ? child.float_counter->value()
+                                                : child.read());
         out += '\n';
       } else if (child.histogram) {
         const auto counts = child.histogram->BucketCounts();

@@ -33,6 +33,18 @@ TEST(RegistryTest, RendersPrometheusTextFormat) {
             "hoptrace_wal_bytes 1.5\n");
 }
 
+TEST(RegistryTest, FloatCountersAreCounters) {
+  Registry registry;
+  FloatCounter& seconds = registry.GetFloatCounter("cut_seconds_total", "CPU seconds.");
+  seconds.Add(0.25);
+  seconds.Add(1.5);
+  EXPECT_EQ(&registry.GetFloatCounter("cut_seconds_total", "CPU seconds."), &seconds);
+  EXPECT_EQ(registry.Render(),
+            "# HELP cut_seconds_total CPU seconds.\n"
+            "# TYPE cut_seconds_total counter\n"
+            "cut_seconds_total 1.75\n");
+}
+
 TEST(RegistryTest, FunctionsAreReadWhenRendered) {
   Registry registry;
   double cpu = 1.25;

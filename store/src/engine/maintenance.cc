@@ -20,13 +20,14 @@ std::uint64_t Nanos(std::chrono::nanoseconds duration) { return static_cast<std:
 // the core, whatever else runs beside them.
 class ThreadCpuTally {
  public:
-  explicit ThreadCpuTally(metrics::Gauge& total) : total_(total), start_(metrics::ThreadCpuSeconds()) {}
+  explicit ThreadCpuTally(metrics::FloatCounter& total)
+      : total_(total), start_(metrics::ThreadCpuSeconds()) {}
   ~ThreadCpuTally() { total_.Add(metrics::ThreadCpuSeconds() - start_); }
   ThreadCpuTally(const ThreadCpuTally&) = delete;
   ThreadCpuTally& operator=(const ThreadCpuTally&) = delete;
 
  private:
-  metrics::Gauge& total_;
+  metrics::FloatCounter& total_;
   const double start_;
 };
 

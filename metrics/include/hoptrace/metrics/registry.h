@@ -37,6 +37,16 @@ class Gauge {
   std::atomic<double> value_{0};
 };
 
+// A counter of a real quantity (CPU seconds, ...): only ever raised.
+class FloatCounter {
+ public:
+  void Add(double delta);
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
 // Cumulative histogram with fixed upper bounds (seconds, bytes, ... as the name says).
 class Histogram {
  public:
@@ -63,6 +73,8 @@ class Registry {
   // the registry's lifetime. Names follow Prometheus conventions (e.g. hoptrace_spans_received_total).
   Counter& GetCounter(std::string_view name, std::string_view help, const Labels& labels = {});
   Gauge& GetGauge(std::string_view name, std::string_view help, const Labels& labels = {});
+  // A counter (`# TYPE counter`) of a real quantity.
+  FloatCounter& GetFloatCounter(std::string_view name, std::string_view help, const Labels& labels = {});
   Histogram& GetHistogram(std::string_view name, std::string_view help, const Labels& labels = {},
                           std::vector<double> bounds = LatencyBucketsSeconds());
   // A counter or gauge whose value `read` gives when the registry is rendered: for what the kernel
@@ -80,6 +92,7 @@ class Registry {
     Labels labels;
     std::unique_ptr<Counter> counter;
     std::unique_ptr<Gauge> gauge;
+    std::unique_ptr<FloatCounter> float_counter;
     std::unique_ptr<Histogram> histogram;
     std::function<double()> read;
   };
